@@ -1,0 +1,167 @@
+#include "env/fault_injection_env.h"
+
+#include <algorithm>
+
+#include "env/mem_env.h"
+#include "gtest/gtest.h"
+#include "util/status_matchers.h"
+
+namespace synapsed::storage::env {
+namespace {
+
+using ::synapsed::storage::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class FaultInjectionTest : public ::testing::Test {
+ protected:
+  FaultInjectionTest() : base_(NewMemFileSystem()), fs_(base_.get()) {
+    EXPECT_OK(base_->CreateDirIfMissing("/db"));
+  }
+  std::string Read(const std::string& path) {
+    auto s = ReadFileToString(&fs_, path);
+    return s.ok() ? *s : "<" + std::string(s.status().message()) + ">";
+  }
+  bool Exists(const std::string& path) { return *fs_.FileExists(path); }
+
+  std::unique_ptr<FileSystem> base_;
+  FaultInjectionFileSystem fs_;
+};
+
+TEST_F(FaultInjectionTest, UnsyncedDataIsDroppedSyncedSurvives) {
+  ASSERT_OK_AND_ASSIGN(auto f, fs_.NewWritableFile("/db/log"));
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(f->Append("durable"));
+  ASSERT_OK(f->Sync());
+  ASSERT_OK(f->Append("-lost"));
+  EXPECT_EQ(fs_.UnsyncedBytes(), 5u);
+  EXPECT_EQ(Read("/db/log"), "durable-lost");  // visible before the crash
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_EQ(Read("/db/log"), "durable");
+  // The abandoned writer is dead.
+  EXPECT_FALSE(f->Append("x").ok());
+  EXPECT_EQ(Read("/db/log"), "durable");
+}
+
+TEST_F(FaultInjectionTest, RandomPowerLossKeepsAPrefix) {
+  Random rnd(7);
+  for (int trial = 0; trial < 50; ++trial) {
+    ASSERT_OK_AND_ASSIGN(auto f, fs_.NewWritableFile("/db/log"));
+    ASSERT_OK(fs_.SyncDir("/db"));
+    ASSERT_OK(f->Append("0123456789"));
+    ASSERT_OK(f->Sync());
+    ASSERT_OK(f->Append("abcdefghij"));
+    ASSERT_OK(fs_.SimulatePowerLoss(&rnd));
+    std::string got = Read("/db/log");
+    ASSERT_GE(got.size(), 10u);
+    EXPECT_EQ(got, std::string("0123456789abcdefghij").substr(0, got.size()));
+  }
+}
+
+TEST_F(FaultInjectionTest, FileCreatedWithoutDirSyncDisappears) {
+  ASSERT_OK(WriteStringToFile(&fs_, "data", "/db/new", /*sync=*/true));
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_FALSE(Exists("/db/new"));
+
+  ASSERT_OK(WriteStringToFile(&fs_, "data", "/db/new", /*sync=*/true));
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_EQ(Read("/db/new"), "data");
+}
+
+TEST_F(FaultInjectionTest, DeleteWithoutDirSyncIsUndone) {
+  ASSERT_OK(WriteStringToFile(&fs_, "old", "/db/f", true));
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(fs_.DeleteFile("/db/f"));
+  EXPECT_FALSE(Exists("/db/f"));
+  ASSERT_OK_AND_ASSIGN(auto names, fs_.ListDir("/db"));
+  EXPECT_TRUE(names.empty()) << names.size();  // the trash is hidden
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_EQ(Read("/db/f"), "old");
+
+  ASSERT_OK(fs_.DeleteFile("/db/f"));
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_FALSE(Exists("/db/f"));
+}
+
+TEST_F(FaultInjectionTest, RenameWithoutDirSyncIsReverted) {
+  // The CURRENT-file dance: write temp, sync, rename over the old one.
+  ASSERT_OK(WriteStringToFile(&fs_, "MANIFEST-1", "/db/CURRENT", true));
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(WriteStringToFile(&fs_, "MANIFEST-2", "/db/CURRENT.tmp", true));
+  ASSERT_OK(fs_.RenameFile("/db/CURRENT.tmp", "/db/CURRENT"));
+  EXPECT_EQ(Read("/db/CURRENT"), "MANIFEST-2");
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_EQ(Read("/db/CURRENT"), "MANIFEST-1");
+  EXPECT_FALSE(Exists("/db/CURRENT.tmp"));  // its creation was not synced
+
+  ASSERT_OK(WriteStringToFile(&fs_, "MANIFEST-3", "/db/CURRENT.tmp", true));
+  ASSERT_OK(fs_.RenameFile("/db/CURRENT.tmp", "/db/CURRENT"));
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_EQ(Read("/db/CURRENT"), "MANIFEST-3");
+}
+
+TEST_F(FaultInjectionTest, UnsyncedRenamedFileLosesUnsyncedTail) {
+  ASSERT_OK_AND_ASSIGN(auto f, fs_.NewWritableFile("/db/a"));
+  ASSERT_OK(f->Append("synced"));
+  ASSERT_OK(f->Sync());
+  ASSERT_OK(f->Append("+tail"));
+  ASSERT_OK(f->Close());
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(fs_.RenameFile("/db/a", "/db/b"));
+  ASSERT_OK(fs_.SyncDir("/db"));
+  ASSERT_OK(fs_.SimulatePowerLoss());
+  EXPECT_FALSE(Exists("/db/a"));
+  EXPECT_EQ(Read("/db/b"), "synced");
+}
+
+TEST_F(FaultInjectionTest, InjectedErrorsSurfaceAsStatus) {
+  ASSERT_OK_AND_ASSIGN(auto f, fs_.NewWritableFile("/db/f"));
+  fs_.FailNth(OpKind::kSync, 2);
+  ASSERT_OK(f->Append("a"));
+  ASSERT_OK(f->Sync());
+  ASSERT_OK(f->Append("b"));
+  EXPECT_THAT(f->Sync(), StatusIs(absl::StatusCode::kUnavailable,
+                                  HasSubstr("injected I/O error")));
+  ASSERT_OK(f->Sync());  // only the 2nd one fails
+
+  fs_.FailNth(OpKind::kAppend, 1);
+  EXPECT_THAT(f->Append("c"), StatusIs(absl::StatusCode::kUnavailable));
+  fs_.FailNth(OpKind::kCreate, 1);
+  EXPECT_THAT(fs_.NewWritableFile("/db/g"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  fs_.FailNth(OpKind::kRename, 1);
+  EXPECT_THAT(fs_.RenameFile("/db/f", "/db/h"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  fs_.FailNth(OpKind::kRead, 1);
+  EXPECT_THAT(fs_.NewRandomAccessFile("/db/f"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  fs_.FailNth(OpKind::kSyncDir, 1);
+  EXPECT_THAT(fs_.SyncDir("/db"), StatusIs(absl::StatusCode::kUnavailable));
+  fs_.FailNth(OpKind::kDelete, 1);
+  EXPECT_THAT(fs_.DeleteFile("/db/f"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_GE(fs_.OpCount(OpKind::kSync), 3);
+}
+
+TEST_F(FaultInjectionTest, FreezeStopsEveryWrite) {
+  ASSERT_OK_AND_ASSIGN(auto f, fs_.NewWritableFile("/db/f"));
+  fs_.Freeze();
+  EXPECT_FALSE(f->Append("x").ok());
+  EXPECT_FALSE(f->Sync().ok());
+  EXPECT_FALSE(fs_.NewWritableFile("/db/g").ok());
+  EXPECT_TRUE(fs_.NewRandomAccessFile("/db/f").ok());  // reads still work
+  fs_.Unfreeze();
+  EXPECT_OK(f->Append("x"));
+}
+
+TEST_F(FaultInjectionTest, FlipBitChangesExactlyOneBit) {
+  ASSERT_OK(WriteStringToFile(&fs_, "abc", "/db/f", true));
+  ASSERT_OK(fs_.FlipBit("/db/f", 1, 0));
+  EXPECT_EQ(Read("/db/f"), "acc");
+  EXPECT_THAT(fs_.FlipBit("/db/f", 3, 0),
+              StatusIs(absl::StatusCode::kOutOfRange));
+}
+
+}  // namespace
+}  // namespace synapsed::storage::env
