@@ -1,0 +1,30 @@
+// The backends the conformance suite runs against. Each factory opens a
+// store in a fresh directory; persistent ones can reopen it.
+#ifndef SYNAPSED_TESTS_CONFORMANCE_BACKEND_FACTORY_H_
+#define SYNAPSED_TESTS_CONFORMANCE_BACKEND_FACTORY_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "synapsed/storage/storage.h"
+
+namespace synapsed::storage::testing {
+
+struct BackendFactory {
+  std::string name;
+  // Opens (or reopens) the store kept in `dir`.
+  std::function<absl::StatusOr<std::unique_ptr<Store>>(const std::string& dir)> open;
+  bool persistent = false;     // data survives close + open of the same dir
+  bool transactions = true;    // offers TransactionalStorage
+  bool snapshots = true;       // offers GetSnapshot
+};
+
+// Every backend and layer stack built into this binary.
+std::vector<BackendFactory> AllBackends();
+
+}  // namespace synapsed::storage::testing
+
+#endif  // SYNAPSED_TESTS_CONFORMANCE_BACKEND_FACTORY_H_
