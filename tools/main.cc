@@ -1,0 +1,20 @@
+// `synapsed`: the command-line tool. One command, subcommands per area:
+// db, demo, sst (and wal, manifest, bench, torture as they land).
+#include <CLI/CLI.hpp>
+
+#include "tools/db_command.h"
+#ifdef SYNAPSED_HAVE_SST_COMMAND
+#include "tools/sst_command.h"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"synapsed: inspect and use synapsed-storage databases"};
+  app.require_subcommand(1);
+  synapsed::storage::tools::AddDemoCommand(&app);
+  synapsed::storage::tools::AddDbCommand(&app);
+#ifdef SYNAPSED_HAVE_SST_COMMAND
+  synapsed::storage::tools::AddSstCommand(&app);
+#endif
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}
