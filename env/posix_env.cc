@@ -10,6 +10,7 @@
 #include <set>
 
 #include "absl/synchronization/mutex.h"
+#include "env/uring_writable_file.h"
 #include "fmt/format.h"
 #include "util/status_macros.h"
 
@@ -189,14 +190,18 @@ class PosixFileLock final : public FileLock {
 class PosixFileSystem final : public FileSystem {
  public:
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path, const WritableFileOptions&) override {
+      const std::string& path, const WritableFileOptions& options) override {
+    // The io_uring file falls back to pwrite + fdatasync by itself when the
+    // kernel refuses a ring (uring_writable_file.h).
+    if (options.use_io_uring) return NewUringWritableFile(path, /*truncate=*/true);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError("open", path, errno);
     return std::make_unique<PosixWritableFile>(path, fd, 0);
   }
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
-      const std::string& path, const WritableFileOptions&) override {
+      const std::string& path, const WritableFileOptions& options) override {
+    if (options.use_io_uring) return NewUringWritableFile(path, /*truncate=*/false);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError("open", path, errno);
     struct stat st;

@@ -1,0 +1,123 @@
+// LogReader reads back the records of one write-ahead log file (format:
+// wal/log_format.h, spec docs/format/wal.md), front to back, and decides what
+// a damaged region means.
+//
+// Where a log ends cleanly: at end of file on a fragment boundary, or where
+// the rest of the file (up to a fragment of another log, if any) is zero —
+// preallocated space, block padding, pages never written — or where a
+// fragment of a different log number starts (an older log's bytes in a
+// recycled file). Those bytes are not data loss; ignored_tail_bytes() counts
+// them.
+//
+// Anything else that fails to decode — a bad checksum, an impossible header,
+// a record whose last fragment is missing — is classified by looking at the
+// rest of the file:
+//   * some intact fragment of THIS log number follows: corruption in the
+//     middle of the log, absl::DataLossError naming the file and offset;
+//   * nothing of this log follows, and the log is the last one
+//     (LogReaderOptions::last_log): a torn tail left by a crash. Reading stops
+//     there and dropped_tail_bytes() reports its size. (A bit flip inside the
+//     final record looks the same and is treated the same.)
+//   * nothing of this log follows, in an older log: DataLossError, since older
+//     logs were complete and synced before the next log began.
+// A broken fragment sequence (Middle or Last without First, First or Full
+// inside an unfinished record) is corruption wherever it is.
+// With skip_corruption, corrupted regions are skipped instead of failing and
+// skipped_bytes() counts them (salvage only: skipped bytes were acknowledged
+// writes).
+//
+// Thread safety: one thread at a time. Errors are sticky.
+#ifndef SYNAPSED_WAL_LOG_READER_H_
+#define SYNAPSED_WAL_LOG_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "env/env.h"
+
+namespace synapsed::storage::wal {
+
+struct LogReaderOptions {
+  // True for the newest log of a database: a torn tail (what a crash leaves)
+  // is dropped instead of being an error.
+  bool last_log = false;
+  // Skip corrupted regions (reported by skipped_bytes()) instead of returning
+  // DataLossError. Loses acknowledged writes; for salvage tools only.
+  bool skip_corruption = false;
+};
+
+class LogReader {
+ public:
+  // `file_name` is only used in error messages.
+  LogReader(std::unique_ptr<env::SequentialFile> file, std::string file_name,
+            uint64_t log_number, LogReaderOptions options);
+
+  LogReader(const LogReader&) = delete;
+  LogReader& operator=(const LogReader&) = delete;
+
+  // Reads the next record into `*record` and the file offset of its first
+  // fragment into `*record_offset`. Returns false at the end of the log.
+  [[nodiscard]] absl::StatusOr<bool> ReadRecord(std::string* record,
+                                                uint64_t* record_offset);
+
+  // After the end: bytes of a torn tail that were dropped (last log only),
+  // from the first record not returned up to the last non-zero byte before
+  // the clean tail.
+  uint64_t dropped_tail_bytes() const { return dropped_tail_bytes_; }
+  // After the end: bytes after the log's data that hold nothing of it (zero
+  // fill, or an older log's fragments).
+  uint64_t ignored_tail_bytes() const { return ignored_tail_bytes_; }
+  // Bytes skipped because of corruption (skip_corruption only).
+  uint64_t skipped_bytes() const { return skipped_bytes_; }
+  // After the end: the file offset just past the log's intact data (the last
+  // record returned, plus block padding). Truncating the file here and
+  // appending with a LogWriter continues the log without a damaged gap.
+  uint64_t valid_end_offset() const { return valid_end_offset_; }
+
+ private:
+  struct ScanResult {
+    bool found = false;        // an intact fragment of this log follows
+    uint64_t found_offset = 0;
+    bool stale = false;        // an intact fragment of another log follows
+    uint64_t stale_offset = 0;
+    uint64_t nonzero_end = 0;  // just past the last non-zero byte before it
+  };
+
+  // Reads the next block; a short block means end of file.
+  absl::Status LoadNextBlock();
+  // Scans from the current position to the end of the file for intact
+  // fragments. If one of this log is found, stops with pos_ on it.
+  absl::StatusOr<ScanResult> ScanForward();
+  // Handles an undecodable fragment at `bad_offset` (the current position).
+  // Returns true to continue reading (skipped), false at the end of the log,
+  // or an error.
+  absl::StatusOr<bool> HandleBadFragment(uint64_t bad_offset, bool in_record,
+                                         uint64_t record_start);
+  bool FragmentIntact(const char* h, size_t avail) const;
+  absl::Status Corruption(uint64_t offset, const std::string& what) const;
+
+  std::unique_ptr<env::SequentialFile> file_;
+  const std::string file_name_;
+  const uint64_t log_number_;
+  const LogReaderOptions options_;
+
+  std::unique_ptr<char[]> block_;
+  uint64_t block_start_ = 0;  // file offset of block_[0]
+  size_t block_len_ = 0;      // valid bytes in block_ (< kBlockSize: EOF)
+  size_t pos_ = 0;            // next byte to decode in block_
+  bool started_ = false;
+  bool done_ = false;
+  absl::Status error_;
+
+  uint64_t dropped_tail_bytes_ = 0;
+  uint64_t ignored_tail_bytes_ = 0;
+  uint64_t skipped_bytes_ = 0;
+  uint64_t valid_end_offset_ = 0;
+};
+
+}  // namespace synapsed::storage::wal
+
+#endif  // SYNAPSED_WAL_LOG_READER_H_

@@ -1,0 +1,98 @@
+// LogWriter appends records to one write-ahead log file in the block format of
+// wal/log_format.h (spec: docs/format/wal.md).
+//
+// A record is one commit group's payload. AddRecord cuts it into fragments,
+// encodes all of them, and hands them to the file as ONE Append (or ONE
+// AppendAndSync when the record must be durable), so the io_uring file can
+// link the write and its fdatasync in one submission.
+//
+// Buffering (LogWriterOptions::buffer_bytes): with 0, every record reaches the
+// file before AddRecord returns. With a buffer, records added with sync=false
+// stay in user space until the buffer fills, or until Flush, Sync, Close or
+// the next sync=true record — no syscall per unsynced record. A process crash
+// then loses the buffered records; what is lost is always a suffix of the log,
+// so recovery still sees a prefix of the acknowledged writes.
+//
+// Errors are sticky: after a failed Append or Sync the file's contents past
+// the last success are unknown, so every later call returns the first error
+// and nothing more is written (the engine turns it into its background error).
+//
+// Thread safety: not thread-safe. One thread at a time — the engine's
+// group-commit leader — calls it; handing it to another thread needs the
+// happens-before the engine's write queue already provides.
+#ifndef SYNAPSED_WAL_LOG_WRITER_H_
+#define SYNAPSED_WAL_LOG_WRITER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "env/env.h"
+
+namespace synapsed::storage::wal {
+
+struct LogWriterOptions {
+  // 0: every record is handed to the file inside AddRecord (a syscall per
+  // record on a POSIX/io_uring file). >0: unsynced records are collected in a
+  // user-space buffer and handed over once it holds at least this many bytes
+  // (or on Flush/Sync/Close or a sync record). Trades a crash-loss window of
+  // up to this many unsynced bytes for no syscall per unsynced record.
+  size_t buffer_bytes = 0;
+};
+
+class LogWriter {
+ public:
+  // Appends after the file's current contents; `file->Size()` tells where the
+  // first fragment starts within its block. `log_number` is written into every
+  // fragment so the reader never mistakes an older log's bytes for this one's.
+  LogWriter(std::unique_ptr<env::WritableFile> file, uint64_t log_number,
+            LogWriterOptions options = {});
+  // Closes the file if Close() was not called; errors are then lost, so call
+  // Close() to see them.
+  ~LogWriter();
+
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+
+  // Appends one record. With `sync`, returns only after this record and every
+  // earlier one are durable (AppendAndSync). Any payload size is accepted.
+  [[nodiscard]] absl::Status AddRecord(std::string_view payload, bool sync);
+  // Hands buffered records to the file and makes everything durable.
+  [[nodiscard]] absl::Status Sync();
+  // Hands buffered records to the file and asks it to flush its own buffer
+  // to the OS (not durable).
+  [[nodiscard]] absl::Status Flush();
+  // Flushes and closes the file. Further calls fail.
+  [[nodiscard]] absl::Status Close();
+
+  uint64_t log_number() const { return log_number_; }
+  // Logical size of the log, counting buffered bytes not yet handed over.
+  uint64_t FileSize() const { return size_; }
+  // Bytes encoded but still in the user-space buffer.
+  size_t buffered_bytes() const { return buffer_.size(); }
+
+ private:
+  // Encodes `payload` as fragments appended to `out`, advancing the block
+  // position and size_.
+  void EncodeRecord(std::string_view payload, std::string* out);
+  void EmitFragment(uint8_t type, std::string_view data, std::string* out);
+  // Hands `buffer_` to the file (with a sync if asked) and clears it.
+  absl::Status HandOver(bool sync);
+  absl::Status Fail(absl::Status s);
+
+  std::unique_ptr<env::WritableFile> file_;
+  const uint64_t log_number_;
+  const LogWriterOptions options_;
+  size_t block_offset_;   // position within the current block
+  uint64_t size_;         // logical file size including buffer_
+  std::string buffer_;    // encoded bytes not yet handed to the file
+  absl::Status status_;   // first error, sticky
+  bool closed_ = false;
+};
+
+}  // namespace synapsed::storage::wal
+
+#endif  // SYNAPSED_WAL_LOG_WRITER_H_
