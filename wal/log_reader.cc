@@ -249,7 +249,13 @@ absl::StatusOr<bool> LogReader::HandleBadFragment(uint64_t bad_offset,
 
   // Nothing of this log follows: this is the tail.
   const uint64_t file_end = block_start_ + block_len_;
-  const uint64_t torn_end = std::max(r.nonzero_end, bad_offset);
+  uint64_t torn_end = std::max(r.nonzero_end, bad_offset);
+  // In a recycled file the new log usually ends inside an older fragment;
+  // its remains run at most to the next block start, where the older log's
+  // next intact fragment begins. Bytes up to that fragment are not ours.
+  if (!in_record && r.stale && r.stale_offset - bad_offset <= kBlockSize) {
+    torn_end = bad_offset;
+  }
   done_ = true;
   valid_end_offset_ = torn_start;
   ignored_tail_bytes_ = file_end - torn_end;
