@@ -119,7 +119,8 @@ inline void Handle::Reset() {
 
 struct CacheOptions {
   size_t capacity = 64 << 20;  // bytes of charge
-  // 0: derive from capacity and cores (a power of two, each shard >= 512 KiB).
+  // -1 (any negative): derive from capacity and cores (a power of two, each
+  // shard >= 512 KiB). Otherwise 2^num_shard_bits shards.
   int num_shard_bits = -1;
   bool strict_capacity_limit = false;
 };
