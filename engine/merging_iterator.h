@@ -1,0 +1,26 @@
+// MergingIterator: one sorted view over several internal-key iterators
+// (memtables now, tables later), in internal-key order, forward and backward.
+//
+// It yields every entry of every child (all versions); DBIterator above it
+// collapses versions. Ties cannot happen between children for well-formed
+// data (each entry has a unique sequence); if they do, the lower-index child
+// wins. Direction changes re-seek the other children around the current key,
+// as LevelDB's merger does. One thread at a time.
+#ifndef SYNAPSED_ENGINE_MERGING_ITERATOR_H_
+#define SYNAPSED_ENGINE_MERGING_ITERATOR_H_
+
+#include <memory>
+#include <vector>
+
+#include "sstable/iterator.h"
+
+namespace synapsed::storage::engine {
+
+using InternalIterator = sstable::Iterator;
+
+std::unique_ptr<InternalIterator> NewMergingIterator(
+    std::vector<std::unique_ptr<InternalIterator>> children);
+
+}  // namespace synapsed::storage::engine
+
+#endif  // SYNAPSED_ENGINE_MERGING_ITERATOR_H_
