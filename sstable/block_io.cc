@@ -1,0 +1,162 @@
+#include "sstable/block_io.h"
+
+#include <lz4.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <new>
+
+#include "fmt/format.h"
+#include "util/coding.h"
+
+namespace synapsed::storage::sstable {
+
+namespace {
+constexpr std::align_val_t kBufferAlign{64};
+}  // namespace
+
+void BlockBuffer::Free::operator()(char* p) const {
+  ::operator delete[](p, kBufferAlign);
+}
+
+BlockBuffer::BlockBuffer(size_t size)
+    : data_(static_cast<char*>(
+          ::operator new[](size == 0 ? 1 : size, kBufferAlign))),
+      size_(size) {}
+
+CompressionType CompressBlock(std::string_view raw, CompressionType wanted,
+                              int zstd_level, std::string* payload) {
+  payload->clear();
+  // Compression must save at least 1/8 to be worth a decompression per read.
+  const size_t limit = raw.size() - raw.size() / 8;
+  if (wanted != CompressionType::kNone && raw.size() <= kMaxBlockRawSize &&
+      raw.size() > 0) {
+    PutVarint32(payload, static_cast<uint32_t>(raw.size()));
+    const size_t header = payload->size();
+    if (wanted == CompressionType::kLz4) {
+      const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
+      payload->resize(header + bound);
+      const int n = LZ4_compress_default(raw.data(), payload->data() + header,
+                                         static_cast<int>(raw.size()), bound);
+      if (n > 0 && header + n < limit) {
+        payload->resize(header + n);
+        return CompressionType::kLz4;
+      }
+    } else if (wanted == CompressionType::kZstd) {
+      const size_t bound = ZSTD_compressBound(raw.size());
+      payload->resize(header + bound);
+      const size_t n = ZSTD_compress(payload->data() + header, bound,
+                                     raw.data(), raw.size(), zstd_level);
+      if (!ZSTD_isError(n) && header + n < limit) {
+        payload->resize(header + n);
+        return CompressionType::kZstd;
+      }
+    }
+  }
+  payload->assign(raw);
+  return CompressionType::kNone;
+}
+
+void AppendBlockTrailer(std::string_view payload, CompressionType type,
+                        std::string* dst) {
+  const uint8_t t = static_cast<uint8_t>(type);
+  dst->push_back(static_cast<char>(t));
+  PutFixed32(dst, BlockChecksum(payload, t));
+}
+
+absl::StatusOr<BlockBuffer> DecodePayload(std::string_view payload,
+                                          uint8_t type,
+                                          std::string_view file_name,
+                                          uint64_t offset) {
+  if (type == static_cast<uint8_t>(CompressionType::kNone)) {
+    BlockBuffer buf(payload.size());
+    if (!payload.empty()) std::memcpy(buf.data(), payload.data(), payload.size());
+    return buf;
+  }
+  uint32_t raw_size = 0;
+  std::string_view in = payload;
+  if (!GetVarint32(&in, &raw_size) || raw_size > kMaxBlockRawSize) {
+    return CorruptionError(file_name, offset, "bad uncompressed block size");
+  }
+  if (type == static_cast<uint8_t>(CompressionType::kLz4)) {
+    // LZ4 cannot expand more than ~255x; refuse sizes that claim to.
+    if (raw_size > in.size() * 255 + 16) {
+      return CorruptionError(file_name, offset, "bad uncompressed block size");
+    }
+    BlockBuffer buf(raw_size);
+    const int n = LZ4_decompress_safe(in.data(), buf.data(),
+                                      static_cast<int>(in.size()),
+                                      static_cast<int>(raw_size));
+    if (n < 0 || static_cast<uint32_t>(n) != raw_size) {
+      return CorruptionError(file_name, offset, "lz4 block does not decompress");
+    }
+    return buf;
+  }
+  if (type == static_cast<uint8_t>(CompressionType::kZstd)) {
+    const unsigned long long content =
+        ZSTD_getFrameContentSize(in.data(), in.size());
+    if (content != raw_size) {
+      return CorruptionError(file_name, offset, "bad zstd frame size");
+    }
+    BlockBuffer buf(raw_size);
+    const size_t n = ZSTD_decompress(buf.data(), raw_size, in.data(), in.size());
+    if (ZSTD_isError(n) || n != raw_size) {
+      return CorruptionError(file_name, offset,
+                             "zstd block does not decompress");
+    }
+    return buf;
+  }
+  return CorruptionError(file_name, offset,
+                         fmt::format("unknown block compression type {}", type));
+}
+
+absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
+                                      std::string_view file_name,
+                                      uint64_t file_size,
+                                      const BlockHandle& handle,
+                                      const ReadBlockOptions& options,
+                                      StoredBlockInfo* info) {
+  if (handle.offset > file_size ||
+      handle.size > file_size - handle.offset ||
+      file_size - handle.offset - handle.size < kBlockTrailerSize) {
+    return CorruptionError(
+        file_name, handle.offset,
+        fmt::format("block handle (size {}) outside the file of {} bytes",
+                    handle.size, file_size));
+  }
+  const size_t n = static_cast<size_t>(handle.size) + kBlockTrailerSize;
+  // Read straight into the buffer that becomes the block, so an
+  // uncompressed block costs no copy.
+  BlockBuffer buf(n);
+  auto read = file.Read(handle.offset, n, buf.data());
+  if (!read.ok()) {
+    return absl::Status(read.status().code(),
+                        fmt::format("{}: reading block at offset {}: {}",
+                                    file_name, handle.offset,
+                                    std::string(read.status().message())));
+  }
+  if (read->size() != n) {
+    return CorruptionError(file_name, handle.offset, "truncated block read");
+  }
+  if (read->data() != buf.data()) std::memcpy(buf.data(), read->data(), n);
+  std::string_view payload(buf.data(), handle.size);
+  const uint8_t type = static_cast<uint8_t>(buf.data()[handle.size]);
+  if (options.verify_checksum) {
+    const uint32_t want = DecodeFixed32(buf.data() + handle.size + 1);
+    if (want != BlockChecksum(payload, type)) {
+      return CorruptionError(file_name, handle.offset,
+                             "block checksum mismatch");
+    }
+  }
+  if (info != nullptr) {
+    info->type = static_cast<CompressionType>(type);
+    info->stored_size = handle.size;
+  }
+  if (type == static_cast<uint8_t>(CompressionType::kNone)) {
+    buf.Truncate(handle.size);
+    return buf;
+  }
+  return DecodePayload(payload, type, file_name, handle.offset);
+}
+
+}  // namespace synapsed::storage::sstable

@@ -1,0 +1,85 @@
+// Turning raw block contents into stored blocks and back: compression with a
+// "does it pay" rule, the 5-byte trailer, and reading a block from a file with
+// checksum verification. See docs/format/sstable.md, "Stored blocks".
+//
+// Pure functions over their arguments; any thread (RandomAccessFile::Read is
+// thread-safe).
+#ifndef SYNAPSED_SSTABLE_BLOCK_IO_H_
+#define SYNAPSED_SSTABLE_BLOCK_IO_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "env/env.h"
+#include "sstable/format.h"
+
+namespace synapsed::storage::sstable {
+
+// Owned block contents, 64-byte aligned (so filter lines are cache lines).
+class BlockBuffer {
+ public:
+  BlockBuffer() = default;
+  explicit BlockBuffer(size_t size);
+  BlockBuffer(BlockBuffer&&) noexcept = default;
+  BlockBuffer& operator=(BlockBuffer&&) noexcept = default;
+
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  // Forgets the bytes past `size` (keeps the allocation).
+  void Truncate(size_t size) {
+    if (size < size_) size_ = size;
+  }
+
+ private:
+  struct Free {
+    void operator()(char* p) const;
+  };
+  std::unique_ptr<char, Free> data_;
+  size_t size_ = 0;
+};
+
+// Compresses `raw` with `wanted` (zstd at `zstd_level`) into `payload`
+// (varint32 raw size + compressed bytes) and returns the type used: kNone,
+// with `payload` == raw, when the codec fails or saves less than 1/8.
+CompressionType CompressBlock(std::string_view raw, CompressionType wanted,
+                              int zstd_level, std::string* payload);
+
+// Appends payload | type | checksum.
+void AppendBlockTrailer(std::string_view payload, CompressionType type,
+                        std::string* dst);
+
+// Decodes a stored payload of the given type into raw contents. DataLoss
+// naming the file and `offset` if it does not decompress to its stated size.
+absl::StatusOr<BlockBuffer> DecodePayload(std::string_view payload,
+                                          uint8_t type,
+                                          std::string_view file_name,
+                                          uint64_t offset);
+
+struct ReadBlockOptions {
+  bool verify_checksum = true;
+};
+
+// What ReadBlock found besides the contents; for tools.
+struct StoredBlockInfo {
+  CompressionType type = CompressionType::kNone;
+  uint64_t stored_size = 0;  // payload bytes, without the trailer
+};
+
+// Reads the block at `handle`, checks that it lies inside `file_size`,
+// verifies its checksum and decompresses it.
+absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
+                                      std::string_view file_name,
+                                      uint64_t file_size,
+                                      const BlockHandle& handle,
+                                      const ReadBlockOptions& options,
+                                      StoredBlockInfo* info = nullptr);
+
+}  // namespace synapsed::storage::sstable
+
+#endif  // SYNAPSED_SSTABLE_BLOCK_IO_H_

@@ -1,0 +1,98 @@
+#include "sstable/table_cache.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "fmt/format.h"
+#include "util/status_macros.h"
+
+namespace synapsed::storage::sstable {
+
+std::string TableFileName(std::string_view dir, uint64_t file_number) {
+  return env::JoinPath(dir, fmt::format("{:06d}.sst", file_number));
+}
+
+TableCache::TableCache(env::FileSystem* fs, std::string dir,
+                       const TableCacheOptions& options,
+                       cache::Cache* block_cache)
+    : fs_(fs),
+      dir_(std::move(dir)),
+      options_(options),
+      block_cache_(block_cache) {}
+
+absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
+    uint64_t file_number, uint64_t file_size) {
+  {
+    absl::MutexLock l(&mu_);
+    auto it = tables_.find(file_number);
+    if (it != tables_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru_pos);
+      return it->second.reader;
+    }
+  }
+  // Open outside the lock: it reads the footer, index and filter.
+  std::string name = options_.file_name ? options_.file_name(file_number)
+                                        : TableFileName(dir_, file_number);
+  ASSIGN_OR_RETURN(std::unique_ptr<env::RandomAccessFile> file,
+                   fs_->NewRandomAccessFile(name));
+  ASSIGN_OR_RETURN(std::unique_ptr<TableReader> opened,
+                   TableReader::Open(options_.reader_options, std::move(file),
+                                     file_size, file_number, std::move(name),
+                                     block_cache_));
+  std::shared_ptr<const TableReader> reader(std::move(opened));
+
+  std::shared_ptr<const TableReader> evicted;  // closed outside the lock
+  absl::MutexLock l(&mu_);
+  auto [it, inserted] = tables_.try_emplace(file_number);
+  if (!inserted) {
+    // Another thread opened it meanwhile; use theirs.
+    lru_.splice(lru_.begin(), lru_, it->second.lru_pos);
+    return it->second.reader;
+  }
+  lru_.push_front(file_number);
+  it->second.reader = reader;
+  it->second.lru_pos = lru_.begin();
+  const size_t limit = std::max<size_t>(1, options_.max_open_files);
+  while (tables_.size() > limit) {
+    const uint64_t victim = lru_.back();
+    lru_.pop_back();
+    auto v = tables_.find(victim);
+    evicted = std::move(v->second.reader);
+    tables_.erase(v);
+  }
+  return reader;
+}
+
+absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,
+                             uint64_t file_size, std::string_view lookup_key,
+                             uint64_t user_key_hash, GetResult* result) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const TableReader> reader,
+                   FindTable(file_number, file_size));
+  return reader->Get(options, lookup_key, user_key_hash, result);
+}
+
+absl::StatusOr<std::unique_ptr<TableIterator>> TableCache::NewIterator(
+    const ReadOptions& options, uint64_t file_number, uint64_t file_size) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const TableReader> reader,
+                   FindTable(file_number, file_size));
+  std::unique_ptr<TableIterator> it = reader->NewIterator(options);
+  it->SetKeepAlive(std::move(reader));
+  return it;
+}
+
+void TableCache::Evict(uint64_t file_number) {
+  std::shared_ptr<const TableReader> evicted;
+  absl::MutexLock l(&mu_);
+  auto it = tables_.find(file_number);
+  if (it == tables_.end()) return;
+  evicted = std::move(it->second.reader);
+  lru_.erase(it->second.lru_pos);
+  tables_.erase(it);
+}
+
+size_t TableCache::NumOpen() const {
+  absl::MutexLock l(&mu_);
+  return tables_.size();
+}
+
+}  // namespace synapsed::storage::sstable

@@ -1,0 +1,96 @@
+// TableCache: keeps open TableReaders by file number, at most
+// `max_open_files` of them, evicting the least recently used. A reader handed
+// out stays usable after eviction: it is shared, and closes when the last
+// holder (a caller, an iterator) lets go.
+//
+// The engine is expected to pin readers in its file metadata for the hot
+// path (docs/format/sstable.md does not depend on this); the table cache is
+// the fallback and the bound on open descriptors.
+//
+// Thread-safe: every method may be called from any thread. Two threads
+// missing on the same file may both open it; one reader wins, the other is
+// dropped.
+#ifndef SYNAPSED_SSTABLE_TABLE_CACHE_H_
+#define SYNAPSED_SSTABLE_TABLE_CACHE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cache/cache.h"
+#include "env/env.h"
+#include "sstable/table_iterator.h"
+#include "sstable/table_options.h"
+#include "sstable/table_reader.h"
+
+namespace synapsed::storage::sstable {
+
+// "<dir>/<number, 6+ digits>.sst".
+std::string TableFileName(std::string_view dir, uint64_t file_number);
+
+struct TableCacheOptions {
+  // Open readers kept; each holds a file descriptor plus its index and
+  // filter in memory. More avoids re-opening (a footer, index and filter
+  // read) on cold files.
+  size_t max_open_files = 1000;
+  TableReaderOptions reader_options;
+  // Where file `n` lives; TableFileName(dir, n) by default.
+  std::function<std::string(uint64_t)> file_name;
+};
+
+class TableCache {
+ public:
+  // `fs` and `block_cache` (may be null) must outlive the cache.
+  TableCache(env::FileSystem* fs, std::string dir,
+             const TableCacheOptions& options, cache::Cache* block_cache);
+  TableCache(const TableCache&) = delete;
+  TableCache& operator=(const TableCache&) = delete;
+
+  // The open reader for the file, opening it (and maybe evicting another) on
+  // a miss. `file_size` comes from the manifest.
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const TableReader>> FindTable(
+      uint64_t file_number, uint64_t file_size);
+
+  // TableReader::Get through the cache.
+  [[nodiscard]] absl::Status Get(const ReadOptions& options,
+                                 uint64_t file_number, uint64_t file_size,
+                                 std::string_view lookup_key,
+                                 uint64_t user_key_hash, GetResult* result);
+
+  // An iterator that keeps its reader alive.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<TableIterator>> NewIterator(
+      const ReadOptions& options, uint64_t file_number, uint64_t file_size);
+
+  // Drops the reader of a deleted file (holders keep theirs until done).
+  void Evict(uint64_t file_number);
+
+  size_t NumOpen() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const TableReader> reader;
+    std::list<uint64_t>::iterator lru_pos;
+  };
+
+  env::FileSystem* const fs_;
+  const std::string dir_;
+  const TableCacheOptions options_;
+  cache::Cache* const block_cache_;
+
+  mutable absl::Mutex mu_;
+  std::unordered_map<uint64_t, Entry> tables_ ABSL_GUARDED_BY(mu_);
+  std::list<uint64_t> lru_ ABSL_GUARDED_BY(mu_);  // front: most recent
+};
+
+}  // namespace synapsed::storage::sstable
+
+#endif  // SYNAPSED_SSTABLE_TABLE_CACHE_H_

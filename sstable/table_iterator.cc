@@ -1,0 +1,96 @@
+#include "sstable/table_iterator.h"
+
+#include "sstable/table_reader.h"
+
+namespace synapsed::storage::sstable {
+
+TableIterator::TableIterator(const TableReader* table,
+                             const ReadOptions& options)
+    : table_(table),
+      options_(options),
+      index_iter_(table->NewIndexIterator()) {}
+
+absl::Status TableIterator::status() const {
+  if (!index_iter_.status().ok()) return index_iter_.status();
+  if (!status_.ok()) return status_;
+  return data_iter_.status();
+}
+
+void TableIterator::ClearDataBlock() {
+  data_block_.Reset();
+  data_block_offset_ = 0;
+}
+
+void TableIterator::InitDataBlock() {
+  if (!index_iter_.Valid() || !ok()) {
+    ClearDataBlock();
+    return;
+  }
+  auto handle = table_->DecodeIndexValue(index_iter_.value());
+  if (!handle.ok()) {
+    status_ = handle.status();
+    ClearDataBlock();
+    return;
+  }
+  if (data_block_ && data_block_offset_ == handle->offset) return;
+  auto block = table_->ReadDataBlock(options_, *handle);
+  if (!block.ok()) {
+    status_ = block.status();
+    ClearDataBlock();
+    return;
+  }
+  data_block_ = *std::move(block);
+  data_block_offset_ = handle->offset;
+  data_iter_.Init(data_block_.get(), KeyOrder::kInternal, table_->file_name());
+}
+
+void TableIterator::SkipEmptyBlocksForward() {
+  while (data_block_ && !data_iter_.Valid() && ok()) {
+    index_iter_.Next();
+    InitDataBlock();
+    if (data_block_) data_iter_.SeekToFirst();
+  }
+  if (!ok()) ClearDataBlock();
+}
+
+void TableIterator::SkipEmptyBlocksBackward() {
+  while (data_block_ && !data_iter_.Valid() && ok()) {
+    index_iter_.Prev();
+    InitDataBlock();
+    if (data_block_) data_iter_.SeekToLast();
+  }
+  if (!ok()) ClearDataBlock();
+}
+
+void TableIterator::SeekToFirst() {
+  index_iter_.SeekToFirst();
+  InitDataBlock();
+  if (data_block_) data_iter_.SeekToFirst();
+  SkipEmptyBlocksForward();
+}
+
+void TableIterator::SeekToLast() {
+  index_iter_.SeekToLast();
+  InitDataBlock();
+  if (data_block_) data_iter_.SeekToLast();
+  SkipEmptyBlocksBackward();
+}
+
+void TableIterator::Seek(std::string_view target) {
+  index_iter_.Seek(target);
+  InitDataBlock();
+  if (data_block_) data_iter_.Seek(target);
+  SkipEmptyBlocksForward();
+}
+
+void TableIterator::Next() {
+  data_iter_.Next();
+  SkipEmptyBlocksForward();
+}
+
+void TableIterator::Prev() {
+  data_iter_.Prev();
+  SkipEmptyBlocksBackward();
+}
+
+}  // namespace synapsed::storage::sstable

@@ -1,0 +1,73 @@
+// TableIterator: the two-level iterator over a table, an index-block
+// iterator choosing data blocks and a data-block iterator within the current
+// one. It pins the current data block (cache handle or owned block), so
+// key()/value() point into it without copies.
+//
+// An error (a block that fails its checksum, a malformed entry) ends the
+// iteration: Valid() turns false and status() says which file and offset;
+// the iterator never skips a damaged block and carries on.
+//
+// One thread at a time; the TableReader must outlive the iterator unless a
+// keep-alive is attached (TableCache does this).
+#ifndef SYNAPSED_SSTABLE_TABLE_ITERATOR_H_
+#define SYNAPSED_SSTABLE_TABLE_ITERATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "sstable/block.h"
+#include "sstable/iterator.h"
+#include "sstable/table_options.h"
+
+namespace synapsed::storage::sstable {
+
+class TableReader;
+
+class TableIterator final : public Iterator {
+ public:
+  TableIterator(const TableReader* table, const ReadOptions& options);
+
+  bool Valid() const override {
+    return data_block_ && data_iter_.Valid();
+  }
+  void SeekToFirst() override;
+  void SeekToLast() override;
+  void Seek(std::string_view target) override;
+  void Next() override;
+  void Prev() override;
+  std::string_view key() const override { return data_iter_.key(); }
+  std::string_view value() const override { return data_iter_.value(); }
+  absl::Status status() const override;
+
+  // Keeps `owner` (normally the TableReader's shared_ptr) alive as long as
+  // the iterator.
+  void SetKeepAlive(std::shared_ptr<const void> owner) {
+    keep_alive_ = std::move(owner);
+  }
+
+ private:
+  // Loads the block the index iterator points at (or clears on its end).
+  void InitDataBlock();
+  void SkipEmptyBlocksForward();
+  void SkipEmptyBlocksBackward();
+  void ClearDataBlock();
+  bool ok() const {
+    return status_.ok() && index_iter_.status().ok() &&
+           data_iter_.status().ok();
+  }
+
+  const TableReader* const table_;
+  const ReadOptions options_;
+  BlockIterator index_iter_;
+  BlockIterator data_iter_;
+  BlockRef data_block_;
+  uint64_t data_block_offset_ = 0;
+  absl::Status status_;  // block load errors
+  std::shared_ptr<const void> keep_alive_;
+};
+
+}  // namespace synapsed::storage::sstable
+
+#endif  // SYNAPSED_SSTABLE_TABLE_ITERATOR_H_

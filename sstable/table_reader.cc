@@ -1,0 +1,260 @@
+#include "sstable/table_reader.h"
+
+#include <utility>
+
+#include "fmt/format.h"
+#include "sstable/table_iterator.h"
+#include "util/coding.h"
+#include "util/internal_key.h"
+#include "util/status_macros.h"
+
+namespace synapsed::storage::sstable {
+
+TableReader::TableReader(const TableReaderOptions& options,
+                         std::unique_ptr<env::RandomAccessFile> file,
+                         uint64_t file_size, uint64_t file_number,
+                         std::string file_name, cache::Cache* block_cache)
+    : options_(options),
+      file_(std::move(file)),
+      file_size_(file_size),
+      file_number_(file_number),
+      file_name_(std::move(file_name)),
+      cache_(block_cache) {}
+
+TableReader::~TableReader() = default;
+
+absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
+    const TableReaderOptions& options,
+    std::unique_ptr<env::RandomAccessFile> file, uint64_t file_size,
+    uint64_t file_number, std::string file_name, cache::Cache* block_cache) {
+  if (file == nullptr) return absl::InvalidArgumentError("no file");
+  std::unique_ptr<TableReader> t(new TableReader(options, std::move(file),
+                                                 file_size, file_number,
+                                                 std::move(file_name),
+                                                 block_cache));
+  RETURN_IF_ERROR(t->LoadMetaBlocks());
+  return t;
+}
+
+absl::Status TableReader::LoadMetaBlocks() {
+  if (file_size_ < kFooterSize) {
+    return CorruptionError(file_name_, 0,
+                           fmt::format("file of {} bytes is too short to be "
+                                       "an sstable",
+                                       file_size_));
+  }
+  const uint64_t footer_offset = file_size_ - kFooterSize;
+  char scratch[kFooterSize];
+  auto read = file_->Read(footer_offset, kFooterSize, scratch);
+  if (!read.ok()) return read.status();
+  ASSIGN_OR_RETURN(layout_.footer,
+                   Footer::Decode(*read, file_name_, footer_offset));
+
+  // Meta-index: name -> handle.
+  ASSIGN_OR_RETURN(BlockBuffer meta_contents,
+                   ReadContents(layout_.footer.metaindex, nullptr));
+  ASSIGN_OR_RETURN(std::unique_ptr<Block> meta,
+                   Block::Create(std::move(meta_contents), file_name_,
+                                 layout_.footer.metaindex.offset));
+  bool has_properties = false;
+  BlockIterator it(meta.get(), KeyOrder::kBytewise, file_name_);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    std::string_view v = it.value();
+    BlockHandle h;
+    if (!BlockHandle::DecodeFrom(&v, &h) || !v.empty()) {
+      return CorruptionError(file_name_, layout_.footer.metaindex.offset,
+                             "bad block handle in meta-index");
+    }
+    if (it.key() == kMetaFilterName) {
+      layout_.has_filter = true;
+      layout_.filter = h;
+    } else if (it.key() == kMetaPropertiesName) {
+      has_properties = true;
+      layout_.properties = h;
+    }
+  }
+  RETURN_IF_ERROR(it.status());
+  if (!has_properties) {
+    return CorruptionError(file_name_, layout_.footer.metaindex.offset,
+                           "meta-index has no properties block");
+  }
+
+  ASSIGN_OR_RETURN(BlockBuffer props_contents,
+                   ReadContents(layout_.properties, nullptr));
+  ASSIGN_OR_RETURN(std::unique_ptr<Block> props,
+                   Block::Create(std::move(props_contents), file_name_,
+                                 layout_.properties.offset));
+  RETURN_IF_ERROR(DecodeProperties(*props, file_name_, &properties_));
+
+  ASSIGN_OR_RETURN(index_, LoadBlock(ReadOptions(), layout_.footer.index,
+                                     BlockKind::kIndex,
+                                     cache::Priority::kHigh));
+
+  if (layout_.has_filter) {
+    const std::string key = CacheKey(layout_.filter.offset, BlockKind::kFilter);
+    cache::Handle h;
+    if (cache_ != nullptr) h = cache_->Lookup(key);
+    if (h) {
+      filter_ = Pinned<BloomFilter>(std::move(h));
+    } else {
+      ASSIGN_OR_RETURN(BlockBuffer contents,
+                       ReadContents(layout_.filter, nullptr));
+      ASSIGN_OR_RETURN(std::unique_ptr<BloomFilter> f,
+                       BloomFilter::Create(std::move(contents), file_name_,
+                                           layout_.filter.offset));
+      const size_t charge = f->size() + sizeof(BloomFilter);
+      if (cache_ != nullptr) {
+        auto inserted = cache_->Insert(key, std::move(f), charge,
+                                       cache::Priority::kHigh);
+        if (inserted.ok()) {
+          filter_ = Pinned<BloomFilter>(*std::move(inserted));
+        } else {
+          // The cache refused (strict capacity) and dropped the filter:
+          // read it again and keep it outside the cache.
+          ASSIGN_OR_RETURN(BlockBuffer again,
+                           ReadContents(layout_.filter, nullptr));
+          ASSIGN_OR_RETURN(f, BloomFilter::Create(std::move(again), file_name_,
+                                                  layout_.filter.offset));
+          filter_ = Pinned<BloomFilter>(std::move(f));
+        }
+      } else {
+        filter_ = Pinned<BloomFilter>(std::move(f));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string TableReader::CacheKey(uint64_t offset, BlockKind kind) const {
+  std::string key;
+  key.reserve(17);
+  PutFixed64(&key, file_number_);
+  PutFixed64(&key, offset);
+  // The kind keeps a corrupt index that points a data handle at the filter
+  // from getting a BloomFilter back as a Block.
+  key.push_back(static_cast<char>(kind));
+  return key;
+}
+
+absl::StatusOr<BlockBuffer> TableReader::ReadContents(
+    const BlockHandle& handle, StoredBlockInfo* info) const {
+  ReadBlockOptions ro;
+  ro.verify_checksum = options_.verify_checksums;
+  return ReadBlock(*file_, file_name_, file_size_, handle, ro, info);
+}
+
+absl::StatusOr<BlockRef> TableReader::LoadBlock(const ReadOptions& options,
+                                                const BlockHandle& handle,
+                                                BlockKind kind,
+                                                cache::Priority priority) const {
+  std::string key;
+  if (cache_ != nullptr) {
+    key = CacheKey(handle.offset, kind);
+    if (cache::Handle h = cache_->Lookup(key)) return BlockRef(std::move(h));
+  }
+  ASSIGN_OR_RETURN(BlockBuffer contents, ReadContents(handle, nullptr));
+  ASSIGN_OR_RETURN(std::unique_ptr<Block> block,
+                   Block::Create(std::move(contents), file_name_,
+                                 handle.offset));
+  if (cache_ != nullptr && options.fill_cache) {
+    const size_t charge = block->size() + sizeof(Block);
+    auto inserted = cache_->Insert(key, std::move(block), charge, priority);
+    if (inserted.ok()) return BlockRef(*std::move(inserted));
+    // Refused under strict capacity; the cache dropped the block, so read
+    // it again for this caller alone.
+    ASSIGN_OR_RETURN(BlockBuffer again, ReadContents(handle, nullptr));
+    ASSIGN_OR_RETURN(block, Block::Create(std::move(again), file_name_,
+                                          handle.offset));
+  }
+  return BlockRef(std::move(block));
+}
+
+absl::StatusOr<BlockRef> TableReader::ReadDataBlock(
+    const ReadOptions& options, const BlockHandle& handle,
+    StoredBlockInfo* info) const {
+  if (info == nullptr) {
+    return LoadBlock(options, handle, BlockKind::kData, cache::Priority::kLow);
+  }
+  ASSIGN_OR_RETURN(BlockBuffer contents, ReadContents(handle, info));
+  ASSIGN_OR_RETURN(std::unique_ptr<Block> block,
+                   Block::Create(std::move(contents), file_name_,
+                                 handle.offset));
+  return BlockRef(std::move(block));
+}
+
+absl::StatusOr<BlockHandle> TableReader::DecodeIndexValue(
+    std::string_view value) const {
+  BlockHandle h;
+  if (!BlockHandle::DecodeFrom(&value, &h) || !value.empty()) {
+    return CorruptionError(file_name_, layout_.footer.index.offset,
+                           "bad block handle in index");
+  }
+  return h;
+}
+
+BlockIterator TableReader::NewIndexIterator() const {
+  return BlockIterator(index_.get(), KeyOrder::kInternal, file_name_);
+}
+
+bool TableReader::KeyMayMatch(uint64_t user_key_hash) const {
+  return !filter_ || filter_->MayMatch(user_key_hash);
+}
+
+absl::Status TableReader::Get(const ReadOptions& options,
+                              std::string_view lookup_key,
+                              GetResult* result) const {
+  if (lookup_key.size() < 8) {
+    return absl::InvalidArgumentError("lookup key is not an internal key");
+  }
+  return Get(options, lookup_key, FilterHash(ExtractUserKey(lookup_key)),
+             result);
+}
+
+absl::Status TableReader::Get(const ReadOptions& options,
+                              std::string_view lookup_key,
+                              uint64_t user_key_hash,
+                              GetResult* result) const {
+  result->Clear();
+  if (lookup_key.size() < 8) {
+    return absl::InvalidArgumentError("lookup key is not an internal key");
+  }
+  if (!KeyMayMatch(user_key_hash)) return absl::OkStatus();
+  BlockIterator index = NewIndexIterator();
+  index.Seek(lookup_key);
+  if (!index.Valid()) return index.status();
+  ASSIGN_OR_RETURN(const BlockHandle handle, DecodeIndexValue(index.value()));
+  ASSIGN_OR_RETURN(BlockRef block,
+                   LoadBlock(options, handle, BlockKind::kData,
+                             cache::Priority::kLow));
+  BlockIterator it(block.get(), KeyOrder::kInternal, file_name_);
+  it.Seek(lookup_key);
+  // Past the block's end the answer would be the next block's first key,
+  // whose user key is beyond the separator and so beyond the lookup's.
+  if (!it.Valid()) return it.status();
+  if (ExtractUserKey(it.key()) == ExtractUserKey(lookup_key)) {
+    result->found = true;
+    result->key.assign(it.key());
+    result->value = it.value();
+    result->pin = std::move(block);
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<TableIterator> TableReader::NewIterator(
+    const ReadOptions& options) const {
+  return std::make_unique<TableIterator>(this, options);
+}
+
+uint64_t TableReader::ApproximateOffsetOf(std::string_view internal_key) const {
+  BlockIterator index = NewIndexIterator();
+  index.Seek(internal_key);
+  if (index.Valid()) {
+    auto h = DecodeIndexValue(index.value());
+    if (h.ok()) return h->offset;
+  }
+  // Past the last key (or a damaged index): the data ends where the
+  // meta blocks begin.
+  return properties_.data_size;
+}
+
+}  // namespace synapsed::storage::sstable

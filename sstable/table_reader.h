@@ -1,0 +1,149 @@
+// TableReader: an open SSTable (docs/format/sstable.md). Open reads and
+// verifies the footer, meta-index, properties, index and filter; after that
+// the reader is immutable and every method may be called from any number of
+// threads at once.
+//
+// The index and filter stay decoded in memory for the reader's lifetime (in
+// the block cache at Priority::kHigh when there is one, pinned by the
+// reader). Data blocks are read on demand, checksum-verified, decompressed,
+// and shared through the block cache under the key
+// (file_number, block offset, block kind) when `block_cache` is non-null.
+// File numbers must therefore be unique among tables sharing one cache.
+//
+// Corruption found anywhere is an absl::DataLossError naming the file and
+// the offset of the damaged structure; no corrupt bytes are returned as data.
+#ifndef SYNAPSED_SSTABLE_TABLE_READER_H_
+#define SYNAPSED_SSTABLE_TABLE_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cache/cache.h"
+#include "env/env.h"
+#include "sstable/block.h"
+#include "sstable/block_io.h"
+#include "sstable/bloom.h"
+#include "sstable/format.h"
+#include "sstable/properties.h"
+#include "sstable/table_options.h"
+
+namespace synapsed::storage::sstable {
+
+class TableIterator;
+
+// The result of a point lookup. `value` points into the data block that
+// `pin` holds (a block-cache handle or an owned block), so it stays valid for
+// as long as the GetResult lives; copy it out for a plain std::string.
+struct GetResult {
+  bool found = false;     // an entry with the lookup's user key exists
+  std::string key;        // that entry's internal key (sequence and type)
+  std::string_view value;
+  BlockRef pin;
+
+  void Clear() {
+    found = false;
+    key.clear();
+    value = {};
+    pin.Reset();
+  }
+};
+
+// Handles of the non-data blocks, for tools.
+struct TableLayout {
+  Footer footer;
+  bool has_filter = false;
+  BlockHandle filter;
+  BlockHandle properties;
+};
+
+class TableReader {
+ public:
+  // Opens the table in `file` of `file_size` bytes. `file_name` is used in
+  // error messages; `file_number` in block-cache keys. `block_cache` may be
+  // null (no caching) and must outlive the reader.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TableReader>> Open(
+      const TableReaderOptions& options,
+      std::unique_ptr<env::RandomAccessFile> file, uint64_t file_size,
+      uint64_t file_number, std::string file_name, cache::Cache* block_cache);
+
+  TableReader(const TableReader&) = delete;
+  TableReader& operator=(const TableReader&) = delete;
+  ~TableReader();
+
+  // Finds the first entry >= `lookup_key` (an internal key, normally
+  // (user_key, snapshot, kValueTypeForSeek)) and reports it if its user key
+  // equals the lookup's; the caller decides what its type and sequence mean.
+  // Consults the filter first. `user_key_hash` is FilterHash(user key),
+  // computed once by a caller probing many tables.
+  [[nodiscard]] absl::Status Get(const ReadOptions& options,
+                                 std::string_view lookup_key,
+                                 uint64_t user_key_hash,
+                                 GetResult* result) const;
+  [[nodiscard]] absl::Status Get(const ReadOptions& options,
+                                 std::string_view lookup_key,
+                                 GetResult* result) const;
+
+  // False if the filter rules the user key out (true without a filter).
+  bool KeyMayMatch(uint64_t user_key_hash) const;
+
+  // A two-level iterator over every entry. The reader must outlive it
+  // (TableCache's iterators keep their reader alive).
+  std::unique_ptr<TableIterator> NewIterator(const ReadOptions& options) const;
+
+  // About where in the file the data for `internal_key` begins (the file
+  // size past the last key); for compaction size estimates.
+  uint64_t ApproximateOffsetOf(std::string_view internal_key) const;
+
+  const TableProperties& properties() const { return properties_; }
+  const TableLayout& layout() const { return layout_; }
+  const std::string& file_name() const { return file_name_; }
+  uint64_t file_number() const { return file_number_; }
+  uint64_t file_size() const { return file_size_; }
+  const BloomFilter* filter() const { return filter_.get(); }
+
+  // An iterator over the index block: separator -> encoded BlockHandle.
+  BlockIterator NewIndexIterator() const;
+  // Reads a data block. With `info`, bypasses the cache and also reports
+  // its stored size and codec (for tools).
+  [[nodiscard]] absl::StatusOr<BlockRef> ReadDataBlock(
+      const ReadOptions& options, const BlockHandle& handle,
+      StoredBlockInfo* info = nullptr) const;
+  // Decodes an index entry's value; DataLoss naming the index offset.
+  [[nodiscard]] absl::StatusOr<BlockHandle> DecodeIndexValue(
+      std::string_view value) const;
+
+ private:
+  enum class BlockKind : uint8_t { kData = 0, kIndex = 1, kFilter = 2 };
+
+  TableReader(const TableReaderOptions& options,
+              std::unique_ptr<env::RandomAccessFile> file, uint64_t file_size,
+              uint64_t file_number, std::string file_name,
+              cache::Cache* block_cache);
+  absl::Status LoadMetaBlocks();
+  std::string CacheKey(uint64_t offset, BlockKind kind) const;
+  absl::StatusOr<BlockBuffer> ReadContents(const BlockHandle& handle,
+                                           StoredBlockInfo* info) const;
+  absl::StatusOr<BlockRef> LoadBlock(const ReadOptions& options,
+                                     const BlockHandle& handle, BlockKind kind,
+                                     cache::Priority priority) const;
+
+  const TableReaderOptions options_;
+  const std::unique_ptr<env::RandomAccessFile> file_;
+  const uint64_t file_size_;
+  const uint64_t file_number_;
+  const std::string file_name_;
+  cache::Cache* const cache_;
+
+  TableLayout layout_;
+  TableProperties properties_;
+  BlockRef index_;
+  Pinned<BloomFilter> filter_;
+};
+
+}  // namespace synapsed::storage::sstable
+
+#endif  // SYNAPSED_SSTABLE_TABLE_READER_H_
