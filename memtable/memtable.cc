@@ -3,18 +3,23 @@
 #include <algorithm>
 #include <cassert>
 
+#include "util/checksum.h"
+
 namespace synapsed::storage::memtable {
 
 MemTable::MemTable(uint64_t log_number, const MemTableOptions& options)
     : log_number_(log_number),
       arena_(Arena::Options{.block_size = options.arena_block_size,
                             .huge_pages = options.arena_huge_pages}),
+      bloom_(options.bloom_bytes, &arena_),
       list_(EntryComparator{}, &arena_, options.skiplist_seed) {}
 
 void MemTable::Add(SequenceNumber seq, ValueType type,
                    std::string_view user_key, std::string_view value) {
   assert(seq <= kMaxSequenceNumber);
   assert(type == ValueType::kValue || type == ValueType::kDeletion);
+  // Bits before the entry: a reader that can see the entry sees them too.
+  if (bloom_.enabled()) bloom_.Add(Hash64(user_key));
   char* entry = list_.AllocateEntry(EntrySize(user_key, value));
   EncodeEntry(entry, seq, type, user_key, value);
   if (!list_.Insert(entry)) return;  // exact duplicate: keep the first
@@ -43,6 +48,9 @@ void MemTable::Add(SequenceNumber seq, ValueType type,
 LookupResult MemTable::GetView(std::string_view user_key,
                                SequenceNumber snapshot, std::string_view* value,
                                SequenceNumber* seq) const {
+  if (bloom_.enabled() && !bloom_.MayContain(Hash64(user_key))) {
+    return LookupResult::kNotPresent;
+  }
   snapshot = std::min(snapshot, kMaxSequenceNumber);
   // The newest version at or below the snapshot is the first entry at or
   // after (user_key, snapshot, highest type).

@@ -120,7 +120,13 @@ struct EntryComparator {
   using DecodedKey = EntryKey;
   DecodedKey Decode(const char* entry) const { return DecodeEntryKey(entry); }
   int Compare(const char* entry, const DecodedKey& key) const {
-    return CompareEntryKeys(DecodeEntryKey(entry), key);
+    uint32_t ikey_size;
+    const char* p = DecodeEntryLength(entry, &ikey_size);
+    const int r = CompareBytes(p, ikey_size - 8u, key.user_key, key.user_key_size);
+    if (r != 0) return r;
+    // Only now read the trailer: it may sit on the next cache line.
+    const uint64_t trailer = DecodeFixed64(p + ikey_size - 8);
+    return trailer > key.trailer ? -1 : (trailer < key.trailer ? 1 : 0);
   }
 };
 

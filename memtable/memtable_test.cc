@@ -141,10 +141,17 @@ TEST(MemTableTest, IteratorOrderWithVersions) {
   EXPECT_FALSE(it->Valid());
 }
 
-TEST(MemTableTest, RandomOperationsMatchModel) {
+// Every behaviour must be the same with and without the bloom filter (a tiny
+// one, so false positives occur and take the skiplist path).
+class MemTableBloomParamTest : public ::testing::TestWithParam<size_t> {};
+INSTANTIATE_TEST_SUITE_P(Bloom, MemTableBloomParamTest,
+                         ::testing::Values(size_t{0}, size_t{512}));
+
+TEST_P(MemTableBloomParamTest, RandomOperationsMatchModel) {
   const uint64_t seed = testing::TestSeed();
   Random rnd(seed);
   MemTable mem(3, MemTableOptions{.arena_block_size = 16384,
+                                  .bloom_bytes = GetParam(),
                                   .skiplist_seed = seed});
   // Model: user key -> (seq -> value or nullopt for deletion).
   std::map<std::string, std::map<SequenceNumber, std::optional<std::string>>>
@@ -198,6 +205,20 @@ TEST(MemTableTest, RandomOperationsMatchModel) {
   EXPECT_EQ(mem.num_entries(), seq);
 }
 
+TEST(MemTableTest, BloomFilterCountsInMemoryAndKeepsAnswers) {
+  MemTable plain(1);
+  MemTable filtered(1, MemTableOptions{.bloom_bytes = 64 * 1024});
+  EXPECT_GE(filtered.ApproximateMemoryUsage(),
+            plain.ApproximateMemoryUsage() + 64 * 1024);
+  for (int i = 0; i < 1000; i += 2) {
+    filtered.Add(i + 1, kV, "k" + std::to_string(i), "v");
+  }
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(GetString(filtered, "k" + std::to_string(i), 5000),
+              i % 2 == 0 ? "found:v" : "absent");
+  }
+}
+
 TEST(MemTableTest, LargeKeysAndValues) {
   MemTable mem(1);
   Random rnd(testing::TestSeed());
@@ -248,9 +269,10 @@ TEST(MemTableTest, MemoryAccountingGrows) {
 // A writer adds while readers Get and iterate. A reader reads at the
 // sequence the writer published (release) and must see exactly that state
 // for the keys it checks.
-TEST(MemTableTest, ConcurrentReadersDuringAdds) {
+TEST_P(MemTableBloomParamTest, ConcurrentReadersDuringAdds) {
   const uint64_t seed = testing::TestSeed();
-  auto mem = std::make_shared<MemTable>(1);
+  auto mem = std::make_shared<MemTable>(
+      1, MemTableOptions{.bloom_bytes = GetParam()});
   constexpr int kKeys = 200;
   constexpr int kWrites = 20000;
   std::atomic<SequenceNumber> published{0};

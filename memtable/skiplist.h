@@ -325,6 +325,9 @@ typename InlineSkipList<C>::Node* InlineSkipList<C>::FindGreaterOrEqual(
     Node* next = x->Next(level);
     int c = 1;
     if (next != nullptr && next != known_bigger) {
+      // Start fetching the node after `next` while `next` is compared: if
+      // the search moves right it is the next miss.
+      __builtin_prefetch(next->NextRelaxed(level));
       c = CompareNode(next, key);
     }
     if (c < 0) {
