@@ -130,6 +130,7 @@ std::string_view BackendTypeName(BackendType type) {
     case BackendType::kNative: return "native";
     case BackendType::kRocksDb: return "rocksdb";
     case BackendType::kSqlite: return "sqlite";
+    case BackendType::kLevelDb: return "leveldb";
     case BackendType::kDistributed: return "distributed";
   }
   return "?";
@@ -160,13 +161,16 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   } else if (type == "sqlite") {
     c.type = BackendType::kSqlite;
     known.insert("path");
+  } else if (type == "leveldb") {
+    c.type = BackendType::kLevelDb;
+    known.insert("path");
   } else if (type == "distributed") {
     c.type = BackendType::kDistributed;
     known.insert("path");
   } else {
     return FieldError("type",
                       fmt::format("unknown backend \"{}\" (memory, native, "
-                                  "rocksdb, sqlite, distributed)",
+                                  "rocksdb, sqlite, leveldb, distributed)",
                                   type));
   }
   RETURN_IF_ERROR(CheckKnownFields(j, "", known));

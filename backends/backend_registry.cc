@@ -19,6 +19,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config) 
     }
     case BackendType::kRocksDb:
     case BackendType::kSqlite:
+    case BackendType::kLevelDb:
     case BackendType::kDistributed:
       break;
   }

@@ -6,7 +6,7 @@
 //    "cache": {"policy": "arc", "max_entries": 100000, "ttl_seconds": 60},
 //    "compression": {"enabled": true, "algorithm": "lz4", "min_size": 1024}}
 //
-// "type" is one of memory, native, rocksdb, sqlite, distributed. The other
+// "type" is one of memory, native, rocksdb, sqlite, leveldb, distributed. The other
 // top-level fields belong to the backend (see each *Options below; a field of
 // another backend is an error). An unknown field, a wrong type or an unknown
 // backend fails with InvalidArgument naming the field.
@@ -23,7 +23,14 @@
 
 namespace synapsed::storage {
 
-enum class BackendType { kMemory, kNative, kRocksDb, kSqlite, kDistributed };
+enum class BackendType {
+  kMemory,
+  kNative,
+  kRocksDb,
+  kSqlite,
+  kLevelDb,  // a benchmark peer; stands in for the seed's sled backend
+  kDistributed,
+};
 
 // The value cache layer (layers/): whole values by key.
 struct CacheConfig {
