@@ -49,7 +49,7 @@ TEST(BlockBuilderTest, EncodesPrefixCompressedEntriesAndRestarts) {
   want += std::string("\x04\x01\x01", 3) + "y" + "2";
   want += std::string("\x00\x06\x01", 3) + "banana" + "3";
   PutFixed32(&want, 0);
-  PutFixed32(&want, 15);  // the third entry starts a restart
+  PutFixed32(&want, 14);  // the third entry starts a restart
   PutFixed32(&want, 2);
   EXPECT_EQ(got, want);
   EXPECT_EQ(b.EstimatedSize(), want.size());
