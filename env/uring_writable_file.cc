@@ -110,7 +110,9 @@ absl::Status UringWritableFile::Write(std::string_view data, bool sync) {
   if (options_.preallocate_bytes > 0 && offset_ + data.size() > prealloc_end_) {
     RETURN_IF_ERROR(Preallocate(offset_ + data.size()));
   }
-  return ring_ != nullptr ? UringWrite(data, sync) : PosixWrite(data, sync);
+  const bool uring =
+      ring_ != nullptr && (sync || options_.uring_unsynced_appends);
+  return uring ? UringWrite(data, sync) : PosixWrite(data, sync);
 }
 
 absl::Status UringWritableFile::UringWrite(std::string_view data, bool sync) {
@@ -178,17 +180,19 @@ absl::Status UringWritableFile::UringWrite(std::string_view data, bool sync) {
 
 absl::Status UringWritableFile::PosixWrite(std::string_view data, bool sync) {
   while (!data.empty()) {
-    ssize_t n = ::pwrite(fd_, data.data(), data.size(),
-                         static_cast<off_t>(offset_));
+    ssize_t n =
+        ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset_));
     if (n < 0) {
       if (errno == EINTR) continue;
       return PosixError("write", path_, errno);
     }
-    if (n == 0) return absl::UnavailableError("write " + path_ + ": no progress");
+    if (n == 0)
+      return absl::UnavailableError("write " + path_ + ": no progress");
     offset_ += static_cast<uint64_t>(n);
     data.remove_prefix(static_cast<size_t>(n));
   }
-  if (sync && ::fdatasync(fd_) != 0) return PosixError("fdatasync", path_, errno);
+  if (sync && ::fdatasync(fd_) != 0)
+    return PosixError("fdatasync", path_, errno);
   return absl::OkStatus();
 }
 

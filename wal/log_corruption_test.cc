@@ -53,8 +53,8 @@ class LogCorruptionTest : public ::testing::Test {
     h[kTypeOffset] = static_cast<char>(type);
     EncodeFixed64(h + kLogNumberOffset, log_number);
     size_t len = DecodeFixed16(h + kLengthOffset);
-    EncodeFixed32(h, FragmentChecksum(h + kLengthOffset,
-                                      kChecksummedHeaderBytes + len));
+    EncodeFixed32(
+        h, FragmentChecksum(h + kLengthOffset, kChecksummedHeaderBytes + len));
   }
 
   ReadResult Read(const std::string& bytes, bool last, bool skip) {
@@ -76,13 +76,21 @@ struct Damage {
 
 std::vector<Damage> HeaderAndPayloadDamage() {
   return {
-      {"length bit", [](std::string* s, uint64_t o) { (*s)[o + kLengthOffset] ^= 0x04; }},
+      {"length bit",
+       [](std::string* s, uint64_t o) { (*s)[o + kLengthOffset] ^= 0x04; }},
       {"checksum bit", [](std::string* s, uint64_t o) { (*s)[o + 1] ^= 0x10; }},
-      {"payload bit", [](std::string* s, uint64_t o) { (*s)[o + kHeaderSize + 3] ^= 0x01; }},
-      {"invalid type", [](std::string* s, uint64_t o) { (*s)[o + kTypeOffset] = 0x17; }},
-      {"type kind bit", [](std::string* s, uint64_t o) { (*s)[o + kTypeOffset] ^= 0x01; }},
-      {"log number bit", [](std::string* s, uint64_t o) { (*s)[o + kLogNumberOffset + 2] ^= 0x40; }},
-      {"zeroed header", [](std::string* s, uint64_t o) {
+      {"payload bit",
+       [](std::string* s, uint64_t o) { (*s)[o + kHeaderSize + 3] ^= 0x01; }},
+      {"invalid type",
+       [](std::string* s, uint64_t o) { (*s)[o + kTypeOffset] = 0x17; }},
+      {"type kind bit",
+       [](std::string* s, uint64_t o) { (*s)[o + kTypeOffset] ^= 0x01; }},
+      {"log number bit",
+       [](std::string* s, uint64_t o) {
+         (*s)[o + kLogNumberOffset + 2] ^= 0x40;
+       }},
+      {"zeroed header",
+       [](std::string* s, uint64_t o) {
          std::fill(s->begin() + o, s->begin() + o + kHeaderSize, '\0');
        }},
   };
@@ -107,10 +115,12 @@ TEST_F(LogCorruptionTest, DamageInTheMiddleIsDataLossInEveryLog) {
         ReadResult s = Read(bytes, last, /*skip=*/true);
         ASSERT_OK(s.status) << d.name;
         if (target == middle_) {  // B is lost, C and D survive
-          EXPECT_THAT(s.records, ElementsAre(records_[0], records_[2], records_[3]));
+          EXPECT_THAT(s.records,
+                      ElementsAre(records_[0], records_[2], records_[3]));
           EXPECT_EQ(s.skipped, offsets_[2] - offsets_[1]) << d.name;
         } else {
-          EXPECT_THAT(s.records, ElementsAre(records_[0], records_[1], records_[3]));
+          EXPECT_THAT(s.records,
+                      ElementsAre(records_[0], records_[1], records_[3]));
           EXPECT_EQ(s.skipped, offsets_[3] - offsets_[2]) << d.name;
         }
         EXPECT_EQ(s.dropped, 0u);
@@ -134,8 +144,9 @@ TEST_F(LogCorruptionTest, DamageAtTheTail) {
     EXPECT_EQ(r.valid_end, d_offset);
     // An older log: DataLoss naming the offset, or skipped.
     ReadResult o = Read(bytes, /*last=*/false, /*skip=*/false);
-    EXPECT_THAT(o.status, StatusIs(absl::StatusCode::kDataLoss,
-                                   HasSubstr("offset " + std::to_string(d_offset))))
+    EXPECT_THAT(o.status,
+                StatusIs(absl::StatusCode::kDataLoss,
+                         HasSubstr("offset " + std::to_string(d_offset))))
         << d.name;
     ReadResult s = Read(bytes, /*last=*/false, /*skip=*/true);
     ASSERT_OK(s.status) << d.name;
@@ -167,9 +178,9 @@ TEST_F(LogCorruptionTest, TruncatedHeaderAndPayload) {
   ASSERT_OK(r.status);
   EXPECT_THAT(r.records, ElementsAre(records_[0]));
   EXPECT_EQ(r.dropped, bytes.size() - offsets_[1]);
-  EXPECT_THAT(Read(bytes, false, false).status,
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("incomplete record")));
+  EXPECT_THAT(
+      Read(bytes, false, false).status,
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("incomplete record")));
 }
 
 TEST_F(LogCorruptionTest, ZeroTailIsACleanEndInEveryMode) {
@@ -244,18 +255,28 @@ TEST_F(LogCorruptionTest, BrokenFragmentSequences) {
     std::vector<std::string> salvaged;  // with skip_corruption
   };
   const std::vector<Case> cases = {
-      {"Middle without First", offsets_[2], FragmentKind::kMiddle,
+      {"Middle without First",
+       offsets_[2],
+       FragmentKind::kMiddle,
        {records_[0], records_[1], records_[3]}},
-      {"Last without First", offsets_[2], FragmentKind::kLast,
+      {"Last without First",
+       offsets_[2],
+       FragmentKind::kLast,
        {records_[0], records_[1], records_[3]}},
       // C opens a record that D (Full) interrupts: C is dropped.
-      {"Full inside a record", offsets_[2], FragmentKind::kFirst,
+      {"Full inside a record",
+       offsets_[2],
+       FragmentKind::kFirst,
        {records_[0], records_[1], records_[3]}},
       // B's First becomes Full: B's Middle and Last are orphans.
-      {"orphan Middle and Last", offsets_[1], FragmentKind::kFull,
+      {"orphan Middle and Last",
+       offsets_[1],
+       FragmentKind::kFull,
        {records_[0], std::string(b_first, 'b'), records_[2], records_[3]}},
       // B's Middle becomes First: a First inside B.
-      {"First inside a record", middle_, FragmentKind::kFirst,
+      {"First inside a record",
+       middle_,
+       FragmentKind::kFirst,
        {records_[0], std::string(b_middle + b_last, 'b'), records_[2],
         records_[3]}},
   };

@@ -6,8 +6,10 @@
 // payload) is cut into fragments that never cross a block boundary; each
 // fragment starts with a 15-byte header:
 //
-//   checksum : fixed32  low 32 bits of XXH3-64 (seed 0) over bytes [4, 15+length)
-//                       of the fragment, i.e. length | type | log_number | payload
+//   checksum : fixed32  low 32 bits of XXH3-64 (seed 0) over bytes [4,
+//   15+length)
+//                       of the fragment, i.e. length | type | log_number |
+//                       payload
 //   length   : fixed16  payload bytes in this fragment
 //   type     : uint8    (format version << 4) | fragment kind
 //   log_number: fixed64 the number of the log the fragment was written for

@@ -127,7 +127,8 @@ absl::StatusOr<bool> LogReader::ReadRecord(std::string* record,
             DecodeFixed64(h + kLogNumberOffset) != log_number_;
     }
     if (bad) {
-      absl::StatusOr<bool> more = HandleBadFragment(here, in_record, record_start);
+      absl::StatusOr<bool> more =
+          HandleBadFragment(here, in_record, record_start);
       if (!more.ok()) return fail(more.status());
       if (!*more) return false;
       record->clear();  // skipped: resume at an intact fragment of this log

@@ -79,9 +79,9 @@ class LogReader {
 
  private:
   struct ScanResult {
-    bool found = false;        // an intact fragment of this log follows
+    bool found = false;  // an intact fragment of this log follows
     uint64_t found_offset = 0;
-    bool stale = false;        // an intact fragment of another log follows
+    bool stale = false;  // an intact fragment of another log follows
     uint64_t stale_offset = 0;
     uint64_t nonzero_end = 0;  // just past the last non-zero byte before it
   };

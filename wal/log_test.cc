@@ -78,8 +78,9 @@ TEST_F(LogTest, RoundTripRandomRecords) {
     records.push_back(rnd.Bytes(len));
   }
   for (size_t buffer : {size_t{0}, size_t{100}, size_t{64 * 1024}}) {
-    ASSERT_OK_AND_ASSIGN(std::string bytes,
-                         EncodeLog(fs_.get(), records, 42, {.buffer_bytes = buffer}));
+    ASSERT_OK_AND_ASSIGN(
+        std::string bytes,
+        EncodeLog(fs_.get(), records, 42, {.buffer_bytes = buffer}));
     ReadResult r = ReadLog(fs_.get(), bytes, 42, {.last_log = false});
     ASSERT_OK(r.status) << "buffer " << buffer;
     ASSERT_EQ(r.records.size(), records.size());
@@ -131,15 +132,17 @@ TEST_F(LogTest, FragmentsNeverCrossBlocks) {
     ReadResult r = ReadLog(fs_.get(), bytes, 9, {});
     ASSERT_OK(r.status);
     EXPECT_EQ(r.records, records);
-    const uint64_t b_offset = room < kHeaderSize ? kBlockSize : first_len + kHeaderSize;
+    const uint64_t b_offset =
+        room < kHeaderSize ? kBlockSize : first_len + kHeaderSize;
     EXPECT_THAT(r.offsets, ElementsAre(0, b_offset, ::testing::_));
   }
 }
 
 TEST_F(LogTest, DocExampleDecodes) {
   // docs/format/wal.md, "Worked example".
-  std::string bytes = FromHex("8a 30 db fa 05 00 11 07 00 00 00 00 00 00 00"
-                              "68 65 6c 6c 6f");
+  std::string bytes = FromHex(
+      "8a 30 db fa 05 00 11 07 00 00 00 00 00 00 00"
+      "68 65 6c 6c 6f");
   bytes += FromHex("d9 02 4a 24 dd 7f 12 07 00 00 00 00 00 00 00");
   bytes += std::string(32733, 'b');
   ASSERT_EQ(bytes.size(), 0x8000u);
@@ -159,8 +162,8 @@ TEST_F(LogTest, DocExampleDecodes) {
   ASSERT_OK_AND_ASSIGN(std::string written, EncodeLog(fs_.get(), expected, 7));
   EXPECT_EQ(written, bytes);
   // The torn-tail example: cut one byte into B's Last payload.
-  ReadResult torn = ReadLog(fs_.get(), bytes.substr(0, 0x8010), 7,
-                            {.last_log = true});
+  ReadResult torn =
+      ReadLog(fs_.get(), bytes.substr(0, 0x8010), 7, {.last_log = true});
   ASSERT_OK(torn.status);
   EXPECT_THAT(torn.records, ElementsAre("hello"));
   EXPECT_EQ(torn.dropped, 32764u);
@@ -172,7 +175,8 @@ TEST_F(LogTest, DocExampleDecodes) {
 
 // Expected dropped bytes when a log is cut at `cut` inside a record that
 // starts at `start`: up to the last non-zero byte before the cut.
-uint64_t ExpectedDropped(const std::string& bytes, uint64_t start, uint64_t cut) {
+uint64_t ExpectedDropped(const std::string& bytes, uint64_t start,
+                         uint64_t cut) {
   for (uint64_t i = cut; i > start; --i) {
     if (bytes[i - 1] != 0) return i - start;
   }
@@ -186,7 +190,8 @@ TEST_F(LogTest, TornTailAtEveryOffsetOfTheLastRecord) {
   // the last record (300 bytes) then spans the boundary or follows padding.
   for (size_t room : {size_t{7}, size_t{100}}) {
     std::vector<std::string> records;
-    for (int i = 0; i < 20; ++i) records.push_back(rnd.Bytes(rnd.Uniform(500), true));
+    for (int i = 0; i < 20; ++i)
+      records.push_back(rnd.Bytes(rnd.Uniform(500), true));
     ASSERT_OK_AND_ASSIGN(std::string prefix, EncodeLog(fs_.get(), records, 5));
     records.push_back(
         rnd.Bytes(kBlockSize - prefix.size() - kHeaderSize - room, true));
@@ -245,7 +250,8 @@ TEST_F(LogTest, BufferedWriterHandsOverOnFillSyncAndClose) {
   ASSERT_OK(w.Sync());
   ASSERT_OK(w.AddRecord("tail", false));
   // Reading the file now sees a prefix: everything handed over so far.
-  ASSERT_OK_AND_ASSIGN(std::string mid, env::ReadFileToString(fs_.get(), "/buf.log"));
+  ASSERT_OK_AND_ASSIGN(std::string mid,
+                       env::ReadFileToString(fs_.get(), "/buf.log"));
   ReadResult r = ReadLog(fs_.get(), mid, 11, {.last_log = true});
   ASSERT_OK(r.status);
   EXPECT_EQ(r.records.size(), 14u);
@@ -253,7 +259,8 @@ TEST_F(LogTest, BufferedWriterHandsOverOnFillSyncAndClose) {
   EXPECT_THAT(w.AddRecord(rec, false),
               ::synapsed::storage::testing::StatusIs(
                   absl::StatusCode::kFailedPrecondition));
-  ASSERT_OK_AND_ASSIGN(std::string all, env::ReadFileToString(fs_.get(), "/buf.log"));
+  ASSERT_OK_AND_ASSIGN(std::string all,
+                       env::ReadFileToString(fs_.get(), "/buf.log"));
   r = ReadLog(fs_.get(), all, 11, {});
   ASSERT_OK(r.status);
   ASSERT_EQ(r.records.size(), 15u);
@@ -277,10 +284,12 @@ TEST_F(LogTest, AppendingContinuesTheBlockLayout) {
     ASSERT_OK_AND_ASSIGN(auto f, fs_->NewAppendableFile("/app.log"));
     LogWriter w(std::move(f), 3);
     EXPECT_EQ(w.FileSize(), fs_->GetFileSize("/app.log").value());
-    for (int i = 25; i < 50; ++i) ASSERT_OK(w.AddRecord(records[i], i % 7 == 0));
+    for (int i = 25; i < 50; ++i)
+      ASSERT_OK(w.AddRecord(records[i], i % 7 == 0));
     ASSERT_OK(w.Close());
   }
-  ASSERT_OK_AND_ASSIGN(std::string got, env::ReadFileToString(fs_.get(), "/app.log"));
+  ASSERT_OK_AND_ASSIGN(std::string got,
+                       env::ReadFileToString(fs_.get(), "/app.log"));
   EXPECT_EQ(got, expected);
 }
 
@@ -291,8 +300,10 @@ TEST_F(LogTest, RecycledFileEndsAtTheOlderLog) {
   std::vector<std::string> old_records, new_records;
   for (int i = 0; i < 40; ++i) old_records.push_back(rnd.Bytes(3000, true));
   for (int i = 0; i < 10; ++i) new_records.push_back(rnd.Bytes(2500, true));
-  ASSERT_OK_AND_ASSIGN(std::string old_bytes, EncodeLog(fs_.get(), old_records, 6));
-  ASSERT_OK_AND_ASSIGN(std::string new_bytes, EncodeLog(fs_.get(), new_records, 8));
+  ASSERT_OK_AND_ASSIGN(std::string old_bytes,
+                       EncodeLog(fs_.get(), old_records, 6));
+  ASSERT_OK_AND_ASSIGN(std::string new_bytes,
+                       EncodeLog(fs_.get(), new_records, 8));
   std::string file = new_bytes + old_bytes.substr(new_bytes.size());
   for (bool last : {false, true}) {
     ReadResult r = ReadLog(fs_.get(), file, 8, {.last_log = last});

@@ -29,8 +29,8 @@ LogWriter::LogWriter(std::unique_ptr<env::WritableFile> file,
       block_offset_(file_->Size() % kBlockSize),
       size_(file_->Size()) {
   if (options_.buffer_bytes > 0) {
-    buffer_.reserve(std::min(options_.buffer_bytes + kBlockSize,
-                             kMaxRetainedBuffer));
+    buffer_.reserve(
+        std::min(options_.buffer_bytes + kBlockSize, kMaxRetainedBuffer));
   }
 }
 
@@ -52,7 +52,8 @@ absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
 }
 
 absl::Status LogWriter::HandOver(bool sync) {
-  absl::Status s = sync ? file_->AppendAndSync(buffer_) : file_->Append(buffer_);
+  absl::Status s =
+      sync ? file_->AppendAndSync(buffer_) : file_->Append(buffer_);
   buffer_.clear();
   if (buffer_.capacity() > kMaxRetainedBuffer) buffer_.shrink_to_fit();
   if (!s.ok()) return Fail(s);

@@ -86,10 +86,10 @@ class LogWriter {
   std::unique_ptr<env::WritableFile> file_;
   const uint64_t log_number_;
   const LogWriterOptions options_;
-  size_t block_offset_;   // position within the current block
-  uint64_t size_;         // logical file size including buffer_
-  std::string buffer_;    // encoded bytes not yet handed to the file
-  absl::Status status_;   // first error, sticky
+  size_t block_offset_;  // position within the current block
+  uint64_t size_;        // logical file size including buffer_
+  std::string buffer_;   // encoded bytes not yet handed to the file
+  absl::Status status_;  // first error, sticky
   bool closed_ = false;
 };
 

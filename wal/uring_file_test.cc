@@ -56,20 +56,25 @@ class UringFileTest : public ::testing::TestWithParam<bool> {
   void TearDown() override {
     auto names = fs_->ListDir(dir_);
     if (names.ok()) {
-      for (const auto& n : *names) (void)fs_->DeleteFile(env::JoinPath(dir_, n));
+      for (const auto& n : *names)
+        (void)fs_->DeleteFile(env::JoinPath(dir_, n));
     }
     (void)fs_->DeleteDir(dir_);
   }
   bool UseUring() const { return GetParam(); }
-  env::UringWritableFileOptions Options(uint64_t prealloc = 0) const {
-    return {.disable_io_uring = !UseUring(), .preallocate_bytes = prealloc};
+  env::UringWritableFileOptions Options(uint64_t prealloc = 0,
+                                        bool uring_appends = true) const {
+    return {.disable_io_uring = !UseUring(),
+            .preallocate_bytes = prealloc,
+            .uring_unsynced_appends = uring_appends};
   }
   absl::StatusOr<std::string> ReadAll(const std::string& path) {
     return env::ReadFileToString(fs_.get(), path);
   }
   static uint64_t PhysicalSize(const std::string& path) {
     struct stat st;
-    return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size)
+                                          : 0;
   }
 
   std::string dir_;
@@ -90,21 +95,27 @@ TEST_P(UringFileTest, WritesTheSameBytesAsTheMemoryFileSystem) {
   const uint64_t seed = ::synapsed::storage::testing::TestSeed();
   Random rnd(seed);
   const std::vector<std::string> records = RandomRecords(&rnd, 300);
-  ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 12));
+  ASSERT_OK_AND_ASSIGN(std::string expected,
+                       EncodeLog(mem_.get(), records, 12));
   for (size_t buffer : {size_t{0}, size_t{16 * 1024}}) {
-    const std::string path = env::JoinPath(dir_, "log" + std::to_string(buffer));
-    ASSERT_OK_AND_ASSIGN(auto file, env::UringWritableFile::Open(path, true, Options()));
-    EXPECT_EQ(file->using_io_uring(), UseUring());
-    LogWriter w(std::move(file), 12, {.buffer_bytes = buffer});
-    for (size_t i = 0; i < records.size(); ++i) {
-      // Every 5th record must be durable: AppendAndSync (linked fdatasync).
-      ASSERT_OK(w.AddRecord(records[i], /*sync=*/i % 5 == 0)) << i;
+    for (bool uring_appends : {false, true}) {
+      const std::string path = env::JoinPath(
+          dir_, "log" + std::to_string(buffer) + (uring_appends ? "u" : "p"));
+      ASSERT_OK_AND_ASSIGN(
+          auto file,
+          env::UringWritableFile::Open(path, true, Options(0, uring_appends)));
+      EXPECT_EQ(file->using_io_uring(), UseUring());
+      LogWriter w(std::move(file), 12, {.buffer_bytes = buffer});
+      for (size_t i = 0; i < records.size(); ++i) {
+        // Every 5th record must be durable: AppendAndSync (linked fdatasync).
+        ASSERT_OK(w.AddRecord(records[i], /*sync=*/i % 5 == 0)) << i;
+      }
+      ASSERT_OK(w.Sync());
+      ASSERT_OK(w.Close());
+      ASSERT_OK_AND_ASSIGN(std::string got, ReadAll(path));
+      ASSERT_EQ(got.size(), expected.size()) << "seed " << seed;
+      EXPECT_TRUE(got == expected) << "seed " << seed;
     }
-    ASSERT_OK(w.Sync());
-    ASSERT_OK(w.Close());
-    ASSERT_OK_AND_ASSIGN(std::string got, ReadAll(path));
-    ASSERT_EQ(got.size(), expected.size()) << "seed " << seed;
-    EXPECT_TRUE(got == expected) << "seed " << seed;
   }
 }
 
@@ -113,7 +124,8 @@ TEST_P(UringFileTest, AppendAndSyncOfLargeWritesAndAppendMode) {
   Random rnd(::synapsed::storage::testing::TestSeed());
   const std::string a = rnd.Bytes(3 << 20), b = rnd.Bytes(12345);
   {
-    ASSERT_OK_AND_ASSIGN(auto f, env::UringWritableFile::Open(path, true, Options()));
+    ASSERT_OK_AND_ASSIGN(auto f,
+                         env::UringWritableFile::Open(path, true, Options()));
     ASSERT_OK(f->AppendAndSync(a));
     ASSERT_OK(f->Append(""));
     ASSERT_OK(f->Sync());
@@ -123,7 +135,8 @@ TEST_P(UringFileTest, AppendAndSyncOfLargeWritesAndAppendMode) {
                                     absl::StatusCode::kFailedPrecondition));
   }
   {
-    ASSERT_OK_AND_ASSIGN(auto f, env::UringWritableFile::Open(path, false, Options()));
+    ASSERT_OK_AND_ASSIGN(auto f,
+                         env::UringWritableFile::Open(path, false, Options()));
     EXPECT_EQ(f->Size(), a.size());
     ASSERT_OK(f->AppendAndSync(b));
     ASSERT_OK(f->Close());
@@ -138,8 +151,8 @@ TEST_P(UringFileTest, PreallocatedZeroTailReadsAsTheEndOfTheLog) {
   const std::vector<std::string> records = RandomRecords(&rnd, 200);
   ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 4));
   const uint64_t kPrealloc = 256 * 1024;
-  ASSERT_OK_AND_ASSIGN(auto file,
-                       env::UringWritableFile::Open(path, true, Options(kPrealloc)));
+  ASSERT_OK_AND_ASSIGN(
+      auto file, env::UringWritableFile::Open(path, true, Options(kPrealloc)));
   env::UringWritableFile* raw = file.get();
   EXPECT_EQ(PhysicalSize(path), kPrealloc);  // zeros written at open
   LogWriter w(std::move(file), 4);
@@ -173,7 +186,8 @@ TEST_P(UringFileTest, PosixFileSystemHandsOutTheUringFile) {
   if (!UseUring()) ::setenv("SYNAPSED_DISABLE_IO_URING", "1", 1);
   const std::string path = env::JoinPath(dir_, "viafs");
   {
-    ASSERT_OK_AND_ASSIGN(auto f, fs_->NewWritableFile(path, {.use_io_uring = true}));
+    ASSERT_OK_AND_ASSIGN(auto f,
+                         fs_->NewWritableFile(path, {.use_io_uring = true}));
     auto* uring = dynamic_cast<env::UringWritableFile*>(f.get());
     ASSERT_NE(uring, nullptr);
     EXPECT_EQ(uring->using_io_uring(), UseUring());
@@ -181,7 +195,8 @@ TEST_P(UringFileTest, PosixFileSystemHandsOutTheUringFile) {
     ASSERT_OK(f->Close());
   }
   {
-    ASSERT_OK_AND_ASSIGN(auto f, fs_->NewAppendableFile(path, {.use_io_uring = true}));
+    ASSERT_OK_AND_ASSIGN(auto f,
+                         fs_->NewAppendableFile(path, {.use_io_uring = true}));
     EXPECT_EQ(f->Size(), 6u);
     ASSERT_OK(f->Append("world"));
     ASSERT_OK(f->Close());
