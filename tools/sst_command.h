@@ -1,0 +1,31 @@
+// `synapsed sst`: inspect SSTable files (docs/format/sstable.md), read-only.
+//
+//   synapsed sst properties FILE [--json]   what the table says about itself
+//   synapsed sst dump FILE [--hex] [--json] [--limit N]
+//                                           every entry: key, sequence, type,
+//                                           value (printable-escaped or hex)
+//   synapsed sst check FILE [--json]        verify every block checksum and
+//                                           entry; report the first bad block
+//   synapsed sst blocks FILE [--json]       per-block offset, sizes, codec,
+//                                           compression ratio, restarts
+//
+// Exit codes: 0 success; 1 the file cannot be read (missing, I/O error) or
+// bad usage; 2 the file is corrupt (DataLoss; `check` found a bad block).
+// Errors go to stderr. On failure a subcommand's callback throws
+// CLI::RuntimeError(code), which CLI11_PARSE / App::exit turn into the
+// process exit code without printing anything more.
+#ifndef SYNAPSED_TOOLS_SST_COMMAND_H_
+#define SYNAPSED_TOOLS_SST_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+
+namespace synapsed::storage::tools {
+
+inline constexpr int kSstExitError = 1;
+inline constexpr int kSstExitCorrupt = 2;
+
+void AddSstCommand(CLI::App* app);
+
+}  // namespace synapsed::storage::tools
+
+#endif  // SYNAPSED_TOOLS_SST_COMMAND_H_
