@@ -155,6 +155,12 @@ void AddDemoCommand(CLI::App* app) {
     auto built = StorageBuilder(StorageConfig::Native(*dir)).Build();
     Check(built.status(), "opening the store");
     std::unique_ptr<Store> store = std::move(*built);
+    auto before = store->Scan(KeyRange::All());
+    Check(before.status(), "scan");
+    if (!before->empty()) {
+      std::cout << "It already holds " << before->size()
+                << " key(s) from an earlier run (recovered from its log)\n";
+    }
     const std::pair<const char*, const char*> kvs[] = {
         {"fruit/apple", "red"}, {"fruit/banana", "yellow"},
         {"fruit/cherry", "dark red"}, {"veg/kale", "green"}};

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/db_command.h"
+#include "tools/wal_command.h"
 #ifdef SYNAPSED_HAVE_SST_COMMAND
 #include "tools/sst_command.h"
 #endif
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   synapsed::storage::tools::AddDemoCommand(&app);
   synapsed::storage::tools::AddDbCommand(&app);
+  synapsed::storage::tools::AddWalCommand(&app);
 #ifdef SYNAPSED_HAVE_SST_COMMAND
   synapsed::storage::tools::AddSstCommand(&app);
 #endif
