@@ -120,6 +120,8 @@ absl::Status UringWritableFile::UringWrite(std::string_view data, bool sync) {
   while (true) {
     const bool do_write = !data.empty();
     if (!do_write && !sync) return absl::OkStatus();
+    // Every call reaps all it submitted, so the queue is empty here and has
+    // room for the two entries.
     unsigned n = 0;
     if (do_write) {
       io_uring_sqe* sqe = io_uring_get_sqe(ring);
