@@ -13,11 +13,14 @@
 
 #include <memory>
 
-#include "engine/merging_iterator.h"
+#include "compaction/merging_iterator.h"
 #include "synapsed/storage/iterator.h"
 #include "util/internal_key.h"
 
 namespace synapsed::storage::engine {
+
+using compaction::InternalIterator;
+using compaction::NewMergingIterator;
 
 std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<InternalIterator> internal,
                                         SequenceNumber sequence,

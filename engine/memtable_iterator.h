@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "engine/merging_iterator.h"
+#include "engine/db_iterator.h"
 #include "memtable/memtable.h"
 
 namespace synapsed::storage::engine {

@@ -1,8 +1,8 @@
-#include "engine/merging_iterator.h"
+#include "compaction/merging_iterator.h"
 
 #include "util/internal_key.h"
 
-namespace synapsed::storage::engine {
+namespace synapsed::storage::compaction {
 namespace {
 
 class MergingIterator final : public InternalIterator {
@@ -102,4 +102,4 @@ std::unique_ptr<InternalIterator> NewMergingIterator(
   return std::make_unique<MergingIterator>(std::move(children));
 }
 
-}  // namespace synapsed::storage::engine
+}  // namespace synapsed::storage::compaction

@@ -6,21 +6,21 @@
 // data (each entry has a unique sequence); if they do, the lower-index child
 // wins. Direction changes re-seek the other children around the current key,
 // as LevelDB's merger does. One thread at a time.
-#ifndef SYNAPSED_ENGINE_MERGING_ITERATOR_H_
-#define SYNAPSED_ENGINE_MERGING_ITERATOR_H_
+#ifndef SYNAPSED_COMPACTION_MERGING_ITERATOR_H_
+#define SYNAPSED_COMPACTION_MERGING_ITERATOR_H_
 
 #include <memory>
 #include <vector>
 
 #include "sstable/iterator.h"
 
-namespace synapsed::storage::engine {
+namespace synapsed::storage::compaction {
 
 using InternalIterator = sstable::Iterator;
 
 std::unique_ptr<InternalIterator> NewMergingIterator(
     std::vector<std::unique_ptr<InternalIterator>> children);
 
-}  // namespace synapsed::storage::engine
+}  // namespace synapsed::storage::compaction
 
-#endif  // SYNAPSED_ENGINE_MERGING_ITERATOR_H_
+#endif  // SYNAPSED_COMPACTION_MERGING_ITERATOR_H_
