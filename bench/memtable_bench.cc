@@ -53,10 +53,16 @@ MemTableOptions OptionsFor(int64_t variant) {
   return o;
 }
 
+MemTableOptions OptionsFor(int64_t variant, size_t limit) {
+  MemTableOptions o = OptionsFor(variant);
+  if (variant == 2) o.bloom_bytes = limit / 64;  // with the bloom filter
+  return o;
+}
+
 // Fills memtables of range(0) MiB again and again; each iteration is one Add.
 void BM_RandomInsert(benchmark::State& state) {
   const size_t limit = state.range(0) * kMiB;
-  const MemTableOptions options = OptionsFor(state.range(1));
+  const MemTableOptions options = OptionsFor(state.range(1), limit);
   const auto& keys = RandomKeys();
   auto mem = std::make_unique<MemTable>(1, options);
   SequenceNumber seq = 0;
@@ -73,9 +79,10 @@ void BM_RandomInsert(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RandomInsert)
-    ->ArgNames({"MiB", "hugepages"})
+    ->ArgNames({"MiB", "variant"})  // 0 plain, 1 huge pages, 2 bloom
     ->Args({4, 0})->Args({16, 0})->Args({64, 0})
-    ->Args({4, 1})->Args({64, 1});
+    ->Args({4, 1})->Args({64, 1})
+    ->Args({4, 2})->Args({64, 2});
 
 void BM_SequentialInsert(benchmark::State& state) {
   const size_t limit = state.range(0) * kMiB;
@@ -100,9 +107,12 @@ BENCHMARK(BM_SequentialInsert)->ArgName("MiB")->Arg(4)->Arg(16)->Arg(64);
 
 // A memtable of range(0) MiB filled with random even keys; Gets of keys it
 // holds (hit) or odd keys it cannot hold (miss).
-std::unique_ptr<MemTable> FilledMemTable(size_t limit, size_t* inserted) {
+std::unique_ptr<MemTable> FilledMemTable(size_t limit, bool bloom,
+                                         size_t* inserted) {
   const auto& keys = RandomKeys();
-  auto mem = std::make_unique<MemTable>(1);
+  // The suggested bloom size: write_buffer_size / 64.
+  auto mem = std::make_unique<MemTable>(
+      1, MemTableOptions{.bloom_bytes = bloom ? limit / 64 : 0});
   SequenceNumber seq = 0;
   size_t i = 0;
   while (mem->ApproximateMemoryUsage() < limit) {
@@ -114,7 +124,8 @@ std::unique_ptr<MemTable> FilledMemTable(size_t limit, size_t* inserted) {
 
 void BM_Get(benchmark::State& state, bool hit) {
   size_t inserted = 0;
-  auto mem = FilledMemTable(state.range(0) * kMiB, &inserted);
+  auto mem = FilledMemTable(state.range(0) * kMiB, state.range(1) != 0,
+                            &inserted);
   const auto& keys = RandomKeys();
   std::vector<std::string> probes;
   Random rnd(42);
@@ -136,8 +147,12 @@ void BM_Get(benchmark::State& state, bool hit) {
   state.counters["entries"] = static_cast<double>(mem->num_entries());
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK_CAPTURE(BM_Get, hit, true)->ArgName("MiB")->Arg(4)->Arg(16)->Arg(64);
-BENCHMARK_CAPTURE(BM_Get, miss, false)->ArgName("MiB")->Arg(4)->Arg(16)->Arg(64);
+BENCHMARK_CAPTURE(BM_Get, hit, true)
+    ->ArgNames({"MiB", "bloom"})
+    ->ArgsProduct({{4, 16, 64}, {0, 1}});
+BENCHMARK_CAPTURE(BM_Get, miss, false)
+    ->ArgNames({"MiB", "bloom"})
+    ->ArgsProduct({{4, 16, 64}, {0, 1}});
 
 }  // namespace
 }  // namespace synapsed::storage::memtable

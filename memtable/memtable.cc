@@ -19,7 +19,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type,
   assert(seq <= kMaxSequenceNumber);
   assert(type == ValueType::kValue || type == ValueType::kDeletion);
   // Bits before the entry: a reader that can see the entry sees them too.
-  if (bloom_.enabled()) bloom_.Add(Hash64(user_key));
+  if (bloom_.enabled()) bloom_.Add(KeyHash(user_key));
   char* entry = list_.AllocateEntry(EntrySize(user_key, value));
   EncodeEntry(entry, seq, type, user_key, value);
   if (!list_.Insert(entry)) return;  // exact duplicate: keep the first
@@ -45,12 +45,31 @@ void MemTable::Add(SequenceNumber seq, ValueType type,
   }
 }
 
+uint64_t MemTable::KeyHash(std::string_view user_key) {
+  return Hash64(user_key);
+}
+
 LookupResult MemTable::GetView(std::string_view user_key,
                                SequenceNumber snapshot, std::string_view* value,
                                SequenceNumber* seq) const {
-  if (bloom_.enabled() && !bloom_.MayContain(Hash64(user_key))) {
+  if (bloom_.enabled() && !bloom_.MayContain(KeyHash(user_key))) {
     return LookupResult::kNotPresent;
   }
+  return Search(user_key, snapshot, value, seq);
+}
+
+LookupResult MemTable::GetViewWithHash(std::string_view user_key,
+                                       uint64_t key_hash,
+                                       SequenceNumber snapshot,
+                                       std::string_view* value,
+                                       SequenceNumber* seq) const {
+  if (!bloom_.MayContain(key_hash)) return LookupResult::kNotPresent;
+  return Search(user_key, snapshot, value, seq);
+}
+
+LookupResult MemTable::Search(std::string_view user_key,
+                              SequenceNumber snapshot, std::string_view* value,
+                              SequenceNumber* seq) const {
   snapshot = std::min(snapshot, kMaxSequenceNumber);
   // The newest version at or below the snapshot is the first entry at or
   // after (user_key, snapshot, highest type).

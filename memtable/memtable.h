@@ -93,6 +93,15 @@ class MemTable {
                        std::string_view* value,
                        SequenceNumber* seq = nullptr) const;
 
+  // The hash the bloom filter takes: XXH3-64 of the user key, seed 0, the
+  // same as the SSTable filters (sstable::FilterHash), so the engine can hash
+  // a key once for every memtable and table it probes.
+  static uint64_t KeyHash(std::string_view user_key);
+  // As GetView, with key_hash == KeyHash(user_key) supplied by the caller.
+  LookupResult GetViewWithHash(std::string_view user_key, uint64_t key_hash,
+                               SequenceNumber snapshot, std::string_view* value,
+                               SequenceNumber* seq = nullptr) const;
+
   // An iterator over all entries (every version) in internal-key order.
   std::unique_ptr<MemTableIterator> NewIterator() const;
 
@@ -122,6 +131,10 @@ class MemTable {
 
  private:
   friend class MemTableIterator;
+
+  // The skiplist part of a lookup, after the bloom filter let it through.
+  LookupResult Search(std::string_view user_key, SequenceNumber snapshot,
+                      std::string_view* value, SequenceNumber* seq) const;
 
   const uint64_t log_number_;
   Arena arena_;

@@ -8,7 +8,7 @@
 //
 // Entries live only in memory (they never reach disk), so this layout may
 // change freely. A 16-byte key with a 100-byte value takes 1 + 24 + 1 + 100
-// bytes, plus the skiplist tower in front (8 bytes per level, 1.33 levels on
+// bytes, plus the skiplist tower in front (8 bytes per level, 1.58 levels on
 // average).
 //
 // EntryComparator orders entries as internal keys (util/internal_key.h): user

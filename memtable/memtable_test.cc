@@ -214,8 +214,14 @@ TEST(MemTableTest, BloomFilterCountsInMemoryAndKeepsAnswers) {
     filtered.Add(i + 1, kV, "k" + std::to_string(i), "v");
   }
   for (int i = 0; i < 1000; ++i) {
-    EXPECT_EQ(GetString(filtered, "k" + std::to_string(i), 5000),
+    const std::string key = "k" + std::to_string(i);
+    EXPECT_EQ(GetString(filtered, key, 5000),
               i % 2 == 0 ? "found:v" : "absent");
+    std::string_view view;
+    EXPECT_EQ(filtered.GetViewWithHash(key, MemTable::KeyHash(key), 5000, &view),
+              i % 2 == 0 ? LookupResult::kFound : LookupResult::kNotPresent);
+    EXPECT_EQ(plain.GetViewWithHash(key, MemTable::KeyHash(key), 5000, &view),
+              LookupResult::kNotPresent);
   }
 }
 
