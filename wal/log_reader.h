@@ -6,8 +6,9 @@
 // the rest of the file (up to a fragment of another log, if any) is zero —
 // preallocated space, block padding, pages never written — or where a
 // fragment of a different log number starts (an older log's bytes in a
-// recycled file). Those bytes are not data loss; ignored_tail_bytes() counts
-// them.
+// recycled file; the remains of the older fragment the new log ended inside,
+// up to the older log's next intact fragment within a block, count too).
+// Those bytes are not data loss; ignored_tail_bytes() counts them.
 //
 // Anything else that fails to decode — a bad checksum, an impossible header,
 // a record whose last fragment is missing — is classified by looking at the
