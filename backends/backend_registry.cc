@@ -1,6 +1,9 @@
 #include "backends/backend_registry.h"
 
+#include "backends/leveldb_store.h"
 #include "backends/memory_store.h"
+#include "backends/rocksdb_store.h"
+#include "backends/sqlite_store.h"
 #include "engine/db.h"
 #include "fmt/format.h"
 
@@ -17,9 +20,17 @@ absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config) 
       options.write_buffer_size = config.native.write_buffer_size;
       return engine::OpenNativeStore(options, config.path);
     }
-    case BackendType::kRocksDb:
+    case BackendType::kRocksDb: {
+      RocksDbStoreOptions options;
+      options.block_cache_size = config.rocksdb.block_cache_size;
+      options.write_buffer_size = config.rocksdb.write_buffer_size;
+      options.max_open_files = config.rocksdb.max_open_files;
+      return OpenRocksDbStore(options, config.path);
+    }
     case BackendType::kSqlite:
+      return OpenSqliteStore(SqliteStoreOptions(), config.path);
     case BackendType::kLevelDb:
+      return OpenLevelDbStore(LevelDbStoreOptions(), config.path);
     case BackendType::kDistributed:
       break;
   }
