@@ -21,7 +21,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "memtable/arena_block_pool.h"
 
 namespace synapsed::storage::memtable {
 
@@ -41,6 +44,10 @@ class Arena {
     // per 4 KiB on first touch, which PERFORMANCE.md §3 measures at up to
     // ~5 µs per page on the benchmark VM. Only useful with block_size >= 2 MiB.
     bool huge_pages = false;
+    // Take regular blocks from this pool and give them back on destruction
+    // (block_size and huge_pages then come from the pool). Blocks for big
+    // allocations are never pooled.
+    std::shared_ptr<ArenaBlockPool> pool = nullptr;
   };
 
   Arena() : Arena(Options{}) {}
@@ -94,6 +101,7 @@ class Arena {
   struct Block {
     char* data;
     size_t size;
+    bool pooled;
   };
 
   // Writer-only read-modify-write: a plain load and store, not an atomic RMW.
@@ -102,7 +110,7 @@ class Arena {
                      std::memory_order_relaxed);
   }
   char* AllocateFallback(size_t bytes, size_t align);
-  char* NewBlock(size_t size, size_t align);
+  char* NewBlock(size_t size, size_t align, bool regular);
 
   const Options options_;
   char* ptr_ = nullptr;    // next free byte of the current block

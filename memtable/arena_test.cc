@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -96,6 +99,81 @@ TEST(ArenaTest, HugePageBlocks) {
   char* p = arena.Allocate(100);
   std::memset(p, 1, 100);
   EXPECT_GE(arena.MemoryUsage(), size_t{2} << 20);
+}
+
+TEST(ArenaBlockPoolTest, ArenasRecycleBlocksThroughThePool) {
+  auto pool = std::make_shared<ArenaBlockPool>(ArenaBlockPool::Options{
+      .block_size = 8192, .max_pooled_bytes = 8 * 8192});
+  std::set<char*> first_blocks;
+  {
+    Arena arena(Arena::Options{.block_size = 999, .pool = pool});
+    EXPECT_EQ(arena.block_size(), 8192u);  // the pool's size wins
+    for (int i = 0; i < 16; ++i) {
+      // Four 2000-byte pieces fill a block; note each block's start.
+      char* p = arena.Allocate(2000);
+      if (i % 4 == 0) first_blocks.insert(p);
+    }
+    arena.Allocate(100000);  // big: its own block, never pooled
+    EXPECT_EQ(pool->PooledBytes(), 0u);
+  }
+  EXPECT_EQ(pool->PooledBytes(), 4 * 8192u);
+  Arena again(Arena::Options{.pool = pool});
+  for (int i = 0; i < 16; ++i) {
+    char* p = again.Allocate(2000);
+    if (i % 4 == 0) {
+      EXPECT_TRUE(first_blocks.count(p)) << "block not reused";
+    }
+    std::memset(p, 0x5a, 2000);
+  }
+  EXPECT_EQ(pool->PooledBytes(), 0u);
+}
+
+TEST(ArenaBlockPoolTest, KeepsAtMostTheCap) {
+  auto pool = std::make_shared<ArenaBlockPool>(ArenaBlockPool::Options{
+      .block_size = 4096, .max_pooled_bytes = 3 * 4096});
+  {
+    Arena arena(Arena::Options{.pool = pool});
+    for (int i = 0; i < 40; ++i) arena.Allocate(1000);  // 10 blocks
+  }
+  EXPECT_EQ(pool->PooledBytes(), 3 * 4096u);
+  pool->Reserve(100 * 4096);  // capped too
+  EXPECT_EQ(pool->PooledBytes(), 3 * 4096u);
+}
+
+TEST(ArenaBlockPoolTest, ReservePrefaultsBlocks) {
+  ArenaBlockPool pool(ArenaBlockPool::Options{.block_size = 4096});
+  pool.Reserve(5 * 4096 + 100);
+  EXPECT_EQ(pool.PooledBytes(), 5 * 4096u);
+  char* b = pool.Take();
+  EXPECT_EQ(b[0], 0);
+  EXPECT_EQ(b[4095], 0);
+  pool.Give(b);
+  EXPECT_EQ(pool.PooledBytes(), 5 * 4096u);
+}
+
+TEST(ArenaBlockPoolTest, ConcurrentArenas) {
+  // Arenas on several threads share one pool (TSan checks the locking).
+  auto pool = std::make_shared<ArenaBlockPool>(ArenaBlockPool::Options{
+      .block_size = 4096, .max_pooled_bytes = 16 * 4096});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([pool, t] {
+      for (int round = 0; round < 50; ++round) {
+        Arena arena(Arena::Options{.pool = pool});
+        std::vector<char*> ps;
+        for (int i = 0; i < 10; ++i) {
+          char* p = arena.Allocate(1000);
+          std::memset(p, t, 1000);
+          ps.push_back(p);
+        }
+        for (char* p : ps) {
+          for (int i = 0; i < 1000; i += 97) ASSERT_EQ(p[i], t);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(pool->PooledBytes(), 16 * 4096u);
 }
 
 }  // namespace

@@ -10,7 +10,8 @@ namespace synapsed::storage::memtable {
 MemTable::MemTable(uint64_t log_number, const MemTableOptions& options)
     : log_number_(log_number),
       arena_(Arena::Options{.block_size = options.arena_block_size,
-                            .huge_pages = options.arena_huge_pages}),
+                            .huge_pages = options.arena_huge_pages,
+                            .pool = options.arena_pool}),
       bloom_(options.bloom_bytes, &arena_),
       list_(EntryComparator{}, &arena_, options.skiplist_seed) {}
 

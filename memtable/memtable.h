@@ -53,6 +53,9 @@ struct MemTableOptions {
   size_t arena_block_size = Arena::kDefaultBlockSize;
   // madvise(MADV_HUGEPAGE) on arena blocks (needs arena_block_size >= 2 MiB).
   bool arena_huge_pages = false;
+  // If set, arena blocks come from (and return to) this pool, shared by the
+  // DB's memtables, and the two fields above are the pool's business.
+  std::shared_ptr<ArenaBlockPool> arena_pool = nullptr;
   // Size of a whole-key bloom filter over user keys, in bytes; 0 = none.
   // It lets a Get for a key the memtable lacks skip the skiplist search, for
   // one hash per Add and per Get. Suggested: write_buffer_size / 64 (about

@@ -225,6 +225,34 @@ TEST(MemTableTest, BloomFilterCountsInMemoryAndKeepsAnswers) {
   }
 }
 
+TEST(MemTableTest, MemTablesReuseArenaBlocksFromAPool) {
+  auto pool = std::make_shared<ArenaBlockPool>(
+      ArenaBlockPool::Options{.block_size = 16384});
+  for (int round = 0; round < 3; ++round) {
+    // Blocks come back dirty from the previous memtable: contents must not
+    // leak into the next one (bloom bits, tower pointers).
+    MemTable mem(round, MemTableOptions{.arena_pool = pool,
+                                        .bloom_bytes = 1024});
+    for (int i = 0; i < 2000; ++i) {
+      mem.Add(i + 1, kV, "r" + std::to_string(round) + "k" + std::to_string(i),
+              std::string(50, 'a' + round));
+    }
+    for (int i = 0; i < 2000; i += 7) {
+      EXPECT_EQ(GetString(mem, "r" + std::to_string(round) + "k" +
+                                   std::to_string(i), 5000),
+                "found:" + std::string(50, 'a' + round));
+      if (round > 0) {
+        EXPECT_EQ(GetString(mem, "r0k" + std::to_string(i), 5000), "absent");
+      }
+    }
+    auto it = mem.NewIterator();
+    int n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    EXPECT_EQ(n, 2000);
+  }
+  EXPECT_GT(pool->PooledBytes(), 0u);
+}
+
 TEST(MemTableTest, LargeKeysAndValues) {
   MemTable mem(1);
   Random rnd(testing::TestSeed());
