@@ -19,7 +19,6 @@
 #ifndef SYNAPSED_MEMTABLE_MEMTABLE_ENTRY_H_
 #define SYNAPSED_MEMTABLE_MEMTABLE_ENTRY_H_
 
-#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
