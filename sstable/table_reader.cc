@@ -91,9 +91,9 @@ absl::Status TableReader::LoadMetaBlocks() {
                                      cache::Priority::kHigh));
 
   if (layout_.has_filter) {
-    const std::string key = CacheKey(layout_.filter.offset, BlockKind::kFilter);
+    const CacheKey key = MakeCacheKey(layout_.filter.offset, BlockKind::kFilter);
     cache::Handle h;
-    if (cache_ != nullptr) h = cache_->Lookup(key);
+    if (cache_ != nullptr) h = cache_->Lookup(key.view());
     if (h) {
       filter_ = Pinned<BloomFilter>(std::move(h));
     } else {
@@ -104,7 +104,7 @@ absl::Status TableReader::LoadMetaBlocks() {
                                            layout_.filter.offset));
       const size_t charge = f->size() + sizeof(BloomFilter);
       if (cache_ != nullptr) {
-        auto inserted = cache_->Insert(key, std::move(f), charge,
+        auto inserted = cache_->Insert(key.view(), std::move(f), charge,
                                        cache::Priority::kHigh);
         if (inserted.ok()) {
           filter_ = Pinned<BloomFilter>(*std::move(inserted));
@@ -125,14 +125,14 @@ absl::Status TableReader::LoadMetaBlocks() {
   return absl::OkStatus();
 }
 
-std::string TableReader::CacheKey(uint64_t offset, BlockKind kind) const {
-  std::string key;
-  key.reserve(17);
-  PutFixed64(&key, file_number_);
-  PutFixed64(&key, offset);
+TableReader::CacheKey TableReader::MakeCacheKey(uint64_t offset,
+                                               BlockKind kind) const {
+  CacheKey key;
+  EncodeFixed64(key.bytes, file_number_);
+  EncodeFixed64(key.bytes + 8, offset);
   // The kind keeps a corrupt index that points a data handle at the filter
   // from getting a BloomFilter back as a Block.
-  key.push_back(static_cast<char>(kind));
+  key.bytes[16] = static_cast<char>(kind);
   return key;
 }
 
@@ -147,10 +147,11 @@ absl::StatusOr<BlockRef> TableReader::LoadBlock(const ReadOptions& options,
                                                 const BlockHandle& handle,
                                                 BlockKind kind,
                                                 cache::Priority priority) const {
-  std::string key;
+  const CacheKey key = MakeCacheKey(handle.offset, kind);
   if (cache_ != nullptr) {
-    key = CacheKey(handle.offset, kind);
-    if (cache::Handle h = cache_->Lookup(key)) return BlockRef(std::move(h));
+    if (cache::Handle h = cache_->Lookup(key.view())) {
+      return BlockRef(std::move(h));
+    }
   }
   ASSIGN_OR_RETURN(BlockBuffer contents, ReadContents(handle, nullptr));
   ASSIGN_OR_RETURN(std::unique_ptr<Block> block,
@@ -158,7 +159,8 @@ absl::StatusOr<BlockRef> TableReader::LoadBlock(const ReadOptions& options,
                                  handle.offset));
   if (cache_ != nullptr && options.fill_cache) {
     const size_t charge = block->size() + sizeof(Block);
-    auto inserted = cache_->Insert(key, std::move(block), charge, priority);
+    auto inserted =
+        cache_->Insert(key.view(), std::move(block), charge, priority);
     if (inserted.ok()) return BlockRef(*std::move(inserted));
     // Refused under strict capacity; the cache dropped the block, so read
     // it again for this caller alone.

@@ -124,7 +124,12 @@ class TableReader {
               uint64_t file_number, std::string file_name,
               cache::Cache* block_cache);
   absl::Status LoadMetaBlocks();
-  std::string CacheKey(uint64_t offset, BlockKind kind) const;
+  // (file number, offset, kind): 17 bytes on the stack, no allocation.
+  struct CacheKey {
+    char bytes[17];
+    std::string_view view() const { return {bytes, sizeof(bytes)}; }
+  };
+  CacheKey MakeCacheKey(uint64_t offset, BlockKind kind) const;
   absl::StatusOr<BlockBuffer> ReadContents(const BlockHandle& handle,
                                            StoredBlockInfo* info) const;
   absl::StatusOr<BlockRef> LoadBlock(const ReadOptions& options,
