@@ -16,6 +16,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "compaction/merging_iterator.h"
@@ -56,6 +58,22 @@ class CompactionIterator {
   std::string current_user_key_;
   bool has_current_user_key_ = false;
   SequenceNumber last_kept_stripe_ = kMaxSequenceNumber;
+
+  // The stripe of `seq`: the oldest snapshot that sees it, or
+  // kMaxSequenceNumber (only the latest reader sees it).
+  SequenceNumber StripeOf(SequenceNumber seq) const;
+  void DropHeld();
+
+  // The current entry: points into the input or into held_.
+  std::string_view key_;
+  std::string_view value_;
+  // Bottommost only: deletion markers heading consecutive stripes of the
+  // current user key, held back (copied) until the key's next stripe head
+  // shows whether an older value is kept (then they are emitted, the input
+  // still positioned on that value) or not (then they are dropped).
+  std::vector<std::pair<std::string, std::string>> held_;
+  size_t held_pos_ = 0;
+  bool emitting_held_ = false;
 };
 
 }  // namespace synapsed::storage::compaction

@@ -41,8 +41,8 @@ struct CompactionPick {
   int level = 0;         // inputs[0] come from here
   int output_level = 0;  // inputs[1] come from here, outputs go here
   std::vector<FileRef> inputs[2];
-  // The single input overlaps nothing in output_level and nothing of its
-  // grandparents' range needs rewriting: move it by a manifest edit alone.
+  // The single input overlaps nothing in output_level: move it by a
+  // manifest edit alone.
   bool trivial_move = false;
   // No level below output_level holds a key in the inputs' range: deletion
   // markers that no snapshot needs can be dropped.
@@ -51,9 +51,11 @@ struct CompactionPick {
   std::string reason;  // e.g. "L0 file count 5 >= 4", "L2 size 1.3x target"
 };
 
-// Scores of every level, highest score first.
+// Scores of every level, highest score first (ties: upper level first).
+// Tables in `busy` do not count towards a score.
 std::vector<LevelScore> ScoreLevels(const LsmShape& shape,
-                                    const PickerOptions& options);
+                                    const PickerOptions& options,
+                                    const std::set<uint64_t>& busy = {});
 
 // The level L0 compacts into under dynamic level sizing (1..6).
 int BaseLevel(const LsmShape& shape, const PickerOptions& options);
@@ -66,9 +68,12 @@ std::optional<CompactionPick> PickCompaction(const LsmShape& shape,
                                              const std::set<uint64_t>& busy);
 
 // A manual compaction of the user-key range [begin, end] (nullopt: open)
-// from `level` into the next non-empty-or-base level; nullopt if `level` has
-// nothing in range. The engine calls it level by level to CompactRange down
-// to the last level.
+// from `level` (0..5) into the next non-empty-or-base level; nullopt if
+// `level` has nothing in range, or if the pick would touch a busy table. For
+// L1+ a pick covers a prefix of the range within max_compaction_bytes, so
+// the engine calls it for one level until nullopt (each pick moves its
+// inputs out of `level`), then for the next level, to CompactRange down to
+// the last level.
 std::optional<CompactionPick> PickRangeCompaction(
     const LsmShape& shape, const PickerOptions& options, int level,
     const std::optional<std::string>& begin, const std::optional<std::string>& end,
