@@ -9,6 +9,7 @@
 #include "cache/arc_cache.h"
 #include "cache/cache.h"
 #include "cache/cache_test_util.h"
+#include "cache/lfu_cache.h"
 #include "cache/lru_cache.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -220,12 +221,15 @@ TEST_P(CacheCommonTest, EmptyKeyAndZeroChargeWork) {
   EXPECT_EQ(live_.load(), 0);
 }
 
+std::string ImplName(const ::testing::TestParamInfo<Factory>& info) {
+  static const char* const kNames[] = {"Arc", "Lru", "Lfu"};
+  return kNames[info.index];
+}
+
 INSTANTIATE_TEST_SUITE_P(Impls, CacheCommonTest,
-                         ::testing::Values(&NewArcCache, &NewLruCache),
-                         [](const auto& info) {
-                           return info.index == 0 ? std::string("Arc")
-                                                  : std::string("Lru");
-                         });
+                         ::testing::Values(&NewArcCache, &NewLruCache,
+                                           &NewLfuCache),
+                         ImplName);
 
 }  // namespace
 }  // namespace synapsed::storage::cache

@@ -10,6 +10,7 @@
 #include "cache/arc_cache.h"
 #include "cache/cache.h"
 #include "cache/cache_test_util.h"
+#include "cache/lfu_cache.h"
 #include "cache/lru_cache.h"
 #include "gtest/gtest.h"
 #include "util/random.h"
@@ -127,7 +128,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Param{&NewArcCache, false, "Arc"},
                       Param{&NewArcCache, true, "ArcStrict"},
                       Param{&NewLruCache, false, "Lru"},
-                      Param{&NewLruCache, true, "LruStrict"}),
+                      Param{&NewLruCache, true, "LruStrict"},
+                      Param{&NewLfuCache, false, "Lfu"},
+                      Param{&NewLfuCache, true, "LfuStrict"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

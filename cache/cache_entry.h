@@ -68,6 +68,7 @@ struct CacheEntry : ListNode {
   std::atomic<bool> referenced{false};
   uint8_t list = 0;  // which shard list holds it; guarded by the shard mutex
   const uint32_t key_size;
+  uint32_t freq = 0;  // LFU use count; guarded by the shard mutex
 
  private:
   CacheEntry(uint64_t h, size_t c, size_t ks, std::unique_ptr<CacheValue> v)
@@ -112,6 +113,16 @@ class EntryList {
     e->prev = e->next = nullptr;
     --count_;
     bytes_ -= e->charge;
+  }
+
+  // The first entry from the front for which pred(entry) holds, or null.
+  template <typename Pred>
+  CacheEntry* FindFirst(Pred&& pred) const {
+    for (ListNode* n = head_.next; n != &head_; n = n->next) {
+      auto* e = static_cast<CacheEntry*>(n);
+      if (pred(e)) return e;
+    }
+    return nullptr;
   }
 
   // Calls f(entry) from front to back; f must not change the list.
