@@ -2,9 +2,11 @@
 // both write the same bytes as the in-memory file system, survive
 // AppendAndSync, and keep a preallocated zero tail readable as the log end.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -143,6 +145,31 @@ TEST_P(UringFileTest, AppendAndSyncOfLargeWritesAndAppendMode) {
   }
   ASSERT_OK_AND_ASSIGN(std::string got, ReadAll(path));
   EXPECT_TRUE(got == a + b);
+}
+
+TEST_P(UringFileTest, ShortWriteThenErrorIsReportedNotSynced) {
+  // RLIMIT_FSIZE makes the kernel write only up to the limit (a short write,
+  // which cancels the linked fdatasync), then fail with EFBIG: the file must
+  // report the error and count only the bytes that reached the file.
+  const std::string path = env::JoinPath(dir_, "limited");
+  ASSERT_OK_AND_ASSIGN(auto f,
+                       env::UringWritableFile::Open(path, true, Options()));
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  void (*old_handler)(int) = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = 1 << 20;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  absl::Status s = f->AppendAndSync(std::string(3 << 20, 'x'));
+  const uint64_t size = f->Size();
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  ::signal(SIGXFSZ, old_handler);
+  EXPECT_THAT(
+      s, ::synapsed::storage::testing::StatusIs(
+             absl::StatusCode::kUnavailable, ::testing::HasSubstr("limited")));
+  EXPECT_EQ(size, 1u << 20);
+  EXPECT_EQ(PhysicalSize(path), 1u << 20);
+  ASSERT_OK(f->Close());
 }
 
 TEST_P(UringFileTest, PreallocatedZeroTailReadsAsTheEndOfTheLog) {
