@@ -17,7 +17,7 @@
 //     because (1) the write path has one leader anyway, (2) a single writer
 //     links each level with a plain release store instead of a CAS loop,
 //     (3) it can keep a splice cache (the path of the previous insert) with
-//     no synchronisation, which makes in-order inserts O(1) amortised, and
+//     no synchronisation, which makes in-order inserts O(1), and
 //     (4) on the 2-vCPU target there is no spare core for parallel inserts
 //     to use. Insert is where a concurrent version would go if profiles
 //     ever show one writer thread saturated.
@@ -38,7 +38,7 @@
 // insert on a 16 MiB memtable) for 1.58 pointers per node instead of 1.33.
 //
 // The Comparator type supplies the order and a decoded search key, so the
-// entry's length prefix is parsed once per search instead of once per hop:
+// search key is taken apart once per search, not once per hop:
 //   struct Cmp {
 //     using DecodedKey = ...;                           // cheap to copy
 //     DecodedKey Decode(const char* entry) const;
