@@ -133,8 +133,10 @@ BENCHMARK(BM_AddRecordSync)
     ->UseRealTime();
 
 // The fdatasync after a 128-byte pwrite, timed alone. `overwrite`: the file
-// was first filled with zeros and synced, and the writes go over them.
-void FdatasyncAfterWrite(benchmark::State& state, bool overwrite) {
+// was first filled with zeros (in pwrites of `zero_chunk` bytes) and synced,
+// and the writes go over them.
+void FdatasyncAfterWrite(benchmark::State& state, bool overwrite,
+                         size_t zero_chunk = 0) {
   const std::string path = FreshPath(overwrite ? "overwrite" : "append");
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -143,7 +145,7 @@ void FdatasyncAfterWrite(benchmark::State& state, bool overwrite) {
   }
   constexpr uint64_t kFileBytes = 64 << 20;
   if (overwrite) {
-    std::vector<char> zeros(1 << 20, 0);
+    std::vector<char> zeros(zero_chunk, 0);
     for (uint64_t at = 0; at < kFileBytes; at += zeros.size()) {
       if (::pwrite(fd, zeros.data(), zeros.size(), at) < 0) std::abort();
     }
@@ -173,11 +175,17 @@ void FdatasyncAfterWrite(benchmark::State& state, bool overwrite) {
 void BM_FdatasyncAfterAppend(benchmark::State& state) {
   FdatasyncAfterWrite(state, false);
 }
+// Arg: the zero-fill write size. Large writes make the page cache use large
+// folios, and a later small overwrite then dirties (and syncs) a whole folio.
 void BM_FdatasyncAfterOverwrite(benchmark::State& state) {
-  FdatasyncAfterWrite(state, true);
+  FdatasyncAfterWrite(state, true, static_cast<size_t>(state.range(0)));
 }
 BENCHMARK(BM_FdatasyncAfterAppend)->UseManualTime();
-BENCHMARK(BM_FdatasyncAfterOverwrite)->UseManualTime();
+BENCHMARK(BM_FdatasyncAfterOverwrite)
+    ->ArgName("zero_chunk")
+    ->Arg(4096)
+    ->Arg(1 << 20)
+    ->UseManualTime();
 
 }  // namespace
 }  // namespace synapsed::storage::wal

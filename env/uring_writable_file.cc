@@ -25,7 +25,11 @@ namespace {
 constexpr unsigned kQueueDepth = 4;
 constexpr uint64_t kWriteTag = 1;
 constexpr uint64_t kSyncTag = 2;
-constexpr size_t kZeroChunk = 1 << 20;
+// The zero fill goes out one page per pwrite: a larger write makes the page
+// cache use large folios, and each later small overwrite would then dirty,
+// and fdatasync write back, a whole folio (measured: +50% CPU per fdatasync,
+// and 2.5x the cost of an unbuffered 100-byte append, with 1 MiB writes).
+constexpr size_t kZeroChunk = 4096;
 
 bool IoUringDisabledByEnv() {
   const char* v = std::getenv("SYNAPSED_DISABLE_IO_URING");
