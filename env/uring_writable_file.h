@@ -26,12 +26,13 @@
 //
 // Preallocation (optional): keeps `preallocate_bytes` ahead of the logical end
 // written with zeros and made durable, so an fdatasync after an append only
-// flushes data blocks, not the inode's size (on this machine ≈77 µs instead of
-// ≈135 µs). Size() stays the appended size. The zero tail is cut off by
-// Close(); after a crash it remains, and wal::LogReader reads a zero tail as
-// the end of the log. Reopening such a file for append (NewAppendableFile)
-// would append after the zeros: truncate it to LogReader::valid_end_offset()
-// first.
+// flushes data blocks, not the inode's size (PERFORMANCE.md: ≈77 µs instead
+// of ≈135 µs; when the device's cache flush dominates, as in bench/wal_bench
+// runs at ~4 ms per flush, the two are equal). Size() stays the appended size.
+// The zero tail is cut off by Close(); after a crash it remains, and
+// wal::LogReader reads a zero tail as the end of the log. Reopening such a file
+// for append (NewAppendableFile) would append after the zeros: truncate it to
+// LogReader::valid_end_offset() first.
 //
 // Thread safety: one thread at a time, like every WritableFile.
 #ifndef SYNAPSED_ENV_URING_WRITABLE_FILE_H_
