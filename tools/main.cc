@@ -2,6 +2,7 @@
 // db, demo, sst (and wal, manifest, bench, torture as they land).
 #include <CLI/CLI.hpp>
 
+#include "tools/bench_command.h"
 #include "tools/db_command.h"
 #include "tools/wal_command.h"
 #ifdef SYNAPSED_HAVE_SST_COMMAND
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   synapsed::storage::tools::AddDemoCommand(&app);
   synapsed::storage::tools::AddDbCommand(&app);
   synapsed::storage::tools::AddWalCommand(&app);
+  synapsed::storage::tools::AddBenchCommand(&app);
 #ifdef SYNAPSED_HAVE_SST_COMMAND
   synapsed::storage::tools::AddSstCommand(&app);
 #endif

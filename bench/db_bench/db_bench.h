@@ -1,0 +1,83 @@
+// `synapsed bench`: db_bench's workloads run on several engines side by
+// side, with one table of throughput and latency and each engine's ratio to
+// the native engine.
+//
+// For each engine in turn (fresh directory <db>/<engine>), every benchmark
+// of --benchmarks runs in order on one database; fill* start from a fresh
+// database as in db_bench. Each op is timed with steady_clock (one clock
+// read per op, reused as the next op's start: ~20-25 ns of the reported
+// latency is the clock itself) into a per-thread histogram.
+//
+// Measured besides throughput, for write workloads and every engine:
+//   write amplification  bytes the process wrote to disk during the phase
+//                        (/proc/self/io write_bytes - cancelled_write_bytes)
+//                        / user bytes written (keys + values). Background
+//                        work still running when the phase ends counts in
+//                        the next phase.
+//   space amplification  bytes of files in the engine's directory after the
+//                        phase / live user bytes (distinct keys written x
+//                        (key_size + value_size)); n/a with --use_existing_db.
+// The native engine's own counters (cache hit rate, stall time, ...) are
+// read from GetProperty("stats") and shown when present, "n/a" otherwise.
+//
+// RunBench is called from one thread; it starts its own worker threads.
+#ifndef SYNAPSED_BENCH_DB_BENCH_DB_BENCH_H_
+#define SYNAPSED_BENCH_DB_BENCH_DB_BENCH_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bench/db_bench/bench_flags.h"
+#include "bench/db_bench/histogram.h"
+
+namespace synapsed::storage::bench {
+
+struct WorkloadResult {
+  std::string workload;
+  std::string engine;
+  absl::Status status;   // not OK: the workload failed (or was skipped)
+  bool skipped = false;
+  int64_t ops = 0;       // multireadrandom counts keys, as db_bench does
+  int64_t bytes = 0;     // user bytes (keys + values) written or read
+  double seconds = 0;
+  Histogram latency;     // per op (multireadrandom: per batch)
+  std::string note;      // e.g. "(632120 of 1000000 found)"
+  double write_amp = -1; // < 0: n/a
+  double space_amp = -1; // < 0: n/a
+
+  double OpsPerSec() const { return seconds > 0 ? ops / seconds : 0; }
+  double MBPerSec() const { return seconds > 0 ? bytes / seconds / 1048576.0 : 0; }
+};
+
+struct EngineReport {
+  std::string engine;
+  absl::Status status;  // not OK: the engine did not open
+  std::vector<std::pair<std::string, std::string>> config;
+  // (counter, value or "n/a") from the engine's own stats (native only).
+  std::vector<std::pair<std::string, std::string>> engine_stats;
+};
+
+struct BenchReport {
+  BenchFlags flags;
+  std::vector<EngineReport> engines;
+  std::vector<WorkloadResult> results;  // engine-major, in run order
+};
+
+// Runs everything. Fails only on bad flags; per-engine and per-workload
+// failures are recorded in the report.
+[[nodiscard]] absl::StatusOr<BenchReport> RunBench(const BenchFlags& flags);
+
+// The configuration of each engine, the side-by-side table (workload x
+// engine, ratio to native) and the amplification table; --histogram adds
+// each row's histogram.
+void PrintReport(const BenchReport& report, std::ostream& out);
+std::string ReportJson(const BenchReport& report);
+
+}  // namespace synapsed::storage::bench
+
+#endif  // SYNAPSED_BENCH_DB_BENCH_DB_BENCH_H_

@@ -1,0 +1,109 @@
+#include "tools/bench_command.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_split.h"
+#include "bench/db_bench/db_bench.h"
+
+namespace synapsed::storage::tools {
+namespace {
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(s, ',', absl::SkipWhitespace())) {
+    out.emplace_back(part.data(), part.size());
+  }
+  return out;
+}
+
+struct Args {
+  bench::BenchFlags flags;
+  std::string benchmarks = "fillseq,fillrandom,overwrite,readrandom,readseq,seekrandom";
+  std::string engines = "native";
+};
+
+void Run(const Args& args) {
+  bench::BenchFlags flags = args.flags;
+  flags.benchmarks = SplitList(args.benchmarks);
+  flags.engines = SplitList(args.engines);
+  flags.progress = ::isatty(STDERR_FILENO) == 1;
+  auto report = bench::RunBench(flags);
+  if (!report.ok()) {
+    std::cerr << "synapsed bench: " << report.status().message() << "\n";
+    throw CLI::RuntimeError(2);
+  }
+  const bool json_stdout = flags.json == "-";
+  bench::PrintReport(*report, json_stdout ? std::cerr : std::cout);
+  if (!flags.json.empty()) {
+    const std::string json = bench::ReportJson(*report);
+    if (json_stdout) {
+      std::cout << json << "\n";
+    } else {
+      std::ofstream out(flags.json);
+      out << json << "\n";
+      if (!out) {
+        std::cerr << "synapsed bench: cannot write " << flags.json << "\n";
+        throw CLI::RuntimeError(1);
+      }
+    }
+  }
+  for (const auto& r : report->results) {
+    if (!r.status.ok() && !r.skipped) throw CLI::RuntimeError(1);
+  }
+  for (const auto& e : report->engines) {
+    if (!e.status.ok()) throw CLI::RuntimeError(1);
+  }
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App* app) {
+  auto args = std::make_shared<Args>();
+  bench::BenchFlags& f = args->flags;
+  CLI::App* cmd = app->add_subcommand(
+      "bench",
+      "db_bench's workloads on several engines side by side (flags as db_bench's; "
+      "fill* start from a fresh database; fillsync writes num/1000 keys, as db_bench)");
+  cmd->add_option("--benchmarks", args->benchmarks,
+                  "comma list, run in order: fillseq,fillrandom,overwrite,readrandom,readseq,"
+                  "readreverse,seekrandom,readwhilewriting,fillsync,multireadrandom")
+      ->capture_default_str();
+  cmd->add_option("--engine", args->engines,
+                  "comma list of native,rocksdb,leveldb,sqlite,memory (each in <db>/<engine>)")
+      ->capture_default_str();
+  cmd->add_option("--num", f.num, "keys written by fill*/overwrite")->capture_default_str();
+  cmd->add_option("--reads", f.reads, "ops of read workloads (<0: --num)")->capture_default_str();
+  cmd->add_option("--key_size", f.key_size)->capture_default_str();
+  cmd->add_option("--value_size", f.value_size)->capture_default_str();
+  cmd->add_option("--threads", f.threads, "threads per workload (readwhilewriting: readers)")
+      ->capture_default_str();
+  cmd->add_option("--compression_type", f.compression_type, "none, snappy, lz4, zstd")
+      ->capture_default_str();
+  cmd->add_option("--compression_ratio", f.compression_ratio,
+                  "how far generated values compress")
+      ->capture_default_str();
+  cmd->add_option("--cache_size", f.cache_size, "block cache bytes")->capture_default_str();
+  cmd->add_option("--bloom_bits", f.bloom_bits, "bloom bits per key (<0: no filter)")
+      ->capture_default_str();
+  cmd->add_option("--write_buffer_size", f.write_buffer_size)->capture_default_str();
+  cmd->add_option("--block_size", f.block_size)->capture_default_str();
+  cmd->add_flag("--sync", f.sync, "sync every write");
+  cmd->add_option("--seed", f.seed, "same for every engine: same keys and values")
+      ->capture_default_str();
+  cmd->add_option("--seek_nexts", f.seek_nexts, "Next() calls after each seekrandom Seek")
+      ->capture_default_str();
+  cmd->add_option("--batch_size", f.batch_size, "keys per multireadrandom BatchGet")
+      ->capture_default_str();
+  cmd->add_flag("--histogram", f.histogram, "print each row's latency histogram");
+  cmd->add_flag("--use_existing_db", f.use_existing_db,
+                "keep the directories and skip fill* benchmarks");
+  cmd->add_option("--db", f.db, "root directory (default /tmp/synapsed_bench-<uid>)");
+  cmd->add_option("--json", f.json, "also write a JSON report to this file ('-': stdout)");
+  cmd->callback([args] { Run(*args); });
+}
+
+}  // namespace synapsed::storage::tools
