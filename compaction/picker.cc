@@ -100,7 +100,7 @@ bool Overlaps(const FileRef& f, const UserRange& r) {
   return true;
 }
 
-// The user-key range covered by `files` (non-empty).
+// Widens `r` to cover `files`.
 void Widen(UserRange* r, const std::vector<FileRef>& files) {
   for (const auto& f : files) {
     if (!r->lo || SmallestUser(f) < *r->lo) r->lo = SmallestUser(f);
@@ -111,12 +111,6 @@ void Widen(UserRange* r, const std::vector<FileRef>& files) {
 bool AnyBusy(const std::vector<FileRef>& files, const std::set<uint64_t>& busy) {
   return std::any_of(files.begin(), files.end(),
                      [&](const FileRef& f) { return busy.count(f->number) > 0; });
-}
-
-uint64_t Bytes(const std::vector<FileRef>& files) {
-  uint64_t total = 0;
-  for (const auto& f : files) total += f->file_size;
-  return total;
 }
 
 // [begin, end) indices into one sorted level (L1+).
@@ -156,10 +150,30 @@ Span CleanCut(const std::vector<FileRef>& files, Span s) {
   return s;
 }
 
-// The output-level tables a compaction of `inputs` must rewrite.
-Span OutputOverlap(const std::vector<FileRef>& out_files, const std::vector<FileRef>& inputs) {
-  UserRange r;
-  Widen(&r, inputs);
+// The user-key range of a non-empty span of a sorted level.
+UserRange RangeOf(const std::vector<FileRef>& files, Span s) {
+  return {SmallestUser(files[s.begin]), LargestUser(files[s.end - 1])};
+}
+
+UserRange Union(const UserRange& a, const UserRange& b) {
+  return {std::min(*a.lo, *b.lo), std::max(*a.hi, *b.hi)};
+}
+
+uint64_t Bytes(const std::vector<FileRef>& files, Span s) {
+  uint64_t total = 0;
+  for (size_t i = s.begin; i < s.end; ++i) total += files[i]->file_size;
+  return total;
+}
+
+bool AnyBusy(const std::vector<FileRef>& files, Span s, const std::set<uint64_t>& busy) {
+  for (size_t i = s.begin; i < s.end; ++i) {
+    if (busy.count(files[i]->number) > 0) return true;
+  }
+  return false;
+}
+
+// The output-level tables a compaction of inputs spanning `r` must rewrite.
+Span OutputOverlap(const std::vector<FileRef>& out_files, const UserRange& r) {
   Span s = OverlapSpan(out_files, r);
   return s.empty() ? s : CleanCut(out_files, s);
 }
@@ -271,9 +285,9 @@ std::optional<CompactionPick> PickL0(const LsmShape& shape, int output_level,
     if (busy.count(f->number) > 0 && Overlaps(f, r)) return std::nullopt;
   }
   const auto& out = shape.levels[output_level];
-  std::vector<FileRef> in1 = Slice(out, OutputOverlap(out, in0));
-  if (AnyBusy(in1, busy)) return std::nullopt;
-  return MakePick(shape, 0, output_level, std::move(in0), std::move(in1));
+  const Span o = OutputOverlap(out, r);
+  if (AnyBusy(out, o, busy)) return std::nullopt;
+  return MakePick(shape, 0, output_level, std::move(in0), Slice(out, o));
 }
 
 std::optional<CompactionPick> PickLn(const LsmShape& shape, const PickerOptions& options,
@@ -281,19 +295,18 @@ std::optional<CompactionPick> PickLn(const LsmShape& shape, const PickerOptions&
                                      const std::set<uint64_t>& busy) {
   const auto& files = shape.levels[level];
   const auto& out = shape.levels[output_level];
-  std::optional<Span> best_in, best_out;
+  std::optional<Span> best_in;
+  Span best_out;
   double best_ratio = 0;
   for (size_t i = 0; i < files.size(); ++i) {
     if (busy.count(files[i]->number) > 0) continue;
     const Span in = CleanCut(files, Span{i, i + 1});
     if (in.begin < i) continue;  // this clean group was tried from its first table
-    const std::vector<FileRef> in_files = Slice(files, in);
-    if (AnyBusy(in_files, busy)) continue;
-    const Span o = OutputOverlap(out, in_files);
-    const std::vector<FileRef> out_files = Slice(out, o);
-    if (AnyBusy(out_files, busy)) continue;
-    const double ratio = static_cast<double>(Bytes(out_files)) /
-                         static_cast<double>(std::max<uint64_t>(Bytes(in_files), 1));
+    if (AnyBusy(files, in, busy)) continue;
+    const Span o = OutputOverlap(out, RangeOf(files, in));
+    if (AnyBusy(out, o, busy)) continue;
+    const double ratio = static_cast<double>(Bytes(out, o)) /
+                         static_cast<double>(std::max<uint64_t>(Bytes(files, in), 1));
     if (!best_in || ratio < best_ratio) {
       best_in = in;
       best_out = o;
@@ -303,22 +316,16 @@ std::optional<CompactionPick> PickLn(const LsmShape& shape, const PickerOptions&
   if (!best_in) return std::nullopt;
 
   // Grow the level-n inputs inside the range already being rewritten.
-  if (!best_out->empty()) {
-    std::vector<FileRef> all = Slice(files, *best_in);
-    std::vector<FileRef> out_files = Slice(out, *best_out);
-    all.insert(all.end(), out_files.begin(), out_files.end());
-    UserRange r;
-    Widen(&r, all);
+  if (!best_out.empty()) {
+    const UserRange r = Union(RangeOf(files, *best_in), RangeOf(out, best_out));
     const Span grown = CleanCut(files, OverlapSpan(files, r));
-    if (grown != *best_in) {
-      const std::vector<FileRef> grown_files = Slice(files, grown);
-      if (!AnyBusy(grown_files, busy) && OutputOverlap(out, grown_files) == *best_out &&
-          Bytes(grown_files) + Bytes(out_files) <= options.max_compaction_bytes) {
-        best_in = grown;
-      }
+    if (grown != *best_in && !AnyBusy(files, grown, busy) &&
+        OutputOverlap(out, RangeOf(files, grown)) == best_out &&
+        Bytes(files, grown) + Bytes(out, best_out) <= options.max_compaction_bytes) {
+      best_in = grown;
     }
   }
-  return MakePick(shape, level, output_level, Slice(files, *best_in), Slice(out, *best_out));
+  return MakePick(shape, level, output_level, Slice(files, *best_in), Slice(out, best_out));
 }
 
 std::vector<LevelScore> Scores(const LsmShape& shape, const PickerOptions& options,
@@ -411,29 +418,31 @@ std::optional<CompactionPick> PickRangeCompaction(
   std::vector<FileRef> in0;
   if (level == 0) {
     in0 = L0Overlapping(shape.levels[0], range);
+    if (in0.empty() || AnyBusy(in0, busy)) return std::nullopt;
   } else {
     // A prefix of the overlapping run, cut cleanly, within
     // max_compaction_bytes (at least one clean group): the caller repeats
     // until nullopt, each pick moving its inputs out of `level`.
     const auto& files = shape.levels[level];
     const Span all = OverlapSpan(files, range);
-    if (!all.empty()) {
-      Span in = CleanCut(files, Span{all.begin, all.begin + 1});
-      while (in.end < all.end) {
-        const Span next = CleanCut(files, Span{in.begin, in.end + 1});
-        const std::vector<FileRef> next_files = Slice(files, next);
-        if (Bytes(next_files) + Bytes(Slice(out, OutputOverlap(out, next_files))) >
-            options.max_compaction_bytes) {
-          break;
-        }
-        in = next;
+    if (all.empty()) return std::nullopt;
+    Span in = CleanCut(files, Span{all.begin, all.begin + 1});
+    while (in.end < all.end) {
+      const Span next = CleanCut(files, Span{in.begin, in.end + 1});
+      if (Bytes(files, next) + Bytes(out, OutputOverlap(out, RangeOf(files, next))) >
+          options.max_compaction_bytes) {
+        break;
       }
-      in0 = Slice(files, in);
+      in = next;
     }
+    if (AnyBusy(files, in, busy)) return std::nullopt;
+    in0 = Slice(files, in);
   }
-  if (in0.empty() || AnyBusy(in0, busy)) return std::nullopt;
-  std::vector<FileRef> in1 = Slice(out, OutputOverlap(out, in0));
-  if (AnyBusy(in1, busy)) return std::nullopt;
+  UserRange r;
+  Widen(&r, in0);
+  const Span o = OutputOverlap(out, r);
+  if (AnyBusy(out, o, busy)) return std::nullopt;
+  std::vector<FileRef> in1 = Slice(out, o);
   CompactionPick pick = MakePick(shape, level, output_level, std::move(in0), std::move(in1));
   pick.reason = fmt::format("manual compaction of L{} [{}, {}]", level,
                             begin ? *begin : std::string("-inf"),
