@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "api/bounded_iterator.h"
+#include "cache/arc_cache.h"
 #include "engine/db.h"
 #include "engine/db_iterator.h"
 #include "engine/filenames.h"
@@ -33,24 +34,13 @@ class NativeSnapshot final : public Snapshot {
 
 }  // namespace
 
-// One caller of Write waiting in the queue.
-struct DBImpl::Writer {
-  const WriteBatch* batch = nullptr;  // null: only sync the log (Flush)
-  bool sync = false;
-  // A transaction commit: validated against these keys, led alone.
-  const std::span<const std::string>* check_keys = nullptr;
-  SequenceNumber snapshot = 0;
-  bool done = false;
-  absl::Status status;
-  absl::CondVar cv;
-};
-
 DBImpl::DBImpl(const EngineOptions& options, std::string dir)
     : options_(options),
       fs_(options.fs != nullptr ? options.fs : env::DefaultFileSystem()),
       dir_(std::move(dir)) {}
 
 DBImpl::~DBImpl() {
+  StopBackgroundThreads();
   absl::MutexLock l(&mu_);
   if (log_ != nullptr) (void)log_->Close();
 }
@@ -66,16 +56,25 @@ absl::Status DBImpl::Open() {
     RETURN_IF_ERROR(fs_->CreateDirIfMissing(dir_));
   }
   ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
-  const bool has_marker =
-      std::find(names.begin(), names.end(), kMarkerName) != names.end();
-  if (!has_marker) {
-    std::erase(names, std::string(kLockName));
-    if (!names.empty()) {
+  const bool has_current =
+      std::find(names.begin(), names.end(), kCurrentName) != names.end();
+  if (!has_current) {
+    // Only an interrupted creation (a manifest CURRENT never named) may be
+    // here besides the lock.
+    std::vector<std::string> foreign;
+    for (const std::string& n : names) {
+      auto p = ParseFileName(n);
+      if (!p || !(p->kind == FileKind::kLock || p->kind == FileKind::kManifest ||
+                  p->kind == FileKind::kTemp)) {
+        foreign.push_back(n);
+      }
+    }
+    if (!foreign.empty()) {
       return absl::InvalidArgumentError(fmt::format(
           "{} is not a synapsed database: it has no {} file and holds {} other "
           "entr{} (e.g. \"{}\")",
-          dir_, kMarkerName, names.size(), names.size() == 1 ? "y" : "ies",
-          names.front()));
+          dir_, kCurrentName, foreign.size(), foreign.size() == 1 ? "y" : "ies",
+          foreign.front()));
     }
     if (!options_.create_if_missing) {
       return absl::NotFoundError(fmt::format(
@@ -93,37 +92,48 @@ absl::Status DBImpl::Open() {
   }
   lock_ = std::move(*lock);
 
-  const std::string marker = env::JoinPath(dir_, kMarkerName);
-  if (has_marker) {
-    ASSIGN_OR_RETURN(std::string contents, env::ReadFileToString(fs_, marker));
-    if (contents != kMarkerContents) {
-      return absl::FailedPreconditionError(fmt::format(
-          "{}: unsupported format \"{}\" (this build reads \"{}\")", marker,
-          absl::CHexEscape(contents), absl::CHexEscape(std::string(kMarkerContents))));
-    }
-  } else {
-    RETURN_IF_ERROR(env::WriteStringToFile(fs_, kMarkerContents, marker, true));
-    RETURN_IF_ERROR(fs_->SyncDir(dir_));
-  }
+  cache::CacheOptions co;
+  co.capacity = options_.block_cache_size;
+  block_cache_ = cache::NewArcCache(co);
+  sstable::TableCacheOptions tco;
+  tco.max_open_files = options_.max_open_files;
+  tco.file_name = [dir = dir_](uint64_t n) { return TableFileName(dir, n); };
+  table_cache_ = std::make_unique<sstable::TableCache>(fs_, dir_, tco, block_cache_.get());
+  versions_ = std::make_unique<VersionSet>(fs_, dir_, table_cache_.get());
 
   std::vector<uint64_t> logs;
-  for (const std::string& name : names) {
-    if (auto n = ParseLogFileName(name)) logs.push_back(*n);
+  if (has_current) {
+    RETURN_IF_ERROR(versions_->Recover());
+    for (const std::string& n : names) {
+      auto p = ParseFileName(n);
+      if (!p) continue;
+      versions_->MarkFileNumberUsed(p->number);
+      if (p->kind == FileKind::kLog && p->number >= versions_->log_number()) {
+        logs.push_back(p->number);
+      }
+    }
+    std::sort(logs.begin(), logs.end());
+  } else {
+    for (const std::string& n : names) {
+      auto p = ParseFileName(n);
+      if (p && p->kind != FileKind::kLock) {
+        RETURN_IF_ERROR(fs_->DeleteFile(env::JoinPath(dir_, n)));
+      }
+    }
+    RETURN_IF_ERROR(versions_->Create());
   }
-  std::sort(logs.begin(), logs.end());
-  RETURN_IF_ERROR(Recover(logs));
+  last_sequence_.store(versions_->last_sequence());
+  RETURN_IF_ERROR(Recover(std::move(logs)));
 
   absl::MutexLock l(&mu_);
   RETURN_IF_ERROR(NewLog());
   PublishView();
+  DeleteObsoleteFiles();
+  if (options_.background_threads) StartBackgroundThreads();
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::Recover(const std::vector<uint64_t>& logs) {
-  {
-    absl::MutexLock l(&mu_);
-    next_log_number_ = logs.empty() ? 1 : logs.back() + 1;
-  }
+absl::Status DBImpl::Recover(std::vector<uint64_t> logs) {
   for (size_t i = 0; i < logs.size(); ++i) {
     RETURN_IF_ERROR(ReplayLog(logs[i], i + 1 == logs.size()));
   }
@@ -139,6 +149,13 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
   wal::LogReaderOptions ro;
   ro.last_log = last;
   wal::LogReader reader(std::move(file), path, number, ro);
+  // Memtables are flushed oldest first, so the tables hold every sequence up
+  // to their largest one: a log record at or below it was flushed already
+  // (a log can straddle a flushed and an unflushed memtable).
+  SequenceNumber flushed_seq = 0;
+  for (const auto& level : versions_->current()->shape().levels) {
+    for (const auto& f : level) flushed_seq = std::max(flushed_seq, f->largest_seq);
+  }
   std::string record;
   uint64_t offset = 0;
   WriteBatch batch;
@@ -149,12 +166,12 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
       return absl::DataLossError(
           fmt::format("{} at offset {}: {}", path, offset, std::string(s.message())));
     }
+    if (batch.Count() == 0) continue;
+    const SequenceNumber last_seq = batch.Sequence() + batch.Count() - 1;
+    if (last_seq <= flushed_seq) continue;  // already in a table
     if (mem_ == nullptr) mem_ = std::make_shared<MemTable>(number);
     InsertIntoMemTable(batch, batch.Sequence());
-    const SequenceNumber last_seq = batch.Sequence() + batch.Count() - 1;
-    if (batch.Count() > 0 && last_seq > last_sequence_.load()) {
-      last_sequence_.store(last_seq);
-    }
+    if (last_seq > last_sequence_.load()) last_sequence_.store(last_seq);
     if (mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) {
       absl::MutexLock l(&mu_);
       imms_.insert(imms_.begin(), std::move(mem_));
@@ -171,13 +188,11 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
     RETURN_IF_ERROR(f->Sync());
     RETURN_IF_ERROR(f->Close());
   }
-  absl::MutexLock l(&mu_);
-  live_logs_.push_back(number);
   return absl::OkStatus();
 }
 
 absl::Status DBImpl::NewLog() {
-  const uint64_t number = next_log_number_++;
+  const uint64_t number = versions_->NewFileNumber();
   const std::string path = LogFileName(dir_, number);
   env::WritableFileOptions fo;
   fo.use_io_uring = options_.use_io_uring;
@@ -188,7 +203,6 @@ absl::Status DBImpl::NewLog() {
   wal::LogWriterOptions wo;
   wo.buffer_bytes = options_.wal_buffer_bytes;
   log_ = std::make_unique<wal::LogWriter>(std::move(file), number, wo);
-  live_logs_.push_back(number);
   if (mem_ != nullptr && !mem_->Empty()) imms_.insert(imms_.begin(), mem_);
   mem_ = std::make_shared<MemTable>(number);
   return absl::OkStatus();
@@ -198,20 +212,62 @@ void DBImpl::PublishView() {
   auto view = std::make_shared<ReadView>();
   view->mems.push_back(mem_);
   view->mems.insert(view->mems.end(), imms_.begin(), imms_.end());
+  view->version = versions_->current();
   view_.store(std::move(view), std::memory_order_release);
 }
 
 absl::Status DBImpl::MakeRoomForWrite() {
-  if (mem_->ApproximateMemoryUsage() < options_.write_buffer_size) {
+  bool slowed = false;
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    const int l0 = versions_->current()->NumFiles(0);
+    if (!options_.background_threads) {
+      // Tests drive background work by hand: flush inline, never stall.
+      if (static_cast<int>(imms_.size()) >= options_.max_immutable_memtables) {
+        RETURN_IF_ERROR(FlushOne());
+        continue;
+      }
+    } else if (!slowed && l0 >= options_.l0_slowdown_trigger) {
+      // Give compaction a millisecond of this writer's time, once per write:
+      // a gentle slowdown long before the hard stop (rocksdb#9423).
+      const auto start = absl::Now();
+      mu_.Unlock();
+      absl::SleepFor(absl::Milliseconds(1));
+      mu_.Lock();
+      slowed = true;
+      ++stats_.stall_slowdowns;
+      stats_.stall_slowdown_micros += absl::ToInt64Microseconds(absl::Now() - start);
+      continue;
+    }
+    if (mem_->ApproximateMemoryUsage() < options_.write_buffer_size) {
+      return absl::OkStatus();
+    }
+    if (options_.background_threads &&
+        (static_cast<int>(imms_.size()) >= options_.max_immutable_memtables ||
+         l0 >= options_.l0_stop_trigger)) {
+      const bool mem_wait = l0 < options_.l0_stop_trigger;
+      const auto start = absl::Now();
+      bg_cv_.SignalAll();
+      bg_cv_.Wait(&mu_);
+      const uint64_t us = absl::ToInt64Microseconds(absl::Now() - start);
+      if (mem_wait) {
+        ++stats_.stall_memtable_waits;
+        stats_.stall_memtable_micros += us;
+      } else {
+        ++stats_.stall_stops;
+        stats_.stall_stop_micros += us;
+      }
+      continue;
+    }
+    // The old log must be complete and durable before the next one begins:
+    // recovery treats damage in any but the last log as corruption.
+    RETURN_IF_ERROR(log_->Sync());
+    RETURN_IF_ERROR(log_->Close());
+    RETURN_IF_ERROR(NewLog());
+    PublishView();
+    bg_cv_.SignalAll();  // wake the flush thread
     return absl::OkStatus();
   }
-  // The old log must be complete and durable before the next one begins:
-  // recovery treats damage in any but the last log as corruption.
-  RETURN_IF_ERROR(log_->Sync());
-  RETURN_IF_ERROR(log_->Close());
-  RETURN_IF_ERROR(NewLog());
-  PublishView();
-  return absl::OkStatus();
 }
 
 void DBImpl::InsertIntoMemTable(const WriteBatch& batch, SequenceNumber first_seq) {
@@ -247,24 +303,37 @@ absl::Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
 absl::Status DBImpl::Flush() {
   Writer w;  // no batch: the leader syncs the log
   w.sync = true;
-  return WriteImpl(&w);
+  RETURN_IF_ERROR(WriteImpl(&w));
+  return FlushMemTables();
 }
 
+// The newest version of each key decides: memtables first, then tables
+// (the version a flush or compaction left keeps every key's newest version).
 absl::Status DBImpl::ValidateTransaction(const Writer& w) const {
-  auto view = view_.load(std::memory_order_acquire);
+  auto view = View();
   std::string scratch;
   for (const std::string& key : *w.check_keys) {
+    SequenceNumber seq = 0;
+    bool found = false;
     for (const auto& mem : view->mems) {
-      SequenceNumber seq = 0;
-      auto r = mem->Get(key, kMaxSequenceNumber, &scratch, &seq);
-      if (r == memtable::LookupResult::kNotPresent) continue;
-      if (seq > w.snapshot) {
-        return absl::AbortedError(fmt::format(
-            "transaction conflict: key \"{}\" was written by another writer "
-            "after this transaction began",
-            Printable(key)));
+      if (mem->Get(key, kMaxSequenceNumber, &scratch, &seq) !=
+          memtable::LookupResult::kNotPresent) {
+        found = true;
+        break;
       }
-      break;  // the newest version is older than the snapshot
+    }
+    if (!found) {
+      sstable::ReadOptions ro;
+      ro.fill_cache = false;
+      ASSIGN_OR_RETURN(auto r, view->version->Get(table_cache_.get(), ro, key,
+                                                  kMaxSequenceNumber, &scratch, &seq));
+      found = r != memtable::LookupResult::kNotPresent;
+    }
+    if (found && seq > w.snapshot) {
+      return absl::AbortedError(fmt::format(
+          "transaction conflict: key \"{}\" was written by another writer "
+          "after this transaction began",
+          Printable(key)));
     }
   }
   return absl::OkStatus();
@@ -278,6 +347,13 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
 
   // This writer leads. Build the group.
   absl::Status status = bg_error_;
+  if (status.ok() && w->switch_memtable && !mem_->Empty()) {
+    status = log_->Sync();
+    if (status.ok()) status = log_->Close();
+    if (status.ok()) status = NewLog();
+    if (status.ok()) PublishView();
+    bg_cv_.SignalAll();
+  }
   if (status.ok()) status = MakeRoomForWrite();
   if (!status.ok() && bg_error_.ok()) bg_error_ = status;
   if (status.ok() && w->check_keys != nullptr) status = ValidateTransaction(*w);
@@ -326,6 +402,7 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     if (status.ok()) {
       if (batch != nullptr && !batch->Empty()) {
         last_sequence_.store(first + batch->Count() - 1, std::memory_order_release);
+        stats_.user_bytes_written += batch->ByteSize() - WriteBatch::kHeaderSize;
       }
     } else if (bg_error_.ok() && !absl::IsAborted(status)) {
       bg_error_ = status;  // the log's state is unknown from here on
@@ -373,6 +450,11 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key,
         break;
     }
   }
+  sstable::ReadOptions ro;
+  ro.fill_cache = options.fill_cache;
+  ASSIGN_OR_RETURN(auto r, view->version->Get(table_cache_.get(), ro, key, seq,
+                                              value->GetSelf()));
+  if (r == memtable::LookupResult::kFound) return absl::OkStatus();
   value->Reset();
   return absl::NotFoundError("");
 }
@@ -387,6 +469,9 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options,
     if (mem->Empty()) continue;
     children.push_back(std::make_unique<MemTableInternalIterator>(mem));
   }
+  sstable::ReadOptions ro;
+  ro.fill_cache = options.fill_cache;
+  view->version->AddIterators(table_cache_.get(), ro, &children);
   return NewBoundedIterator(
       NewDBIterator(NewMergingIterator(std::move(children)), *seq, view), range);
 }
@@ -425,31 +510,24 @@ absl::Status DBImpl::CommitTransaction(const WriteOptions& options,
   return WriteImpl(&w);
 }
 
-absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
-  if (name != "stats") return Store::GetProperty(name);
-  auto view = view_.load(std::memory_order_acquire);
-  size_t mem_bytes = 0;
-  uint64_t entries = 0;
-  for (const auto& m : view->mems) {
-    mem_bytes += m->ApproximateMemoryUsage();
-    entries += m->num_entries();
-  }
-  absl::MutexLock l(&mu_);
-  size_t snapshots;
-  {
-    absl::MutexLock sl(&snap_mu_);
-    snapshots = snapshots_.size();
-  }
-  return fmt::format(
-      "last_sequence: {}\nmemtables: {}\nmemtable_bytes: {}\nmemtable_entries: {}\n"
-      "live_logs: {}\nsnapshots: {}\nbackground_error: {}\nrecovery: {}\n",
-      last_sequence_.load(), view->mems.size(), mem_bytes, entries,
-      live_logs_.size(), snapshots, bg_error_.ok() ? "none" : bg_error_.ToString(),
-      recovery_notes_.empty() ? "clean\n" : "\n" + recovery_notes_);
-}
-
 absl::StatusOr<std::unique_ptr<Store>> OpenNativeStore(const EngineOptions& options,
                                                        const std::string& path) {
+  if (options.write_buffer_size < 4096) {
+    return absl::InvalidArgumentError("invalid option \"write_buffer_size\": must be at least 4096");
+  }
+  if (options.l0_compaction_trigger < 1 ||
+      options.l0_slowdown_trigger < options.l0_compaction_trigger ||
+      options.l0_stop_trigger < options.l0_slowdown_trigger) {
+    return absl::InvalidArgumentError(
+        "invalid options: need 1 <= l0_compaction_trigger <= l0_slowdown_trigger "
+        "<= l0_stop_trigger");
+  }
+  if (options.max_immutable_memtables < 1 || options.level_multiplier < 2 ||
+      options.target_file_size < 4096) {
+    return absl::InvalidArgumentError(
+        "invalid options: max_immutable_memtables >= 1, level_multiplier >= 2, "
+        "target_file_size >= 4096");
+  }
   auto db = std::make_unique<DBImpl>(options, path);
   RETURN_IF_ERROR(db->Open());
   return std::unique_ptr<Store>(std::move(db));

@@ -1,5 +1,7 @@
 // DBImpl: the native engine's implementation of Store; see db.h for the
-// design. Internal to engine/.
+// design. Internal to engine/. Split by responsibility:
+//   db_impl.cc        open, recovery, the write path, reads
+//   db_background.cc  flush, compaction, obsolete-file deletion, stalls
 #ifndef SYNAPSED_ENGINE_DB_IMPL_H_
 #define SYNAPSED_ENGINE_DB_IMPL_H_
 
@@ -8,16 +10,45 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "api/optimistic_transaction.h"
+#include "cache/cache.h"
+#include "compaction/picker.h"
 #include "engine/options.h"
+#include "engine/version.h"
 #include "memtable/memtable.h"
+#include "sstable/table_cache.h"
 #include "synapsed/storage/storage.h"
 #include "wal/log_writer.h"
 
 namespace synapsed::storage::engine {
+
+// Per-level compaction statistics.
+struct LevelStats {
+  uint64_t compactions = 0;
+  uint64_t bytes_read = 0;     // input bytes from this level and the one above
+  uint64_t bytes_written = 0;  // bytes written into this level
+  uint64_t micros = 0;
+};
+
+struct EngineStats {
+  uint64_t flushes = 0;
+  uint64_t flush_bytes = 0;
+  uint64_t user_bytes_written = 0;  // keys + values given to Write
+  uint64_t wal_bytes_written = 0;
+  uint64_t compactions = 0;
+  uint64_t trivial_moves = 0;
+  LevelStats levels[compaction::kNumLevels];
+  uint64_t stall_slowdowns = 0;
+  uint64_t stall_slowdown_micros = 0;
+  uint64_t stall_stops = 0;
+  uint64_t stall_stop_micros = 0;
+  uint64_t stall_memtable_waits = 0;
+  uint64_t stall_memtable_micros = 0;
+};
 
 class DBImpl final : public Store, public TransactionCommitter {
  public:
@@ -46,19 +77,30 @@ class DBImpl final : public Store, public TransactionCommitter {
   absl::StatusOr<std::string> GetProperty(std::string_view name) override;
 
   void ReleaseSnapshot(SequenceNumber seq);
+  // The tables readers see now (tests, tools).
+  std::shared_ptr<const Version> current_version() const { return View()->version; }
+
+  // Flushes every memtable to tables and waits for it (db_background.cc).
+  absl::Status FlushMemTables();
+  // Compacts the user keys in [begin, end] (nullopt: open) down to the last
+  // level, waiting for it (db_background.cc).
+  absl::Status CompactRange(const std::optional<std::string>& begin,
+                            const std::optional<std::string>& end);
 
  private:
   using MemTable = memtable::MemTable;
 
-  // What a read needs: the memtables, newest first. Immutable once
-  // published; replaced (never modified) when a memtable switches.
+  // What a read needs: the memtables (newest first) and the tables.
+  // Immutable once published; replaced whenever either changes.
   struct ReadView {
     std::vector<std::shared_ptr<MemTable>> mems;
+    std::shared_ptr<const Version> version;
   };
 
   struct Writer;
 
-  absl::Status Recover(const std::vector<uint64_t>& logs);
+  // --- db_impl.cc ---
+  absl::Status Recover(std::vector<uint64_t> logs);
   absl::Status ReplayLog(uint64_t number, bool last);
   absl::Status NewLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status MakeRoomForWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -67,19 +109,50 @@ class DBImpl final : public Store, public TransactionCommitter {
   absl::Status ValidateTransaction(const Writer& w) const;
   absl::StatusOr<SequenceNumber> ReadSequence(const ReadOptions& options) const;
   void InsertIntoMemTable(const WriteBatch& batch, SequenceNumber first_seq);
+  std::shared_ptr<const ReadView> View() const {
+    return view_.load(std::memory_order_acquire);
+  }
+
+  // --- db_background.cc ---
+  void StartBackgroundThreads();
+  void StopBackgroundThreads();
+  void FlushThread();
+  void CompactionThread();
+  // Writes the oldest immutable memtable as an L0 table and installs it.
+  absl::Status FlushOne() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs one compaction the picker (or a manual request) chose.
+  absl::Status RunCompaction(const compaction::CompactionPick& pick)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteCompactionOutputs(const compaction::CompactionPick& pick,
+                                      VersionEdit* edit, uint64_t* bytes_written);
+  // Deletes files nothing references any more.
+  void DeleteObsoleteFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RecordBackgroundError(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<SequenceNumber> LiveSnapshots();
+  compaction::PickerOptions PickerOptions() const;
+  uint64_t MinLiveLogNumber() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const EngineOptions options_;
   env::FileSystem* const fs_;
   const std::string dir_;
   std::unique_ptr<env::FileLock> lock_;
+  std::unique_ptr<cache::Cache> block_cache_;
+  std::unique_ptr<sstable::TableCache> table_cache_;
+  std::unique_ptr<VersionSet> versions_;
 
   absl::Mutex mu_;
+  absl::CondVar bg_cv_;  // signalled when background work finishes or is needed
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_log_number_ ABSL_GUARDED_BY(mu_) = 1;
-  std::vector<uint64_t> live_logs_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<MemTable>> imms_ ABSL_GUARDED_BY(mu_);  // newest first
-  WriteBatch group_batch_ ABSL_GUARDED_BY(mu_);
+  std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mu_);  // tables being written
+  std::set<uint64_t> compacting_ ABSL_GUARDED_BY(mu_);       // tables being compacted
+  bool flushing_ ABSL_GUARDED_BY(mu_) = false;
+  bool compacting_now_ ABSL_GUARDED_BY(mu_) = false;
+  int manual_compactions_ ABSL_GUARDED_BY(mu_) = 0;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  EngineStats stats_ ABSL_GUARDED_BY(mu_);
+  WriteBatch group_batch_;  // leader only
 
   // Owned by the current leader (one at a time, handed over under mu_).
   std::unique_ptr<wal::LogWriter> log_;
@@ -92,6 +165,24 @@ class DBImpl final : public Store, public TransactionCommitter {
 
   absl::Mutex snap_mu_;
   std::multiset<SequenceNumber> snapshots_ ABSL_GUARDED_BY(snap_mu_);
+
+  std::thread flush_thread_;
+  std::thread compaction_thread_;
+};
+
+// One caller of Write waiting in the queue.
+struct DBImpl::Writer {
+  const WriteBatch* batch = nullptr;  // null: only sync the log (Flush)
+  bool sync = false;
+  // A transaction commit: validated against these keys, led alone.
+  const std::span<const std::string>* check_keys = nullptr;
+  SequenceNumber snapshot = 0;
+  // Switch to a new memtable (if the current one holds anything) so a
+  // flush can take it.
+  bool switch_memtable = false;
+  bool done = false;
+  absl::Status status;
+  absl::CondVar cv;
 };
 
 }  // namespace synapsed::storage::engine

@@ -3,8 +3,10 @@
 #define SYNAPSED_ENGINE_OPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "env/env.h"
+#include "sstable/table_options.h"
 
 namespace synapsed::storage::engine {
 
@@ -16,15 +18,43 @@ struct EngineOptions {
   bool create_if_missing = true;
   // Refuse to open an existing database.
   bool error_if_exists = false;
+
+  // --- write path ---
   // A memtable becomes immutable at this size and a new one (with a new log)
-  // takes writes. Small keeps inserts in CPU cache; big absorbs overwrites.
+  // takes writes. Small keeps inserts in CPU cache; big absorbs overwrites
+  // and flushes less often.
   size_t write_buffer_size = 4 << 20;
+  // Immutable memtables waiting for flush before writes stop.
+  int max_immutable_memtables = 4;
   // Submit log writes through io_uring (falls back to pwrite when refused).
   bool use_io_uring = true;
   // Bytes of unsynced log records kept in user space before a write(2):
   // no syscall per unsynced write, at the price of losing up to this much
   // (always a suffix) if the process dies. 0: every write reaches the OS.
   size_t wal_buffer_bytes = 0;
+
+  // --- tables ---
+  sstable::TableBuilderOptions table;
+  // Bytes of blocks the block cache may hold (sharded ARC).
+  size_t block_cache_size = 64 << 20;
+  size_t max_open_files = 1000;
+
+  // --- compaction and stalls ---
+  // L0 tables that trigger an L0 compaction.
+  int l0_compaction_trigger = 4;
+  // From this many L0 tables each write is delayed (1 ms) so compaction can
+  // catch up; at the stop count writes wait until it has.
+  int l0_slowdown_trigger = 20;
+  int l0_stop_trigger = 36;
+  // The smallest level target under dynamic level sizing, and the ratio
+  // between adjacent levels.
+  uint64_t base_level_bytes = 64ull << 20;
+  int level_multiplier = 10;
+  // Compaction outputs are cut at about this size.
+  uint64_t target_file_size = 8ull << 20;
+  // Run background flush and compaction threads (tests may turn them off to
+  // drive work by hand).
+  bool background_threads = true;
 };
 
 }  // namespace synapsed::storage::engine

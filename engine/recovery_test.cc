@@ -53,7 +53,7 @@ void RunTrial(uint64_t seed, size_t wal_buffer_bytes) {
   EngineOptions options;
   options.fs = &fs;
   options.use_io_uring = false;
-  options.write_buffer_size = 2048 + rnd.Uniform(8192);
+  options.write_buffer_size = 4096 + rnd.Uniform(8192);
   options.wal_buffer_bytes = wal_buffer_bytes;
 
   Model durable;  // the state the last crash left (recovered and verified)

@@ -1,0 +1,411 @@
+#include "engine/version.h"
+
+#include <algorithm>
+
+#include "engine/filenames.h"
+#include "fmt/format.h"
+#include "sstable/bloom.h"
+#include "sstable/table_iterator.h"
+#include "util/status_macros.h"
+#include "wal/log_reader.h"
+
+namespace synapsed::storage::engine {
+namespace {
+
+// The index of the first file in a sorted level whose largest key is >= ikey.
+size_t FindFile(const std::vector<FileRef>& files, std::string_view ikey) {
+  auto it = std::lower_bound(files.begin(), files.end(), ikey,
+                             [](const FileRef& f, std::string_view k) {
+                               return CompareInternalKeys(f->largest, k) < 0;
+                             });
+  return it - files.begin();
+}
+
+bool UserKeyInFile(const FileMetaData& f, std::string_view user_key) {
+  return user_key >= ExtractUserKey(f.smallest) && user_key <= ExtractUserKey(f.largest);
+}
+
+}  // namespace
+
+absl::StatusOr<memtable::LookupResult> Version::Get(
+    sstable::TableCache* tables, const sstable::ReadOptions& options,
+    std::string_view user_key, SequenceNumber seq, std::string* value,
+    SequenceNumber* found_seq) const {
+  const std::string lookup = MakeInternalKey(user_key, seq, kValueTypeForSeek);
+  const uint64_t hash = sstable::FilterHash(user_key);
+  sstable::GetResult r;
+  auto probe = [&](const FileMetaData& f) -> absl::StatusOr<memtable::LookupResult> {
+    r.Clear();
+    RETURN_IF_ERROR(tables->Get(options, f.number, f.file_size, lookup, hash, &r));
+    if (!r.found) return memtable::LookupResult::kNotPresent;
+    ParsedInternalKey p;
+    if (!ParseInternalKey(r.key, &p)) {
+      return absl::DataLossError(fmt::format("{}: corrupt internal key",
+                                             TableFileName("", f.number)));
+    }
+    if (found_seq != nullptr) *found_seq = p.sequence;
+    if (p.type == ValueType::kDeletion) return memtable::LookupResult::kDeleted;
+    value->assign(r.value);
+    return memtable::LookupResult::kFound;
+  };
+  // L0: newest table first (higher numbers were flushed later).
+  const auto& l0 = shape_.levels[0];
+  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
+    if (!UserKeyInFile(**it, user_key)) continue;
+    ASSIGN_OR_RETURN(auto result, probe(**it));
+    if (result != memtable::LookupResult::kNotPresent) return result;
+  }
+  for (int level = 1; level < compaction::kNumLevels; ++level) {
+    const auto& files = shape_.levels[level];
+    if (files.empty()) continue;
+    size_t i = FindFile(files, lookup);
+    if (i == files.size() || !UserKeyInFile(*files[i], user_key)) continue;
+    ASSIGN_OR_RETURN(auto result, probe(*files[i]));
+    if (result != memtable::LookupResult::kNotPresent) return result;
+  }
+  return memtable::LookupResult::kNotPresent;
+}
+
+namespace {
+
+// Walks a sorted level's files, one table iterator at a time.
+class LevelIterator final : public InternalIterator {
+ public:
+  LevelIterator(sstable::TableCache* tables, const sstable::ReadOptions& options,
+                const std::vector<FileRef>* files)
+      : tables_(tables), options_(options), files_(files) {}
+
+  bool Valid() const override { return table_ != nullptr && table_->Valid(); }
+  void SeekToFirst() override {
+    Open(0);
+    if (table_) table_->SeekToFirst();
+    SkipForward();
+  }
+  void SeekToLast() override {
+    Open(files_->empty() ? kNone : files_->size() - 1);
+    if (table_) table_->SeekToLast();
+    SkipBackward();
+  }
+  void Seek(std::string_view target) override {
+    Open(FindFile(*files_, target));
+    if (table_) table_->Seek(target);
+    SkipForward();
+  }
+  void Next() override {
+    table_->Next();
+    SkipForward();
+  }
+  void Prev() override {
+    table_->Prev();
+    SkipBackward();
+  }
+  std::string_view key() const override { return table_->key(); }
+  std::string_view value() const override { return table_->value(); }
+  absl::Status status() const override {
+    if (!status_.ok()) return status_;
+    return table_ ? table_->status() : absl::OkStatus();
+  }
+
+ private:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+
+  void Open(size_t index) {
+    if (index == index_ && table_ != nullptr) return;
+    table_.reset();
+    index_ = index;
+    if (index >= files_->size()) {
+      index_ = kNone;
+      return;
+    }
+    const FileMetaData& f = *(*files_)[index];
+    auto it = tables_->NewIterator(options_, f.number, f.file_size);
+    if (!it.ok()) {
+      status_ = it.status();
+      index_ = kNone;
+      return;
+    }
+    table_ = std::move(*it);
+  }
+  void SkipForward() {
+    while (table_ != nullptr && !table_->Valid() && table_->status().ok()) {
+      if (index_ + 1 >= files_->size()) {
+        table_.reset();
+        index_ = kNone;
+        return;
+      }
+      Open(index_ + 1);
+      if (table_) table_->SeekToFirst();
+    }
+  }
+  void SkipBackward() {
+    while (table_ != nullptr && !table_->Valid() && table_->status().ok()) {
+      if (index_ == 0) {
+        table_.reset();
+        index_ = kNone;
+        return;
+      }
+      Open(index_ - 1);
+      if (table_) table_->SeekToLast();
+    }
+  }
+
+  sstable::TableCache* const tables_;
+  const sstable::ReadOptions options_;
+  const std::vector<FileRef>* const files_;
+  size_t index_ = kNone;
+  std::unique_ptr<sstable::TableIterator> table_;
+  absl::Status status_;
+};
+
+// An iterator that only reports an error.
+class ErrorInternalIterator final : public InternalIterator {
+ public:
+  explicit ErrorInternalIterator(absl::Status s) : s_(std::move(s)) {}
+  bool Valid() const override { return false; }
+  void SeekToFirst() override {}
+  void SeekToLast() override {}
+  void Seek(std::string_view) override {}
+  void Next() override {}
+  void Prev() override {}
+  std::string_view key() const override { return {}; }
+  std::string_view value() const override { return {}; }
+  absl::Status status() const override { return s_; }
+
+ private:
+  absl::Status s_;
+};
+
+}  // namespace
+
+std::unique_ptr<InternalIterator> NewLevelIterator(sstable::TableCache* tables,
+                                                   const sstable::ReadOptions& options,
+                                                   const std::vector<FileRef>* files) {
+  return std::make_unique<LevelIterator>(tables, options, files);
+}
+
+void Version::AddIterators(sstable::TableCache* tables,
+                           const sstable::ReadOptions& options,
+                           std::vector<std::unique_ptr<InternalIterator>>* out) const {
+  for (const FileRef& f : shape_.levels[0]) {
+    auto it = tables->NewIterator(options, f->number, f->file_size);
+    if (it.ok()) {
+      out->push_back(std::move(*it));
+    } else {
+      out->push_back(std::make_unique<ErrorInternalIterator>(it.status()));
+    }
+  }
+  for (int level = 1; level < compaction::kNumLevels; ++level) {
+    if (!shape_.levels[level].empty()) {
+      out->push_back(NewLevelIterator(tables, options, &shape_.levels[level]));
+    }
+  }
+}
+
+std::string Version::DebugString() const {
+  std::string s;
+  for (int level = 0; level < compaction::kNumLevels; ++level) {
+    const auto& files = shape_.levels[level];
+    if (files.empty()) continue;
+    s += fmt::format("L{}: {} file(s), {} bytes\n", level, files.size(),
+                     shape_.LevelBytes(level));
+  }
+  return s;
+}
+
+// --- VersionSet ----------------------------------------------------------------
+
+VersionSet::VersionSet(env::FileSystem* fs, std::string dir, sstable::TableCache* tables)
+    : fs_(fs), dir_(std::move(dir)), tables_(tables) {
+  Install(std::make_shared<Version>(LsmShape()));
+}
+
+VersionSet::~VersionSet() {
+  if (manifest_ != nullptr) (void)manifest_->Close();
+}
+
+void VersionSet::Install(std::shared_ptr<const Version> v) {
+  absl::MutexLock l(&mu_);
+  all_.push_back(v);
+  current_ = std::move(v);
+}
+
+std::shared_ptr<const Version> VersionSet::current() const {
+  absl::MutexLock l(&mu_);
+  return current_;
+}
+
+void VersionSet::MarkFileNumberUsed(uint64_t number) {
+  uint64_t cur = next_file_number_.load();
+  while (cur <= number && !next_file_number_.compare_exchange_weak(cur, number + 1)) {
+  }
+}
+
+std::set<uint64_t> VersionSet::LiveFiles() const {
+  absl::MutexLock l(&mu_);
+  std::set<uint64_t> live;
+  for (auto it = all_.begin(); it != all_.end();) {
+    if (auto v = it->lock()) {
+      for (const auto& level : v->shape().levels) {
+        for (const auto& f : level) live.insert(f->number);
+      }
+      ++it;
+    } else {
+      it = all_.erase(it);
+    }
+  }
+  return live;
+}
+
+absl::StatusOr<std::shared_ptr<const Version>> VersionSet::Apply(
+    const Version& base, const VersionEdit& edit) const {
+  LsmShape shape = base.shape();
+  for (const auto& [level, number] : edit.deleted_files) {
+    auto& files = shape.levels[level];
+    auto it = std::find_if(files.begin(), files.end(),
+                           [n = number](const FileRef& f) { return f->number == n; });
+    if (it == files.end()) {
+      return absl::DataLossError(fmt::format(
+          "{}: version edit deletes table #{} from L{}, which does not hold it",
+          ManifestFileName(dir_, manifest_number_), number, level));
+    }
+    files.erase(it);
+  }
+  for (const auto& [level, f] : edit.new_files) {
+    shape.levels[level].push_back(std::make_shared<const FileMetaData>(f));
+  }
+  std::sort(shape.levels[0].begin(), shape.levels[0].end(),
+            [](const FileRef& a, const FileRef& b) { return a->number < b->number; });
+  for (int level = 1; level < compaction::kNumLevels; ++level) {
+    auto& files = shape.levels[level];
+    std::sort(files.begin(), files.end(), [](const FileRef& a, const FileRef& b) {
+      return CompareInternalKeys(a->smallest, b->smallest) < 0;
+    });
+    for (size_t i = 1; i < files.size(); ++i) {
+      if (CompareInternalKeys(files[i - 1]->largest, files[i]->smallest) >= 0) {
+        return absl::DataLossError(fmt::format(
+            "{}: tables #{} and #{} overlap in L{}",
+            ManifestFileName(dir_, manifest_number_), files[i - 1]->number,
+            files[i]->number, level));
+      }
+    }
+  }
+  return std::make_shared<const Version>(std::move(shape));
+}
+
+absl::Status VersionSet::WriteSnapshotManifest() {
+  const uint64_t number = NewFileNumber();
+  const std::string path = ManifestFileName(dir_, number);
+  ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(path));
+  auto writer = std::make_unique<wal::LogWriter>(std::move(file), number);
+  VersionEdit snap;
+  snap.format_version = kManifestFormatVersion;
+  snap.log_number = log_number_.load();
+  snap.next_file_number = next_file_number_.load();
+  snap.last_sequence = last_sequence_.load();
+  auto v = current();
+  for (int level = 0; level < compaction::kNumLevels; ++level) {
+    for (const auto& f : v->shape().levels[level]) snap.new_files.emplace_back(level, *f);
+  }
+  absl::Status s = writer->AddRecord(snap.Encode(), /*sync=*/true);
+  if (s.ok()) s = fs_->SyncDir(dir_);  // the manifest exists before CURRENT names it
+  if (s.ok()) {
+    const std::string tmp = CurrentFileName(dir_) + ".tmp";
+    s = env::WriteStringToFile(fs_, fmt::format("MANIFEST-{:06}\n", number), tmp,
+                               /*sync=*/true);
+    if (s.ok()) s = fs_->RenameFile(tmp, CurrentFileName(dir_));
+    if (s.ok()) s = fs_->SyncDir(dir_);
+  }
+  if (!s.ok()) {
+    (void)writer->Close();
+    return s;
+  }
+  if (manifest_ != nullptr) (void)manifest_->Close();
+  manifest_ = std::move(writer);
+  manifest_number_ = number;
+  return absl::OkStatus();
+}
+
+absl::Status VersionSet::Create() { return WriteSnapshotManifest(); }
+
+absl::Status VersionSet::Recover() {
+  const std::string current_path = CurrentFileName(dir_);
+  auto current = env::ReadFileToString(fs_, current_path);
+  if (!current.ok()) {
+    return absl::DataLossError(fmt::format("{}: cannot read: {}", current_path,
+                                           std::string(current.status().message())));
+  }
+  std::string name = *current;
+  if (name.empty() || name.back() != '\n') {
+    return absl::DataLossError(fmt::format("{}: corrupt (no newline)", current_path));
+  }
+  name.pop_back();
+  auto parsed = ParseFileName(name);
+  if (!parsed || parsed->kind != FileKind::kManifest) {
+    return absl::DataLossError(
+        fmt::format("{}: does not name a manifest: \"{}\"", current_path, name));
+  }
+  const std::string path = env::JoinPath(dir_, name);
+  auto file = fs_->NewSequentialFile(path);
+  if (!file.ok()) {
+    return absl::DataLossError(fmt::format("{} (named by CURRENT): {}", path,
+                                           std::string(file.status().message())));
+  }
+  wal::LogReaderOptions ro;
+  ro.last_log = true;  // a torn final edit was never acknowledged
+  wal::LogReader reader(std::move(*file), path, parsed->number, ro);
+  std::shared_ptr<const Version> v = std::make_shared<Version>(LsmShape());
+  std::string record;
+  uint64_t offset = 0;
+  bool first = true, have_log = false, have_next = false, have_seq = false;
+  manifest_number_ = parsed->number;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader.ReadRecord(&record, &offset));
+    if (!more) break;
+    VersionEdit edit;
+    RETURN_IF_ERROR(edit.Decode(record, fmt::format("{} at offset {}", path, offset)));
+    if (first && !edit.format_version) {
+      return absl::DataLossError(
+          fmt::format("{}: first record has no format version", path));
+    }
+    first = false;
+    ASSIGN_OR_RETURN(v, Apply(*v, edit));
+    if (edit.log_number) {
+      log_number_ = *edit.log_number;
+      have_log = true;
+    }
+    if (edit.next_file_number) {
+      next_file_number_ = *edit.next_file_number;
+      have_next = true;
+    }
+    if (edit.last_sequence) {
+      last_sequence_ = *edit.last_sequence;
+      have_seq = true;
+    }
+  }
+  if (first || !have_log || !have_next || !have_seq) {
+    return absl::DataLossError(fmt::format(
+        "{}: incomplete manifest (no snapshot record with log number, next file "
+        "number and last sequence)",
+        path));
+  }
+  MarkFileNumberUsed(parsed->number);
+  Install(std::move(v));
+  return WriteSnapshotManifest();
+}
+
+absl::Status VersionSet::LogAndApply(VersionEdit* edit) {
+  if (!manifest_error_.ok()) return manifest_error_;
+  edit->next_file_number = next_file_number_.load();
+  if (!edit->last_sequence) edit->last_sequence = last_sequence_.load();
+  ASSIGN_OR_RETURN(auto v, Apply(*current(), *edit));
+  absl::Status s = manifest_->AddRecord(edit->Encode(), /*sync=*/true);
+  if (!s.ok()) {
+    manifest_error_ = s;
+    return s;
+  }
+  if (edit->log_number) log_number_ = *edit->log_number;
+  Install(std::move(v));
+  return absl::OkStatus();
+}
+
+}  // namespace synapsed::storage::engine

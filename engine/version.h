@@ -1,0 +1,128 @@
+// Version: an immutable list of the live tables per level, and what reads
+// do with it. VersionSet: the current Version, the MANIFEST that records
+// every change to it, and the CURRENT file that names the manifest.
+//
+// Readers pin a Version through a shared_ptr for as long as they read
+// (a Get, an iterator's life); the tables it lists are not deleted while any
+// pinned version lists them (VersionSet::LiveFiles).
+//
+// Durability (the leveldb#189/#333 failures): a new manifest is synced and
+// its directory entry synced before CURRENT names it; CURRENT is replaced by
+// writing CURRENT.tmp, syncing it, renaming it over CURRENT and syncing the
+// directory. Every edit is synced before LogAndApply returns.
+//
+// Thread safety: Version is immutable and thread-safe. VersionSet's
+// LogAndApply, Create and Recover must be serialized by the caller (the
+// engine holds its manifest mutex); current(), LiveFiles() and the file
+// number counter may be called from any thread.
+#ifndef SYNAPSED_ENGINE_VERSION_H_
+#define SYNAPSED_ENGINE_VERSION_H_
+
+#include <atomic>
+#include <list>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "compaction/file_metadata.h"
+#include "compaction/merging_iterator.h"
+#include "engine/version_edit.h"
+#include "memtable/memtable.h"
+#include "sstable/table_cache.h"
+#include "wal/log_writer.h"
+
+namespace synapsed::storage::engine {
+
+using compaction::FileRef;
+using compaction::InternalIterator;
+using compaction::LsmShape;
+
+class Version {
+ public:
+  explicit Version(LsmShape shape) : shape_(std::move(shape)) {}
+
+  const LsmShape& shape() const { return shape_; }
+  int NumFiles(int level) const { return static_cast<int>(shape_.levels[level].size()); }
+
+  // The newest version of `user_key` with sequence <= `seq` in the tables:
+  // kFound (value in *value), kDeleted, or kNotPresent.
+  absl::StatusOr<memtable::LookupResult> Get(sstable::TableCache* tables,
+                                             const sstable::ReadOptions& options,
+                                             std::string_view user_key,
+                                             SequenceNumber seq,
+                                             std::string* value,
+                                             SequenceNumber* found_seq = nullptr) const;
+
+  // Iterators over every table: one per L0 file, one concatenating
+  // iterator per non-empty deeper level.
+  void AddIterators(sstable::TableCache* tables, const sstable::ReadOptions& options,
+                    std::vector<std::unique_ptr<InternalIterator>>* out) const;
+
+  // "L0: 2 files 1.2 MB ..." one line per non-empty level.
+  std::string DebugString() const;
+
+ private:
+  const LsmShape shape_;
+};
+
+// An iterator over the tables of one sorted level (L1+), opening each
+// table as it is reached. The Version must outlive it.
+std::unique_ptr<InternalIterator> NewLevelIterator(
+    sstable::TableCache* tables, const sstable::ReadOptions& options,
+    const std::vector<FileRef>* files);
+
+class VersionSet {
+ public:
+  VersionSet(env::FileSystem* fs, std::string dir, sstable::TableCache* tables);
+  ~VersionSet();
+
+  // A new, empty database: writes MANIFEST and CURRENT.
+  [[nodiscard]] absl::Status Create();
+  // Loads the state CURRENT's manifest records, then starts a new manifest
+  // holding a snapshot of it (so manifests never grow past one session).
+  // DataLoss (naming the file) when CURRENT or the manifest is missing or
+  // corrupt: never an empty database.
+  [[nodiscard]] absl::Status Recover();
+
+  // Records `edit` in the manifest (synced) and installs the Version it
+  // makes. Fills in next_file_number and last_sequence. After a failure the
+  // manifest's state is unknown: the error is sticky.
+  [[nodiscard]] absl::Status LogAndApply(VersionEdit* edit);
+
+  std::shared_ptr<const Version> current() const;
+  uint64_t NewFileNumber() { return next_file_number_.fetch_add(1); }
+  void MarkFileNumberUsed(uint64_t number);
+  uint64_t log_number() const { return log_number_; }
+  SequenceNumber last_sequence() const { return last_sequence_; }
+  void SetLastSequence(SequenceNumber s) { last_sequence_ = s; }
+  uint64_t manifest_number() const { return manifest_number_; }
+  // Numbers of every table listed by a version someone still holds.
+  std::set<uint64_t> LiveFiles() const;
+
+ private:
+  absl::StatusOr<std::shared_ptr<const Version>> Apply(const Version& base,
+                                                        const VersionEdit& edit) const;
+  absl::Status WriteSnapshotManifest();
+  void Install(std::shared_ptr<const Version> v);
+
+  env::FileSystem* const fs_;
+  const std::string dir_;
+  sstable::TableCache* const tables_;
+
+  std::atomic<uint64_t> next_file_number_{2};
+  std::atomic<uint64_t> log_number_{0};
+  std::atomic<SequenceNumber> last_sequence_{0};
+  uint64_t manifest_number_ = 0;
+  std::unique_ptr<wal::LogWriter> manifest_;
+  absl::Status manifest_error_;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
+  mutable std::list<std::weak_ptr<const Version>> all_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace synapsed::storage::engine
+
+#endif  // SYNAPSED_ENGINE_VERSION_H_
