@@ -55,10 +55,12 @@ std::string Printable(std::string_view s) {
 }  // namespace
 
 CompactionIterator::CompactionIterator(InternalIterator* input,
-                                       std::vector<SequenceNumber> snapshots, bool bottommost)
+                                       std::vector<SequenceNumber> snapshots,
+                                       bool bottommost)
     : input_(input), snapshots_(std::move(snapshots)), bottommost_(bottommost) {
   std::sort(snapshots_.begin(), snapshots_.end());
-  snapshots_.erase(std::unique(snapshots_.begin(), snapshots_.end()), snapshots_.end());
+  snapshots_.erase(std::unique(snapshots_.begin(), snapshots_.end()),
+                   snapshots_.end());
 }
 
 SequenceNumber CompactionIterator::StripeOf(SequenceNumber seq) const {

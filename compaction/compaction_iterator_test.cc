@@ -23,13 +23,16 @@ using testing::StatusIs;
 // A sorted vector of (internal key, value) behind the iterator interface.
 class VectorIterator final : public InternalIterator {
  public:
-  explicit VectorIterator(std::vector<std::pair<std::string, std::string>> entries,
-                          absl::Status end_status = absl::OkStatus())
+  explicit VectorIterator(
+      std::vector<std::pair<std::string, std::string>> entries,
+      absl::Status end_status = absl::OkStatus())
       : entries_(std::move(entries)), end_status_(std::move(end_status)) {}
 
   bool Valid() const override { return pos_ < entries_.size(); }
   void SeekToFirst() override { pos_ = 0; }
-  void SeekToLast() override { pos_ = entries_.empty() ? 0 : entries_.size() - 1; }
+  void SeekToLast() override {
+    pos_ = entries_.empty() ? 0 : entries_.size() - 1;
+  }
   void Seek(std::string_view target) override {
     pos_ = std::lower_bound(entries_.begin(), entries_.end(), target,
                             [](const auto& e, std::string_view t) {
@@ -58,7 +61,8 @@ std::pair<std::string, std::string> Entry(const std::string& spec) {
   const std::string user = spec.substr(0, at);
   const SequenceNumber seq = std::stoull(spec.substr(at + 1, colon - at - 1));
   const std::string value = spec.substr(colon + 1);
-  if (value == "DEL") return {MakeInternalKey(user, seq, ValueType::kDeletion), ""};
+  if (value == "DEL")
+    return {MakeInternalKey(user, seq, ValueType::kDeletion), ""};
   return {MakeInternalKey(user, seq, ValueType::kValue), value};
 }
 
@@ -66,11 +70,13 @@ std::string Spec(std::string_view ikey, std::string_view value) {
   ParsedInternalKey p;
   EXPECT_TRUE(ParseInternalKey(ikey, &p));
   return std::string(p.user_key) + "@" + std::to_string(p.sequence) + ":" +
-         (p.type == ValueType::kDeletion ? std::string("DEL") : std::string(value));
+         (p.type == ValueType::kDeletion ? std::string("DEL")
+                                         : std::string(value));
 }
 
 std::vector<std::string> RunSpecs(const std::vector<std::string>& input,
-                                  std::vector<SequenceNumber> snapshots, bool bottommost,
+                                  std::vector<SequenceNumber> snapshots,
+                                  bool bottommost,
                                   CompactionIteratorStats* stats = nullptr) {
   std::vector<std::pair<std::string, std::string>> entries;
   for (const auto& s : input) entries.push_back(Entry(s));
@@ -80,7 +86,8 @@ std::vector<std::string> RunSpecs(const std::vector<std::string>& input,
   VectorIterator it(std::move(entries));
   CompactionIterator c(&it, std::move(snapshots), bottommost);
   std::vector<std::string> out;
-  for (c.SeekToFirst(); c.Valid(); c.Next()) out.push_back(Spec(c.key(), c.value()));
+  for (c.SeekToFirst(); c.Valid(); c.Next())
+    out.push_back(Spec(c.key(), c.value()));
   EXPECT_OK(c.status());
   if (stats) *stats = c.stats();
   return out;
@@ -95,45 +102,63 @@ struct Case {
 };
 
 TEST(CompactionIteratorTest, Table) {
+  // Columns: name; input; snapshots; bottommost; kept.
+  // clang-format off
   const std::vector<Case> cases = {
-      {"newest version only", {"a@10:v2", "a@5:v1"}, {}, false, {"a@10:v2"}},
-      {"deletion kept above the bottom", {"a@10:DEL", "a@5:v1"}, {}, false, {"a@10:DEL"}},
-      {"deletion and what it hides go at the bottom", {"a@10:DEL", "a@5:v1"}, {}, true, {}},
-      {"lone deletion at the bottom", {"a@3:DEL", "b@2:v"}, {}, true, {"b@2:v"}},
-      {"snapshot keeps what it sees", {"a@10:v2", "a@5:v1"}, {7}, false, {"a@10:v2", "a@5:v1"}},
+      {"newest version only",
+       {"a@10:v2", "a@5:v1"}, {}, false, {"a@10:v2"}},
+      {"deletion kept above the bottom",
+       {"a@10:DEL", "a@5:v1"}, {}, false, {"a@10:DEL"}},
+      {"deletion and what it hides go at the bottom",
+       {"a@10:DEL", "a@5:v1"}, {}, true, {}},
+      {"lone deletion at the bottom",
+       {"a@3:DEL", "b@2:v"}, {}, true, {"b@2:v"}},
+      {"snapshot keeps what it sees",
+       {"a@10:v2", "a@5:v1"}, {7}, false, {"a@10:v2", "a@5:v1"}},
       {"deletion hides a value a snapshot sees",
        {"a@10:DEL", "a@5:v1"}, {7}, true, {"a@10:DEL", "a@5:v1"}},
       {"one version per stripe",
-       {"a@10:v3", "a@9:v2", "a@5:v1", "a@3:v0"}, {7}, false, {"a@10:v3", "a@5:v1"}},
+       {"a@10:v3", "a@9:v2", "a@5:v1", "a@3:v0"}, {7}, false,
+       {"a@10:v3", "a@5:v1"}},
       {"a snapshot sees its own sequence",
        {"a@6:v2", "a@5:v1", "a@4:v0"}, {5}, false, {"a@6:v2", "a@5:v1"}},
-      {"snapshot above every version", {"a@6:v2", "a@5:v1"}, {100}, false, {"a@6:v2"}},
+      {"snapshot above every version",
+       {"a@6:v2", "a@5:v1"}, {100}, false, {"a@6:v2"}},
       {"chain of deletions over nothing kept",
        {"a@10:DEL", "a@6:DEL", "a@3:v"}, {7}, true, {}},
       {"chain of deletions over a kept value",
-       {"a@10:DEL", "a@6:DEL", "a@3:v"}, {4, 7}, true, {"a@10:DEL", "a@6:DEL", "a@3:v"}},
+       {"a@10:DEL", "a@6:DEL", "a@3:v"}, {4, 7}, true,
+       {"a@10:DEL", "a@6:DEL", "a@3:v"}},
       {"deletion in a lower stripe hides nothing kept",
        {"a@10:v", "a@6:DEL", "a@2:v"}, {7}, true, {"a@10:v"}},
       {"deletion between values in separate stripes",
-       {"a@10:v", "a@6:DEL", "a@2:v"}, {3, 7}, true, {"a@10:v", "a@6:DEL", "a@2:v"}},
+       {"a@10:v", "a@6:DEL", "a@2:v"}, {3, 7}, true,
+       {"a@10:v", "a@6:DEL", "a@2:v"}},
       {"deletions kept per stripe above the bottom",
-       {"a@10:DEL", "a@6:DEL", "a@2:DEL"}, {3, 7}, false, {"a@10:DEL", "a@6:DEL", "a@2:DEL"}},
+       {"a@10:DEL", "a@6:DEL", "a@2:DEL"}, {3, 7}, false,
+       {"a@10:DEL", "a@6:DEL", "a@2:DEL"}},
       {"snapshots need not be sorted",
-       {"a@10:DEL", "a@6:DEL", "a@3:v"}, {7, 4, 7}, true, {"a@10:DEL", "a@6:DEL", "a@3:v"}},
+       {"a@10:DEL", "a@6:DEL", "a@3:v"}, {7, 4, 7}, true,
+       {"a@10:DEL", "a@6:DEL", "a@3:v"}},
       {"keys are independent",
-       {"a@9:DEL", "a@8:v", "b@7:v", "b@6:v", "c@5:DEL", "d@4:v"}, {}, true, {"b@7:v", "d@4:v"}},
+       {"a@9:DEL", "a@8:v", "b@7:v", "b@6:v", "c@5:DEL", "d@4:v"}, {}, true,
+       {"b@7:v", "d@4:v"}},
       {"held deletion then another key's value",
-       {"a@9:DEL", "a@2:v", "b@7:v"}, {5}, true, {"a@9:DEL", "a@2:v", "b@7:v"}},
+       {"a@9:DEL", "a@2:v", "b@7:v"}, {5}, true,
+       {"a@9:DEL", "a@2:v", "b@7:v"}},
   };
+  // clang-format on
   for (const Case& c : cases) {
-    EXPECT_THAT(RunSpecs(c.input, c.snapshots, c.bottommost), ElementsAreArray(c.kept))
+    EXPECT_THAT(RunSpecs(c.input, c.snapshots, c.bottommost),
+                ElementsAreArray(c.kept))
         << c.name;
   }
 }
 
 TEST(CompactionIteratorTest, Stats) {
   CompactionIteratorStats stats;
-  RunSpecs({"a@10:DEL", "a@6:DEL", "a@3:v", "b@9:v", "b@8:v", "c@1:v"}, {7}, true, &stats);
+  RunSpecs({"a@10:DEL", "a@6:DEL", "a@3:v", "b@9:v", "b@8:v", "c@1:v"}, {7},
+           true, &stats);
   EXPECT_EQ(stats.input_entries, 6u);
   EXPECT_EQ(stats.dropped_shadowed, 2u);   // a@3 (under a@6), b@8
   EXPECT_EQ(stats.dropped_deletions, 2u);  // a@10, a@6
@@ -148,23 +173,27 @@ TEST(CompactionIteratorTest, CorruptKeyIsDataLoss) {
   ASSERT_TRUE(c.Valid());
   c.Next();
   EXPECT_FALSE(c.Valid());
-  EXPECT_THAT(c.status(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("corrupt")));
+  EXPECT_THAT(c.status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("corrupt")));
 }
 
 TEST(CompactionIteratorTest, InputErrorIsReported) {
-  VectorIterator it({Entry("a@5:v")}, absl::DataLossError("t.sst: bad block at offset 7"));
+  VectorIterator it({Entry("a@5:v")},
+                    absl::DataLossError("t.sst: bad block at offset 7"));
   CompactionIterator c(&it, {}, false);
   c.SeekToFirst();
   ASSERT_TRUE(c.Valid());
   c.Next();
   EXPECT_FALSE(c.Valid());
-  EXPECT_THAT(c.status(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("offset 7")));
+  EXPECT_THAT(c.status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("offset 7")));
 }
 
 // What the reader at `snapshot` sees of `user_key`: the newest entry with
 // sequence <= snapshot (its type and value), or nullopt.
-std::optional<std::string> Read(const std::vector<std::pair<std::string, std::string>>& entries,
-                                const std::string& user_key, SequenceNumber snapshot) {
+std::optional<std::string> Read(
+    const std::vector<std::pair<std::string, std::string>>& entries,
+    const std::string& user_key, SequenceNumber snapshot) {
   for (const auto& [k, v] : entries) {  // newest first within a key
     ParsedInternalKey p;
     EXPECT_TRUE(ParseInternalKey(k, &p));
@@ -180,7 +209,8 @@ TEST(CompactionIteratorTest, RandomizedVisibilityIsPreserved) {
     // Distinct sequences shared out over a few keys.
     std::vector<SequenceNumber> seqs(60);
     for (size_t i = 0; i < seqs.size(); ++i) seqs[i] = i + 1;
-    for (size_t i = seqs.size() - 1; i > 0; --i) std::swap(seqs[i], seqs[rnd.Uniform(i + 1)]);
+    for (size_t i = seqs.size() - 1; i > 0; --i)
+      std::swap(seqs[i], seqs[rnd.Uniform(i + 1)]);
     std::vector<std::pair<std::string, std::string>> input;
     std::vector<std::string> keys;
     const int num_keys = 1 + rnd.Uniform(5);
@@ -191,10 +221,12 @@ TEST(CompactionIteratorTest, RandomizedVisibilityIsPreserved) {
       for (int v = 0; v < versions; ++v) {
         const SequenceNumber seq = seqs[next_seq++];
         if (rnd.OneIn(3)) {
-          input.emplace_back(MakeInternalKey(keys.back(), seq, ValueType::kDeletion), "");
+          input.emplace_back(
+              MakeInternalKey(keys.back(), seq, ValueType::kDeletion), "");
         } else {
-          input.emplace_back(MakeInternalKey(keys.back(), seq, ValueType::kValue),
-                             "v" + std::to_string(seq));
+          input.emplace_back(
+              MakeInternalKey(keys.back(), seq, ValueType::kValue),
+              "v" + std::to_string(seq));
         }
       }
     }
@@ -202,13 +234,15 @@ TEST(CompactionIteratorTest, RandomizedVisibilityIsPreserved) {
       return CompareInternalKeys(a.first, b.first) < 0;
     });
     std::vector<SequenceNumber> snapshots;
-    for (int n = rnd.Uniform(5); n > 0; --n) snapshots.push_back(1 + rnd.Uniform(65));
+    for (int n = rnd.Uniform(5); n > 0; --n)
+      snapshots.push_back(1 + rnd.Uniform(65));
     const bool bottommost = rnd.OneIn(2);
 
     VectorIterator it(input);
     CompactionIterator c(&it, snapshots, bottommost);
     std::vector<std::pair<std::string, std::string>> output;
-    for (c.SeekToFirst(); c.Valid(); c.Next()) output.emplace_back(c.key(), c.value());
+    for (c.SeekToFirst(); c.Valid(); c.Next())
+      output.emplace_back(c.key(), c.value());
     ASSERT_OK(c.status());
     SCOPED_TRACE("round " + std::to_string(round));
 
@@ -217,8 +251,9 @@ TEST(CompactionIteratorTest, RandomizedVisibilityIsPreserved) {
     for (const auto& e : input) j += j < output.size() && e == output[j];
     ASSERT_EQ(j, output.size());
     EXPECT_EQ(c.stats().input_entries, input.size());
-    EXPECT_EQ(c.stats().input_entries,
-              output.size() + c.stats().dropped_shadowed + c.stats().dropped_deletions);
+    EXPECT_EQ(c.stats().input_entries, output.size() +
+                                           c.stats().dropped_shadowed +
+                                           c.stats().dropped_deletions);
 
     // Every reader sees the same thing before and after. At the bottom a
     // deletion and an absent key are the same; above it the marker itself
@@ -255,7 +290,8 @@ TEST(CompactionIteratorTest, RandomizedVisibilityIsPreserved) {
           }
         }
       }
-      EXPECT_TRUE(seen) << Spec(output[i].first, output[i].second) << " is seen by nobody";
+      EXPECT_TRUE(seen) << Spec(output[i].first, output[i].second)
+                        << " is seen by nobody";
       if (bottommost && p.type == ValueType::kDeletion) {
         bool hides_value = false;
         for (size_t k = i + 1; k < output.size(); ++k) {
@@ -264,16 +300,19 @@ TEST(CompactionIteratorTest, RandomizedVisibilityIsPreserved) {
           if (q.user_key != p.user_key) break;
           hides_value |= q.type == ValueType::kValue;
         }
-        EXPECT_TRUE(hides_value) << Spec(output[i].first, "") << " hides nothing";
+        EXPECT_TRUE(hides_value)
+            << Spec(output[i].first, "") << " hides nothing";
       }
     }
     if (snapshots.empty() && bottommost) {
       std::vector<std::pair<std::string, std::string>> expected;
       std::string last;
       for (const auto& e : input) {
-        if (!last.empty() && ExtractUserKey(e.first) == last) continue;  // keys are non-empty
+        if (!last.empty() && ExtractUserKey(e.first) == last)
+          continue;  // keys are non-empty
         last = std::string(ExtractUserKey(e.first));
-        if (ExtractValueType(e.first) == ValueType::kValue) expected.push_back(e);
+        if (ExtractValueType(e.first) == ValueType::kValue)
+          expected.push_back(e);
       }
       EXPECT_EQ(output, expected);
     }

@@ -85,7 +85,9 @@ constexpr int kLastLevel = kNumLevels - 1;
 std::string_view UserKeyOf(std::string_view ikey) {
   return ikey.size() >= 8 ? ExtractUserKey(ikey) : ikey;
 }
-std::string_view SmallestUser(const FileRef& f) { return UserKeyOf(f->smallest); }
+std::string_view SmallestUser(const FileRef& f) {
+  return UserKeyOf(f->smallest);
+}
 std::string_view LargestUser(const FileRef& f) { return UserKeyOf(f->largest); }
 
 // An inclusive user-key range; an absent bound is open.
@@ -108,9 +110,11 @@ void Widen(UserRange* r, const std::vector<FileRef>& files) {
   }
 }
 
-bool AnyBusy(const std::vector<FileRef>& files, const std::set<uint64_t>& busy) {
-  return std::any_of(files.begin(), files.end(),
-                     [&](const FileRef& f) { return busy.count(f->number) > 0; });
+bool AnyBusy(const std::vector<FileRef>& files,
+             const std::set<uint64_t>& busy) {
+  return std::any_of(files.begin(), files.end(), [&](const FileRef& f) {
+    return busy.count(f->number) > 0;
+  });
 }
 
 // [begin, end) indices into one sorted level (L1+).
@@ -130,21 +134,25 @@ std::vector<FileRef> Slice(const std::vector<FileRef>& files, Span s) {
 Span OverlapSpan(const std::vector<FileRef>& files, const UserRange& r) {
   Span s;
   if (r.lo) {
-    s.begin = std::partition_point(files.begin(), files.end(),
-                                   [&](const FileRef& f) { return LargestUser(f) < *r.lo; }) -
+    s.begin = std::partition_point(
+                  files.begin(), files.end(),
+                  [&](const FileRef& f) { return LargestUser(f) < *r.lo; }) -
               files.begin();
   }
   s.end = s.begin;
-  while (s.end < files.size() && (!r.hi || SmallestUser(files[s.end]) <= *r.hi)) ++s.end;
+  while (s.end < files.size() && (!r.hi || SmallestUser(files[s.end]) <= *r.hi))
+    ++s.end;
   return s;
 }
 
 // Widens a non-empty span so that no user key straddles its edges.
 Span CleanCut(const std::vector<FileRef>& files, Span s) {
-  while (s.begin > 0 && LargestUser(files[s.begin - 1]) == SmallestUser(files[s.begin])) {
+  while (s.begin > 0 &&
+         LargestUser(files[s.begin - 1]) == SmallestUser(files[s.begin])) {
     --s.begin;
   }
-  while (s.end < files.size() && SmallestUser(files[s.end]) == LargestUser(files[s.end - 1])) {
+  while (s.end < files.size() &&
+         SmallestUser(files[s.end]) == LargestUser(files[s.end - 1])) {
     ++s.end;
   }
   return s;
@@ -165,7 +173,8 @@ uint64_t Bytes(const std::vector<FileRef>& files, Span s) {
   return total;
 }
 
-bool AnyBusy(const std::vector<FileRef>& files, Span s, const std::set<uint64_t>& busy) {
+bool AnyBusy(const std::vector<FileRef>& files, Span s,
+             const std::set<uint64_t>& busy) {
   for (size_t i = s.begin; i < s.end; ++i) {
     if (busy.count(files[i]->number) > 0) return true;
   }
@@ -180,7 +189,8 @@ Span OutputOverlap(const std::vector<FileRef>& out_files, const UserRange& r) {
 
 // L0 tables overlapping `r`, closed under overlap: a table that reaches past
 // the range widens it, so no older overlapping table is left behind.
-std::vector<FileRef> L0Overlapping(const std::vector<FileRef>& l0, UserRange r) {
+std::vector<FileRef> L0Overlapping(const std::vector<FileRef>& l0,
+                                   UserRange r) {
   std::vector<FileRef> result;
   for (size_t i = 0; i < l0.size();) {
     const FileRef& f = l0[i++];
@@ -232,7 +242,8 @@ int OutputLevel(const LsmShape& shape, int base, int level) {
   return base;
 }
 
-uint64_t NonBusyBytes(const std::vector<FileRef>& files, const std::set<uint64_t>& busy) {
+uint64_t NonBusyBytes(const std::vector<FileRef>& files,
+                      const std::set<uint64_t>& busy) {
   uint64_t total = 0;
   for (const auto& f : files) {
     if (busy.count(f->number) == 0) total += f->file_size;
@@ -290,8 +301,9 @@ std::optional<CompactionPick> PickL0(const LsmShape& shape, int output_level,
   return MakePick(shape, 0, output_level, std::move(in0), Slice(out, o));
 }
 
-std::optional<CompactionPick> PickLn(const LsmShape& shape, const PickerOptions& options,
-                                     int level, int output_level,
+std::optional<CompactionPick> PickLn(const LsmShape& shape,
+                                     const PickerOptions& options, int level,
+                                     int output_level,
                                      const std::set<uint64_t>& busy) {
   const auto& files = shape.levels[level];
   const auto& out = shape.levels[output_level];
@@ -301,12 +313,14 @@ std::optional<CompactionPick> PickLn(const LsmShape& shape, const PickerOptions&
   for (size_t i = 0; i < files.size(); ++i) {
     if (busy.count(files[i]->number) > 0) continue;
     const Span in = CleanCut(files, Span{i, i + 1});
-    if (in.begin < i) continue;  // this clean group was tried from its first table
+    if (in.begin < i)
+      continue;  // this clean group was tried from its first table
     if (AnyBusy(files, in, busy)) continue;
     const Span o = OutputOverlap(out, RangeOf(files, in));
     if (AnyBusy(out, o, busy)) continue;
-    const double ratio = static_cast<double>(Bytes(out, o)) /
-                         static_cast<double>(std::max<uint64_t>(Bytes(files, in), 1));
+    const double ratio =
+        static_cast<double>(Bytes(out, o)) /
+        static_cast<double>(std::max<uint64_t>(Bytes(files, in), 1));
     if (!best_in || ratio < best_ratio) {
       best_in = in;
       best_out = o;
@@ -321,15 +335,18 @@ std::optional<CompactionPick> PickLn(const LsmShape& shape, const PickerOptions&
     const Span grown = CleanCut(files, OverlapSpan(files, r));
     if (grown != *best_in && !AnyBusy(files, grown, busy) &&
         OutputOverlap(out, RangeOf(files, grown)) == best_out &&
-        Bytes(files, grown) + Bytes(out, best_out) <= options.max_compaction_bytes) {
+        Bytes(files, grown) + Bytes(out, best_out) <=
+            options.max_compaction_bytes) {
       best_in = grown;
     }
   }
-  return MakePick(shape, level, output_level, Slice(files, *best_in), Slice(out, best_out));
+  return MakePick(shape, level, output_level, Slice(files, *best_in),
+                  Slice(out, best_out));
 }
 
-std::vector<LevelScore> Scores(const LsmShape& shape, const PickerOptions& options,
-                               const Targets& t, const std::set<uint64_t>& busy) {
+std::vector<LevelScore> Scores(const LsmShape& shape,
+                               const PickerOptions& options, const Targets& t,
+                               const std::set<uint64_t>& busy) {
   std::vector<LevelScore> scores;
   for (int level = 0; level < kNumLevels; ++level) {
     LevelScore s;
@@ -339,11 +356,13 @@ std::vector<LevelScore> Scores(const LsmShape& shape, const PickerOptions& optio
     if (level == 0) {
       size_t count = 0;
       for (const auto& f : shape.levels[0]) count += busy.count(f->number) == 0;
-      s.score = static_cast<double>(count) / std::max(options.l0_compaction_trigger, 1);
+      s.score = static_cast<double>(count) /
+                std::max(options.l0_compaction_trigger, 1);
     } else if (level < kLastLevel) {
       const uint64_t bytes = NonBusyBytes(shape.levels[level], busy);
       if (level >= t.base) {
-        s.score = static_cast<double>(bytes) / static_cast<double>(t.bytes[level]);
+        s.score =
+            static_cast<double>(bytes) / static_cast<double>(t.bytes[level]);
       } else if (bytes > 0) {
         s.score = std::max(1.0, static_cast<double>(bytes) /
                                     static_cast<double>(std::max<uint64_t>(
@@ -353,29 +372,34 @@ std::vector<LevelScore> Scores(const LsmShape& shape, const PickerOptions& optio
     scores.push_back(s);
   }
   std::stable_sort(scores.begin(), scores.end(),
-                   [](const LevelScore& a, const LevelScore& b) { return a.score > b.score; });
+                   [](const LevelScore& a, const LevelScore& b) {
+                     return a.score > b.score;
+                   });
   return scores;
 }
 
-std::string Reason(const LsmShape& shape, const PickerOptions& options, const Targets& t,
-                   const LevelScore& s, const std::set<uint64_t>& busy) {
+std::string Reason(const LsmShape& shape, const PickerOptions& options,
+                   const Targets& t, const LevelScore& s,
+                   const std::set<uint64_t>& busy) {
   if (s.level == 0) {
     size_t count = 0;
     for (const auto& f : shape.levels[0]) count += busy.count(f->number) == 0;
-    return fmt::format("L0 has {} table{}, trigger {}", count, count == 1 ? "" : "s",
-                       options.l0_compaction_trigger);
+    return fmt::format("L0 has {} table{}, trigger {}", count,
+                       count == 1 ? "" : "s", options.l0_compaction_trigger);
   }
   const uint64_t bytes = NonBusyBytes(shape.levels[s.level], busy);
   if (s.level < t.base) {
-    return fmt::format("L{} holds {} above base level L{}", s.level, FormatBytes(bytes), t.base);
+    return fmt::format("L{} holds {} above base level L{}", s.level,
+                       FormatBytes(bytes), t.base);
   }
-  return fmt::format("L{} holds {}, {:.2f}x its target {}", s.level, FormatBytes(bytes),
-                     s.score, FormatBytes(s.target_bytes));
+  return fmt::format("L{} holds {}, {:.2f}x its target {}", s.level,
+                     FormatBytes(bytes), s.score, FormatBytes(s.target_bytes));
 }
 
 }  // namespace
 
-std::vector<LevelScore> ScoreLevels(const LsmShape& shape, const PickerOptions& options,
+std::vector<LevelScore> ScoreLevels(const LsmShape& shape,
+                                    const PickerOptions& options,
                                     const std::set<uint64_t>& busy) {
   return Scores(shape, options, ComputeTargets(shape, options), busy);
 }
@@ -405,8 +429,8 @@ std::optional<CompactionPick> PickCompaction(const LsmShape& shape,
 
 std::optional<CompactionPick> PickRangeCompaction(
     const LsmShape& shape, const PickerOptions& options, int level,
-    const std::optional<std::string>& begin, const std::optional<std::string>& end,
-    const std::set<uint64_t>& busy) {
+    const std::optional<std::string>& begin,
+    const std::optional<std::string>& end, const std::set<uint64_t>& busy) {
   if (level < 0 || level >= kLastLevel) return std::nullopt;
   UserRange range;
   if (begin) range.lo = *begin;
@@ -429,7 +453,8 @@ std::optional<CompactionPick> PickRangeCompaction(
     Span in = CleanCut(files, Span{all.begin, all.begin + 1});
     while (in.end < all.end) {
       const Span next = CleanCut(files, Span{in.begin, in.end + 1});
-      if (Bytes(files, next) + Bytes(out, OutputOverlap(out, RangeOf(files, next))) >
+      if (Bytes(files, next) +
+              Bytes(out, OutputOverlap(out, RangeOf(files, next))) >
           options.max_compaction_bytes) {
         break;
       }
@@ -443,7 +468,8 @@ std::optional<CompactionPick> PickRangeCompaction(
   const Span o = OutputOverlap(out, r);
   if (AnyBusy(out, o, busy)) return std::nullopt;
   std::vector<FileRef> in1 = Slice(out, o);
-  CompactionPick pick = MakePick(shape, level, output_level, std::move(in0), std::move(in1));
+  CompactionPick pick =
+      MakePick(shape, level, output_level, std::move(in0), std::move(in1));
   pick.reason = fmt::format("manual compaction of L{} [{}, {}]", level,
                             begin ? *begin : std::string("-inf"),
                             end ? *end : std::string("+inf"));

@@ -52,8 +52,11 @@ std::string FormatBytes(uint64_t b) {
 
 // "10MB", "512KB", "1.5GB", "300B", "300".
 std::optional<uint64_t> ParseBytes(const std::string& s) {
-  static const std::pair<const char*, uint64_t> kUnits[] = {
-      {"TB", 1ull << 40}, {"GB", 1ull << 30}, {"MB", 1ull << 20}, {"KB", 1ull << 10}, {"B", 1}};
+  static const std::pair<const char*, uint64_t> kUnits[] = {{"TB", 1ull << 40},
+                                                            {"GB", 1ull << 30},
+                                                            {"MB", 1ull << 20},
+                                                            {"KB", 1ull << 10},
+                                                            {"B", 1}};
   uint64_t mult = 1;
   std::string num = s;
   for (const auto& [suffix, m] : kUnits) {
@@ -82,14 +85,16 @@ std::optional<std::string> ParseKey(const std::string& s) {
       return std::nullopt;
     }
   }
-  return MakeInternalKey(parts[0], std::strtoull(parts[1].c_str(), nullptr, 10), type);
+  return MakeInternalKey(parts[0], std::strtoull(parts[1].c_str(), nullptr, 10),
+                         type);
 }
 
 class PickerRunner {
  public:
   // Runs one command; returns its output (lines joined with '\n', no
   // trailing newline).
-  std::string Run(const std::string& command_line, const std::vector<std::string>& input) {
+  std::string Run(const std::string& command_line,
+                  const std::vector<std::string>& input) {
     const std::vector<std::string> args = Split(command_line, ' ');
     const std::string& cmd = args[0];
     const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -100,7 +105,8 @@ class PickerRunner {
     }
     if (cmd == "busy") return Busy(rest);
     if (cmd == "scores") return ScoresString();
-    if (cmd == "pick") return PickString(PickCompaction(shape_, options_, busy_));
+    if (cmd == "pick")
+      return PickString(PickCompaction(shape_, options_, busy_));
     if (cmd == "pick-range") return PickRange(rest);
     return "error: unknown command " + cmd;
   }
@@ -171,21 +177,26 @@ class PickerRunner {
         // NUM:[SMALLEST-LARGEST]
         const size_t colon = t.find(":[");
         const size_t dash = t.find('-', colon);
-        if (colon == std::string::npos || dash == std::string::npos || t.back() != ']') {
+        if (colon == std::string::npos || dash == std::string::npos ||
+            t.back() != ']') {
           return "error: bad table " + t;
         }
         auto f = std::make_shared<FileMetaData>();
         f->number = std::strtoull(t.substr(0, colon).c_str(), nullptr, 10);
-        const std::optional<std::string> smallest = ParseKey(t.substr(colon + 2, dash - colon - 2));
+        const std::optional<std::string> smallest =
+            ParseKey(t.substr(colon + 2, dash - colon - 2));
         const std::optional<std::string> largest =
             ParseKey(t.substr(dash + 1, t.size() - dash - 2));
-        if (!smallest || !largest || CompareInternalKeys(*smallest, *largest) > 0) {
+        if (!smallest || !largest ||
+            CompareInternalKeys(*smallest, *largest) > 0) {
           return "error: bad key range in " + t;
         }
         f->smallest = *smallest;
         f->largest = *largest;
-        f->smallest_seq = std::min(ExtractSequence(*smallest), ExtractSequence(*largest));
-        f->largest_seq = std::max(ExtractSequence(*smallest), ExtractSequence(*largest));
+        f->smallest_seq =
+            std::min(ExtractSequence(*smallest), ExtractSequence(*largest));
+        f->largest_seq =
+            std::max(ExtractSequence(*smallest), ExtractSequence(*largest));
         f->file_size = default_size_;
         level.push_back(f);
       }
@@ -195,21 +206,26 @@ class PickerRunner {
       auto& level = shape_.levels[n];
       if (n == 0) {
         std::sort(level.begin(), level.end(),
-                  [](const FileRef& a, const FileRef& b) { return a->number < b->number; });
+                  [](const FileRef& a, const FileRef& b) {
+                    return a->number < b->number;
+                  });
       } else {
-        std::sort(level.begin(), level.end(), [](const FileRef& a, const FileRef& b) {
-          return CompareInternalKeys(a->smallest, b->smallest) < 0;
-        });
+        std::sort(level.begin(), level.end(),
+                  [](const FileRef& a, const FileRef& b) {
+                    return CompareInternalKeys(a->smallest, b->smallest) < 0;
+                  });
         for (size_t i = 1; i < level.size(); ++i) {
-          if (CompareInternalKeys(level[i - 1]->largest, level[i]->smallest) >= 0) {
-            return fmt::format("error: L{} tables {} and {} overlap", n, level[i - 1]->number,
-                               level[i]->number);
+          if (CompareInternalKeys(level[i - 1]->largest, level[i]->smallest) >=
+              0) {
+            return fmt::format("error: L{} tables {} and {} overlap", n,
+                               level[i - 1]->number, level[i]->number);
           }
         }
       }
       if (!level.empty()) {
         out += fmt::format("L{}: {} table{}, {}\n", n, level.size(),
-                           level.size() == 1 ? "" : "s", FormatBytes(shape_.LevelBytes(n)));
+                           level.size() == 1 ? "" : "s",
+                           FormatBytes(shape_.LevelBytes(n)));
       }
     }
     return out + fmt::format("base level: L{}", BaseLevel(shape_, options_));
@@ -217,7 +233,8 @@ class PickerRunner {
 
   std::string Busy(const std::vector<std::string>& args) {
     busy_.clear();
-    for (const auto& a : args) busy_.insert(std::strtoull(a.c_str(), nullptr, 10));
+    for (const auto& a : args)
+      busy_.insert(std::strtoull(a.c_str(), nullptr, 10));
     std::string out = "busy:";
     if (busy_.empty()) out += " none";
     for (uint64_t n : busy_) out += fmt::format(" {}", n);
@@ -225,18 +242,21 @@ class PickerRunner {
   }
 
   std::string ScoresString() const {
-    std::string out = fmt::format("base level: L{}", BaseLevel(shape_, options_));
+    std::string out =
+        fmt::format("base level: L{}", BaseLevel(shape_, options_));
     for (const LevelScore& s : ScoreLevels(shape_, options_, busy_)) {
-      out += fmt::format("\nL{}: score={:.2f} actual={} target={}", s.level, s.score,
-                         FormatBytes(s.actual_bytes),
-                         s.target_bytes == 0 ? "-" : FormatBytes(s.target_bytes));
+      out +=
+          fmt::format("\nL{}: score={:.2f} actual={} target={}", s.level,
+                      s.score, FormatBytes(s.actual_bytes),
+                      s.target_bytes == 0 ? "-" : FormatBytes(s.target_bytes));
     }
     return out;
   }
 
   static std::string Numbers(const std::vector<FileRef>& files) {
     std::string out;
-    for (const auto& f : files) out += (out.empty() ? "" : " ") + std::to_string(f->number);
+    for (const auto& f : files)
+      out += (out.empty() ? "" : " ") + std::to_string(f->number);
     return out;
   }
 
@@ -246,13 +266,16 @@ class PickerRunner {
     for (const auto& in : pick->inputs) {
       for (const auto& f : in) bytes += f->file_size;
     }
-    std::string out = fmt::format("L{} -> L{}: L{}[{}]", pick->level, pick->output_level,
-                                  pick->level, Numbers(pick->inputs[0]));
+    std::string out =
+        fmt::format("L{} -> L{}: L{}[{}]", pick->level, pick->output_level,
+                    pick->level, Numbers(pick->inputs[0]));
     if (!pick->inputs[1].empty()) {
-      out += fmt::format(" L{}[{}]", pick->output_level, Numbers(pick->inputs[1]));
+      out +=
+          fmt::format(" L{}[{}]", pick->output_level, Numbers(pick->inputs[1]));
     }
-    out += fmt::format("\n  score={:.2f} bytes={} trivial_move={} bottommost={}", pick->score,
-                       FormatBytes(bytes), pick->trivial_move, pick->bottommost);
+    out += fmt::format(
+        "\n  score={:.2f} bytes={} trivial_move={} bottommost={}", pick->score,
+        FormatBytes(bytes), pick->trivial_move, pick->bottommost);
     return out + "\n  reason: " + pick->reason;
   }
 
@@ -270,7 +293,8 @@ class PickerRunner {
         return "error: bad argument " + a;
       }
     }
-    return PickString(PickRangeCompaction(shape_, options_, level, begin, end, busy_));
+    return PickString(
+        PickRangeCompaction(shape_, options_, level, begin, end, busy_));
   }
 
   LsmShape shape_;
@@ -290,7 +314,8 @@ struct DataCase {
 };
 
 TEST(PickerGoldenTest, Testdata) {
-  const std::string path = std::string(SYNAPSED_COMPACTION_TESTDATA) + "/picker.txt";
+  const std::string path =
+      std::string(SYNAPSED_COMPACTION_TESTDATA) + "/picker.txt";
   std::ifstream in(path);
   ASSERT_TRUE(in) << "cannot open " << path;
   std::vector<std::string> lines;
@@ -305,7 +330,8 @@ TEST(PickerGoldenTest, Testdata) {
     DataCase c;
     c.line = i + 1;
     c.command = lines[i++];
-    while (i < lines.size() && lines[i] != "----") c.input.push_back(lines[i++]);
+    while (i < lines.size() && lines[i] != "----")
+      c.input.push_back(lines[i++]);
     ASSERT_LT(i, lines.size()) << path << ":" << c.line << ": missing ----";
     c.expected_begin = ++i;
     while (i < lines.size() && !lines[i].empty()) {
@@ -344,7 +370,9 @@ TEST(PickerGoldenTest, Testdata) {
 
 // ---- Invariants of every pick, over random shapes ------------------------
 
-std::string_view UserOf(const std::string& ikey) { return ExtractUserKey(ikey); }
+std::string_view UserOf(const std::string& ikey) {
+  return ExtractUserKey(ikey);
+}
 
 bool Overlap(const FileRef& f, std::string_view lo, std::string_view hi) {
   return !(UserOf(f->smallest) > hi || UserOf(f->largest) < lo);
@@ -368,11 +396,13 @@ int IndexIn(const std::vector<FileRef>& level, const FileRef& f) {
 }
 
 // A run of a sorted level: contiguous, and no user key across its edges.
-void CheckCleanRun(const std::vector<FileRef>& level, const std::vector<FileRef>& run) {
+void CheckCleanRun(const std::vector<FileRef>& level,
+                   const std::vector<FileRef>& run) {
   if (run.empty()) return;
   const int first = IndexIn(level, run.front());
   ASSERT_GE(first, 0);
-  for (size_t i = 0; i < run.size(); ++i) ASSERT_EQ(level[first + i], run[i]) << "not contiguous";
+  for (size_t i = 0; i < run.size(); ++i)
+    ASSERT_EQ(level[first + i], run[i]) << "not contiguous";
   const size_t last = first + run.size() - 1;
   if (first > 0) {
     EXPECT_NE(UserOf(level[first - 1]->largest), UserOf(run.front()->smallest));
@@ -386,7 +416,8 @@ void CheckShape(const LsmShape& shape) {
   for (int n = 1; n < kNumLevels; ++n) {
     const auto& level = shape.levels[n];
     for (size_t i = 1; i < level.size(); ++i) {
-      ASSERT_LT(CompareInternalKeys(level[i - 1]->largest, level[i]->smallest), 0)
+      ASSERT_LT(CompareInternalKeys(level[i - 1]->largest, level[i]->smallest),
+                0)
           << "L" << n << " overlaps";
     }
   }
@@ -402,7 +433,8 @@ void CheckPick(const LsmShape& shape, const CompactionPick& pick,
     const int level = k == 0 ? pick.level : pick.output_level;
     for (const auto& f : pick.inputs[k]) {
       ASSERT_GE(IndexIn(shape.levels[level], f), 0) << "input not in its level";
-      EXPECT_EQ(busy.count(f->number), 0u) << "busy table " << f->number << " chosen";
+      EXPECT_EQ(busy.count(f->number), 0u)
+          << "busy table " << f->number << " chosen";
     }
   }
   const auto [lo0, hi0] = RangeOf(pick.inputs[0]);
@@ -435,13 +467,14 @@ void CheckPick(const LsmShape& shape, const CompactionPick& pick,
     for (const auto& f : shape.levels[m]) below |= Overlap(f, lo, hi);
   }
   EXPECT_EQ(pick.bottommost, !below);
-  EXPECT_EQ(pick.trivial_move, pick.inputs[0].size() == 1 && pick.inputs[1].empty());
+  EXPECT_EQ(pick.trivial_move,
+            pick.inputs[0].size() == 1 && pick.inputs[1].empty());
 }
 
 std::string NumKey(uint64_t k) { return fmt::format("{:07d}", k); }
 
-FileRef MakeTable(uint64_t number, uint64_t lo, uint64_t hi, SequenceNumber seq_lo,
-                  SequenceNumber seq_hi, uint64_t size) {
+FileRef MakeTable(uint64_t number, uint64_t lo, uint64_t hi,
+                  SequenceNumber seq_lo, SequenceNumber seq_hi, uint64_t size) {
   auto f = std::make_shared<FileMetaData>();
   f->number = number;
   f->smallest = MakeInternalKey(NumKey(lo), seq_lo, ValueType::kValue);
@@ -457,9 +490,12 @@ LsmShape RandomShape(Random& rnd) {
   LsmShape shape;
   uint64_t number = 1;
   for (int i = rnd.Uniform(6); i > 0; --i) {
-    const uint64_t a = rnd.Uniform(100), b = std::min<uint64_t>(99, a + rnd.Uniform(40));
-    const SequenceNumber seq = 10000 + 2 * number;  // newer tables, larger numbers
-    shape.levels[0].push_back(MakeTable(number, a, b, seq + 1, seq, (1 + rnd.Uniform(4)) << 20));
+    const uint64_t a = rnd.Uniform(100),
+                   b = std::min<uint64_t>(99, a + rnd.Uniform(40));
+    const SequenceNumber seq =
+        10000 + 2 * number;  // newer tables, larger numbers
+    shape.levels[0].push_back(
+        MakeTable(number, a, b, seq + 1, seq, (1 + rnd.Uniform(4)) << 20));
     ++number;
   }
   for (int n = 1; n < kNumLevels; ++n) {
@@ -468,9 +504,9 @@ LsmShape RandomShape(Random& rnd) {
     std::sort(ends.begin(), ends.end());
     for (size_t i = 0; i < ends.size(); i += 2) {
       // Sequences fall along the level, so equal user keys stay ordered.
-      shape.levels[n].push_back(MakeTable(number++, ends[i], ends[i + 1], 5000 - n * 100 - i,
-                                          5000 - n * 100 - i - 1,
-                                          (1 + rnd.Uniform(8)) << (16 + 2 * n)));
+      shape.levels[n].push_back(MakeTable(
+          number++, ends[i], ends[i + 1], 5000 - n * 100 - i,
+          5000 - n * 100 - i - 1, (1 + rnd.Uniform(8)) << (16 + 2 * n)));
     }
   }
   return shape;
@@ -495,7 +531,8 @@ TEST(PickerRandomTest, PicksKeepInvariants) {
         }
       }
     }
-    const std::optional<CompactionPick> pick = PickCompaction(shape, options, busy);
+    const std::optional<CompactionPick> pick =
+        PickCompaction(shape, options, busy);
     const std::vector<LevelScore> scores = ScoreLevels(shape, options, busy);
     if (pick) {
       ASSERT_NO_FATAL_FAILURE(CheckPick(shape, *pick, busy));
@@ -512,7 +549,8 @@ TEST(PickerRandomTest, PicksKeepInvariants) {
       std::optional<std::string> begin, end;
       if (rnd.OneIn(2)) begin = NumKey(rnd.Uniform(100));
       if (rnd.OneIn(2)) end = NumKey(rnd.Uniform(100));
-      const auto range = PickRangeCompaction(shape, options, level, begin, end, busy);
+      const auto range =
+          PickRangeCompaction(shape, options, level, begin, end, busy);
       if (!range) continue;
       ASSERT_NO_FATAL_FAILURE(CheckPick(shape, *range, busy));
       ASSERT_EQ(range->level, level);
@@ -527,8 +565,8 @@ TEST(PickerRandomTest, PicksKeepInvariants) {
 
 // Replaces a pick's inputs by its outputs: tables of target_file_size split
 // evenly over the inputs' numeric key range (the size is conserved).
-void Apply(LsmShape* shape, const CompactionPick& pick, const PickerOptions& options,
-           uint64_t* number, uint64_t* written) {
+void Apply(LsmShape* shape, const CompactionPick& pick,
+           const PickerOptions& options, uint64_t* number, uint64_t* written) {
   auto remove = [&](int level, const std::vector<FileRef>& files) {
     auto& v = shape->levels[level];
     for (const auto& f : files) v.erase(v.begin() + IndexIn(v, f));
@@ -546,11 +584,12 @@ void Apply(LsmShape* shape, const CompactionPick& pick, const PickerOptions& opt
     uint64_t bytes = 0;
     for (const auto& f : all) bytes += f->file_size;
     *written += bytes;
-    const uint64_t pieces =
-        std::min(hi - lo + 1, std::max<uint64_t>(1, bytes / options.target_file_size));
+    const uint64_t pieces = std::min(
+        hi - lo + 1, std::max<uint64_t>(1, bytes / options.target_file_size));
     const uint64_t width = (hi - lo + 1) / pieces;
     for (uint64_t j = 0; j < pieces; ++j) {
-      const uint64_t a = lo + j * width, b = j + 1 == pieces ? hi : a + width - 1;
+      const uint64_t a = lo + j * width,
+                     b = j + 1 == pieces ? hi : a + width - 1;
       outputs.push_back(MakeTable((*number)++, a, b, 1, 1, bytes / pieces));
     }
   }
@@ -574,7 +613,8 @@ TEST(PickerRandomTest, SimulatedLoadSettles) {
   LsmShape shape;
   uint64_t number = 1, flushed = 0, written = 0;
   for (int flush = 0; flush < 600; ++flush) {
-    const uint64_t a = rnd.Uniform(1000000), b = std::min<uint64_t>(999999, a + 200000);
+    const uint64_t a = rnd.Uniform(1000000),
+                   b = std::min<uint64_t>(999999, a + 200000);
     shape.levels[0].push_back(MakeTable(number++, a, b, 1, 1, 1 << 20));
     flushed += 1 << 20;
     int steps = 0;
@@ -582,7 +622,8 @@ TEST(PickerRandomTest, SimulatedLoadSettles) {
       ASSERT_NO_FATAL_FAILURE(CheckPick(shape, *pick, {}));
       Apply(&shape, *pick, options, &number, &written);
       ASSERT_NO_FATAL_FAILURE(CheckShape(shape));
-      ASSERT_LT(++steps, 200) << "compaction does not settle after flush " << flush;
+      ASSERT_LT(++steps, 200)
+          << "compaction does not settle after flush " << flush;
     }
   }
   uint64_t total = 0;
@@ -595,9 +636,10 @@ TEST(PickerRandomTest, SimulatedLoadSettles) {
   for (int n = 0; n < kNumLevels; ++n) {
     levels += fmt::format(" L{}={}", n, FormatBytes(shape.LevelBytes(n)));
   }
-  std::fprintf(stderr, "[sim] base L%d,%s, write amplification %.2f\n",
-               BaseLevel(shape, options), levels.c_str(),
-               static_cast<double>(written + flushed) / static_cast<double>(flushed));
+  std::fprintf(
+      stderr, "[sim] base L%d,%s, write amplification %.2f\n",
+      BaseLevel(shape, options), levels.c_str(),
+      static_cast<double>(written + flushed) / static_cast<double>(flushed));
 }
 
 }  // namespace
