@@ -47,6 +47,11 @@ namespace synapsed::storage::engine {
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> OpenNativeStore(
     const EngineOptions& options, const std::string& path);
 
+class DBImpl;
+// The native engine behind `store` (for its own operations: CompactRange,
+// FlushMemTables, the current version), or null if it is another backend.
+DBImpl* AsNativeEngine(Store* store);
+
 }  // namespace synapsed::storage::engine
 
 #endif  // SYNAPSED_ENGINE_DB_H_

@@ -333,6 +333,9 @@ void DBImpl::DeleteObsoleteFiles() {
 }
 
 absl::Status DBImpl::FlushMemTables() {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError(fmt::format("database {} is open read-only", dir_));
+  }
   Writer w;
   w.switch_memtable = true;
   RETURN_IF_ERROR(WriteImpl(&w));
@@ -350,7 +353,7 @@ absl::Status DBImpl::FlushMemTables() {
 
 absl::Status DBImpl::CompactRange(const std::optional<std::string>& begin,
                                   const std::optional<std::string>& end) {
-  RETURN_IF_ERROR(FlushMemTables());
+  RETURN_IF_ERROR(FlushMemTables());  // also refuses a read-only database
   absl::MutexLock l(&mu_);
   ++manual_compactions_;
   absl::Status s;

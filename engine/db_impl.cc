@@ -46,6 +46,7 @@ DBImpl::~DBImpl() {
 }
 
 absl::Status DBImpl::Open() {
+  if (options_.read_only) return OpenReadOnly();
   // Look before touching anything: a directory that is not ours stays as is.
   ASSIGN_OR_RETURN(bool exists, fs_->FileExists(dir_));
   if (!exists) {
@@ -133,6 +134,40 @@ absl::Status DBImpl::Open() {
   return absl::OkStatus();
 }
 
+absl::Status DBImpl::OpenReadOnly() {
+  ASSIGN_OR_RETURN(bool exists, fs_->FileExists(CurrentFileName(dir_)));
+  if (!exists) {
+    ASSIGN_OR_RETURN(bool dir_exists, fs_->FileExists(dir_));
+    if (!dir_exists) return absl::NotFoundError(fmt::format("{}: no such directory", dir_));
+    return absl::InvalidArgumentError(
+        fmt::format("{} is not a synapsed database: it has no {} file", dir_, kCurrentName));
+  }
+  cache::CacheOptions co;
+  co.capacity = options_.block_cache_size;
+  block_cache_ = cache::NewArcCache(co);
+  sstable::TableCacheOptions tco;
+  tco.max_open_files = options_.max_open_files;
+  tco.file_name = [dir = dir_](uint64_t n) { return TableFileName(dir, n); };
+  table_cache_ = std::make_unique<sstable::TableCache>(fs_, dir_, tco, block_cache_.get());
+  versions_ = std::make_unique<VersionSet>(fs_, dir_, table_cache_.get());
+  RETURN_IF_ERROR(versions_->Recover(/*start_new_manifest=*/false));
+  ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
+  std::vector<uint64_t> logs;
+  for (const std::string& n : names) {
+    auto p = ParseFileName(n);
+    if (p && p->kind == FileKind::kLog && p->number >= versions_->log_number()) {
+      logs.push_back(p->number);
+    }
+  }
+  std::sort(logs.begin(), logs.end());
+  last_sequence_.store(versions_->last_sequence());
+  RETURN_IF_ERROR(Recover(std::move(logs)));
+  absl::MutexLock l(&mu_);
+  mem_ = std::make_shared<MemTable>(UINT64_MAX);  // never written
+  PublishView();
+  return absl::OkStatus();
+}
+
 absl::Status DBImpl::Recover(std::vector<uint64_t> logs) {
   for (size_t i = 0; i < logs.size(); ++i) {
     RETURN_IF_ERROR(ReplayLog(logs[i], i + 1 == logs.size()));
@@ -177,7 +212,11 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
       imms_.insert(imms_.begin(), std::move(mem_));
     }
   }
-  if (reader.dropped_tail_bytes() > 0) {
+  if (reader.dropped_tail_bytes() > 0 && options_.read_only) {
+    recovery_notes_ += fmt::format("{}: skipped a torn tail of {} bytes at offset {}\n",
+                                   path, reader.dropped_tail_bytes(),
+                                   reader.valid_end_offset());
+  } else if (reader.dropped_tail_bytes() > 0) {
     // Cut the torn tail, so this log reads cleanly once it is no longer the
     // last one.
     recovery_notes_ += fmt::format("{}: dropped a torn tail of {} bytes at offset {}\n",
@@ -340,6 +379,10 @@ absl::Status DBImpl::ValidateTransaction(const Writer& w) const {
 }
 
 absl::Status DBImpl::WriteImpl(Writer* w) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError(
+        fmt::format("database {} is open read-only", dir_));
+  }
   absl::MutexLock l(&mu_);
   writers_.push_back(w);
   while (!w->done && w != writers_.front()) w->cv.Wait(&mu_);
@@ -509,6 +552,8 @@ absl::Status DBImpl::CommitTransaction(const WriteOptions& options,
   w.snapshot = snapshot.sequence();
   return WriteImpl(&w);
 }
+
+DBImpl* AsNativeEngine(Store* store) { return dynamic_cast<DBImpl*>(store); }
 
 absl::StatusOr<std::unique_ptr<Store>> OpenNativeStore(const EngineOptions& options,
                                                        const std::string& path) {

@@ -100,6 +100,7 @@ class DBImpl final : public Store, public TransactionCommitter {
   struct Writer;
 
   // --- db_impl.cc ---
+  absl::Status OpenReadOnly();
   absl::Status Recover(std::vector<uint64_t> logs);
   absl::Status ReplayLog(uint64_t number, bool last);
   absl::Status NewLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -211,6 +211,34 @@ TEST_F(LsmTest, UnreferencedFilesAreRemovedOnOpen) {
   EXPECT_EQ(a, "1");
 }
 
+TEST_F(LsmTest, ReadOnlyOpenChangesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  Random rnd(testing::TestSeed());
+  Model model;
+  ASSERT_NO_FATAL_FAILURE(Load(&rnd, &model, 1500, 300));
+  // The writer stays open (holding the lock); a reader opens beside it.
+  auto snapshot_of_dir = [&] {
+    std::map<std::string, uint64_t> files;
+    auto names = fs_.ListDir("/db");
+    for (const auto& n : *names) files[n] = *fs_.GetFileSize("/db/" + n);
+    return files;
+  };
+  ASSERT_OK(db_->FlushMemTables());
+  ASSERT_NO_FATAL_FAILURE(Load(&rnd, &model, 200, 300));  // some only in the log
+  const auto before = snapshot_of_dir();
+  EngineOptions ro = options_;
+  ro.read_only = true;
+  ASSERT_OK_AND_ASSIGN(auto reader, OpenNativeStore(ro, "/db"));
+  auto all = reader->Scan(KeyRange::All());
+  ASSERT_OK(all.status());
+  EXPECT_EQ(all->size(), model.size());
+  EXPECT_THAT(reader->Put("x", "y"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(reader->Flush(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  reader.reset();
+  EXPECT_EQ(snapshot_of_dir(), before);
+  EXPECT_THAT(OpenNativeStore(ro, "/nope"), StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST_F(LsmTest, WritesSlowDownInsteadOfStoppingSuddenly) {
   options_.l0_compaction_trigger = 2;
   options_.l0_slowdown_trigger = 3;

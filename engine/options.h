@@ -18,6 +18,11 @@ struct EngineOptions {
   bool create_if_missing = true;
   // Refuse to open an existing database.
   bool error_if_exists = false;
+  // Open for reading only: no lock is taken, nothing in the directory is
+  // created, changed or deleted (torn log tails are skipped, not cut), and
+  // every write fails with FailedPrecondition. For inspection tools; the
+  // view is the state at open.
+  bool read_only = false;
 
   // --- write path ---
   // A memtable becomes immutable at this size and a new one (with a new log)

@@ -327,7 +327,7 @@ absl::Status VersionSet::WriteSnapshotManifest() {
 
 absl::Status VersionSet::Create() { return WriteSnapshotManifest(); }
 
-absl::Status VersionSet::Recover() {
+absl::Status VersionSet::Recover(bool start_new_manifest) {
   const std::string current_path = CurrentFileName(dir_);
   auto current = env::ReadFileToString(fs_, current_path);
   if (!current.ok()) {
@@ -390,11 +390,13 @@ absl::Status VersionSet::Recover() {
   }
   MarkFileNumberUsed(parsed->number);
   Install(std::move(v));
+  if (!start_new_manifest) return absl::OkStatus();
   return WriteSnapshotManifest();
 }
 
 absl::Status VersionSet::LogAndApply(VersionEdit* edit) {
   if (!manifest_error_.ok()) return manifest_error_;
+  if (manifest_ == nullptr) return absl::FailedPreconditionError("no manifest open for writing");
   edit->next_file_number = next_file_number_.load();
   if (!edit->last_sequence) edit->last_sequence = last_sequence_.load();
   ASSIGN_OR_RETURN(auto v, Apply(*current(), *edit));

@@ -84,7 +84,8 @@ class VersionSet {
   // holding a snapshot of it (so manifests never grow past one session).
   // DataLoss (naming the file) when CURRENT or the manifest is missing or
   // corrupt: never an empty database.
-  [[nodiscard]] absl::Status Recover();
+  // With start_new_manifest false (read-only opens) nothing is written.
+  [[nodiscard]] absl::Status Recover(bool start_new_manifest = true);
 
   // Records `edit` in the manifest (synced) and installs the Version it
   // makes. Fills in next_file_number and last_sequence. After a failure the
