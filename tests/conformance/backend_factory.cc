@@ -3,6 +3,7 @@
 #include "backends/leveldb_store.h"
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
+#include "engine/db.h"
 #include "synapsed/storage/builder.h"
 
 namespace synapsed::storage::testing {
@@ -17,12 +18,21 @@ std::vector<BackendFactory> AllBackends() {
                    return StorageBuilder(StorageConfig::Native(dir)).Build();
                  },
                  /*persistent=*/true});
-  // Tiny memtables: every test runs across many memtable and log switches.
+  // Tiny memtables, tables and levels: every test runs across many
+  // flushes and compactions, several levels deep.
   all.push_back({"native_tiny_buffers",
                  [](const std::string& dir) {
-                   StorageConfig c = StorageConfig::Native(dir);
-                   c.native.write_buffer_size = 4096;
-                   return StorageBuilder(c).Build();
+                   engine::EngineOptions o;
+                   o.write_buffer_size = 4096;
+                   o.table.block_size = 256;
+                   o.target_file_size = 8 << 10;
+                   o.base_level_bytes = 16 << 10;
+                   o.level_multiplier = 4;
+                   o.l0_compaction_trigger = 2;
+                   o.l0_slowdown_trigger = 4;
+                   o.l0_stop_trigger = 8;
+                   o.block_cache_size = 64 << 10;
+                   return engine::OpenNativeStore(o, dir);
                  },
                  /*persistent=*/true});
   // The peers, through the builder as an embedder would reach them.
