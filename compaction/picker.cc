@@ -431,11 +431,27 @@ std::optional<CompactionPick> PickRangeCompaction(
     const LsmShape& shape, const PickerOptions& options, int level,
     const std::optional<std::string>& begin,
     const std::optional<std::string>& end, const std::set<uint64_t>& busy) {
-  if (level < 0 || level >= kLastLevel) return std::nullopt;
+  if (level < 0 || level >= kNumLevels) return std::nullopt;
   UserRange range;
   if (begin) range.lo = *begin;
   if (end) range.hi = *end;
   if (range.lo && range.hi && *range.lo > *range.hi) return std::nullopt;
+  const std::string reason = fmt::format(
+      "manual compaction of L{} [{}, {}]", level,
+      begin ? *begin : std::string("-inf"), end ? *end : std::string("+inf"));
+  if (level == kLastLevel) {
+    // In place, to drop what only released snapshots could see: every table
+    // in range, cut cleanly (a marker dropped from one table must not
+    // uncover an older version of its key in the neighbour), in one pick.
+    const auto& files = shape.levels[level];
+    const Span all = OverlapSpan(files, range);
+    if (all.empty()) return std::nullopt;
+    const Span in = CleanCut(files, all);
+    if (AnyBusy(files, in, busy)) return std::nullopt;
+    CompactionPick pick = MakePick(shape, level, level, Slice(files, in), {});
+    pick.reason = reason + " in place";
+    return pick;
+  }
   const int output_level = OutputLevel(shape, BaseLevel(shape, options), level);
   const auto& out = shape.levels[output_level];
 
@@ -470,9 +486,7 @@ std::optional<CompactionPick> PickRangeCompaction(
   std::vector<FileRef> in1 = Slice(out, o);
   CompactionPick pick =
       MakePick(shape, level, output_level, std::move(in0), std::move(in1));
-  pick.reason = fmt::format("manual compaction of L{} [{}, {}]", level,
-                            begin ? *begin : std::string("-inf"),
-                            end ? *end : std::string("+inf"));
+  pick.reason = reason;
   return pick;
 }
 

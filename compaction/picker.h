@@ -68,12 +68,14 @@ std::optional<CompactionPick> PickCompaction(const LsmShape& shape,
                                              const std::set<uint64_t>& busy);
 
 // A manual compaction of the user-key range [begin, end] (nullopt: open)
-// from `level` (0..5) into the next non-empty-or-base level; nullopt if
-// `level` has nothing in range, or if the pick would touch a busy table. For
-// L1+ a pick covers a prefix of the range within max_compaction_bytes, so
-// the engine calls it for one level until nullopt (each pick moves its
-// inputs out of `level`), then for the next level, to CompactRange down to
-// the last level.
+// from `level` into the next non-empty-or-base level; nullopt if `level`
+// has nothing in range, or if the pick would touch a busy table. For L1..L5
+// a pick covers a prefix of the range within max_compaction_bytes, so the
+// engine calls it for one level until nullopt (each pick moves its inputs
+// out of `level`), then for the next level, to CompactRange down to the
+// last level. For the last level (6) the pick rewrites its tables in range
+// in place (output_level == level, bottommost, cut cleanly, no byte limit):
+// call it once.
 std::optional<CompactionPick> PickRangeCompaction(
     const LsmShape& shape, const PickerOptions& options, int level,
     const std::optional<std::string>& begin, const std::optional<std::string>& end,
