@@ -15,10 +15,11 @@
 //
 // Why: with a multiplier of 10, whenever every level is at its target the
 //   levels above the last hold at most 1/10 + 1/100 + ... = 0.111 of what the
-//   last level holds. Only those upper levels can hold versions that a later
-//   write made obsolete (the last level is compacted, so it holds at most one
-//   live version per key), so the total size is at most ~1.11x the live data
-//   and the last level holds ~90% (1 / 1.111) of the bytes. Static targets
+//   last level holds, so the last level holds ~90% (1 / 1.111) of the bytes.
+//   The last level keeps about one version per key (compactions into it
+//   drop the rest), so it is about the live data, and the space used is at
+//   most ~1.11x the live data even when everything above is overwrites of
+//   keys below. Static targets
 //   (L1 = base, L2 = 10x base, ...) get this only when the last level
 //   happens to be full: with L4's 10 GB target holding 2 GB of data under a
 //   full 1 GB L3, a third of the data sits above the last level. Dynamic
@@ -66,6 +67,14 @@
 //   with the user key the set ends with (and the same leftwards). This is
 //   never traded for max_compaction_bytes, which only bounds the optional
 //   growth above and manual range picks.
+//
+// Manual range picks (PickRangeCompaction). L0: the tables overlapping the
+//   range, closed under overlap (a table reaching past the range widens it).
+//   L1..L5: the overlapping run, cut cleanly, as long a prefix of it as fits
+//   max_compaction_bytes with its output-level overlap (at least one clean
+//   group); the caller repeats until nothing is left. L6: its tables in
+//   range, cut cleanly, rewritten in place (output level L6) in one pick.
+//   A busy table anywhere in the pick: no pick.
 //
 // Trivial move: one input table and no overlap in the output level.
 // Bottommost: no level below the output level holds a table overlapping the
