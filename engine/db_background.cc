@@ -12,6 +12,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "sstable/table_builder.h"
+#include "util/kill_point.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage::engine {
@@ -143,8 +144,10 @@ absl::Status DBImpl::FlushOne() {
     }
     if (s.ok() && w.meta.num_entries > 0) s = w.Finish();
     if (!s.ok() || w.meta.num_entries == 0) w.Abandon();
+    SYNAPSED_KILL_POINT("flush.after_table");
     // The table's directory entry is durable before the manifest names it.
     if (s.ok()) s = fs_->SyncDir(dir_);
+    SYNAPSED_KILL_POINT("flush.before_manifest");
     mu_.Lock();
   }
   if (s.ok()) {
@@ -156,6 +159,7 @@ absl::Status DBImpl::FlushOne() {
     versions_->SetLastSequence(last_sequence_.load());
     s = versions_->LogAndApply(&edit);
     if (!s.ok()) imms_.push_back(imm);  // still needed: the edit may not be durable
+    SYNAPSED_KILL_POINT("flush.after_manifest");
   }
   pending_outputs_.erase(number);
   flushing_ = false;
@@ -210,7 +214,9 @@ absl::Status DBImpl::RunCompaction(const compaction::CompactionPick& pick) {
     s = WriteCompactionOutputs(pick, &edit, &bytes_written);
     mu_.Lock();
   }
+  SYNAPSED_KILL_POINT("compaction.after_outputs");
   if (s.ok()) s = versions_->LogAndApply(&edit);
+  SYNAPSED_KILL_POINT("compaction.after_manifest");
   for (const auto& [level, f] : edit.new_files) pending_outputs_.erase(f.number);
   for (const auto& side : pick.inputs) {
     for (const auto& f : side) compacting_.erase(f->number);
@@ -328,6 +334,7 @@ void DBImpl::DeleteObsoleteFiles() {
     if (!keep) {
       if (p->kind == FileKind::kTable) table_cache_->Evict(p->number);
       (void)fs_->DeleteFile(env::JoinPath(dir_, name));
+      SYNAPSED_KILL_POINT("obsolete.after_delete");
     }
   }
 }

@@ -10,6 +10,7 @@
 #include "engine/filenames.h"
 #include "engine/memtable_iterator.h"
 #include "fmt/format.h"
+#include "util/kill_point.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 
@@ -242,6 +243,7 @@ absl::Status DBImpl::NewLog() {
   wal::LogWriterOptions wo;
   wo.buffer_bytes = options_.wal_buffer_bytes;
   log_ = std::make_unique<wal::LogWriter>(std::move(file), number, wo);
+  SYNAPSED_KILL_POINT("switch.after_new_log");
   if (mem_ != nullptr && !mem_->Empty()) imms_.insert(imms_.begin(), mem_);
   mem_ = std::make_shared<MemTable>(number);
   return absl::OkStatus();
@@ -435,8 +437,11 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
         // is const for the caller, so stamp a copy only when needed.
         std::string rep(batch->Rep());
         EncodeFixed64(rep.data(), first);
+        SYNAPSED_KILL_POINT("write.before_log");
         status = log_->AddRecord(rep, sync);
+        SYNAPSED_KILL_POINT("write.after_log");
         if (status.ok()) InsertIntoMemTable(*batch, first);
+        SYNAPSED_KILL_POINT("write.after_memtable");
       } else if (sync) {
         status = log_->Sync();
       }

@@ -6,6 +6,7 @@
 #include "fmt/format.h"
 #include "sstable/bloom.h"
 #include "sstable/table_iterator.h"
+#include "util/kill_point.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 
@@ -308,11 +309,14 @@ absl::Status VersionSet::WriteSnapshotManifest() {
   }
   absl::Status s = writer->AddRecord(snap.Encode(), /*sync=*/true);
   if (s.ok()) s = fs_->SyncDir(dir_);  // the manifest exists before CURRENT names it
+  SYNAPSED_KILL_POINT("manifest.after_create");
   if (s.ok()) {
     const std::string tmp = CurrentFileName(dir_) + ".tmp";
     s = env::WriteStringToFile(fs_, fmt::format("MANIFEST-{:06}\n", number), tmp,
                                /*sync=*/true);
+    SYNAPSED_KILL_POINT("manifest.after_current_tmp");
     if (s.ok()) s = fs_->RenameFile(tmp, CurrentFileName(dir_));
+    SYNAPSED_KILL_POINT("manifest.after_rename");
     if (s.ok()) s = fs_->SyncDir(dir_);
   }
   if (!s.ok()) {

@@ -29,7 +29,7 @@ build_and_test() {  # name, extra cmake args..., then -- test regex
 }
 
 mkdir -p build
-build_and_test ci-release -DCMAKE_BUILD_TYPE=Release
+build_and_test ci-release -DCMAKE_BUILD_TYPE=Release -DSYNAPSED_KILL_POINTS=ON
 if [ "${1:-}" != "--quick" ]; then
   SAN_TESTS='^(env_test|conformance_test|memtable_test|cache_test|wal_test|engine_test)$'
   build_and_test ci-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNAPSED_SANITIZE=address \
