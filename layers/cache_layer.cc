@@ -71,6 +71,16 @@ std::shared_ptr<cache::Cache> MakeCache(const CacheConfig& config) {
   return cache::NewArcCache(options);
 }
 
+// No TTL, or one beyond any process lifetime (which absl::Seconds, taking
+// an int64, could not represent), never expires.
+absl::Duration TtlOf(const CacheConfig& config) {
+  constexpr uint64_t kForever = uint64_t{1} << 40;  // ~35,000 years
+  if (!config.ttl_seconds || *config.ttl_seconds >= kForever) {
+    return absl::InfiniteDuration();
+  }
+  return absl::Seconds(static_cast<int64_t>(*config.ttl_seconds));
+}
+
 std::string_view PolicyName(CacheConfig::Policy p) {
   switch (p) {
     case CacheConfig::Policy::kLru:
@@ -145,8 +155,7 @@ class CacheLayer final : public Store {
       : base_(std::move(base)),
         config_(config),
         now_(std::move(now)),
-        ttl_(config.ttl_seconds ? absl::Seconds(*config.ttl_seconds)
-                                : absl::InfiniteDuration()),
+        ttl_(TtlOf(config)),
         cache_(MakeCache(config)),
         stripes_(new Stripe[kStripes]) {}
 

@@ -139,6 +139,16 @@ TEST_P(CacheLayerTest, TtlExpiresValues) {
   EXPECT_EQ(Stat(*store_, "expired"), 1u);
 }
 
+TEST_P(CacheLayerTest, HugeTtlNeverExpires) {
+  Open(100, /*ttl=*/~uint64_t{0});
+  ASSERT_OK(store_->Put("k", "v"));
+  EXPECT_EQ(GetOr("k"), "v");
+  now_ += absl::Hours(24 * 365 * 100);
+  EXPECT_EQ(GetOr("k"), "v");
+  EXPECT_EQ(Stat(*store_, "expired"), 0u);
+  EXPECT_EQ(Stat(*store_, "hits"), 1u);
+}
+
 TEST_P(CacheLayerTest, SnapshotReadsAndBatchGetBypassTheCache) {
   Open();
   ASSERT_OK(store_->Put("a", "1"));
