@@ -380,26 +380,16 @@ absl::Status DBImpl::CompactRange(const std::optional<std::string>& begin,
       if (pick->output_level == level) break;  // nowhere further down
     }
   }
-  // Finally rewrite the last non-empty level's tables in the range in place,
-  // so versions only a released snapshot could see, and deletion markers,
-  // are dropped there too.
+  // Finally rewrite the last level's tables in the range in place (cut at
+  // clean user-key boundaries by the picker), so versions only a released
+  // snapshot could see, and deletion markers, are dropped there too.
   while (s.ok() && compacting_now_ && bg_error_.ok()) bg_cv_.Wait(&mu_);
-  const auto& shape = versions_->current()->shape();
-  int last = compaction::kNumLevels - 1;
-  while (last > 0 && shape.levels[last].empty()) --last;
-  if (s.ok() && !shape.levels[last].empty()) {
-    compaction::CompactionPick pick;
-    pick.level = pick.output_level = last;
-    pick.bottommost = true;
-    pick.reason = "manual compaction of the last level in place";
-    for (const auto& f : shape.levels[last]) {
-      const std::string_view lo = ExtractUserKey(f->smallest), hi = ExtractUserKey(f->largest);
-      if ((end && lo > *end) || (begin && hi < *begin)) continue;
-      if (compacting_.count(f->number)) continue;
-      pick.inputs[0].push_back(f);
-    }
-    if (!pick.inputs[0].empty()) {
-      s = RunCompaction(pick);
+  if (s.ok()) {
+    auto pick = compaction::PickRangeCompaction(versions_->current()->shape(),
+                                                PickerOptions(), compaction::kNumLevels - 1,
+                                                begin, end, compacting_);
+    if (pick) {
+      s = RunCompaction(*pick);
       RecordBackgroundError(s);
     }
   }
