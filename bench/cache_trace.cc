@@ -17,10 +17,13 @@
 //   - A read is Lookup; on a miss, Insert (a table reader filling the cache)
 //     and the handle is released at once. One thread.
 // Printed: hit rate of the point reads (what users feel), of the scan reads,
-// and overall, for each policy and scan frequency.
+// and overall, for each policy and scan frequency. Then (alone with
+// --memory) the heap a full 40 MB cache really holds, against its capacity.
 //
 //   build/<dir>/bench/cache_trace [--keys=N] [--ops=N] [--theta=F]
 //                                 [--cache_pct=F] [--scan_every=N]
+#include <malloc.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -142,6 +145,59 @@ void Report(const Workload& w) {
   }
 }
 
+// A block with its bytes really allocated, for the memory measurement.
+class RealBlock : public CacheValue {
+ public:
+  RealBlock() : bytes_(new char[kBlockCharge]) {
+    std::memset(bytes_.get(), 1, kBlockCharge);
+  }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+};
+
+size_t HeapInUse() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+// What a RealBlock really costs: its 4096 bytes and its object, each with
+// malloc's 16-byte chunk header. A table reader should charge the same way.
+constexpr size_t kRealBlockCharge = (kBlockCharge + 16) + (16 + 16);
+static_assert(sizeof(RealBlock) <= 24, "a RealBlock fits a 32-byte chunk");
+
+// Heap the process holds for a full cache of real 4 KiB blocks after 50,000
+// distinct inserts (5x capacity), charging each block what it really costs,
+// with and without CacheOptions::charge_metadata: what capacity promises
+// against what it costs.
+void MeasureMemory() {
+  const size_t capacity = 40'960'000;
+  std::printf(
+      "memory: capacity %zu bytes, 16-byte keys, 4096-byte blocks "
+      "charged %zu, 50,000 distinct inserts\n",
+      capacity, kRealBlockCharge);
+  for (bool metadata : {false, true}) {
+    for (auto f : {&NewArcCache, &NewLruCache}) {
+      const size_t before = HeapInUse();
+      std::unique_ptr<Cache> c =
+          f(CacheOptions{.capacity = capacity, .charge_metadata = metadata});
+      for (uint64_t id = 0; id < 50'000; ++id) {
+        char key[16];
+        EncodeFixed64(key, id / 1000);
+        EncodeFixed64(key + 8, (id % 1000) * kBlockCharge);
+        (void)c->Insert(std::string_view(key, sizeof(key)),
+                        std::make_unique<RealBlock>(), kRealBlockCharge);
+      }
+      const size_t held = HeapInUse() - before;
+      std::printf(
+          "  %-3s charge_metadata=%d: Usage() %zu, heap held %zu = "
+          "%.2f%% of capacity\n",
+          std::string(c->Name()).c_str(), metadata, c->Usage(), held,
+          100.0 * held / capacity);
+    }
+  }
+}
+
 bool Flag(const char* arg, const char* name, double* out) {
   const size_t n = std::strlen(name);
   if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
@@ -154,6 +210,10 @@ bool Flag(const char* arg, const char* name, double* out) {
 
 int main(int argc, char** argv) {
   using synapsed::storage::cache::Flag;
+  if (argc == 2 && std::strcmp(argv[1], "--memory") == 0) {
+    synapsed::storage::cache::MeasureMemory();
+    return 0;
+  }
   using synapsed::storage::cache::Report;
   using synapsed::storage::cache::Workload;
   if (argc > 1) {
@@ -185,5 +245,6 @@ int main(int argc, char** argv) {
     w.scan_every = scan_every;
     Report(w);
   }
+  synapsed::storage::cache::MeasureMemory();
   return 0;
 }

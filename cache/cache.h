@@ -123,6 +123,11 @@ struct CacheOptions {
   // shard >= 512 KiB). Otherwise 2^num_shard_bits shards.
   int num_shard_bits = -1;
   bool strict_capacity_limit = false;
+  // Also charge each entry's own memory (its header, key and index slot,
+  // about 100 bytes + the key), so that Capacity() bounds the heap the cache
+  // really holds rather than only the values' charges. Usage() then includes
+  // it. ARC's ghost hashes (~48 bytes each) are still not charged.
+  bool charge_metadata = false;
 };
 
 }  // namespace synapsed::storage::cache

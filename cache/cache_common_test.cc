@@ -70,6 +70,21 @@ TEST_P(CacheCommonTest, UsageCountsChargesInBytes) {
   EXPECT_EQ(live_.load(), 1);
 }
 
+TEST_P(CacheCommonTest, MetadataChargeCountsEntryMemory) {
+  auto c = GetParam()(CacheOptions{
+      .capacity = 10000, .num_shard_bits = 0, .charge_metadata = true});
+  Put(*c, "key", 100);
+  const size_t per_entry = c->Usage() - 100;
+  EXPECT_GE(per_entry, sizeof(void*) * 6 + 3);  // at least header and key
+  EXPECT_LE(per_entry, 200u);
+  Put(*c, std::string(64, 'k'), 100);  // a longer key costs more
+  EXPECT_GT(c->Usage() - 200, 2 * per_entry);
+  // Capacity bounds values and metadata together.
+  for (int i = 0; i < 500; ++i) Put(*c, "k" + std::to_string(i), 100);
+  EXPECT_LE(c->Usage(), c->Capacity());
+  EXPECT_LT(live_.load(), 10000 / 100);
+}
+
 TEST_P(CacheCommonTest, UnpinnedUsageNeverExceedsCapacity) {
   const uint64_t seed = ::synapsed::storage::testing::TestSeed();
   Random rnd(seed);

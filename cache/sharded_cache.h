@@ -41,6 +41,15 @@ namespace synapsed::storage::cache::internal {
 // take a whole shard.
 int ShardBitsFor(const CacheOptions& options);
 
+// The heap one entry costs beyond its value: the allocation holding the
+// header and key (rounded up as malloc does, plus its 16-byte header) and
+// its slot in a hash table kept at most 7/8 full (8-byte pointer + control
+// byte). CacheOptions::charge_metadata adds it to every charge.
+constexpr size_t MetadataCharge(size_t key_size) {
+  const size_t block = (sizeof(CacheEntry) + key_size + 15) / 16 * 16 + 16;
+  return block + (9 * 8 + 6) / 7;
+}
+
 // Entries to free once the shard lock is dropped: a value's destructor may be
 // expensive (a decompressed block) and need not run under the lock.
 using FreeList = absl::InlinedVector<CacheEntry*, 8>;
@@ -123,6 +132,7 @@ class ShardedCache : public Cache {
  public:
   explicit ShardedCache(const CacheOptions& options)
       : capacity_(options.capacity),
+        charge_metadata_(options.charge_metadata),
         shard_bits_(ShardBitsFor(options)),
         shards_(new Shard[size_t{1} << shard_bits_]) {
     for (int i = 0; i < num_shards(); ++i) {
@@ -134,6 +144,7 @@ class ShardedCache : public Cache {
       std::string_view key, std::unique_ptr<CacheValue> value, size_t charge,
       Priority priority = Priority::kLow) final {
     const uint64_t hash = Hash64(key);
+    if (charge_metadata_) charge += MetadataCharge(key.size());
     absl::StatusOr<CacheEntry*> e =
         ShardFor(hash).Insert(key, hash, std::move(value), charge, priority);
     if (!e.ok()) return e.status();
@@ -182,6 +193,7 @@ class ShardedCache : public Cache {
 
  private:
   const size_t capacity_;
+  const bool charge_metadata_;
   const int shard_bits_;
   const std::unique_ptr<Shard[]> shards_;
 };
