@@ -353,6 +353,7 @@ absl::Status DBImpl::Flush() {
 absl::Status DBImpl::ValidateTransaction(const Writer& w) const {
   auto view = View();
   std::string scratch;
+  PinnableValue pinned;
   for (const std::string& key : *w.check_keys) {
     SequenceNumber seq = 0;
     bool found = false;
@@ -367,7 +368,7 @@ absl::Status DBImpl::ValidateTransaction(const Writer& w) const {
       sstable::ReadOptions ro;
       ro.fill_cache = false;
       ASSIGN_OR_RETURN(auto r, view->version->Get(table_cache_.get(), ro, key,
-                                                  kMaxSequenceNumber, &scratch, &seq));
+                                                  kMaxSequenceNumber, &pinned, &seq));
       found = r != memtable::LookupResult::kNotPresent;
     }
     if (found && seq > w.snapshot) {
@@ -500,8 +501,7 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key,
   }
   sstable::ReadOptions ro;
   ro.fill_cache = options.fill_cache;
-  ASSIGN_OR_RETURN(auto r, view->version->Get(table_cache_.get(), ro, key, seq,
-                                              value->GetSelf()));
+  ASSIGN_OR_RETURN(auto r, view->version->Get(table_cache_.get(), ro, key, seq, value));
   if (r == memtable::LookupResult::kFound) return absl::OkStatus();
   value->Reset();
   return absl::NotFoundError("");

@@ -197,6 +197,25 @@ TEST_F(LsmTest, SnapshotsAndIteratorsSurviveCompaction) {
   EXPECT_EQ(after, model.size());
 }
 
+TEST_F(LsmTest, LargeValuesFromTablesArePinnedNotCopied) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  const std::string big(4000, 'b');
+  ASSERT_OK(db()->Put("big", big));
+  ASSERT_OK(db()->Put("small", "s"));
+  ASSERT_OK(db_->FlushMemTables());
+  PinnableValue v;
+  ASSERT_OK(db()->Get(ReadOptions(), "big", &v));
+  EXPECT_TRUE(v.IsPinned());
+  EXPECT_EQ(v.view(), big);
+  ASSERT_OK(db()->Get(ReadOptions(), "small", &v));
+  EXPECT_FALSE(v.IsPinned());
+  EXPECT_EQ(v.view(), "s");
+  // The pin outlives a compaction that deletes the table it points into.
+  ASSERT_OK(db()->Get(ReadOptions(), "big", &v));
+  ASSERT_OK(db_->CompactRange(std::nullopt, std::nullopt));
+  EXPECT_EQ(v.view(), big);
+}
+
 TEST_F(LsmTest, UnreferencedFilesAreRemovedOnOpen) {
   ASSERT_NO_FATAL_FAILURE(Open());
   ASSERT_OK(db()->Put("a", "1"));

@@ -28,9 +28,20 @@ bool UserKeyInFile(const FileMetaData& f, std::string_view user_key) {
 
 }  // namespace
 
+namespace {
+// Keeps a data block (cache handle or owned copy) alive for a pinned value.
+class BlockPin final : public PinnableValue::Pin {
+ public:
+  explicit BlockPin(sstable::BlockRef ref) : ref_(std::move(ref)) {}
+
+ private:
+  sstable::BlockRef ref_;
+};
+}  // namespace
+
 absl::StatusOr<memtable::LookupResult> Version::Get(
     sstable::TableCache* tables, const sstable::ReadOptions& options,
-    std::string_view user_key, SequenceNumber seq, std::string* value,
+    std::string_view user_key, SequenceNumber seq, PinnableValue* value,
     SequenceNumber* found_seq) const {
   const std::string lookup = MakeInternalKey(user_key, seq, kValueTypeForSeek);
   const uint64_t hash = sstable::FilterHash(user_key);
@@ -46,7 +57,12 @@ absl::StatusOr<memtable::LookupResult> Version::Get(
     }
     if (found_seq != nullptr) *found_seq = p.sequence;
     if (p.type == ValueType::kDeletion) return memtable::LookupResult::kDeleted;
-    value->assign(r.value);
+    if (r.value.size() >= kPinThreshold && r.pin) {
+      const std::string_view v = r.value;
+      value->PinSlice(v, std::make_unique<BlockPin>(std::move(r.pin)));
+    } else {
+      value->Assign(r.value);
+    }
     return memtable::LookupResult::kFound;
   };
   // L0: newest table first (higher numbers were flushed later).

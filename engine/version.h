@@ -30,6 +30,7 @@
 #include "compaction/merging_iterator.h"
 #include "engine/version_edit.h"
 #include "memtable/memtable.h"
+#include "synapsed/storage/pinnable_value.h"
 #include "sstable/table_cache.h"
 #include "wal/log_writer.h"
 
@@ -47,12 +48,15 @@ class Version {
   int NumFiles(int level) const { return static_cast<int>(shape_.levels[level].size()); }
 
   // The newest version of `user_key` with sequence <= `seq` in the tables:
-  // kFound (value in *value), kDeleted, or kNotPresent.
+  // kFound (value in *value), kDeleted, or kNotPresent. Values of at least
+  // kPinThreshold bytes are pinned in their block (no copy); smaller ones
+  // are copied, which is cheaper than the pin's reference counting.
+  static constexpr size_t kPinThreshold = 1024;
   absl::StatusOr<memtable::LookupResult> Get(sstable::TableCache* tables,
                                              const sstable::ReadOptions& options,
                                              std::string_view user_key,
                                              SequenceNumber seq,
-                                             std::string* value,
+                                             PinnableValue* value,
                                              SequenceNumber* found_seq = nullptr) const;
 
   // Iterators over every table: one per L0 file, one concatenating

@@ -2,7 +2,10 @@
 // pinned in place (for example in a block-cache entry) without a copy.
 //
 // view() is valid until the PinnableValue is reset, reused or destroyed; the
-// pin (if any) is released then. Not thread-safe.
+// pin (if any) is released then. The native engine pins values of 1 KiB and
+// more read from tables (the block stays in the block cache, pinned, for as
+// long as the PinnableValue holds it) and copies smaller ones, for which a
+// copy is cheaper than a pin. Not thread-safe.
 #ifndef SYNAPSED_STORAGE_PINNABLE_VALUE_H_
 #define SYNAPSED_STORAGE_PINNABLE_VALUE_H_
 
