@@ -11,6 +11,7 @@
 #include "bench/db_bench/engines.h"
 #include "bench/db_bench/workloads.h"
 #include "fmt/format.h"
+#include "nlohmann/json.hpp"
 
 namespace synapsed::storage::bench {
 namespace {
@@ -48,31 +49,74 @@ int64_t DirBytes(const std::string& dir) {
   return total;
 }
 
-// The counters the issue asks of the native engine, from its "stats"
-// property when it reports them; "n/a" otherwise (never estimated here).
+// The counters the issue asks of the native engine, from its "stats.json"
+// property (or "key: value" lines of "stats") when it reports them; "n/a"
+// otherwise (never estimated here).
 std::vector<std::pair<std::string, std::string>> NativeStats(Store* store) {
-  static const std::pair<const char*, const char*> kWanted[] = {
-      {"write amplification (engine)", "write_amplification"},
-      {"space amplification (engine)", "space_amplification"},
-      {"block cache hit rate", "cache_hit_rate"},
-      {"write stall time", "stall_micros"},
-  };
+  using nlohmann::json;
+  json j;
+  if (auto text = store->GetProperty("stats.json"); text.ok()) {
+    j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  } else if (auto lines = store->GetProperty("stats"); lines.ok()) {
+    std::istringstream in(*lines);
+    std::string line;
+    while (std::getline(in, line)) {
+      const size_t colon = line.find(": ");
+      if (colon == std::string::npos) continue;
+      json v = json::parse(line.substr(colon + 2), nullptr, false);
+      j[line.substr(0, colon)] = v.is_discarded() ? json(line.substr(colon + 2)) : v;
+    }
+  }
+  if (j.is_discarded() || !j.is_object()) j = json::object();
+  const std::string na = "n/a (not reported by the engine)";
   std::vector<std::pair<std::string, std::string>> out;
-  auto stats = store->GetProperty("stats");
-  for (const auto& [label, key] : kWanted) {
-    std::string value = "n/a";
-    if (stats.ok()) {
-      std::istringstream in(*stats);
-      std::string line;
-      const std::string prefix = std::string(key) + ":";
-      while (std::getline(in, line)) {
-        if (line.rfind(prefix, 0) == 0) value = line.substr(prefix.size());
+  auto number = [&](const json& v) -> std::optional<double> {
+    if (v.is_number()) return v.get<double>();
+    return std::nullopt;
+  };
+  std::string wamp = na;
+  if (j.contains("write_amplification")) {
+    if (auto v = number(j["write_amplification"])) {
+      wamp = fmt::format("{:.2f} (table bytes written / user bytes written", *v);
+      if (auto u = number(j.value("user_bytes_written", json())),
+          t = number(j.value("table_bytes_written", json()));
+          u && t) {
+        wamp += fmt::format(": {:.0f} / {:.0f}", *t, *u);
       }
+      wamp += "; the WAL is not counted)";
     }
-    if (value == "n/a" && stats.ok()) {
-      value = "n/a (not reported by the engine's stats yet)";
+  }
+  out.emplace_back("write amplification (engine)", wamp);
+  std::string live = na;
+  if (auto v = number(j.value("live_table_bytes", json()))) {
+    live = fmt::format("{:.0f} bytes in {} tables", *v, j.value("live_tables", json()).dump());
+  }
+  out.emplace_back("live table bytes", live);
+  std::string hit = na;
+  if (j.contains("block_cache") && j["block_cache"].is_object()) {
+    auto h = number(j["block_cache"].value("hits", json()));
+    auto m = number(j["block_cache"].value("misses", json()));
+    if (h && m) {
+      hit = *h + *m > 0 ? fmt::format("{:.1f}% ({:.0f} hits, {:.0f} misses)",
+                                       100.0 * *h / (*h + *m), *h, *m)
+                        : "no lookups";
     }
-    out.emplace_back(label, value);
+  }
+  out.emplace_back("block cache hit rate", hit);
+  std::string stall = na;
+  if (j.contains("stalls") && j["stalls"].is_object()) {
+    const json& s = j["stalls"];
+    double us = 0;
+    for (const char* k : {"slowdown_micros", "stop_micros", "memtable_wait_micros"}) {
+      if (auto v = number(s.value(k, json()))) us += *v;
+    }
+    stall = fmt::format("{:.3f} s ({} slowdowns, {} stops, {} memtable waits)", us / 1e6,
+                        s.value("slowdowns", json()).dump(), s.value("stops", json()).dump(),
+                        s.value("memtable_waits", json()).dump());
+  }
+  out.emplace_back("write stall time", stall);
+  for (const char* k : {"flushes", "compactions"}) {
+    out.emplace_back(k, j.contains(k) ? j[k].dump() : na);
   }
   return out;
 }

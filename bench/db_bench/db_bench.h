@@ -17,8 +17,10 @@
 //   space amplification  bytes of files in the engine's directory after the
 //                        phase / live user bytes (distinct keys written x
 //                        (key_size + value_size)); n/a with --use_existing_db.
-// The native engine's own counters (cache hit rate, stall time, ...) are
-// read from GetProperty("stats") and shown when present, "n/a" otherwise.
+// The native engine's own counters (table write amplification, block cache
+// hit rate, stall time, flushes, compactions; cumulative over the engine's
+// last database) are read from GetProperty("stats.json") (or "stats") and
+// shown when present, "n/a" otherwise.
 //
 // RunBench is called from one thread; it starts its own worker threads.
 #ifndef SYNAPSED_BENCH_DB_BENCH_DB_BENCH_H_
