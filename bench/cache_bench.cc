@@ -43,17 +43,30 @@ std::string BlockKey(uint64_t file, uint64_t offset) {
 }
 
 // Offsets 0..kResident-1 (in blocks) of file 7 are cached; the misses are
-// offsets of the same file past the cached ones.
-const std::vector<std::string>& Keys(bool hits) {
-  static const auto* keys = [] {
-    auto* v = new std::vector<std::string>[2];
+// offsets of the same file past the cached ones. The keys sit in one
+// contiguous array: 16-byte std::strings would each be a separate heap
+// allocation, and the timed loop would measure a cache miss on the key.
+class KeySet {
+ public:
+  explicit KeySet(uint64_t first_block) : bytes_(kResident * 16) {
     for (uint64_t i = 0; i < kResident; ++i) {
-      v[0].push_back(BlockKey(7, (kResident + i) * kBlockCharge));  // misses
-      v[1].push_back(BlockKey(7, i * kBlockCharge));                // hits
+      EncodeFixed64(&bytes_[i * 16], 7);
+      EncodeFixed64(&bytes_[i * 16 + 8], (first_block + i) * kBlockCharge);
     }
-    return v;
-  }();
-  return keys[hits ? 1 : 0];
+  }
+  size_t size() const { return kResident; }
+  std::string_view operator[](size_t i) const {
+    return std::string_view(&bytes_[i * 16], 16);
+  }
+
+ private:
+  std::vector<char> bytes_;
+};
+
+const KeySet& Keys(bool hits) {
+  static const KeySet* const hit_keys = new KeySet(0);
+  static const KeySet* const miss_keys = new KeySet(kResident);
+  return hits ? *hit_keys : *miss_keys;
 }
 
 using Factory = std::unique_ptr<Cache> (*)(const CacheOptions&);
@@ -66,8 +79,10 @@ Cache& LookupCache(Factory f) {
     int i = 0;
     for (Factory g : {Factory{&NewArcCache}, Factory{&NewLruCache}}) {
       c[i] = g(CacheOptions{.capacity = kLookupCapacity}).release();
-      for (const std::string& k : Keys(true)) {
-        (void)c[i]->Insert(k, std::make_unique<BlockValue>(), kBlockCharge);
+      const KeySet& keys = Keys(true);
+      for (size_t k = 0; k < keys.size(); ++k) {
+        (void)c[i]->Insert(keys[k], std::make_unique<BlockValue>(),
+                           kBlockCharge);
       }
       ++i;
     }
