@@ -25,8 +25,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "cache/cache.h"
+#include "cache/shard_mutex.h"
 #include "env/env.h"
 #include "sstable/table_iterator.h"
 #include "sstable/table_options.h"
@@ -86,7 +86,8 @@ class TableCache {
   const TableCacheOptions options_;
   cache::Cache* const block_cache_;
 
-  mutable absl::Mutex mu_;
+  // An absl::Mutex that TSan can see (Debian's absl is not instrumented).
+  mutable cache::internal::ShardMutex mu_;
   std::unordered_map<uint64_t, Entry> tables_ ABSL_GUARDED_BY(mu_);
   std::list<uint64_t> lru_ ABSL_GUARDED_BY(mu_);  // front: most recent
 };
