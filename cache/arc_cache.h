@@ -16,7 +16,10 @@
 // == Costs ==
 //  - Ghost lists: up to one 8-byte hash (plus charge and index, ~48 bytes)
 //    per recently evicted block; bounded by capacity in *charge*, so about
-//    as many ghosts as resident blocks. Not counted in Usage().
+//    as many ghosts as resident blocks. Not counted in Usage(). Each
+//    resident entry also costs ~100 bytes + its key of header and index,
+//    charged only with CacheOptions::charge_metadata (then a full cache's
+//    heap stays under capacity: bench/cache_trace --memory).
 //  - Insert does more than LRU: ghost probes, the adaptation of p, and
 //    possibly several list moves while looking for a victim. Inserts follow
 //    block reads from disk, which cost far more.
