@@ -80,12 +80,16 @@ absl::StatusOr<CacheEntry*> ArcShard::Insert(std::string_view key,
 void ArcShard::TrimGhosts(size_t incoming) {
   while (t1_.bytes() + b1_.bytes() + incoming > capacity_ && b1_.PopOldest()) {
   }
-  auto directory = [&] {
-    return t1_.bytes() + t2_.bytes() + b1_.bytes() + b2_.bytes() + incoming;
+  // The directory (resident + ghosts + incoming) must stay within 2c;
+  // written as d - c > c so that a capacity near SIZE_MAX cannot overflow.
+  auto over = [&] {
+    const size_t d =
+        t1_.bytes() + t2_.bytes() + b1_.bytes() + b2_.bytes() + incoming;
+    return d > capacity_ && d - capacity_ > capacity_;
   };
-  while (directory() > 2 * capacity_ && b2_.PopOldest()) {
+  while (over() && b2_.PopOldest()) {
   }
-  while (directory() > 2 * capacity_ && b1_.PopOldest()) {
+  while (over() && b1_.PopOldest()) {
   }
 }
 
