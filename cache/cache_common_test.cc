@@ -227,6 +227,15 @@ TEST_P(CacheCommonTest, DestroyingTheCacheFreesEverything) {
   EXPECT_EQ(live_.load(), 0);
 }
 
+TEST_P(CacheCommonTest, HugeCapacityDoesNotOverflow) {
+  auto c = Make(SIZE_MAX, 0);
+  for (int i = 0; i < 100; ++i) {
+    Put(*c, "k" + std::to_string(i), SIZE_MAX / 1000);
+  }
+  EXPECT_TRUE(c->Lookup("k0"));
+  EXPECT_EQ(live_.load(), 100);
+}
+
 TEST_P(CacheCommonTest, EmptyKeyAndZeroChargeWork) {
   auto c = Make(10);
   Put(*c, "", 0);
