@@ -38,7 +38,22 @@ class NativeSnapshot final : public Snapshot {
 DBImpl::DBImpl(const EngineOptions& options, std::string dir)
     : options_(options),
       fs_(options.fs != nullptr ? options.fs : env::DefaultFileSystem()),
-      dir_(std::move(dir)) {}
+      dir_(std::move(dir)) {
+  memtable::ArenaBlockPool::Options po;
+  // Active + immutable memtables' blocks are recycled instead of returned
+  // to the OS (first touch of fresh pages is what costs).
+  po.max_pooled_bytes = 3 * options_.write_buffer_size;
+  arena_pool_ = std::make_shared<memtable::ArenaBlockPool>(po);
+}
+
+memtable::MemTableOptions DBImpl::MemTableOpts() const {
+  memtable::MemTableOptions o;
+  o.arena_pool = arena_pool_;
+  // A whole-key bloom makes a Get that misses a memtable cost ~20 ns
+  // instead of a skiplist search (most probes under readwhilewriting).
+  o.bloom_bytes = options_.write_buffer_size / 64;
+  return o;
+}
 
 DBImpl::~DBImpl() {
   StopBackgroundThreads();
@@ -205,7 +220,7 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
     if (batch.Count() == 0) continue;
     const SequenceNumber last_seq = batch.Sequence() + batch.Count() - 1;
     if (last_seq <= flushed_seq) continue;  // already in a table
-    if (mem_ == nullptr) mem_ = std::make_shared<MemTable>(number);
+    if (mem_ == nullptr) mem_ = std::make_shared<MemTable>(number, MemTableOpts());
     InsertIntoMemTable(batch, batch.Sequence());
     if (last_seq > last_sequence_.load()) last_sequence_.store(last_seq);
     if (mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) {
@@ -245,7 +260,7 @@ absl::Status DBImpl::NewLog() {
   log_ = std::make_unique<wal::LogWriter>(std::move(file), number, wo);
   SYNAPSED_KILL_POINT("switch.after_new_log");
   if (mem_ != nullptr && !mem_->Empty()) imms_.insert(imms_.begin(), mem_);
-  mem_ = std::make_shared<MemTable>(number);
+  mem_ = std::make_shared<MemTable>(number, MemTableOpts());
   return absl::OkStatus();
 }
 

@@ -19,6 +19,7 @@
 #include "compaction/picker.h"
 #include "engine/options.h"
 #include "engine/version.h"
+#include "memtable/arena_block_pool.h"
 #include "memtable/memtable.h"
 #include "sstable/table_cache.h"
 #include "synapsed/storage/storage.h"
@@ -110,6 +111,7 @@ class DBImpl final : public Store, public TransactionCommitter {
   absl::Status ValidateTransaction(const Writer& w) const;
   absl::StatusOr<SequenceNumber> ReadSequence(const ReadOptions& options) const;
   void InsertIntoMemTable(const WriteBatch& batch, SequenceNumber first_seq);
+  memtable::MemTableOptions MemTableOpts() const;
   std::shared_ptr<const ReadView> View() const {
     return view_.load(std::memory_order_acquire);
   }
@@ -140,6 +142,7 @@ class DBImpl final : public Store, public TransactionCommitter {
   std::unique_ptr<cache::Cache> block_cache_;
   std::unique_ptr<sstable::TableCache> table_cache_;
   std::unique_ptr<VersionSet> versions_;
+  std::shared_ptr<memtable::ArenaBlockPool> arena_pool_;
 
   absl::Mutex mu_;
   absl::CondVar bg_cv_;  // signalled when background work finishes or is needed
