@@ -4,145 +4,200 @@
 #include <memory>
 
 #include "absl/strings/escaping.h"
-#include "env/env.h"
 #include "fmt/format.h"
+#include "nlohmann/json.hpp"
 #include "synapsed/storage/builder.h"
+#include "tools/db_open.h"
+#include "tools/db_subcommands.h"
+#include "tools/tool_util.h"
 
 namespace synapsed::storage::tools {
 namespace {
 
-// Where a command finds its store: --config FILE (JSON) or --dir DIR (the
-// native backend). Exactly one is required.
-struct StoreFlags {
-  std::string config_file;
-  std::string dir;
+struct KvFlags {
+  StoreFlags store;
+  std::string key, value;
+  bool hex = false;
   bool json = false;
+  bool sync = false;
+  bool create = false;
 };
 
-void AddStoreFlags(CLI::App* cmd, StoreFlags* flags) {
-  auto* config = cmd->add_option("--config", flags->config_file,
-                                 "a StorageConfig JSON file");
-  auto* dir = cmd->add_option("--dir", flags->dir,
-                              "a native database directory");
-  config->excludes(dir);
+// Arguments are text unless --hex.
+std::string Arg(const KvFlags& f, const std::string& arg, std::string_view what) {
+  if (!f.hex) return arg;
+  std::string bytes;
+  if (absl::Status s = DecodeHexArg(arg, &bytes); !s.ok()) Fail(s, what);
+  return bytes;
 }
 
-// Exits with a message unless `s` is OK (CLI11's way to set the exit code).
-void Check(const absl::Status& s, std::string_view what) {
-  if (!s.ok()) {
-    std::cerr << "synapsed: " << what << ": " << s << "\n";
-    throw CLI::RuntimeError(1);
+// Output: C-escaped text, or hex with --hex. JSON strings must be UTF-8,
+// hence the UTF-8-safe escaping there.
+std::string Out(const KvFlags& f, std::string_view bytes) {
+  return f.hex ? Hex(bytes) : Escape(bytes);
+}
+std::string JsonOut(const KvFlags& f, std::string_view bytes) {
+  return f.hex ? Hex(bytes)
+               : absl::Utf8SafeCHexEscape(absl::string_view(bytes.data(), bytes.size()));
+}
+
+CLI::App* AddKvCommand(CLI::App* db, const char* name, const char* help,
+                       KvFlags* f) {
+  CLI::App* cmd = db->add_subcommand(name, help);
+  AddStoreFlags(cmd, &f->store);
+  cmd->add_flag("--hex", f->hex, "keys and values on the command line and in the output are hex");
+  return cmd;
+}
+
+void AddGetExists(CLI::App* db) {
+  auto f = std::make_shared<KvFlags>();
+  CLI::App* get = AddKvCommand(db, "get", "print the value of a key (read-only)", f.get());
+  get->add_option("key", f->key, "the key")->required();
+  get->add_flag("--json", f->json, "print {\"key\", \"value\"}");
+  get->callback([f] {
+    OpenedStore db = OpenForRead(f->store, "db get");
+    const std::string key = Arg(*f, f->key, "db get: key");
+    auto v = db.store->Get(key);
+    if (absl::IsNotFound(v.status())) {
+      FailWith(kExitError, fmt::format("db get: key \"{}\" not found", Out(*f, key)));
+    }
+    if (!v.ok()) Fail(v.status(), "db get");
+    if (f->json) {
+      std::cout << nlohmann::json({{"key", JsonOut(*f, key)}, {"value", JsonOut(*f, *v)}}).dump()
+                << "\n";
+    } else {
+      std::cout << Out(*f, *v) << "\n";
+    }
+  });
+
+  auto e = std::make_shared<KvFlags>();
+  CLI::App* exists =
+      AddKvCommand(db, "exists", "say whether a key exists: true or false (read-only)", e.get());
+  exists->add_option("key", e->key, "the key")->required();
+  exists->add_flag("--json", e->json, "print {\"key\", \"exists\"}");
+  exists->callback([e] {
+    OpenedStore db = OpenForRead(e->store, "db exists");
+    const std::string key = Arg(*e, e->key, "db exists: key");
+    auto found = db.store->Exists(key);
+    if (!found.ok()) Fail(found.status(), "db exists");
+    if (e->json) {
+      std::cout << nlohmann::json({{"key", JsonOut(*e, key)}, {"exists", *found}}).dump() << "\n";
+    } else {
+      std::cout << (*found ? "true" : "false") << "\n";
+    }
+  });
+}
+
+void AddPutDelete(CLI::App* db) {
+  auto f = std::make_shared<KvFlags>();
+  CLI::App* put = AddKvCommand(db, "put", "set a key to a value", f.get());
+  put->add_option("key", f->key, "the key")->required();
+  put->add_option("value", f->value, "the value")->required();
+  put->add_flag("--sync", f->sync, "make the write durable before returning");
+  put->add_flag("--create", f->create, "create the database if --dir holds none");
+  put->callback([f] {
+    OpenedStore db = OpenForWrite(f->store, "db put", f->create);
+    WriteOptions wo;
+    wo.sync = f->sync;
+    CheckOk(db.store->Put(wo, Arg(*f, f->key, "db put: key"),
+                          Arg(*f, f->value, "db put: value")),
+            "db put");
+  });
+
+  auto d = std::make_shared<KvFlags>();
+  CLI::App* del = AddKvCommand(db, "delete", "delete a key", d.get());
+  del->add_option("key", d->key, "the key")->required();
+  del->add_flag("--sync", d->sync, "make the delete durable before returning");
+  del->callback([d] {
+    OpenedStore db = OpenForWrite(d->store, "db delete", /*create=*/false);
+    WriteOptions wo;
+    wo.sync = d->sync;
+    CheckOk(db.store->Delete(wo, Arg(*d, d->key, "db delete: key")), "db delete");
+  });
+}
+
+struct ScanFlags {
+  KvFlags kv;
+  std::string start, end, prefix;
+  size_t limit = 0;
+  bool reverse = false;
+  bool keys_only = false;
+};
+
+void Scan(const ScanFlags& sf, const CLI::App& cmd) {
+  const KvFlags& f = sf.kv;
+  KeyRange range;
+  if (cmd.count("--prefix")) range = KeyRange::Prefix(Arg(f, sf.prefix, "db scan: --prefix"));
+  if (cmd.count("--start")) {
+    const std::string s = Arg(f, sf.start, "db scan: --start");
+    if (!range.start || s > *range.start) range.start = s;
   }
-}
-
-std::unique_ptr<Store> OpenStore(const StoreFlags& flags) {
-  StorageConfig config;
-  if (!flags.config_file.empty()) {
-    auto text = env::ReadFileToString(env::DefaultFileSystem(), flags.config_file);
-    Check(text.status(), "reading config");
-    auto parsed = StorageConfig::FromJson(*text);
-    Check(parsed.status(), flags.config_file);
-    config = *parsed;
-  } else if (!flags.dir.empty()) {
-    config = StorageConfig::Native(flags.dir);
+  if (cmd.count("--end")) {
+    const std::string e = Arg(f, sf.end, "db scan: --end");
+    if (!range.end || e < *range.end) range.end = e;
+  }
+  OpenedStore db = OpenForRead(f.store, "db scan");
+  // Stream through an iterator: a big database never sits in memory.
+  ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<Iterator> it = db.store->NewIterator(ro, range);
+  if (sf.reverse) {
+    it->SeekToLast();
   } else {
-    std::cerr << "synapsed: give --dir DIR or --config FILE\n";
-    throw CLI::RuntimeError(2);
+    it->SeekToFirst();
   }
-  auto store = StorageBuilder(config).Build();
-  Check(store.status(), "opening the store");
-  return std::move(*store);
+  Progress progress("scanned");
+  uint64_t n = 0;
+  if (f.json) std::cout << "[";
+  for (; it->Valid() && (sf.limit == 0 || n < sf.limit); ++n) {
+    if (f.json) {
+      nlohmann::json kv = {{"key", JsonOut(f, it->key())}};
+      if (!sf.keys_only) kv["value"] = JsonOut(f, it->value());
+      std::cout << (n ? ",\n " : "") << kv.dump();
+    } else if (sf.keys_only) {
+      std::cout << Out(f, it->key()) << "\n";
+    } else {
+      std::cout << Out(f, it->key()) << " => " << Out(f, it->value()) << "\n";
+    }
+    progress.Update(n + 1);
+    if (sf.reverse) {
+      it->Prev();
+    } else {
+      it->Next();
+    }
+  }
+  if (f.json) std::cout << "]\n";
+  std::cout << std::flush;
+  if (!it->status().ok()) Fail(it->status(), fmt::format("db scan (after {} pairs)", n));
+  if (!f.json) std::cerr << n << " pair(s)\n";
 }
 
-// Printable form of arbitrary bytes.
-std::string Show(std::string_view bytes) {
-  return absl::CHexEscape(absl::string_view(bytes.data(), bytes.size()));
+void AddScan(CLI::App* db) {
+  auto sf = std::make_shared<ScanFlags>();
+  CLI::App* scan = AddKvCommand(db, "scan", "list keys and values in a range (read-only)", &sf->kv);
+  scan->add_option("--start", sf->start, "first key (inclusive)");
+  scan->add_option("--end", sf->end, "end key (exclusive)");
+  scan->add_option("--prefix", sf->prefix, "only keys with this prefix");
+  scan->add_option("--limit", sf->limit, "at most this many pairs (0: all)");
+  scan->add_flag("--reverse", sf->reverse, "descending order");
+  scan->add_flag("--keys-only", sf->keys_only, "print keys without values");
+  scan->add_flag("--json", sf->kv.json, "print a JSON array of {\"key\", \"value\"}");
+  scan->callback([sf, scan] { Scan(*sf, *scan); });
 }
 
 }  // namespace
 
 void AddDbCommand(CLI::App* app) {
-  CLI::App* db = app->add_subcommand("db", "read and write a database");
+  CLI::App* db = app->add_subcommand(
+      "db", "read, write and inspect a database (reading subcommands open it read-only)");
   db->require_subcommand(1);
-  auto flags = std::make_shared<StoreFlags>();
-
-  auto key = std::make_shared<std::string>();
-  auto value = std::make_shared<std::string>();
-  CLI::App* get = db->add_subcommand("get", "print the value of a key");
-  AddStoreFlags(get, flags.get());
-  get->add_option("key", *key, "the key")->required();
-  get->callback([flags, key] {
-    auto store = OpenStore(*flags);
-    auto v = store->Get(*key);
-    if (absl::IsNotFound(v.status())) {
-      std::cerr << "synapsed: key \"" << Show(*key) << "\" not found\n";
-      throw CLI::RuntimeError(1);
-    }
-    Check(v.status(), "get");
-    std::cout << Show(*v) << "\n";
-  });
-
-  CLI::App* put = db->add_subcommand("put", "set a key to a value");
-  AddStoreFlags(put, flags.get());
-  put->add_option("key", *key, "the key")->required();
-  put->add_option("value", *value, "the value")->required();
-  auto sync = std::make_shared<bool>(false);
-  put->add_flag("--sync", *sync, "make the write durable before returning");
-  put->callback([flags, key, value, sync] {
-    auto store = OpenStore(*flags);
-    WriteOptions wo;
-    wo.sync = *sync;
-    Check(store->Put(wo, *key, *value), "put");
-  });
-
-  CLI::App* del = db->add_subcommand("delete", "delete a key");
-  AddStoreFlags(del, flags.get());
-  del->add_option("key", *key, "the key")->required();
-  del->callback([flags, key] {
-    auto store = OpenStore(*flags);
-    Check(store->Delete(*key), "delete");
-  });
-
-  struct ScanFlags {
-    std::string start, end, prefix;
-    size_t limit = 0;
-    bool reverse = false;
-  };
-  auto sf = std::make_shared<ScanFlags>();
-  CLI::App* scan = db->add_subcommand("scan", "list keys and values in a range");
-  AddStoreFlags(scan, flags.get());
-  scan->add_option("--start", sf->start, "first key (inclusive)");
-  scan->add_option("--end", sf->end, "last key (exclusive)");
-  scan->add_option("--prefix", sf->prefix, "only keys with this prefix");
-  scan->add_option("--limit", sf->limit, "at most this many pairs (0: all)");
-  scan->add_flag("--reverse", sf->reverse, "descending order");
-  scan->add_flag("--json", flags->json, "print a JSON array");
-  scan->callback([flags, sf, scan] {
-    auto store = OpenStore(*flags);
-    KeyRange range;
-    if (!sf->prefix.empty()) {
-      range = KeyRange::Prefix(sf->prefix);
-    }
-    if (scan->count("--start")) range.start = sf->start;
-    if (scan->count("--end")) range.end = sf->end;
-    auto kvs = store->Scan(range, sf->limit, sf->reverse);
-    Check(kvs.status(), "scan");
-    if (flags->json) {
-      std::cout << "[";
-      for (size_t i = 0; i < kvs->size(); ++i) {
-        std::cout << (i ? ",\n " : "")
-                  << fmt::format("{{\"key\": \"{}\", \"value\": \"{}\"}}",
-                                 absl::Utf8SafeCHexEscape((*kvs)[i].key),
-                                 absl::Utf8SafeCHexEscape((*kvs)[i].value));
-      }
-      std::cout << "]\n";
-      return;
-    }
-    for (const auto& kv : *kvs) {
-      std::cout << Show(kv.key) << " => " << Show(kv.value) << "\n";
-    }
-    std::cerr << kvs->size() << " pair(s)\n";
-  });
+  AddGetExists(db);
+  AddPutDelete(db);
+  AddScan(db);
+  AddDbInspectCommands(db);
+#ifdef SYNAPSED_HAVE_SST_COMMAND
+  AddDbCheckCommand(db);
+#endif
 }
 
 void AddDemoCommand(CLI::App* app) {
@@ -153,10 +208,10 @@ void AddDemoCommand(CLI::App* app) {
   demo->callback([dir] {
     std::cout << "Opening the native store in " << *dir << "\n";
     auto built = StorageBuilder(StorageConfig::Native(*dir)).Build();
-    Check(built.status(), "opening the store");
+    CheckOk(built.status(), "opening the store");
     std::unique_ptr<Store> store = std::move(*built);
     auto before = store->Scan(KeyRange::All());
-    Check(before.status(), "scan");
+    CheckOk(before.status(), "scan");
     if (!before->empty()) {
       std::cout << "It already holds " << before->size()
                 << " key(s) from an earlier run (recovered from its log)\n";
@@ -165,25 +220,25 @@ void AddDemoCommand(CLI::App* app) {
         {"fruit/apple", "red"}, {"fruit/banana", "yellow"},
         {"fruit/cherry", "dark red"}, {"veg/kale", "green"}};
     for (const auto& [k, v] : kvs) {
-      Check(store->Put(k, v), "put");
+      CheckOk(store->Put(k, v), "put");
       std::cout << "put   " << k << " = " << v << "\n";
     }
     WriteOptions sync;
     sync.sync = true;
-    Check(store->Delete(sync, "fruit/banana"), "delete");
+    CheckOk(store->Delete(sync, "fruit/banana"), "delete");
     std::cout << "delete fruit/banana (sync=true: durable on return)\n";
     auto v = store->Get("fruit/apple");
-    Check(v.status(), "get");
+    CheckOk(v.status(), "get");
     std::cout << "get   fruit/apple -> " << *v << "\n";
     auto scan = store->Scan(KeyRange::Prefix("fruit/"));
-    Check(scan.status(), "scan");
+    CheckOk(scan.status(), "scan");
     std::cout << "scan  prefix \"fruit/\":\n";
     for (const auto& kv : *scan) std::cout << "        " << kv.key << " = " << kv.value << "\n";
     auto rev = store->Scan(KeyRange::All(), 0, /*reverse=*/true);
-    Check(rev.status(), "scan");
+    CheckOk(rev.status(), "scan");
     std::cout << "scan  everything, reverse:\n";
     for (const auto& kv : *rev) std::cout << "        " << kv.key << " = " << kv.value << "\n";
-    Check(store->Flush(), "flush");
+    CheckOk(store->Flush(), "flush");
     std::cout << "Flushed and closed. Run it again: the data is still there.\n";
   });
 }

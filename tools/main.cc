@@ -1,9 +1,11 @@
 // `synapsed`: the command-line tool. One command, subcommands per area:
-// db, demo, sst (and wal, manifest, bench, torture as they land).
+// db, demo, sst, wal, manifest, bench (torture when it lands). Exit codes
+// are shared by every subcommand: see tools/tool_util.h.
 #include <CLI/CLI.hpp>
 
 #include "tools/bench_command.h"
 #include "tools/db_command.h"
+#include "tools/manifest_command.h"
 #include "tools/wal_command.h"
 #ifdef SYNAPSED_HAVE_SST_COMMAND
 #include "tools/sst_command.h"
@@ -15,6 +17,7 @@ int main(int argc, char** argv) {
   synapsed::storage::tools::AddDemoCommand(&app);
   synapsed::storage::tools::AddDbCommand(&app);
   synapsed::storage::tools::AddWalCommand(&app);
+  synapsed::storage::tools::AddManifestCommand(&app);
   synapsed::storage::tools::AddBenchCommand(&app);
 #ifdef SYNAPSED_HAVE_SST_COMMAND
   synapsed::storage::tools::AddSstCommand(&app);

@@ -189,20 +189,34 @@ absl::Status WalkBlocks(const TableReader& t,
   return index.status();
 }
 
-int Check(const SstFlags& f) {
-  auto t = OpenFile(f.file);
-  absl::Status s = t.status();
-  uint64_t blocks = 0, entries = 0;
-  if (s.ok()) {
-    s = WalkBlocks(**t, [&](const BlockReport&) { ++blocks; }, &entries);
+}  // namespace
+
+SstCheckResult CheckSstFile(const std::string& path) {
+  SstCheckResult r;
+  auto t = OpenFile(path);
+  r.status = t.status();
+  if (r.status.ok()) {
+    r.status = WalkBlocks(
+        **t, [&](const BlockReport&) { ++r.data_blocks; }, &r.entries);
     const auto& p = (*t)->properties();
-    if (s.ok() && (entries != p.num_entries || blocks != p.num_data_blocks)) {
-      s = sstable::CorruptionError(
-          f.file, (*t)->layout().properties.offset,
+    if (r.status.ok() &&
+        (r.entries != p.num_entries || r.data_blocks != p.num_data_blocks)) {
+      r.status = sstable::CorruptionError(
+          path, (*t)->layout().properties.offset,
           fmt::format("properties say {} entries in {} blocks, found {} in {}",
-                      p.num_entries, p.num_data_blocks, entries, blocks));
+                      p.num_entries, p.num_data_blocks, r.entries,
+                      r.data_blocks));
     }
   }
+  return r;
+}
+
+namespace {
+
+int Check(const SstFlags& f) {
+  const SstCheckResult r = CheckSstFile(f.file);
+  const absl::Status& s = r.status;
+  const uint64_t blocks = r.data_blocks, entries = r.entries;
   if (f.json) {
     nlohmann::json j = {{"file", f.file},
                         {"ok", s.ok()},

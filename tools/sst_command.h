@@ -18,6 +18,10 @@
 #define SYNAPSED_TOOLS_SST_COMMAND_H_
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
 
 namespace synapsed::storage::tools {
 
@@ -25,6 +29,17 @@ inline constexpr int kSstExitError = 1;
 inline constexpr int kSstExitCorrupt = 2;
 
 void AddSstCommand(CLI::App* app);
+
+// What `sst check` verifies, for reuse (`synapsed db check`): opens the
+// table at `path` read-only and reads every data block through the index,
+// verifying checksums, entries, key order and the properties' counts.
+// `status` is the first problem (DataLoss naming the file and offset).
+struct SstCheckResult {
+  absl::Status status;
+  uint64_t data_blocks = 0;
+  uint64_t entries = 0;
+};
+SstCheckResult CheckSstFile(const std::string& path);
 
 }  // namespace synapsed::storage::tools
 

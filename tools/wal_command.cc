@@ -2,32 +2,26 @@
 
 #include <iostream>
 
-#include "absl/strings/escaping.h"
 #include "engine/filenames.h"
 #include "env/env.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "synapsed/storage/write_batch.h"
+#include "tools/tool_util.h"
 #include "wal/log_reader.h"
 
 namespace synapsed::storage::tools {
 namespace {
-
-std::string Show(std::string_view bytes, size_t max) {
-  std::string s = absl::CHexEscape(
-      absl::string_view(bytes.data(), std::min(bytes.size(), max)));
-  if (bytes.size() > max) s += fmt::format("...({} bytes)", bytes.size());
-  return s;
-}
 
 struct WalDumpFlags {
   std::string file;
   int64_t log_number = -1;
   bool json = false;
   bool values = false;
+  bool strict = false;
 };
 
-int DumpWal(const WalDumpFlags& flags) {
+void DumpWal(const WalDumpFlags& flags) {
   env::FileSystem* fs = env::DefaultFileSystem();
   uint64_t number;
   if (flags.log_number >= 0) {
@@ -36,64 +30,63 @@ int DumpWal(const WalDumpFlags& flags) {
     std::string base = flags.file.substr(flags.file.rfind('/') + 1);
     auto parsed = engine::ParseLogFileName(base);
     if (!parsed) {
-      std::cerr << "synapsed: " << flags.file
-                << " is not named NNNNNN.log; give its number with --log-number\n";
-      return 2;
+      FailWith(kExitError,
+               fmt::format("wal dump: {} is not named NNNNNN.log; give its number with "
+                           "--log-number",
+                           flags.file));
     }
     number = *parsed;
   }
+  auto size = fs->GetFileSize(flags.file);
+  if (!size.ok()) Fail(size.status(), "wal dump");
   auto file = fs->NewSequentialFile(flags.file);
-  if (!file.ok()) {
-    std::cerr << "synapsed: " << file.status() << "\n";
-    return 1;
-  }
-  // Read as the newest log, so a torn tail is reported rather than fatal.
+  if (!file.ok()) Fail(file.status(), "wal dump");
   wal::LogReaderOptions ro;
-  ro.last_log = true;
+  ro.last_log = !flags.strict;
   wal::LogReader reader(std::move(*file), flags.file, number, ro);
   nlohmann::json records = nlohmann::json::array();
   std::string record;
   uint64_t offset = 0, count = 0, ops = 0;
-  int rc = 0;
+  absl::Status error;
+  Progress progress("reading records");
+  constexpr size_t kJsonMax = 1 << 20;  // bytes of a key or value in JSON
   while (true) {
     auto more = reader.ReadRecord(&record, &offset);
     if (!more.ok()) {
-      std::cerr << "synapsed: corruption: " << more.status().message() << "\n";
-      rc = 1;
+      error = more.status();
       break;
     }
     if (!*more) break;
-    ++count;
     WriteBatch batch;
-    absl::Status s = batch.SetRep(record);
-    if (!s.ok()) {
-      std::cerr << fmt::format("synapsed: corruption: {} at offset {}: {}\n",
-                               flags.file, offset, std::string(s.message()));
-      rc = 1;
+    if (absl::Status s = batch.SetRep(record); !s.ok()) {
+      error = absl::DataLossError(
+          fmt::format("{} at offset {}: {}", flags.file, offset, std::string(s.message())));
       break;
     }
+    ++count;
     ops += batch.Count();
+    progress.Update(count, 0, "records");
     nlohmann::json ops_json = nlohmann::json::array();
     std::string text;
     uint64_t seq = batch.Sequence();
-    (void)batch.Iterate(
+    absl::Status it = batch.Iterate(
         [&](std::string_view k, std::string_view v) {
           if (flags.json) {
-            nlohmann::json op = {{"seq", seq}, {"op", "put"}, {"key", Show(k, 1 << 20)}};
-            if (flags.values) op["value"] = Show(v, 1 << 20);
+            nlohmann::json op = {{"seq", seq}, {"op", "put"}, {"key", Escape(k, kJsonMax)}};
+            if (flags.values) op["value"] = Escape(v, kJsonMax);
             ops_json.push_back(op);
           } else {
-            text += fmt::format("    {} put {}", seq, Show(k, 64));
-            if (flags.values) text += " = " + Show(v, 64);
+            text += fmt::format("    {} put {}", seq, Escape(k, 64));
+            if (flags.values) text += " = " + Escape(v, 64);
             text += "\n";
           }
           ++seq;
         },
         [&](std::string_view k) {
           if (flags.json) {
-            ops_json.push_back({{"seq", seq}, {"op", "delete"}, {"key", Show(k, 1 << 20)}});
+            ops_json.push_back({{"seq", seq}, {"op", "delete"}, {"key", Escape(k, kJsonMax)}});
           } else {
-            text += fmt::format("    {} delete {}\n", seq, Show(k, 64));
+            text += fmt::format("    {} delete {}\n", seq, Escape(k, 64));
           }
           ++seq;
         });
@@ -104,26 +97,43 @@ int DumpWal(const WalDumpFlags& flags) {
                          {"count", batch.Count()},
                          {"ops", ops_json}});
     } else {
-      std::cout << fmt::format("log {} offset {} sequence {} count {}\n{}", number,
-                               offset, batch.Sequence(), batch.Count(), text);
+      std::cout << fmt::format("log {} offset {} sequence {} count {}\n{}", number, offset,
+                               batch.Sequence(), batch.Count(), text);
     }
+    if (!it.ok()) {
+      error = absl::DataLossError(
+          fmt::format("{} at offset {}: {}", flags.file, offset, std::string(it.message())));
+      break;
+    }
+  }
+  if (error.ok() && count == 0 && reader.dropped_tail_bytes() > 0) {
+    // Nothing of this log decodes: not a log, another log's number, or a
+    // log whose only record was torn. Say so rather than print "0 records".
+    error = absl::DataLossError(fmt::format(
+        "{}: no intact record of log {} in {} bytes at offset 0 (not a synapsed log, or "
+        "give the right --log-number)",
+        flags.file, number, *size));
   }
   if (flags.json) {
     nlohmann::json out = {{"file", flags.file},
                           {"log", number},
                           {"records", records},
+                          {"record_count", count},
+                          {"op_count", ops},
                           {"torn_tail_bytes", reader.dropped_tail_bytes()},
-                          {"ok", rc == 0}};
+                          {"ok", error.ok()}};
+    if (reader.dropped_tail_bytes() > 0) out["torn_tail_offset"] = reader.valid_end_offset();
+    if (!error.ok()) out["error"] = std::string(error.message());
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << fmt::format("{} record(s), {} op(s)", count, ops);
-    if (reader.dropped_tail_bytes() > 0) {
+    if (reader.dropped_tail_bytes() > 0 && error.ok()) {
       std::cout << fmt::format("; torn tail of {} bytes at offset {}",
                                reader.dropped_tail_bytes(), reader.valid_end_offset());
     }
     std::cout << "\n";
   }
-  return rc;
+  if (!error.ok()) Fail(error, "wal dump");
 }
 
 }  // namespace
@@ -138,10 +148,10 @@ void AddWalCommand(CLI::App* app) {
   dump->add_option("--log-number", flags->log_number,
                    "the log's number, if the file name does not say");
   dump->add_flag("--values", flags->values, "print values too");
+  dump->add_flag("--strict", flags->strict,
+                 "read as an older log: a damaged final record is corruption, not a torn tail");
   dump->add_flag("--json", flags->json, "print JSON");
-  dump->callback([flags] {
-    if (int rc = DumpWal(*flags); rc != 0) throw CLI::RuntimeError(rc);
-  });
+  dump->callback([flags] { DumpWal(*flags); });
 }
 
 }  // namespace synapsed::storage::tools

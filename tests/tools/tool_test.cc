@@ -1,0 +1,271 @@
+// End-to-end tests of the built `synapsed` binary: `db` subcommands
+// against a database built through the library (tool_test_util.h).
+// tool_inspect_test.cc covers check, manifest, wal and sst.
+#include <filesystem>
+#include <fstream>
+
+#include "fmt/format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/tools/tool_test_util.h"
+
+namespace synapsed::storage::tools_test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using json = nlohmann::json;
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t nl = s.find('\n', start);
+    if (nl == std::string::npos) nl = s.size();
+    out.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+json ParseJson(const RunResult& r) {
+  json j = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << "not JSON:\n" << r.out;
+  return j;
+}
+
+TEST(ToolHelp, EverySubcommandHasHelp) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"db"},          {"db", "get"},        {"db", "exists"},   {"db", "put"},
+      {"db", "delete"}, {"db", "scan"},      {"db", "stats"},    {"db", "lsm"},
+      {"db", "compact"}, {"db", "check"},    {"db", "properties"}, {"manifest", "dump"},
+      {"wal", "dump"}, {"sst", "properties"}, {"sst", "dump"},   {"sst", "check"},
+      {"sst", "blocks"}, {"demo"},           {"bench"}};
+  for (auto args : commands) {
+    const std::string name = fmt::format("{}", fmt::join(args, " "));
+    args.push_back("--help");
+    RunResult r = RunTool(args);
+    EXPECT_EQ(r.code, 0) << name << "\n" << r.err;
+    EXPECT_THAT(r.out, HasSubstr("Usage")) << name;
+    const bool data = name != "db" && name != "db put" && name != "db delete" &&
+                      name != "demo" && name != "bench";
+    if (data) {
+      EXPECT_THAT(r.out, HasSubstr("--json")) << name;
+    }
+  }
+  RunResult none = RunTool({});
+  EXPECT_NE(none.code, 0);
+}
+
+TEST(ToolDb, GetAndExists) {
+  const TestDb& db = SharedDb();
+  RunResult r = RunTool({"db", "get", "--dir", db.dir, "key00005"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, OldValue(5) + "\n");
+  EXPECT_THAT(r.err, HasSubstr("opened " + db.dir + " read-only"));
+  r = RunTool({"db", "get", "--dir", db.dir, "key00150"});  // overwritten, in L0
+  EXPECT_EQ(r.out, NewValue(150) + "\n");
+  r = RunTool({"db", "get", "--dir", db.dir, "late07"});  // only in the log
+  EXPECT_EQ(r.out, "v7\n");
+  r = RunTool({"db", "get", "--dir", db.dir, "key00320"});  // deleted
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not found"));
+  r = RunTool({"db", "get", "--dir", db.dir, "--hex", "6b65793030303035", "--json"});
+  json j = ParseJson(r);
+  EXPECT_EQ(j["key"], "6b65793030303035");
+  EXPECT_EQ(j["value"], fmt::format("{:02x}", fmt::join(OldValue(5), "")));
+  r = RunTool({"db", "get", "--dir", db.dir, "--hex", "zz"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not hex"));
+
+  r = RunTool({"db", "exists", "--dir", db.dir, "key00999"});
+  EXPECT_EQ(r.out, "true\n");
+  r = RunTool({"db", "exists", "--dir", db.dir, "key00349", "--json"});
+  EXPECT_EQ(ParseJson(r)["exists"], false);
+}
+
+TEST(ToolDb, Scan) {
+  const TestDb& db = SharedDb();
+  RunResult r = RunTool({"db", "scan", "--dir", db.dir, "--prefix", "key001", "--limit", "3"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out),
+            (std::vector<std::string>{"key00100 => " + NewValue(100), "key00101 => " + NewValue(101),
+                                      "key00102 => " + NewValue(102)}));
+  EXPECT_THAT(r.err, HasSubstr("3 pair(s)"));
+  EXPECT_THAT(r.err, HasSubstr("read-only"));
+  // Deleted keys are gone; the range is [start, end).
+  r = RunTool({"db", "scan", "--dir", db.dir, "--start", "key00340", "--end", "key00352",
+               "--keys-only"});
+  EXPECT_EQ(Lines(r.out), (std::vector<std::string>{"key00350", "key00351"}));
+  r = RunTool({"db", "scan", "--dir", db.dir, "--reverse", "--limit", "2", "--keys-only"});
+  EXPECT_EQ(Lines(r.out), (std::vector<std::string>{"late19", "late18"}));
+  // --start and --prefix intersect.
+  r = RunTool({"db", "scan", "--dir", db.dir, "--prefix", "late", "--start", "late15",
+               "--keys-only"});
+  EXPECT_EQ(Lines(r.out).size(), 5u);
+  r = RunTool({"db", "scan", "--dir", db.dir, "--json"});
+  json j = ParseJson(r);
+  ASSERT_TRUE(j.is_array());
+  EXPECT_EQ(j.size(), 1000u - 50u + 20u);
+  EXPECT_EQ(j[0]["key"], "key00000");
+  EXPECT_EQ(j[0]["value"], OldValue(0));
+}
+
+TEST(ToolDb, StatsLsmProperties) {
+  const TestDb& db = SharedDb();
+  RunResult r = RunTool({"db", "stats", "--dir", db.dir});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("last_sequence: 1270"));
+  EXPECT_THAT(r.err, HasSubstr("read-only"));
+  json stats = ParseJson(RunTool({"db", "stats", "--dir", db.dir, "--json"}));
+  EXPECT_EQ(stats["last_sequence"], 1270);
+
+  r = RunTool({"db", "lsm", "--dir", db.dir, "--tables"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("key range"));
+  EXPECT_THAT(r.out, HasSubstr("deletions 50"));  // the L0 table with the deletes
+  json lsm = ParseJson(RunTool({"db", "lsm", "--dir", db.dir, "--json", "--tables"}));
+  ASSERT_EQ(lsm["levels"].size(), 7u);
+  EXPECT_GE(lsm["levels"][0]["tables"].get<int>(), 1);
+  EXPECT_GE(lsm["levels"][6]["tables"].get<int>(), 2);
+  EXPECT_EQ(lsm["memtable_entries"], 20);  // the late puts, from the log
+  int tables = 0;
+  for (const auto& l : lsm["levels"]) tables += l["tables"].get<int>();
+  EXPECT_EQ(lsm["live_tables"], tables);
+  int sst_files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(db.dir)) {
+    sst_files += e.path().extension() == ".sst";
+  }
+  EXPECT_EQ(tables, sst_files);
+
+  r = RunTool({"db", "properties", "--dir", db.dir});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out).size(), static_cast<size_t>(tables) + 2);  // header, total
+  EXPECT_THAT(r.out, HasSubstr(fmt::format("{} live table(s)", tables)));
+  json props = ParseJson(RunTool({"db", "properties", "--dir", db.dir, "--json"}));
+  ASSERT_EQ(props.size(), static_cast<size_t>(tables));
+  uint64_t l6_entries = 0, l0_entries = 0, l0_deletions = 0;
+  for (const auto& p : props) {
+    if (p["level"] == 6) l6_entries += p["entries"].get<uint64_t>();
+    if (p["level"] == 0) {
+      l0_entries += p["entries"].get<uint64_t>();
+      l0_deletions += p["deletions"].get<uint64_t>();
+    }
+  }
+  EXPECT_EQ(l6_entries, 1000u);
+  EXPECT_EQ(l0_entries, 250u);
+  EXPECT_EQ(l0_deletions, 50u);
+}
+
+TEST(ToolDb, PutDeleteCompact) {
+  const std::string dir = CopyDb(SharedDb().dir, "write");
+  RunResult r = RunTool({"db", "put", "--dir", dir, "--sync", "fresh", "hello"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("read-only")));
+  EXPECT_EQ(RunTool({"db", "get", "--dir", dir, "fresh"}).out, "hello\n");
+  EXPECT_EQ(RunTool({"db", "delete", "--dir", dir, "key00005"}).code, 0);
+  EXPECT_EQ(RunTool({"db", "get", "--dir", dir, "key00005"}).code, 1);
+
+  r = RunTool({"db", "compact", "--dir", dir, "--start", "key00000", "--end", "key00400"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("compacted [key00000 .. key00400] in "));
+  json lsm = ParseJson(RunTool({"db", "lsm", "--dir", dir, "--json"}));
+  EXPECT_EQ(lsm["levels"][0]["tables"], 0);  // the L0 table overlapped the range
+  r = RunTool({"db", "compact", "--dir", dir, "--json"});
+  json c = ParseJson(r);
+  EXPECT_EQ(c["tables_after"][0], 0);
+  EXPECT_EQ(RunTool({"db", "get", "--dir", dir, "key00150"}).out, NewValue(150) + "\n");
+  EXPECT_EQ(RunTool({"db", "get", "--dir", dir, "late03"}).out, "v3\n");
+  EXPECT_EQ(RunTool({"db", "check", "--dir", dir}).code, 0);
+
+  // A missing database is created only when asked.
+  const std::string fresh = TempDir("fresh") + "/db";
+  r = RunTool({"db", "put", "--dir", fresh, "k", "v"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--create"));
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+  EXPECT_EQ(RunTool({"db", "put", "--dir", fresh, "--create", "k", "v"}).code, 0);
+  // --config works for writes and (native) reads.
+  const std::string config = TempDir("config") + "/c.json";
+  std::ofstream(config) << json({{"type", "native"}, {"path", fresh}}).dump();
+  EXPECT_EQ(RunTool({"db", "put", "--config", config, "k2", "v2"}).code, 0);
+  r = RunTool({"db", "scan", "--config", config, "--keys-only"});
+  EXPECT_EQ(Lines(r.out), (std::vector<std::string>{"k", "k2"}));
+}
+
+TEST(ToolDb, ReadingCommandsChangeNothing) {
+  const TestDb& db = SharedDb();
+  const auto before = Snapshot(db.dir);
+  const std::vector<std::vector<std::string>> reads = {
+      {"db", "get", "--dir", db.dir, "key00001"},
+      {"db", "exists", "--dir", db.dir, "key00001"},
+      {"db", "scan", "--dir", db.dir},
+      {"db", "stats", "--dir", db.dir},
+      {"db", "lsm", "--dir", db.dir, "--tables"},
+      {"db", "properties", "--dir", db.dir},
+      {"db", "check", "--dir", db.dir},
+      {"manifest", "dump", db.dir},
+      {"wal", "dump", db.log},
+      {"sst", "check", db.table}};
+  for (const auto& args : reads) {
+    RunResult r = RunTool(args);
+    EXPECT_EQ(r.code, 0) << fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err;
+  }
+  EXPECT_EQ(Snapshot(db.dir), before) << "a reading command changed the directory";
+  // The read-only open does not even take the lock: it works while a writer
+  // holds the database open.
+}
+
+TEST(ToolDb, BadInput) {
+  RunResult r = RunTool({"db", "get", "--dir", "/nonexistent/synapsed", "k"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no such directory"));
+  const std::string empty = TempDir("empty");
+  r = RunTool({"db", "scan", "--dir", empty});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not a synapsed database"));
+  r = RunTool({"db", "lsm"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("give --dir DIR or --config FILE"));
+  const std::string config = TempDir("rocks") + "/c.json";
+  std::ofstream(config) << R"({"type": "rocksdb", "path": "/tmp/x"})";
+  r = RunTool({"db", "get", "--config", config, "k"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no read-only open"));
+  r = RunTool({"db", "get", "--dir", empty, "--config", config, "k"});  // exclusive
+  EXPECT_NE(r.code, 0);
+  r = RunTool({"db", "frobnicate"});
+  EXPECT_NE(r.code, 0);
+}
+
+TEST(ToolDb, ProgressOnlyOnATerminal) {
+  const TestDb& db = SharedDb();
+  RunResult tty = RunToolOnTerminal({"db", "scan", "--dir", db.dir});
+  EXPECT_EQ(tty.code, 0) << tty.err;
+  EXPECT_THAT(tty.err, HasSubstr("scanned: 970"));
+  EXPECT_THAT(tty.err, HasSubstr("\r"));
+  RunResult piped = RunTool({"db", "scan", "--dir", db.dir});
+  EXPECT_THAT(piped.err, Not(HasSubstr("\r")));
+  EXPECT_THAT(piped.err, Not(HasSubstr("scanned:")));
+  tty = RunToolOnTerminal({"db", "check", "--dir", db.dir});
+  EXPECT_THAT(tty.err, HasSubstr("checking tables: "));
+  piped = RunTool({"db", "check", "--dir", db.dir});
+  EXPECT_THAT(piped.err, Not(HasSubstr("checking tables")));
+  const std::string dir = CopyDb(db.dir, "progress");
+  tty = RunToolOnTerminal({"db", "compact", "--dir", dir});
+  EXPECT_EQ(tty.code, 0);
+  EXPECT_THAT(tty.err, HasSubstr("compacting: "));
+}
+
+TEST(ToolDemo, Runs) {
+  const std::string dir = TempDir("demo") + "/db";
+  RunResult r = RunTool({"demo", "--dir", dir});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("get   fruit/apple -> red"));
+  r = RunTool({"demo", "--dir", dir});
+  EXPECT_THAT(r.out, HasSubstr("It already holds 3 key(s)"));
+}
+
+}  // namespace
+}  // namespace synapsed::storage::tools_test

@@ -1,0 +1,94 @@
+#include "tools/db_open.h"
+
+#include <iostream>
+
+#include "env/env.h"
+#include "fmt/format.h"
+#include "synapsed/storage/builder.h"
+#include "tools/tool_util.h"
+
+namespace synapsed::storage::tools {
+namespace {
+
+StorageConfig ConfigFor(const StoreFlags& flags, std::string_view command) {
+  if (!flags.config_file.empty()) {
+    auto text = env::ReadFileToString(env::DefaultFileSystem(), flags.config_file);
+    if (!text.ok()) Fail(text.status(), fmt::format("{}: reading the config", command));
+    auto parsed = StorageConfig::FromJson(*text);
+    if (!parsed.ok()) Fail(parsed.status(), fmt::format("{}: {}", command, flags.config_file));
+    return *parsed;
+  }
+  if (!flags.dir.empty()) return StorageConfig::Native(flags.dir);
+  FailWith(kExitError, fmt::format("{}: give --dir DIR or --config FILE", command));
+}
+
+}  // namespace
+
+void AddStoreFlags(CLI::App* cmd, StoreFlags* flags) {
+  auto* config = cmd->add_option("--config", flags->config_file,
+                                 "a StorageConfig JSON file");
+  auto* dir = cmd->add_option("--dir", flags->dir, "a native database directory");
+  config->excludes(dir);
+}
+
+std::string NativeDir(const StoreFlags& flags, std::string_view command) {
+  const StorageConfig config = ConfigFor(flags, command);
+  if (config.type != BackendType::kNative) {
+    FailWith(kExitError,
+             fmt::format("{}: works on native databases; the config names a {} store",
+                         command, BackendTypeName(config.type)));
+  }
+  return config.path;
+}
+
+OpenedStore OpenForRead(const StoreFlags& flags, std::string_view command) {
+  const StorageConfig config = ConfigFor(flags, command);
+  if (config.type != BackendType::kNative) {
+    FailWith(kExitError,
+             fmt::format("{}: reading commands open only native databases (read-only); "
+                         "the {} backend has no read-only open here",
+                         command, BackendTypeName(config.type)));
+  }
+  if (config.cache || (config.compression && config.compression->enabled)) {
+    FailWith(kExitError,
+             fmt::format("{}: reading commands open the native engine directly and "
+                         "cannot apply the cache or compression layers",
+                         command));
+  }
+  engine::EngineOptions options;
+  options.read_only = true;
+  options.create_if_missing = false;
+  options.write_buffer_size = config.native.write_buffer_size;
+  options.block_cache_size = config.native.block_cache_size;
+  auto store = engine::OpenNativeStore(options, config.path);
+  if (!store.ok()) Fail(store.status(), fmt::format("{}: opening {}", command, config.path));
+  std::cerr << fmt::format("synapsed: opened {} read-only\n", config.path);
+  OpenedStore out;
+  out.native = engine::AsNativeEngine(store->get());
+  out.store = std::move(*store);
+  out.dir = config.path;
+  return out;
+}
+
+OpenedStore OpenForWrite(const StoreFlags& flags, std::string_view command,
+                         bool create) {
+  StorageConfig config = ConfigFor(flags, command);
+  if (!flags.dir.empty()) config.native.create_if_missing = create;
+  auto store = StorageBuilder(config).Build();
+  if (!store.ok()) {
+    std::string hint;
+    if (absl::IsNotFound(store.status()) && !flags.dir.empty()) {
+      hint = " (give --create to make a new database)";
+    }
+    std::cerr << "synapsed: " << command << ": opening " << config.path << ": "
+              << std::string(store.status().message()) << hint << "\n";
+    throw CLI::RuntimeError(ExitCodeFor(store.status()));
+  }
+  OpenedStore out;
+  out.native = engine::AsNativeEngine(store->get());
+  out.store = std::move(*store);
+  out.dir = config.path;
+  return out;
+}
+
+}  // namespace synapsed::storage::tools

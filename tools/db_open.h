@@ -1,0 +1,49 @@
+// How `synapsed db` subcommands find and open their store.
+//
+// --dir DIR names a native database; --config FILE a StorageConfig JSON.
+// Reading subcommands (get, exists, scan, stats, lsm, check, properties)
+// open the native engine with EngineOptions::read_only: no lock is taken,
+// nothing in the directory is created, changed or deleted, and they say so
+// on stderr ("opened DIR read-only"). Other backends have no read-only open
+// here, so reading subcommands refuse them rather than risk a write.
+// Writing subcommands (put, delete, compact) open read-write through
+// StorageBuilder, and create a missing database only when asked (--create).
+//
+// Failures end the command (tools/tool_util.h exit codes).
+#ifndef SYNAPSED_TOOLS_DB_OPEN_H_
+#define SYNAPSED_TOOLS_DB_OPEN_H_
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "engine/db.h"
+#include "synapsed/storage/storage.h"
+
+namespace synapsed::storage::tools {
+
+struct StoreFlags {
+  std::string config_file;
+  std::string dir;
+};
+
+// Adds --dir and --config (mutually exclusive; one is required at run time).
+void AddStoreFlags(CLI::App* cmd, StoreFlags* flags);
+
+struct OpenedStore {
+  std::unique_ptr<Store> store;
+  std::string dir;                   // the database directory
+  engine::DBImpl* native = nullptr;  // the native engine, null for others
+};
+
+// Opens read-only (native only) and prints the notice on stderr.
+OpenedStore OpenForRead(const StoreFlags& flags, std::string_view command);
+// Opens read-write. `create`: make the database if the directory has none.
+OpenedStore OpenForWrite(const StoreFlags& flags, std::string_view command,
+                         bool create);
+// The native database directory the flags name, without opening it.
+std::string NativeDir(const StoreFlags& flags, std::string_view command);
+
+}  // namespace synapsed::storage::tools
+
+#endif  // SYNAPSED_TOOLS_DB_OPEN_H_
