@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "api/bounded_iterator.h"
 #include "api/optimistic_transaction.h"
 #include "fmt/format.h"
@@ -40,7 +40,7 @@ class MemoryStore final : public Store, public TransactionCommitter {
   absl::Status Get(const ReadOptions& options, std::string_view key,
                    PinnableValue* value) override {
     RETURN_IF_ERROR(ValidateKey(key));
-    absl::ReaderMutexLock l(&mu_);
+    ReaderMutexLock l(&mu_);
     ASSIGN_OR_RETURN(uint64_t seq, ReadSequence(options));
     auto it = data_.find(key);
     const Version* v = it == data_.end() ? nullptr : Visible(it->second, seq);
@@ -66,13 +66,13 @@ class MemoryStore final : public Store, public TransactionCommitter {
   absl::Status Flush() override { return absl::OkStatus(); }
 
   absl::StatusOr<SnapshotHandle> GetSnapshot() override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     snapshots_.insert(last_seq_);
     return SnapshotHandle(std::make_unique<MemorySnapshot>(this, last_seq_));
   }
 
   void ReleaseSnapshot(uint64_t seq) {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     snapshots_.erase(snapshots_.find(seq));
     if (versions_ > 2 * data_.size() + 1024) {
       for (auto it = data_.begin(); it != data_.end();) {
@@ -82,7 +82,7 @@ class MemoryStore final : public Store, public TransactionCommitter {
   }
 
   absl::Status Write(const WriteOptions&, const WriteBatch& batch) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     return ApplyLocked(batch);
   }
 
@@ -99,7 +99,7 @@ class MemoryStore final : public Store, public TransactionCommitter {
   absl::Status CommitTransaction(const WriteOptions&, const WriteBatch& batch,
                                  const Snapshot& snapshot,
                                  std::span<const std::string> check_keys) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     for (const std::string& key : check_keys) {
       auto it = data_.find(key);
       if (it != data_.end() && it->second.back().seq > snapshot.sequence()) {
@@ -114,13 +114,13 @@ class MemoryStore final : public Store, public TransactionCommitter {
 
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
     if (name != "stats") return Store::GetProperty(name);
-    absl::ReaderMutexLock l(&mu_);
+    ReaderMutexLock l(&mu_);
     return fmt::format("keys: {}\nversions: {}\nlast_sequence: {}\nsnapshots: {}\n",
                        data_.size(), versions_, last_seq_, snapshots_.size());
   }
 
   // --- for the iterator ------------------------------------------------------
-  absl::Mutex* mu() { return &mu_; }
+  Mutex* mu() { return &mu_; }
   const Map& data() const ABSL_SHARED_LOCKS_REQUIRED(mu_) { return data_; }
   static const Version* Visible(const std::vector<Version>& versions,
                                 uint64_t seq) {
@@ -189,7 +189,7 @@ class MemoryStore final : public Store, public TransactionCommitter {
     return std::next(it);
   }
 
-  absl::Mutex mu_;
+  Mutex mu_;
   Map data_ ABSL_GUARDED_BY(mu_);
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t versions_ ABSL_GUARDED_BY(mu_) = 0;
@@ -209,27 +209,27 @@ class MemoryIterator final : public Iterator {
 
   bool Valid() const override { return valid_; }
   void SeekToFirst() override {
-    absl::ReaderMutexLock l(store_->mu());
+    ReaderMutexLock l(store_->mu());
     ForwardFrom(store_->data().begin());
   }
   void SeekToLast() override {
-    absl::ReaderMutexLock l(store_->mu());
+    ReaderMutexLock l(store_->mu());
     BackwardFrom(store_->data().end());
   }
   void Seek(std::string_view target) override {
-    absl::ReaderMutexLock l(store_->mu());
+    ReaderMutexLock l(store_->mu());
     ForwardFrom(store_->data().lower_bound(target));
   }
   void SeekForPrev(std::string_view target) override {
-    absl::ReaderMutexLock l(store_->mu());
+    ReaderMutexLock l(store_->mu());
     BackwardFrom(store_->data().upper_bound(target));
   }
   void Next() override {
-    absl::ReaderMutexLock l(store_->mu());
+    ReaderMutexLock l(store_->mu());
     ForwardFrom(store_->data().upper_bound(key_));
   }
   void Prev() override {
-    absl::ReaderMutexLock l(store_->mu());
+    ReaderMutexLock l(store_->mu());
     BackwardFrom(store_->data().lower_bound(key_));
   }
   std::string_view key() const override { return key_; }

@@ -2,6 +2,7 @@
 // tables, running compactions, deleting obsolete files, and the statistics
 // they keep. Two threads: one flushes (so a long compaction never holds up
 // a flush, and writers stall less), one compacts.
+#include "util/mutex.h"
 #include <algorithm>
 #include <chrono>
 
@@ -90,7 +91,7 @@ void DBImpl::StartBackgroundThreads() {
 
 void DBImpl::StopBackgroundThreads() {
   {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     shutting_down_ = true;
     bg_cv_.SignalAll();
   }
@@ -104,7 +105,7 @@ void DBImpl::RecordBackgroundError(const absl::Status& s) {
 }
 
 std::vector<SequenceNumber> DBImpl::LiveSnapshots() {
-  absl::MutexLock l(&snap_mu_);
+  MutexLock l(&snap_mu_);
   std::vector<SequenceNumber> v(snapshots_.begin(), snapshots_.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
@@ -117,7 +118,7 @@ uint64_t DBImpl::MinLiveLogNumber() const {
 }
 
 void DBImpl::FlushThread() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   while (!shutting_down_) {
     if (imms_.empty() || !bg_error_.ok()) {
       bg_cv_.Wait(&mu_);
@@ -176,7 +177,7 @@ absl::Status DBImpl::FlushOne() {
 }
 
 void DBImpl::CompactionThread() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   while (!shutting_down_) {
     std::optional<compaction::CompactionPick> pick;
     if (bg_error_.ok() && !compacting_now_ && manual_compactions_ == 0) {
@@ -280,7 +281,7 @@ absl::Status DBImpl::WriteCompactionOutputs(const compaction::CompactionPick& pi
     if (!open) {
       uint64_t number = versions_->NewFileNumber();
       {
-        absl::MutexLock l(&mu_);
+        MutexLock l(&mu_);
         pending_outputs_.insert(number);
       }
       if (s = w.Open(number, dir_); !s.ok()) break;
@@ -293,7 +294,7 @@ absl::Status DBImpl::WriteCompactionOutputs(const compaction::CompactionPick& pi
   if (s.ok() && open) s = finish();
   if (!s.ok()) {
     if (open) w.Abandon();
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     for (const auto& [level, f] : edit->new_files) {
       (void)fs_->DeleteFile(TableFileName(dir_, f.number));
       pending_outputs_.erase(f.number);
@@ -346,7 +347,7 @@ absl::Status DBImpl::FlushMemTables() {
   Writer w;
   w.switch_memtable = true;
   RETURN_IF_ERROR(WriteImpl(&w));
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   while (!imms_.empty() && bg_error_.ok()) {
     if (!options_.background_threads) {
       RecordBackgroundError(FlushOne());
@@ -361,7 +362,7 @@ absl::Status DBImpl::FlushMemTables() {
 absl::Status DBImpl::CompactRange(const std::optional<std::string>& begin,
                                   const std::optional<std::string>& end) {
   RETURN_IF_ERROR(FlushMemTables());  // also refuses a read-only database
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   ++manual_compactions_;
   absl::Status s;
   for (int level = 0; level < compaction::kNumLevels - 1 && s.ok(); ++level) {
@@ -407,7 +408,7 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
     mem_bytes += m->ApproximateMemoryUsage();
     mem_entries += m->num_entries();
   }
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   const EngineStats& st = stats_;
   uint64_t table_bytes_written = st.flush_bytes;
   for (const auto& ls : st.levels) table_bytes_written += ls.bytes_written;
@@ -430,7 +431,7 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
   };
   size_t snapshots;
   {
-    absl::MutexLock sl(&snap_mu_);
+    MutexLock sl(&snap_mu_);
     snapshots = snapshots_.size();
   }
   nlohmann::json j;

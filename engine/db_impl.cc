@@ -1,3 +1,4 @@
+#include "util/mutex.h"
 #include "engine/db_impl.h"
 
 #include <algorithm>
@@ -57,7 +58,7 @@ memtable::MemTableOptions DBImpl::MemTableOpts() const {
 
 DBImpl::~DBImpl() {
   StopBackgroundThreads();
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   if (log_ != nullptr) (void)log_->Close();
 }
 
@@ -142,7 +143,7 @@ absl::Status DBImpl::Open() {
   last_sequence_.store(versions_->last_sequence());
   RETURN_IF_ERROR(Recover(std::move(logs)));
 
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   RETURN_IF_ERROR(NewLog());
   PublishView();
   DeleteObsoleteFiles();
@@ -178,7 +179,7 @@ absl::Status DBImpl::OpenReadOnly() {
   std::sort(logs.begin(), logs.end());
   last_sequence_.store(versions_->last_sequence());
   RETURN_IF_ERROR(Recover(std::move(logs)));
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   mem_ = std::make_shared<MemTable>(UINT64_MAX);  // never written
   PublishView();
   return absl::OkStatus();
@@ -188,7 +189,7 @@ absl::Status DBImpl::Recover(std::vector<uint64_t> logs) {
   for (size_t i = 0; i < logs.size(); ++i) {
     RETURN_IF_ERROR(ReplayLog(logs[i], i + 1 == logs.size()));
   }
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   if (mem_ != nullptr && !mem_->Empty()) imms_.insert(imms_.begin(), mem_);
   mem_.reset();
   return absl::OkStatus();
@@ -224,7 +225,7 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
     InsertIntoMemTable(batch, batch.Sequence());
     if (last_seq > last_sequence_.load()) last_sequence_.store(last_seq);
     if (mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) {
-      absl::MutexLock l(&mu_);
+      MutexLock l(&mu_);
       imms_.insert(imms_.begin(), std::move(mem_));
     }
   }
@@ -401,7 +402,7 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     return absl::FailedPreconditionError(
         fmt::format("database {} is open read-only", dir_));
   }
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   writers_.push_back(w);
   while (!w->done && w != writers_.front()) w->cv.Wait(&mu_);
   if (w->done) return w->status;
@@ -416,7 +417,9 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     bg_cv_.SignalAll();
   }
   if (status.ok()) status = MakeRoomForWrite();
-  if (!status.ok() && bg_error_.ok()) bg_error_ = status;
+  // Recorded with a wake-up: FlushMemTables and CompactRange wait on bg_cv_
+  // for the background threads, which stop on an error.
+  if (!status.ok()) RecordBackgroundError(status);
   if (status.ok() && w->check_keys != nullptr) status = ValidateTransaction(*w);
 
   Writer* last = w;
@@ -469,7 +472,7 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
         stats_.user_bytes_written += batch->ByteSize() - WriteBatch::kHeaderSize;
       }
     } else if (bg_error_.ok() && !absl::IsAborted(status)) {
-      bg_error_ = status;  // the log's state is unknown from here on
+      RecordBackgroundError(status);  // the log's state is unknown from here on
     }
   }
 
@@ -540,14 +543,14 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options,
 }
 
 absl::StatusOr<SnapshotHandle> DBImpl::GetSnapshot() {
-  absl::MutexLock l(&snap_mu_);
+  MutexLock l(&snap_mu_);
   const SequenceNumber seq = last_sequence_.load(std::memory_order_acquire);
   snapshots_.insert(seq);
   return SnapshotHandle(std::make_unique<NativeSnapshot>(this, seq));
 }
 
 void DBImpl::ReleaseSnapshot(SequenceNumber seq) {
-  absl::MutexLock l(&snap_mu_);
+  MutexLock l(&snap_mu_);
   snapshots_.erase(snapshots_.find(seq));
 }
 

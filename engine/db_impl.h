@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "api/optimistic_transaction.h"
 #include "cache/cache.h"
 #include "compaction/picker.h"
@@ -144,8 +144,8 @@ class DBImpl final : public Store, public TransactionCommitter {
   std::unique_ptr<VersionSet> versions_;
   std::shared_ptr<memtable::ArenaBlockPool> arena_pool_;
 
-  absl::Mutex mu_;
-  absl::CondVar bg_cv_;  // signalled when background work finishes or is needed
+  Mutex mu_;
+  CondVar bg_cv_;  // signalled when background work finishes or is needed
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<MemTable>> imms_ ABSL_GUARDED_BY(mu_);  // newest first
@@ -167,7 +167,7 @@ class DBImpl final : public Store, public TransactionCommitter {
 
   std::string recovery_notes_;  // written during Open only
 
-  absl::Mutex snap_mu_;
+  Mutex snap_mu_;
   std::multiset<SequenceNumber> snapshots_ ABSL_GUARDED_BY(snap_mu_);
 
   std::thread flush_thread_;
@@ -186,7 +186,7 @@ struct DBImpl::Writer {
   bool switch_memtable = false;
   bool done = false;
   absl::Status status;
-  absl::CondVar cv;
+  CondVar cv;
 };
 
 }  // namespace synapsed::storage::engine

@@ -1,3 +1,4 @@
+#include "util/mutex.h"
 #include "engine/version.h"
 
 #include <algorithm>
@@ -241,13 +242,13 @@ VersionSet::~VersionSet() {
 }
 
 void VersionSet::Install(std::shared_ptr<const Version> v) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   all_.push_back(v);
   current_ = std::move(v);
 }
 
 std::shared_ptr<const Version> VersionSet::current() const {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   return current_;
 }
 
@@ -258,7 +259,7 @@ void VersionSet::MarkFileNumberUsed(uint64_t number) {
 }
 
 std::set<uint64_t> VersionSet::LiveFiles() const {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   std::set<uint64_t> live;
   for (auto it = all_.begin(); it != all_.end();) {
     if (auto v = it->lock()) {

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "compaction/file_metadata.h"
 #include "compaction/merging_iterator.h"
 #include "engine/version_edit.h"
@@ -123,7 +123,7 @@ class VersionSet {
   std::unique_ptr<wal::LogWriter> manifest_;
   absl::Status manifest_error_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
   mutable std::list<std::weak_ptr<const Version>> all_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,3 +1,4 @@
+#include "util/mutex.h"
 #include "env/fault_injection_env.h"
 
 #include "fmt/format.h"
@@ -84,25 +85,25 @@ class FaultSequentialFile final : public SequentialFile {
 FaultInjectionFileSystem::~FaultInjectionFileSystem() = default;
 
 void FaultInjectionFileSystem::FailNth(OpKind kind, int n) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   fail_countdown_[static_cast<int>(kind)] = n;
 }
 void FaultInjectionFileSystem::Freeze() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   frozen_ = true;
 }
 void FaultInjectionFileSystem::Unfreeze() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   frozen_ = false;
 }
 int FaultInjectionFileSystem::OpCount(OpKind kind) const {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   return op_count_[static_cast<int>(kind)];
 }
 
 absl::Status FaultInjectionFileSystem::MaybeFail(OpKind kind,
                                                  const std::string& path) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   const int k = static_cast<int>(kind);
   ++op_count_[k];
   if (frozen_ && IsMutating(kind)) {
@@ -122,7 +123,7 @@ absl::Status FaultInjectionFileSystem::MaybeFailWrite(OpKind kind,
                                                       const std::string& path,
                                                       uint64_t generation) {
   {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = files_.find(path);
     if (it != files_.end() && it->second.generation != generation) {
       return absl::FailedPreconditionError(
@@ -135,7 +136,7 @@ absl::Status FaultInjectionFileSystem::MaybeFailWrite(OpKind kind,
 void FaultInjectionFileSystem::OnAppend(const std::string& path,
                                         uint64_t new_size,
                                         uint64_t generation) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   auto it = files_.find(path);
   if (it != files_.end() && it->second.generation == generation) {
     it->second.size = new_size;
@@ -144,7 +145,7 @@ void FaultInjectionFileSystem::OnAppend(const std::string& path,
 
 void FaultInjectionFileSystem::OnSync(const std::string& path, uint64_t size,
                                       uint64_t generation) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   auto it = files_.find(path);
   if (it != files_.end() && it->second.generation == generation) {
     it->second.size = size;
@@ -153,14 +154,14 @@ void FaultInjectionFileSystem::OnSync(const std::string& path, uint64_t size,
 }
 
 uint64_t FaultInjectionFileSystem::UnsyncedBytes() const {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   uint64_t total = 0;
   for (const auto& [path, st] : files_) total += st.size - st.synced_size;
   return total;
 }
 
 void FaultInjectionFileSystem::MarkAllDurable() {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   for (auto& [path, st] : files_) st.synced_size = st.size;
   for (auto& [dir, ops] : dir_ops_) {
     for (const DirOp& op : ops) {
@@ -193,7 +194,7 @@ FaultInjectionFileSystem::OpenForWrite(const std::string& path,
                                        bool truncate) {
   RETURN_IF_ERROR(MaybeFail(OpKind::kCreate, path));
   ASSIGN_OR_RETURN(bool existed, base_->FileExists(path));
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   std::vector<DirOp>& ops = dir_ops_[DirName(path)];
   if (truncate && existed) {
     // Replacing a file: a power cut before SyncDir brings the old one back.
@@ -270,7 +271,7 @@ absl::Status FaultInjectionFileSystem::DeleteFile(const std::string& path) {
   RETURN_IF_ERROR(MaybeFail(OpKind::kDelete, path));
   ASSIGN_OR_RETURN(bool exists, base_->FileExists(path));
   if (!exists) return absl::NotFoundError(path + ": No such file or directory");
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   DirOp op(DirOp::kDelete, path);
   RETURN_IF_ERROR(MoveToTrashLocked(path, &op));
   dir_ops_[DirName(path)].push_back(std::move(op));
@@ -283,7 +284,7 @@ absl::Status FaultInjectionFileSystem::RenameFile(const std::string& from,
   ASSIGN_OR_RETURN(bool from_exists, base_->FileExists(from));
   if (!from_exists) return absl::NotFoundError(from + ": No such file");
   ASSIGN_OR_RETURN(bool to_exists, base_->FileExists(to));
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   DirOp op(DirOp::kRename, to, from);
   if (to_exists) RETURN_IF_ERROR(MoveToTrashLocked(to, &op));
   RETURN_IF_ERROR(base_->RenameFile(from, to));
@@ -300,7 +301,7 @@ absl::Status FaultInjectionFileSystem::Truncate(const std::string& path,
                                                 uint64_t size) {
   RETURN_IF_ERROR(MaybeFail(OpKind::kAppend, path));
   RETURN_IF_ERROR(base_->Truncate(path, size));
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   auto it = files_.find(path);
   if (it != files_.end()) {
     it->second.size = size;
@@ -325,7 +326,7 @@ absl::Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
   RETURN_IF_ERROR(base_->SyncDir(dir));
   std::string d = dir;
   while (d.size() > 1 && d.back() == '/') d.pop_back();
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   auto it = dir_ops_.find(d);
   if (it == dir_ops_.end()) return absl::OkStatus();
   for (const DirOp& op : it->second) {
@@ -341,7 +342,7 @@ absl::StatusOr<std::unique_ptr<FileLock>> FaultInjectionFileSystem::LockFile(
 }
 
 absl::Status FaultInjectionFileSystem::SimulatePowerLoss(Random* rnd) {
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   auto cut = [&](const std::string& path, FileState* st) -> absl::Status {
     uint64_t keep = st->synced_size;
     if (rnd != nullptr && st->size > st->synced_size) {

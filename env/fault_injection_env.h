@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "env/env.h"
 #include "util/random.h"
 
@@ -137,7 +137,7 @@ class FaultInjectionFileSystem final : public FileSystem {
       bool truncate);
 
   FileSystem* const base_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::vector<DirOp>> dir_ops_ ABSL_GUARDED_BY(mu_);
   int fail_countdown_[static_cast<int>(OpKind::kCount)] ABSL_GUARDED_BY(mu_) = {};

@@ -5,13 +5,13 @@
 #include <map>
 #include <set>
 
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::env {
 namespace {
 
 struct MemFile {
-  absl::Mutex mu;
+  Mutex mu;
   std::string data ABSL_GUARDED_BY(mu);
 };
 
@@ -21,7 +21,7 @@ class MemWritableFile final : public WritableFile {
       : file_(std::move(file)) {}
   absl::Status Append(std::string_view data) override {
     if (closed_) return absl::FailedPreconditionError("append to closed file");
-    absl::MutexLock l(&file_->mu);
+    MutexLock l(&file_->mu);
     file_->data.append(data);
     return absl::OkStatus();
   }
@@ -34,7 +34,7 @@ class MemWritableFile final : public WritableFile {
     return absl::OkStatus();
   }
   uint64_t Size() const override {
-    absl::MutexLock l(&file_->mu);
+    MutexLock l(&file_->mu);
     return file_->data.size();
   }
 
@@ -49,7 +49,7 @@ class MemRandomAccessFile final : public RandomAccessFile {
       : file_(std::move(file)) {}
   absl::StatusOr<std::string_view> Read(uint64_t offset, size_t n,
                                         char* scratch) const override {
-    absl::MutexLock l(&file_->mu);
+    MutexLock l(&file_->mu);
     const std::string& d = file_->data;
     if (offset >= d.size()) return std::string_view(scratch, 0);
     size_t len = std::min<uint64_t>(n, d.size() - offset);
@@ -57,7 +57,7 @@ class MemRandomAccessFile final : public RandomAccessFile {
     return std::string_view(scratch, len);
   }
   uint64_t Size() const override {
-    absl::MutexLock l(&file_->mu);
+    MutexLock l(&file_->mu);
     return file_->data.size();
   }
 
@@ -70,7 +70,7 @@ class MemSequentialFile final : public SequentialFile {
   explicit MemSequentialFile(std::shared_ptr<MemFile> file)
       : file_(std::move(file)) {}
   absl::StatusOr<std::string_view> Read(size_t n, char* scratch) override {
-    absl::MutexLock l(&file_->mu);
+    MutexLock l(&file_->mu);
     const std::string& d = file_->data;
     if (pos_ >= d.size()) return std::string_view(scratch, 0);
     size_t len = std::min<uint64_t>(n, d.size() - pos_);
@@ -107,7 +107,7 @@ class MemFileSystem final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
       const std::string& path, const WritableFileOptions&) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     if (absl::Status s = CheckParentLocked(path); !s.ok()) return s;
     auto file = std::make_shared<MemFile>();
     files_[path] = file;
@@ -116,7 +116,7 @@ class MemFileSystem final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path, const WritableFileOptions&) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = files_.find(path);
     if (it != files_.end()) return std::make_unique<MemWritableFile>(it->second);
     if (absl::Status s = CheckParentLocked(path); !s.ok()) return s;
@@ -127,7 +127,7 @@ class MemFileSystem final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) return NotFound(path);
     return std::make_unique<MemRandomAccessFile>(it->second);
@@ -135,28 +135,28 @@ class MemFileSystem final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(
       const std::string& path) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) return NotFound(path);
     return std::make_unique<MemSequentialFile>(it->second);
   }
 
   absl::StatusOr<bool> FileExists(const std::string& path) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     return files_.count(path) > 0 || dirs_.count(Normalize(path)) > 0;
   }
 
   absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) return NotFound(path);
-    absl::MutexLock fl(&it->second->mu);
+    MutexLock fl(&it->second->mu);
     return it->second->data.size();
   }
 
   absl::StatusOr<std::vector<std::string>> ListDir(
       const std::string& dir) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     std::string d = Normalize(dir);
     if (!dirs_.count(d)) return NotFound(dir);
     std::vector<std::string> names;
@@ -172,14 +172,14 @@ class MemFileSystem final : public FileSystem {
   }
 
   absl::Status DeleteFile(const std::string& path) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     if (files_.erase(path) == 0) return NotFound(path);
     return absl::OkStatus();
   }
 
   absl::Status RenameFile(const std::string& from,
                           const std::string& to) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = files_.find(from);
     if (it == files_.end()) return NotFound(from);
     if (absl::Status s = CheckParentLocked(to); !s.ok()) return s;
@@ -190,16 +190,16 @@ class MemFileSystem final : public FileSystem {
   }
 
   absl::Status Truncate(const std::string& path, uint64_t size) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) return NotFound(path);
-    absl::MutexLock fl(&it->second->mu);
+    MutexLock fl(&it->second->mu);
     it->second->data.resize(size);
     return absl::OkStatus();
   }
 
   absl::Status CreateDirIfMissing(const std::string& dir) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     std::string d = Normalize(dir);
     if (files_.count(d)) {
       return absl::FailedPreconditionError(dir + " exists and is not a directory");
@@ -210,7 +210,7 @@ class MemFileSystem final : public FileSystem {
   }
 
   absl::Status DeleteDir(const std::string& dir) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     std::string d = Normalize(dir);
     if (!dirs_.count(d)) return NotFound(dir);
     for (const auto& [path, file] : files_) {
@@ -223,14 +223,14 @@ class MemFileSystem final : public FileSystem {
   }
 
   absl::Status SyncDir(const std::string& dir) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     if (!dirs_.count(Normalize(dir))) return NotFound(dir);
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     if (!locks_.insert(path).second) {
       return absl::FailedPreconditionError("lock " + path + ": already held");
     }
@@ -239,7 +239,7 @@ class MemFileSystem final : public FileSystem {
   }
 
   void Unlock(const std::string& path) {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     locks_.erase(path);
   }
 
@@ -261,7 +261,7 @@ class MemFileSystem final : public FileSystem {
     return absl::OkStatus();
   }
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::map<std::string, std::shared_ptr<MemFile>> files_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> dirs_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> locks_ ABSL_GUARDED_BY(mu_);

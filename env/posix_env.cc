@@ -9,7 +9,7 @@
 #include <cstring>
 #include <set>
 
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "env/uring_writable_file.h"
 #include "fmt/format.h"
 #include "util/status_macros.h"
@@ -163,7 +163,10 @@ class PosixSequentialFile final : public SequentialFile {
 
 // fcntl locks do not exclude a second open from the same process, so the
 // paths locked by this process are also kept here.
-absl::Mutex locked_mu(absl::kConstInit);
+Mutex& LockedMu() {
+  static Mutex* mu = new Mutex;
+  return *mu;
+}
 std::set<std::string>* LockedPaths() {
   static auto* paths = new std::set<std::string>;
   return paths;
@@ -178,7 +181,7 @@ class PosixFileLock final : public FileLock {
     f.l_whence = SEEK_SET;
     ::fcntl(fd_, F_SETLK, &f);
     ::close(fd_);
-    absl::MutexLock l(&locked_mu);
+    MutexLock l(&LockedMu());
     LockedPaths()->erase(path_);
   }
 
@@ -305,14 +308,14 @@ class PosixFileSystem final : public FileSystem {
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override {
     {
-      absl::MutexLock l(&locked_mu);
+      MutexLock l(&LockedMu());
       if (!LockedPaths()->insert(path).second) {
         return absl::FailedPreconditionError(
             "lock " + path + ": already held by this process");
       }
     }
     auto unregister = [&path] {
-      absl::MutexLock l(&locked_mu);
+      MutexLock l(&LockedMu());
       LockedPaths()->erase(path);
     };
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

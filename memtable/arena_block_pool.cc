@@ -1,3 +1,4 @@
+#include "util/mutex.h"
 #include "memtable/arena_block_pool.h"
 
 #include <sys/mman.h>
@@ -32,7 +33,7 @@ char* AllocateBlock(size_t size, size_t align, bool huge_pages) {
 ArenaBlockPool::ArenaBlockPool(const Options& options) : options_(options) {}
 
 ArenaBlockPool::~ArenaBlockPool() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (char* b : free_) std::free(b);
 }
 
@@ -44,7 +45,7 @@ char* ArenaBlockPool::Allocate() const {
 
 char* ArenaBlockPool::Take() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!free_.empty()) {
       char* b = free_.back();
       free_.pop_back();
@@ -56,7 +57,7 @@ char* ArenaBlockPool::Take() {
 
 void ArenaBlockPool::Give(char* block) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if ((free_.size() + 1) * options_.block_size <= options_.max_pooled_bytes) {
       free_.push_back(block);
       return;
@@ -76,7 +77,7 @@ void ArenaBlockPool::Reserve(size_t bytes) {
 }
 
 size_t ArenaBlockPool::PooledBytes() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return free_.size() * options_.block_size;
 }
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::memtable {
 
@@ -56,7 +56,7 @@ class ArenaBlockPool {
   char* Allocate() const;
 
   const Options options_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<char*> free_ ABSL_GUARDED_BY(mu_);
 };
 
