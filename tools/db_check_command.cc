@@ -136,7 +136,7 @@ void Checker::CheckManifest() {
     lines_.push_back(fmt::format("FAIL  {} after {} record(s)", *path, manifest_.records.size()));
     return;
   }
-  lines_.push_back(fmt::format("ok    {} ({} records)", *path, manifest_.records.size()));
+  lines_.push_back(fmt::format("ok    {} ({} record(s))", *path, manifest_.records.size()));
   if (manifest_.torn_tail_bytes > 0) {
     notes_.push_back(fmt::format("{}: torn final record of {} bytes at offset {} (dropped, "
                                  "as recovery does)",
@@ -178,7 +178,7 @@ void Checker::CheckTables(bool from_manifest) {
       j["entries"] = r.entries;
       j["ok"] = s.ok();
       if (s.ok()) {
-        lines_.push_back(fmt::format("ok    {}{} ({} data blocks, {} entries)", path, where,
+        lines_.push_back(fmt::format("ok    {}{} ({} data block(s), {} entries)", path, where,
                                      r.data_blocks, r.entries));
       } else {
         Problem(path, s);
@@ -256,7 +256,7 @@ void Checker::CheckLog(uint64_t number, bool last) {
   j["ops"] = ops;
   j["ok"] = s.ok();
   if (s.ok()) {
-    lines_.push_back(fmt::format("ok    {} ({} records, {} ops)", path, records, ops));
+    lines_.push_back(fmt::format("ok    {} ({} record(s), {} op(s))", path, records, ops));
   } else {
     Problem(path, s);
     j["error"] = std::string(s.message());

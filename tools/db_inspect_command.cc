@@ -106,7 +106,7 @@ void Lsm(const InspectFlags& f) {
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << fmt::format(
-        "{} tables, {} bytes; base level L{}; last sequence {}; {} entries only in logs\n",
+        "{} table(s), {} bytes; base level L{}; last sequence {}; {} entries only in logs\n",
         total_files, total_bytes, sj["base_level"].get<int>(),
         sj["last_sequence"].get<uint64_t>(), sj["memtable_entries"].get<uint64_t>());
   }

@@ -41,7 +41,7 @@ TEST(ToolCheck, CleanDatabase) {
   EXPECT_THAT(r.out, HasSubstr(": OK"));
   EXPECT_THAT(r.out, HasSubstr("ok    " + db.manifest));
   EXPECT_THAT(r.out, HasSubstr("ok    " + db.table + " L6"));
-  EXPECT_THAT(r.out, HasSubstr("ok    " + db.log + " (20 records, 20 ops)"));
+  EXPECT_THAT(r.out, HasSubstr("ok    " + db.log + " (20 record(s), 20 op(s))"));
   EXPECT_THAT(r.err, HasSubstr("read-only"));
   json j = ParseJson(RunTool({"db", "check", "--dir", db.dir, "--json"}));
   EXPECT_EQ(j["ok"], true);
