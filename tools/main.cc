@@ -6,6 +6,7 @@
 #include "tools/bench_command.h"
 #include "tools/db_command.h"
 #include "tools/manifest_command.h"
+#include "tools/torture_command.h"
 #include "tools/wal_command.h"
 #ifdef SYNAPSED_HAVE_SST_COMMAND
 #include "tools/sst_command.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   synapsed::storage::tools::AddWalCommand(&app);
   synapsed::storage::tools::AddManifestCommand(&app);
   synapsed::storage::tools::AddBenchCommand(&app);
+  synapsed::storage::tools::AddTortureCommand(&app);
 #ifdef SYNAPSED_HAVE_SST_COMMAND
   synapsed::storage::tools::AddSstCommand(&app);
 #endif

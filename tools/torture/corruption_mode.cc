@@ -1,0 +1,290 @@
+// Corruption mode: a database is built and closed cleanly; each trial copies
+// it, flips one random bit of one log, table or manifest, and then
+//   - opens the copy read-only and reads every key (Get) and a full scan:
+//     each read must return the right value or an error that names the
+//     damaged file; a wrong value, a resurrected or vanished key is a
+//     mismatch (except keys of a damaged log's tail, which recovery may
+//     drop as torn: counted apart);
+//   - runs `synapsed db check --dir` on it (or, without the binary, the
+//     read-only open and full read): every flip in a table or the manifest
+//     must be reported.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "engine/db.h"
+#include "engine/db_impl.h"
+#include "engine/filenames.h"
+#include "fmt/format.h"
+#include "tools/torture/torture.h"
+#include "tools/torture/value_codec.h"
+#include "util/random.h"
+
+namespace synapsed::storage::torture {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status FlipBitInFile(const std::string& path, uint64_t offset, int bit) {
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return absl::InternalError("open " + path);
+  unsigned char c = 0;
+  bool ok = pread(fd, &c, 1, static_cast<off_t>(offset)) == 1;
+  c ^= static_cast<unsigned char>(1u << bit);
+  ok = ok && pwrite(fd, &c, 1, static_cast<off_t>(offset)) == 1;
+  close(fd);
+  return ok ? absl::OkStatus() : absl::InternalError("flip " + path);
+}
+
+// Runs `binary db check --dir dir`; true if it reports a problem.
+bool DbCheckFlags(const std::string& binary, const std::string& dir, std::string* output) {
+  const std::string out_path = dir + ".check.txt";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    execl(binary.c_str(), binary.c_str(), "db", "check", "--dir", dir.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::error_code ec;
+  if (auto size = fs::file_size(out_path, ec); !ec) {
+    std::string s(std::min<uintmax_t>(size, 4096), '\0');
+    int fd = open(out_path.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      s.resize(std::max<ssize_t>(0, read(fd, s.data(), s.size())));
+      close(fd);
+    }
+    *output = s;
+  }
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+struct ReadOutcome {
+  uint64_t errors = 0;          // reads that failed
+  uint64_t unnamed_errors = 0;  // ... without naming the damaged file
+  uint64_t wrong = 0;           // wrong value, or present/absent wrongly
+  uint64_t vanished = 0;        // present keys reading NotFound
+  std::vector<std::string> notes;
+};
+
+ReadOutcome ReadEverything(const std::string& dir, const std::string& file,
+                           const std::map<uint32_t, std::string>& expect, uint32_t keys) {
+  ReadOutcome r;
+  auto note = [&r](std::string s) {
+    if (r.notes.size() < 4) r.notes.push_back(std::move(s));
+  };
+  auto error = [&](const absl::Status& s, const std::string& what) {
+    ++r.errors;
+    if (std::string(s.message()).find(file) == std::string::npos) {
+      ++r.unnamed_errors;
+      note(fmt::format("{} failed without naming {}: {}", what, file, std::string(s.message())));
+    }
+  };
+  engine::EngineOptions eo;
+  eo.read_only = true;
+  auto db = engine::OpenNativeStore(eo, dir);
+  if (!db.ok()) {
+    error(db.status(), "read-only open");
+    return r;
+  }
+  for (uint32_t k = 0; k < keys; ++k) {
+    auto v = (*db)->Get(KeyName(k));
+    auto it = expect.find(k);
+    if (!v.ok() && !absl::IsNotFound(v.status())) {
+      error(v.status(), "Get " + KeyName(k));
+    } else if (v.ok() && (it == expect.end() || *v != it->second)) {
+      ++r.wrong;
+      note(fmt::format("Get {} returned a wrong value ({} bytes)", KeyName(k), v->size()));
+    } else if (!v.ok() && it != expect.end()) {
+      ++r.vanished;
+      note(fmt::format("Get {}: NotFound, but the key holds a value", KeyName(k)));
+    }
+  }
+  auto kvs = (*db)->Scan(KeyRange::All());
+  if (!kvs.ok()) {
+    error(kvs.status(), "full scan");
+  } else {
+    auto it = expect.begin();
+    for (const auto& kv : *kvs) {
+      auto k = ParseKeyName(kv.key);
+      while (it != expect.end() && k && it->first < *k) {
+        ++r.vanished;
+        ++it;
+      }
+      if (!k || it == expect.end() || it->first != *k || it->second != kv.value) {
+        ++r.wrong;
+        note(fmt::format("scan yields a wrong pair at '{}'", kv.key));
+        continue;
+      }
+      ++it;
+    }
+    r.vanished += static_cast<uint64_t>(std::distance(it, expect.end()));
+  }
+  return r;
+}
+
+}  // namespace
+
+TortureReport RunCorruption(const TortureOptions& o) {
+  TortureReport rep;
+  rep.mode = "corruption";
+  rep.seed = o.seed;
+  std::string work = o.dir;
+  if (work.empty()) {
+    char tmpl[] = "/tmp/synapsed-torture-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    if (d == nullptr) {
+      rep.error = "cannot create a work directory";
+      return rep;
+    }
+    work = d;
+  }
+  std::error_code ec;
+  const std::string clean = work + "/clean";
+  const std::string trial = work + "/trial";
+  fs::remove_all(clean, ec);
+  Random rnd(Mix64(o.seed ^ 0xc0));
+  const uint32_t keys = std::min<uint32_t>(o.keys, 5000);
+  // Build: tables on several levels (and a manifest with many edits), then
+  // writes left only in the log.
+  std::map<uint32_t, std::string> expect;
+  {
+    engine::EngineOptions eo;
+    eo.write_buffer_size = o.write_buffer_size;
+    eo.target_file_size = o.target_file_size;
+    eo.base_level_bytes = o.base_level_bytes;
+    eo.l0_compaction_trigger = static_cast<int>(o.l0_trigger);
+    eo.table.block_size = 512;
+    auto db = engine::OpenNativeStore(eo, clean);
+    if (!db.ok()) {
+      rep.error = "build: " + std::string(db.status().message());
+      return rep;
+    }
+    uint64_t id = 1;
+    for (int round = 0; round < 4; ++round) {
+      for (uint64_t i = 0; i < std::max<uint64_t>(o.ops_per_cycle / 4, 200); ++i, ++id) {
+        uint32_t k = static_cast<uint32_t>(rnd.Uniform(keys));
+        absl::Status s;
+        if (rnd.OneIn(6)) {
+          s = (*db)->Delete(KeyName(k));
+          expect.erase(k);
+        } else {
+          s = (*db)->Put(KeyName(k), EncodeValue(k, id));
+          expect[k] = EncodeValue(k, id);
+        }
+        if (!s.ok()) {
+          rep.error = "build: " + std::string(s.message());
+          return rep;
+        }
+      }
+      if (round < 3) {
+        absl::Status s = engine::AsNativeEngine(db->get())->FlushMemTables();
+        if (s.ok() && round == 1) {
+          s = engine::AsNativeEngine(db->get())->CompactRange(std::nullopt, std::nullopt);
+        }
+        if (!s.ok()) {
+          rep.error = "build: " + std::string(s.message());
+          return rep;
+        }
+      }
+    }
+  }
+  std::vector<std::pair<std::string, engine::FileKind>> files;
+  for (const auto& e : fs::directory_iterator(clean, ec)) {
+    auto parsed = engine::ParseFileName(e.path().filename().string());
+    if (!parsed || e.file_size(ec) == 0) continue;
+    if (parsed->kind == engine::FileKind::kLog || parsed->kind == engine::FileKind::kTable ||
+        parsed->kind == engine::FileKind::kManifest) {
+      files.emplace_back(e.path().filename().string(), parsed->kind);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    rep.error = "build left no files";
+    return rep;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (uint64_t cycle = 0;; ++cycle) {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if ((o.cycles == 0 && o.duration_seconds <= 0) ? cycle >= 1
+        : (o.cycles != 0 && cycle >= o.cycles) ||
+              (o.duration_seconds > 0 && elapsed >= o.duration_seconds)) {
+      break;
+    }
+    // Pick the kind first, so the few logs and the one manifest get flips too.
+    const int kind = static_cast<int>(rnd.Uniform(3));
+    std::vector<size_t> of_kind;
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (static_cast<int>(files[i].second) == kind) of_kind.push_back(i);
+    }
+    if (of_kind.empty()) of_kind.push_back(rnd.Uniform(files.size()));
+    const auto& [name, fkind] = files[of_kind[rnd.Uniform(of_kind.size())]];
+    fs::remove_all(trial, ec);
+    fs::copy(clean, trial, fs::copy_options::recursive, ec);
+    if (ec) {
+      rep.error = "copy: " + ec.message();
+      break;
+    }
+    const std::string path = trial + "/" + name;
+    const uint64_t size = fs::file_size(path, ec);
+    const uint64_t offset = rnd.Uniform(size);
+    const int bit = static_cast<int>(rnd.Uniform(8));
+    if (absl::Status s = FlipBitInFile(path, offset, bit); !s.ok()) {
+      rep.error = std::string(s.message());
+      break;
+    }
+    ++rep.corruptions_injected;
+    rep.cycles = cycle + 1;
+    const std::string where = fmt::format("seed {} cycle {}: bit {} of byte {} of {} ({} bytes)",
+                                          o.seed, cycle, bit, offset, name, size);
+    ReadOutcome r = ReadEverything(trial, name, expect, keys);
+    rep.reads_checked += keys + 1;
+    std::string check_output;
+    const bool check_flags = o.check_binary.empty()
+                                 ? r.errors > 0
+                                 : DbCheckFlags(o.check_binary, trial, &check_output);
+    const bool is_log = fkind == engine::FileKind::kLog;
+    if (r.errors > 0 || check_flags) ++rep.corruptions_detected;
+    if (r.errors == 0 && r.wrong == 0 && r.vanished == 0) ++rep.corruptions_read_unnoticed;
+    bool bad = false;
+    if (r.wrong > 0 || r.unnamed_errors > 0 || (!is_log && r.vanished > 0)) {
+      rep.mismatches += r.wrong + (is_log ? 0 : r.vanished) + r.unnamed_errors;
+      bad = true;
+    }
+    if (!is_log && !check_flags) {
+      ++rep.corruptions_check_missed;
+      bad = true;
+      r.notes.push_back("db check reported no problem" +
+                        (check_output.empty() ? "" : ": " + check_output.substr(0, 300)));
+    }
+    if (is_log && r.vanished > 0 && r.errors == 0 && !check_flags) {
+      r.notes.push_back(fmt::format("{} keys silently lost with the log tail", r.vanished));
+      bad = true;
+      ++rep.mismatches;
+    }
+    if (bad) {
+      rep.problems.push_back(where);
+      for (auto& n : r.notes) rep.problems.push_back("  " + n);
+      rep.reproduction = fmt::format(
+          "synapsed torture --mode=corruption --seed={} --cycles={} --ops-per-cycle={} "
+          "--keys={} --dir={} (the damaged copy is left in {}/trial)",
+          o.seed, cycle + 1, o.ops_per_cycle, o.keys, work, work);
+      return rep;  // the damaged copy stays for inspection
+    }
+  }
+  if (rep.ok() && o.dir.empty()) fs::remove_all(work, ec);
+  return rep;
+}
+
+}  // namespace synapsed::storage::torture

@@ -1,0 +1,188 @@
+// Process-crash mode: a child process (fork, then exec of this binary with
+// the hidden `torture --child <oracle>` flag, or the forked image itself)
+// opens the database in a real directory and runs the workload, recording
+// into the memory-mapped oracle; the parent SIGKILLs it at a random moment,
+// reopens the database, and checks it. Nothing the child was told is done
+// may be missing: the OS keeps every byte the engine handed it. (With
+// wal_buffer_bytes > 0 a suffix of unsynced writes may be lost, and the
+// prefix check alone applies.)
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "engine/db.h"
+#include "fmt/format.h"
+#include "tools/torture/torture.h"
+#include "tools/torture/value_codec.h"
+#include "util/random.h"
+
+namespace synapsed::storage::torture {
+namespace {
+
+constexpr int kChildMismatch = 3;
+constexpr int kChildError = 4;
+
+std::string MakeWorkDir(const TortureOptions& o) {
+  if (!o.dir.empty()) return o.dir;
+  char tmpl[] = "/tmp/synapsed-torture-XXXXXX";
+  const char* d = mkdtemp(tmpl);
+  return d == nullptr ? std::string() : std::string(d);
+}
+
+}  // namespace
+
+int RunTortureChild(const std::string& oracle_path) {
+  auto oracle = Oracle::Attach(oracle_path);
+  if (!oracle.ok()) {
+    std::cerr << fmt::format("torture child: {}\n", std::string(oracle.status().message()));
+    return kChildError;
+  }
+  Oracle* orc = oracle->get();
+  const WorkloadConfig& c = *orc->config();
+  auto db = engine::OpenNativeStore(MakeEngineOptions(c, nullptr), std::string(c.dir));
+  if (!db.ok()) {
+    std::cerr << fmt::format("torture child: seed {} cycle {}: open {}: {}\n", c.seed, c.cycle,
+                             c.dir, std::string(db.status().message()));
+    return kChildError;
+  }
+  std::vector<WorkloadStats> stats(orc->threads());
+  std::vector<absl::Status> status(orc->threads());
+  std::vector<std::thread> threads;
+  for (uint32_t t = 0; t < orc->threads(); ++t) {
+    threads.emplace_back([&, t] {
+      status[t] = RunWorkloadThread(db->get(), orc, static_cast<int>(t), WorkloadControl(),
+                                    &stats[t]);
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (uint32_t t = 0; t < orc->threads(); ++t) {
+    if (!status[t].ok()) {
+      for (const auto& p : stats[t].problems) std::cerr << "torture child: " << p << "\n";
+      std::cerr << fmt::format("torture child: seed {} cycle {} thread {}: {}\n", c.seed,
+                               c.cycle, t, std::string(status[t].message()));
+      std::_Exit(stats[t].mismatches ? kChildMismatch : kChildError);
+    }
+  }
+  // The trace is full: wait to be killed.
+  for (;;) pause();
+}
+
+TortureReport RunCrash(const TortureOptions& opts) {
+  TortureReport rep;
+  rep.mode = "crash";
+  rep.seed = opts.seed;
+  TortureOptions o = opts;
+  const std::string work = MakeWorkDir(o);
+  if (work.empty()) {
+    rep.error = "cannot create a work directory";
+    return rep;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(work, ec);
+  o.dir = work + "/db";
+  std::filesystem::remove_all(o.dir, ec);
+  const std::string oracle_path = work + "/oracle";
+  // Enough for a child that runs max_kill_ms at full speed.
+  auto oracle = Oracle::Create(oracle_path, o.keys, o.threads, 1 << 20);
+  if (!oracle.ok()) {
+    rep.error = std::string(oracle.status().message());
+    return rep;
+  }
+  Oracle* orc = oracle->get();
+  Random rnd(Mix64(o.seed ^ 0xc7a5));
+  const auto start = std::chrono::steady_clock::now();
+  const bool strict = o.wal_buffer_bytes == 0;
+  auto keep_going = [&](uint64_t done) {
+    if (o.cycles == 0 && o.duration_seconds <= 0) return done < 1;
+    if (o.cycles != 0 && done >= o.cycles) return false;
+    return o.duration_seconds <= 0 ||
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
+               o.duration_seconds;
+  };
+  for (uint64_t cycle = 0; keep_going(cycle); ++cycle) {
+    FillConfig(o, cycle, orc->config());
+    const std::string where = fmt::format("seed {} cycle {}", o.seed, cycle);
+    rep.reproduction = fmt::format(
+        "synapsed torture --mode=crash --seed={} --cycles={} --threads={} --keys={} "
+        "--sync-one-in={} --write-buffer-size={} --wal-buffer-bytes={} --dir={}{} "
+        "(kill timing is not reproducible; the seed fixes the op sequence)",
+        o.seed, cycle + 1, o.threads, o.keys, o.sync_one_in, o.write_buffer_size,
+        o.wal_buffer_bytes, work, o.mix.empty() ? "" : " --mix=" + o.mix);
+    const uint64_t kill_after_us = 1000 * (5 + rnd.Uniform(o.max_kill_ms));
+    std::cout.flush();
+    std::cerr.flush();
+    pid_t pid = fork();
+    if (pid < 0) {
+      rep.error = "fork failed";
+      break;
+    }
+    if (pid == 0) {
+      if (!o.self_exe.empty()) {
+        execl(o.self_exe.c_str(), o.self_exe.c_str(), "torture", "--child", oracle_path.c_str(),
+              static_cast<char*>(nullptr));
+        std::_Exit(kChildError);
+      }
+      std::_Exit(RunTortureChild(oracle_path));
+    }
+    int wstatus = 0;
+    bool exited = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::microseconds(kill_after_us)) {
+      if (waitpid(pid, &wstatus, WNOHANG) == pid) {
+        exited = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    if (!exited) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &wstatus, 0);
+    }
+    if (exited) {
+      rep.problems.push_back(fmt::format(
+          "{}: the child died on its own ({} {}) before the kill", where,
+          WIFEXITED(wstatus) ? "exit code" : "signal",
+          WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus)));
+      if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == kChildMismatch) ++rep.mismatches;
+      break;
+    }
+    auto db = engine::OpenNativeStore(MakeEngineOptions(*orc->config(), nullptr), o.dir);
+    if (!db.ok()) {
+      rep.problems.push_back(fmt::format("{}: reopen after the kill failed: {}", where,
+                                         std::string(db.status().message())));
+      break;
+    }
+    VerifyResult v = orc->Verify(db->get(), strict);
+    db->reset();
+    rep.cycles = cycle + 1;
+    rep.writes_acknowledged += v.writes_verified;
+    rep.writes_verified += v.writes_verified;
+    rep.holes += v.holes;
+    rep.mismatches += v.mismatches;
+    if (v.holes != 0 || v.mismatches != 0) {
+      rep.problems.push_back(fmt::format("{}: after the kill (child ran {} ms):", where,
+                                         kill_after_us / 1000));
+      for (auto& p : v.problems) rep.problems.push_back(std::move(p));
+      break;
+    }
+    orc->Rebase(v.recovered);
+    if (o.log != nullptr && (cycle + 1) % 20 == 0) {
+      *o.log << fmt::format("[crash] {} cycles, {} writes acknowledged, {} verified\n",
+                            rep.cycles, rep.writes_acknowledged, rep.writes_verified);
+      o.log->flush();
+    }
+  }
+  if (rep.ok()) {
+    rep.reproduction.clear();
+    if (o.dir != opts.dir && opts.dir.empty()) std::filesystem::remove_all(work, ec);
+  }
+  return rep;
+}
+
+}  // namespace synapsed::storage::torture

@@ -1,0 +1,88 @@
+#include "tools/torture/torture.h"
+
+#include <cstring>
+
+#include "fmt/format.h"
+#include "fmt/ranges.h"
+
+namespace synapsed::storage::torture {
+
+engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem* fs) {
+  engine::EngineOptions e;
+  e.fs = fs;
+  e.write_buffer_size = c.write_buffer_size;
+  e.target_file_size = c.target_file_size;
+  e.base_level_bytes = c.base_level_bytes;
+  e.wal_buffer_bytes = c.wal_buffer_bytes;
+  e.l0_compaction_trigger = static_cast<int>(c.l0_trigger);
+  e.use_io_uring = c.use_io_uring != 0;
+  e.table.block_size = 1024;
+  e.block_cache_size = 1 << 20;
+  return e;
+}
+
+void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {
+  c->seed = o.seed;
+  c->cycle = cycle;
+  c->threads = o.threads;
+  c->sync_one_in = o.sync_one_in;
+  // Validated by RunTorture.
+  (void)ParseMix(o.mix, c->mix);
+  c->write_buffer_size = o.write_buffer_size;
+  c->target_file_size = o.target_file_size;
+  c->base_level_bytes = o.base_level_bytes;
+  c->wal_buffer_bytes = o.wal_buffer_bytes;
+  c->l0_trigger = o.l0_trigger;
+  std::memset(c->dir, 0, sizeof(c->dir));
+  std::strncpy(c->dir, o.dir.c_str(), sizeof(c->dir) - 1);
+}
+
+TortureReport RunTorture(const TortureOptions& o) {
+  TortureReport bad;
+  bad.mode = o.mode;
+  bad.seed = o.seed;
+  uint32_t mix[kNumMixOps];
+  if (absl::Status s = ParseMix(o.mix, mix); !s.ok()) {
+    bad.error = std::string(s.message());
+    return bad;
+  }
+  if (o.threads < 1 || o.threads > kMaxThreads || o.keys < 1 || o.keys > 999999) {
+    bad.error = "--threads must be 1 or 2 and --keys 1..999999";
+    return bad;
+  }
+  if (o.mode == "crash") return RunCrash(o);
+  if (o.mode == "powerloss") return RunPowerLoss(o, /*killpoints=*/false);
+  if (o.mode == "killpoints") return RunPowerLoss(o, /*killpoints=*/true);
+  if (o.mode == "corruption") return RunCorruption(o);
+  if (o.mode == "metamorphic") return RunMetamorphic(o);
+  bad.error = fmt::format("unknown mode '{}' (crash, powerloss, killpoints, corruption, "
+                          "metamorphic)", o.mode);
+  return bad;
+}
+
+std::string FormatReport(const TortureReport& r) {
+  std::string out = fmt::format(
+      "mode: {}\nseed: {}\ncycles run: {}\nwrites acknowledged: {}\nwrites verified: {}\n"
+      "reads checked: {}\ntransactions aborted (retried): {}\nholes found: {}\n"
+      "mismatches: {}\ncorruptions injected: {}\ncorruptions detected: {}\n",
+      r.mode, r.seed, r.cycles, r.writes_acknowledged, r.writes_verified, r.reads_checked,
+      r.aborted_txns, r.holes, r.mismatches, r.corruptions_injected, r.corruptions_detected);
+  if (r.mode == "corruption") {
+    out += fmt::format("flips db check missed (tables, manifest): {}\n"
+                       "flips no read noticed (bytes no read depends on): {}\n",
+                       r.corruptions_check_missed, r.corruptions_read_unnoticed);
+  }
+  if (r.mode == "killpoints") {
+    out += fmt::format("kill points never reached: {}\n",
+                       r.killpoints_unreached.empty()
+                           ? std::string("none")
+                           : fmt::format("{}", fmt::join(r.killpoints_unreached, ", ")));
+  }
+  if (!r.error.empty()) out += fmt::format("error: {}\n", r.error);
+  for (const auto& p : r.problems) out += fmt::format("problem: {}\n", p);
+  if (!r.reproduction.empty()) out += fmt::format("reproduce: {}\n", r.reproduction);
+  out += fmt::format("result: {}\n", r.ok() ? "PASS" : "FAIL");
+  return out;
+}
+
+}  // namespace synapsed::storage::torture

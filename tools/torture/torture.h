@@ -1,0 +1,114 @@
+// `synapsed torture`: crash-recovery torture of the native engine, as a
+// library (the tool and tests/torture run the same code).
+//
+// Modes (each verifies with the oracle, torture/oracle.h, after every crash):
+//   crash       a child process runs the workload on a real directory and is
+//               SIGKILLed at a random moment; every acknowledged write must
+//               survive (the OS keeps what reached it).
+//   powerloss   in process, on the fault-injecting file system over memory:
+//               at a random op the file system freezes, unsynced data (a
+//               random prefix of it survives) and directory entries are
+//               dropped; the state must be a prefix of the acknowledged
+//               writes including every synced one.
+//   killpoints  as powerloss, but the crash happens at each named kill point
+//               (util/kill_point.h) in turn; points never reached are listed.
+//   corruption  one bit flipped in a log, table or manifest of a closed
+//               database per trial: reads return the right value or a
+//               DataLoss naming the file, and `db check` flags every table
+//               and manifest flip.
+//   metamorphic one seeded op list under several option sets; the histories
+//               (every read's result) must be identical.
+//
+// Every run is reproducible from its seed. Run* may be called from any one
+// thread; crash mode forks, so call it when the process has no other threads
+// that matter.
+#ifndef SYNAPSED_TOOLS_TORTURE_TORTURE_H_
+#define SYNAPSED_TOOLS_TORTURE_TORTURE_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "engine/options.h"
+#include "tools/torture/oracle.h"
+#include "tools/torture/workload.h"
+
+namespace synapsed::storage::torture {
+
+struct TortureOptions {
+  std::string mode = "powerloss";
+  uint64_t seed = 1;
+  // Stop after this many cycles or seconds, whichever comes first (0: no
+  // limit; with both 0, one cycle).
+  uint64_t cycles = 0;
+  double duration_seconds = 0;
+  uint32_t threads = 1;
+  uint32_t keys = 1000;
+  // Ops per cycle before the crash is triggered (a random point below this).
+  uint64_t ops_per_cycle = 3000;
+  uint32_t sync_one_in = 8;
+  std::string mix;  // ParseMix
+  uint64_t write_buffer_size = 8 << 10;
+  uint64_t target_file_size = 16 << 10;
+  uint64_t base_level_bytes = 64 << 10;
+  uint64_t wal_buffer_bytes = 0;
+  uint32_t l0_trigger = 2;
+  // crash / corruption: the work directory (created; empty: a temp dir).
+  std::string dir;
+  // crash: most milliseconds a child runs before it is killed.
+  uint32_t max_kill_ms = 1500;
+  // crash: exec this binary as `<exe> torture --child <oracle>` (empty: fork
+  // without exec).
+  std::string self_exe;
+  // corruption: the `synapsed` binary whose `db check --dir` must flag every
+  // flip (empty: read-only open and a full read stand in for it).
+  std::string check_binary;
+  // Keep the work directory of a failed run (crash/corruption).
+  bool keep_dir = true;
+  std::ostream* log = nullptr;  // progress lines (null: none)
+};
+
+struct TortureReport {
+  std::string mode;
+  uint64_t seed = 0;
+  uint64_t cycles = 0;
+  uint64_t writes_acknowledged = 0;
+  uint64_t writes_verified = 0;
+  uint64_t reads_checked = 0;
+  uint64_t holes = 0;
+  uint64_t mismatches = 0;
+  uint64_t corruptions_injected = 0;
+  uint64_t corruptions_detected = 0;        // by reads (DataLoss) or db check
+  uint64_t corruptions_check_missed = 0;    // table/manifest flips db check passed
+  uint64_t corruptions_read_unnoticed = 0;  // flips no read noticed (harmless bytes)
+  uint64_t aborted_txns = 0;
+  std::vector<std::string> killpoints_unreached;
+  std::vector<std::string> problems;
+  std::string reproduction;  // on failure: how to run just the failing cycle
+  std::string error;         // setup / infrastructure failure
+  bool ok() const {
+    return error.empty() && holes == 0 && mismatches == 0 && corruptions_check_missed == 0 &&
+           problems.empty();
+  }
+};
+
+[[nodiscard]] TortureReport RunTorture(const TortureOptions& options);
+std::string FormatReport(const TortureReport& report);
+
+// The crash mode's child: attaches the oracle, opens the database its config
+// names, runs the workload until killed. Returns the exit code.
+int RunTortureChild(const std::string& oracle_path);
+
+// --- shared by the modes (torture.cc) ---
+engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem* fs);
+void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c);
+bool KillPointsCompiledIn();
+TortureReport RunCrash(const TortureOptions& o);
+TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints);
+TortureReport RunCorruption(const TortureOptions& o);
+TortureReport RunMetamorphic(const TortureOptions& o);
+
+}  // namespace synapsed::storage::torture
+
+#endif  // SYNAPSED_TOOLS_TORTURE_TORTURE_H_
