@@ -33,8 +33,14 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
   // Open outside the lock: it reads the footer, index and filter.
   std::string name = options_.file_name ? options_.file_name(file_number)
                                         : TableFileName(dir_, file_number);
-  ASSIGN_OR_RETURN(std::unique_ptr<env::RandomAccessFile> file,
-                   fs_->NewRandomAccessFile(name));
+  auto file_or = fs_->NewRandomAccessFile(name);
+  if (absl::IsNotFound(file_or.status())) {
+    // A table a version lists must exist: its absence is damage, and a
+    // NotFound would read as "no such key" to Get's callers.
+    return absl::DataLossError(fmt::format("{}: table listed by the manifest is missing: {}",
+                                           name, std::string(file_or.status().message())));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<env::RandomAccessFile> file, std::move(file_or));
   ASSIGN_OR_RETURN(std::unique_ptr<TableReader> opened,
                    TableReader::Open(options_.reader_options, std::move(file),
                                      file_size, file_number, std::move(name),
