@@ -69,8 +69,10 @@ std::string FormatReport(const TortureReport& r) {
       r.aborted_txns, r.holes, r.mismatches, r.corruptions_injected, r.corruptions_detected);
   if (r.mode == "corruption") {
     out += fmt::format("flips db check missed (tables, manifest): {}\n"
-                       "flips no read noticed (bytes no read depends on): {}\n",
-                       r.corruptions_check_missed, r.corruptions_read_unnoticed);
+                       "flips no read noticed (bytes no read depends on): {}\n"
+                       "log flips read as a torn tail (a prefix of the writes kept): {}\n",
+                       r.corruptions_check_missed, r.corruptions_read_unnoticed,
+                       r.log_tails_dropped);
   }
   if (r.mode == "killpoints") {
     out += fmt::format("kill points never reached: {}\n",

@@ -73,7 +73,7 @@ struct TortureReport {
   std::string mode;
   uint64_t seed = 0;
   uint64_t cycles = 0;
-  uint64_t writes_acknowledged = 0;
+  uint64_t writes_acknowledged = 0;  // corruption: live values per trial
   uint64_t writes_verified = 0;
   uint64_t reads_checked = 0;
   uint64_t holes = 0;
@@ -82,6 +82,7 @@ struct TortureReport {
   uint64_t corruptions_detected = 0;        // by reads (DataLoss) or db check
   uint64_t corruptions_check_missed = 0;    // table/manifest flips db check passed
   uint64_t corruptions_read_unnoticed = 0;  // flips no read noticed (harmless bytes)
+  uint64_t log_tails_dropped = 0;  // log flips recovery took for a torn tail (a prefix kept)
   uint64_t aborted_txns = 0;
   std::vector<std::string> killpoints_unreached;
   std::vector<std::string> problems;
