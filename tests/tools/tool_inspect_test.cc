@@ -114,6 +114,20 @@ TEST(ToolCheck, DamagedManifest) {
   EXPECT_EQ(Snapshot(dir), before);
 }
 
+TEST(ToolCheck, MissingTable) {
+  const TestDb& db = SharedDb();
+  const std::string dir = CopyDb(db.dir, "missing-table");
+  const std::string table = dir + "/" + Base(db.table);
+  fs::remove(table);
+  RunResult r = RunTool({"db", "check", "--dir", dir, "--json"});
+  EXPECT_EQ(r.code, 2);
+  json j = ParseJson(r);
+  ASSERT_EQ(j["problems"].size(), 1u);
+  EXPECT_EQ(j["problems"][0]["file"], table);
+  EXPECT_THAT(j["problems"][0]["error"].get<std::string>(),
+              HasSubstr("listed in L6 by the manifest but cannot be read"));
+}
+
 TEST(ToolCheck, NotADatabase) {
   RunResult r = RunTool({"db", "check", "--dir", "/nonexistent/synapsed"});
   EXPECT_EQ(r.code, 1);

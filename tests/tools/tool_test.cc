@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/db.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -217,8 +218,20 @@ TEST(ToolDb, ReadingCommandsChangeNothing) {
     EXPECT_EQ(r.code, 0) << fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err;
   }
   EXPECT_EQ(Snapshot(db.dir), before) << "a reading command changed the directory";
-  // The read-only open does not even take the lock: it works while a writer
-  // holds the database open.
+}
+
+TEST(ToolDb, ReadsWhileAWriterHoldsTheDatabase) {
+  const std::string dir = CopyDb(SharedDb().dir, "locked");
+  auto writer = engine::OpenNativeStore(engine::EngineOptions(), dir);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  // Reads take no lock; they see the state at their open.
+  RunResult r = RunTool({"db", "get", "--dir", dir, "key00007"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, OldValue(7) + "\n");
+  // A write is refused: the writer holds the lock.
+  r = RunTool({"db", "put", "--dir", dir, "k", "v"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("in use"));
 }
 
 TEST(ToolDb, BadInput) {
