@@ -1,5 +1,5 @@
 // `synapsed`: the command-line tool. One command, subcommands per area:
-// db, demo, sst, wal, manifest, bench (torture when it lands). Exit codes
+// db, demo, sst, wal, manifest, bench, torture. Exit codes
 // are shared by every subcommand: see tools/tool_util.h.
 #include <CLI/CLI.hpp>
 
