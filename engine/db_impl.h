@@ -162,7 +162,9 @@ class DBImpl final : public Store, public TransactionCommitter {
   std::unique_ptr<wal::LogWriter> log_;
   std::shared_ptr<MemTable> mem_;
 
-  std::atomic<std::shared_ptr<const ReadView>> view_;
+  // Initialized explicitly: libstdc++ 12's default constructor leaves it
+  // indeterminate (ASan+UBSan caught the first store releasing garbage).
+  std::atomic<std::shared_ptr<const ReadView>> view_{std::shared_ptr<const ReadView>()};
   alignas(64) std::atomic<SequenceNumber> last_sequence_{0};
 
   std::string recovery_notes_;  // written during Open only

@@ -2,6 +2,7 @@
 // CompactRange, obsolete-file deletion, iterators and snapshots held across
 // compactions, checked against a model after every phase and across reopen.
 #include <map>
+#include <set>
 #include <thread>
 
 #include "engine/db.h"
@@ -230,7 +231,27 @@ TEST_F(LsmTest, UnreferencedFilesAreRemovedOnOpen) {
   EXPECT_EQ(a, "1");
 }
 
+TEST_F(LsmTest, FileNumbersAreNeverReused) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_OK(db()->Put("k" + std::to_string(round), "v"));
+    ASSERT_OK(db_->FlushMemTables());
+    ASSERT_OK(db()->Put("x", "y"));  // lands in a log newer than the last edit
+    ASSERT_NO_FATAL_FAILURE(Open());
+  }
+  std::set<uint64_t> numbers;
+  auto names = fs_.ListDir("/db");
+  for (const auto& n : *names) {
+    auto p = ParseFileName(n);
+    if (p && p->kind != FileKind::kCurrent && p->kind != FileKind::kLock) {
+      EXPECT_TRUE(numbers.insert(p->number).second) << "number reused: " << n;
+    }
+  }
+}
+
 TEST_F(LsmTest, ReadOnlyOpenChangesNothing) {
+  options_.background_threads = false;  // the writer's own work stays still
+  options_.max_immutable_memtables = 100;
   ASSERT_NO_FATAL_FAILURE(Open());
   Random rnd(testing::TestSeed());
   Model model;
@@ -247,6 +268,7 @@ TEST_F(LsmTest, ReadOnlyOpenChangesNothing) {
   const auto before = snapshot_of_dir();
   EngineOptions ro = options_;
   ro.read_only = true;
+  ro.background_threads = true;  // ignored: a read-only open runs none
   ASSERT_OK_AND_ASSIGN(auto reader, OpenNativeStore(ro, "/db"));
   auto all = reader->Scan(KeyRange::All());
   ASSERT_OK(all.status());

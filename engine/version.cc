@@ -348,7 +348,7 @@ absl::Status VersionSet::WriteSnapshotManifest() {
 
 absl::Status VersionSet::Create() { return WriteSnapshotManifest(); }
 
-absl::Status VersionSet::Recover(bool start_new_manifest) {
+absl::Status VersionSet::Recover() {
   const std::string current_path = CurrentFileName(dir_);
   auto current = env::ReadFileToString(fs_, current_path);
   if (!current.ok()) {
@@ -411,9 +411,10 @@ absl::Status VersionSet::Recover(bool start_new_manifest) {
   }
   MarkFileNumberUsed(parsed->number);
   Install(std::move(v));
-  if (!start_new_manifest) return absl::OkStatus();
-  return WriteSnapshotManifest();
+  return absl::OkStatus();
 }
+
+absl::Status VersionSet::StartNewManifest() { return WriteSnapshotManifest(); }
 
 absl::Status VersionSet::LogAndApply(VersionEdit* edit) {
   if (!manifest_error_.ok()) return manifest_error_;

@@ -84,12 +84,16 @@ class VersionSet {
 
   // A new, empty database: writes MANIFEST and CURRENT.
   [[nodiscard]] absl::Status Create();
-  // Loads the state CURRENT's manifest records, then starts a new manifest
-  // holding a snapshot of it (so manifests never grow past one session).
-  // DataLoss (naming the file) when CURRENT or the manifest is missing or
+  // Loads the state CURRENT's manifest records (a read-write open then
+  // starts a new manifest holding a snapshot of it, so manifests never grow
+  // past one session). DataLoss (naming the file) when CURRENT or the manifest is missing or
   // corrupt: never an empty database.
-  // With start_new_manifest false (read-only opens) nothing is written.
-  [[nodiscard]] absl::Status Recover(bool start_new_manifest = true);
+  // Writes nothing: call StartNewManifest() next (read-write opens), after
+  // marking every file number found in the directory as used.
+  [[nodiscard]] absl::Status Recover();
+  // Starts a new manifest holding a snapshot of the current state, names it
+  // in CURRENT, and appends later edits to it.
+  [[nodiscard]] absl::Status StartNewManifest();
 
   // Records `edit` in the manifest (synced) and installs the Version it
   // makes. Fills in next_file_number and last_sequence. After a failure the
