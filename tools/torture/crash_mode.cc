@@ -152,6 +152,10 @@ TortureReport RunCrash(const TortureOptions& opts) {
       if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == kChildMismatch) ++rep.mismatches;
       break;
     }
+    // Keep the directory as the child left it: recovery changes it.
+    const std::string as_killed = work + "/db.as-killed";
+    std::filesystem::remove_all(as_killed, ec);
+    std::filesystem::copy(o.dir, as_killed, std::filesystem::copy_options::recursive, ec);
     auto db = engine::OpenNativeStore(MakeEngineOptions(*orc->config(), nullptr), o.dir);
     if (!db.ok()) {
       rep.problems.push_back(fmt::format("{}: reopen after the kill failed: {}", where,
@@ -166,8 +170,9 @@ TortureReport RunCrash(const TortureOptions& opts) {
     rep.holes += v.holes;
     rep.mismatches += v.mismatches;
     if (v.holes != 0 || v.mismatches != 0) {
-      rep.problems.push_back(fmt::format("{}: after the kill (child ran {} ms):", where,
-                                         kill_after_us / 1000));
+      rep.problems.push_back(fmt::format(
+          "{}: after the kill (child ran {} ms; the directory as killed is in {}/db.as-killed):",
+          where, kill_after_us / 1000, work));
       for (auto& p : v.problems) rep.problems.push_back(std::move(p));
       break;
     }
