@@ -177,6 +177,7 @@ TortureReport RunCorruption(const TortureOptions& o) {
     work = d;
   }
   std::error_code ec;
+  fs::create_directories(work, ec);
   const std::string clean = work + "/clean";
   const std::string trial = work + "/trial";
   fs::remove_all(clean, ec);
