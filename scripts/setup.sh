@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache clang
   libabsl-dev libfmt-dev libxxhash-dev liblz4-dev libzstd-dev liburing-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  librocksdb-dev libleveldb-dev libsqlite3-dev
+  librocksdb-dev libleveldb-dev libsqlite3-dev libsnappy-dev
 )
 
 missing=()

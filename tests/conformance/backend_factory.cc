@@ -4,6 +4,8 @@
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
 #include "engine/db.h"
+#include "layers/cache_layer.h"
+#include "layers/compression_layer.h"
 #include "synapsed/storage/builder.h"
 
 namespace synapsed::storage::testing {
@@ -76,6 +78,54 @@ std::vector<BackendFactory> AllBackends() {
                    return OpenLevelDbStore(o, dir);
                  },
                  /*persistent=*/true, /*transactions=*/false});
+
+  // Every backend again under the value cache layer (the three policies in
+  // turn, a small cache so eviction runs), and some under the compression
+  // layer, alone and beneath a cache: a layer must keep every contract.
+  const std::vector<BackendFactory> bases = all;
+  const CacheConfig::Policy policies[] = {CacheConfig::Policy::kLru,
+                                          CacheConfig::Policy::kLfu,
+                                          CacheConfig::Policy::kArc};
+  const char* policy_names[] = {"lru", "lfu", "arc"};
+  for (size_t i = 0; i < bases.size(); ++i) {
+    BackendFactory f = bases[i];
+    const size_t p = i % 3;
+    f.name = std::string("cache_") + policy_names[p] + "_" + bases[i].name;
+    f.open = [open = bases[i].open, policy = policies[p]](const std::string& dir)
+        -> absl::StatusOr<std::unique_ptr<Store>> {
+      auto inner = open(dir);
+      if (!inner.ok()) return inner.status();
+      CacheConfig c;
+      c.policy = policy;
+      c.max_entries = 64;
+      return NewCacheLayer(std::move(*inner), c);
+    };
+    all.push_back(std::move(f));
+  }
+  for (const char* base : {"memory", "native", "sqlite"}) {
+    for (const BackendFactory& b : bases) {
+      if (b.name != base) continue;
+      BackendFactory f = b;
+      f.name = std::string("compression_") + base;
+      const bool cached = b.name == std::string("native");
+      if (cached) f.name = "cache_compression_native";
+      f.open = [open = b.open, cached](const std::string& dir)
+          -> absl::StatusOr<std::unique_ptr<Store>> {
+        auto inner = open(dir);
+        if (!inner.ok()) return inner.status();
+        CompressionConfig cc;
+        cc.algorithm = CompressionConfig::Algorithm::kZstd;
+        cc.min_size = 8;
+        auto compressed = layers::NewCompressionLayer(std::move(*inner), cc);
+        if (!compressed.ok() || !cached) return compressed;
+        CacheConfig c;
+        c.policy = CacheConfig::Policy::kArc;
+        c.max_entries = 64;
+        return NewCacheLayer(std::move(*compressed), c);
+      };
+      all.push_back(std::move(f));
+    }
+  }
   return all;
 }
 
