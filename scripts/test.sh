@@ -12,6 +12,8 @@ scripts/setup.sh
 
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths relative to the checkout, so clones in other folders share the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 mkdir -p build
 
 # build_and_test NAME "CMAKE ARGS" "TARGETS (empty: all)" "CTEST REGEX (empty: all)"
