@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test: the
 # Release build's full suite (with crash-test kill points compiled in), then
-# the concurrency-sensitive suites under ASan+UBSan and TSan. Long torture
-# and fuzz runs are flags of their tools, not part of this.
+# the concurrency-sensitive suites under ASan+UBSan and TSan, then a short
+# libFuzzer run of the table reader. Long torture and fuzz runs are flags of
+# their tools, not part of this.
 #
 #   scripts/test.sh            everything (what CI runs)
 #   scripts/test.sh --quick    the Release build and its tests only
@@ -37,5 +38,9 @@ if [ "${1:-}" != "--quick" ]; then
   SAN_ARGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNAPSED_BUILD_BENCH=OFF"
   build_and_test ci-asan "$SAN_ARGS -DSYNAPSED_SANITIZE=address" "$SAN_TARGETS" "$SAN_REGEX"
   build_and_test ci-tsan "$SAN_ARGS -DSYNAPSED_SANITIZE=thread" "$SAN_TARGETS" "$SAN_REGEX"
+  # The table reader's libFuzzer target, a short bounded run (clang only).
+  build_and_test ci-fuzz "$SAN_ARGS -DSYNAPSED_SANITIZE=address -DSYNAPSED_BUILD_FUZZ=ON \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++" \
+    "sstable_reader_fuzzer" "^sstable_reader_fuzz_short$"
 fi
 echo "=== all tests passed ==="
