@@ -11,7 +11,9 @@
 // Measured besides throughput, for write workloads and every engine:
 //   write amplification  bytes the process wrote to disk during the phase
 //                        (/proc/self/io write_bytes - cancelled_write_bytes)
-//                        / user bytes written (keys + values). Background
+//                        / user bytes written (keys + values). A log
+//                        deleted before the kernel wrote it back cancels
+//                        its pages, so this can be below 1. Background
 //                        work still running when the phase ends counts in
 //                        the next phase.
 //   space amplification  bytes of files in the engine's directory after the

@@ -75,8 +75,9 @@ void PrintReport(const BenchReport& report, std::ostream& out) {
     }
   }
 
-  out << "\nAmplification after each write workload (write: disk bytes the process wrote "
-         "during the phase / user bytes; space: directory bytes / live user bytes)\n";
+  out << "\nAmplification after each write workload (write: bytes the process wrote to "
+         "disk during the phase, net of pages of files deleted before writeback, / user "
+         "bytes; space: directory bytes / live user bytes)\n";
   out << fmt::format("{:<17} {:<8} {:>10} {:>10}\n", "workload", "engine", "write amp",
                      "space amp");
   for (const WorkloadResult& r : report.results) {
@@ -86,7 +87,8 @@ void PrintReport(const BenchReport& report, std::ostream& out) {
   }
   for (const EngineReport& e : report.engines) {
     if (e.engine_stats.empty()) continue;
-    out << fmt::format("\n{} engine counters (from its \"stats\" property):\n", e.engine);
+    out << fmt::format("\n{} engine counters (its \"stats.json\" property, cumulative):\n",
+                       e.engine);
     for (const auto& [k, v] : e.engine_stats) out << fmt::format("  {:<30} {}\n", k, v);
   }
   if (f.histogram) {

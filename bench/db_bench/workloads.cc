@@ -229,7 +229,11 @@ WorkloadResult RunWorkload(const std::string& name, int index, const std::string
   r.workload = name;
   r.engine = engine;
   Shared shared;
-  Context c{store, &flags, live, &shared, flags.seed * 1000003 + index * 7919};
+  // The seed depends on the benchmark's name and position, so a read after
+  // a fill does not replay the fill's key sequence.
+  uint64_t name_hash = 1469598103934665603ull;  // FNV-1a
+  for (char ch : name) name_hash = (name_hash ^ static_cast<uint8_t>(ch)) * 1099511628211ull;
+  Context c{store, &flags, live, &shared, flags.seed * 1000003 + index * 7919 + name_hash};
   const int64_t reads = flags.ReadCount();
   const int threads = flags.threads;
   // db_bench: every thread does the whole count.
