@@ -54,6 +54,10 @@ struct TortureOptions {
   uint64_t base_level_bytes = 64 << 10;
   uint64_t wal_buffer_bytes = 0;
   uint32_t l0_trigger = 2;
+  // The engine's use_io_uring (crash mode; the in-memory modes cannot).
+  // false puts the log on PosixWritableFile, whose user-space buffer a
+  // SIGKILL loses: crash mode then checks the prefix property only.
+  bool use_io_uring = true;
   // crash / corruption: the work directory (created; empty: a temp dir).
   std::string dir;
   // crash: most milliseconds a child runs before it is killed.
