@@ -1,3 +1,4 @@
+#include "util/mutex.h"
 #include "backends/sqlite_connection.h"
 
 #include <sqlite3.h>
@@ -175,7 +176,7 @@ std::string_view ColumnBlob(sqlite3_stmt* stmt, int col) {
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   {
-    absl::MutexLock l(&mu_);
+    MutexLock l(&mu_);
     if (!idle_.empty()) {
       std::unique_ptr<Connection> c = std::move(idle_.back());
       idle_.pop_back();
@@ -190,7 +191,7 @@ void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
   // Whatever the borrower left open (a read snapshot, a failed write) ends.
   conn->ResetAll();
   if (conn->InTransaction() && !conn->Run(Sql::kRollback).ok()) return;  // drop it
-  absl::MutexLock l(&mu_);
+  MutexLock l(&mu_);
   idle_.push_back(std::move(conn));
 }
 

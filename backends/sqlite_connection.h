@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -124,7 +124,7 @@ class ConnectionPool {
 
   const std::string path_;
   const ConnectionOptions options_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
 };
 

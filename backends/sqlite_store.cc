@@ -14,7 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "api/bounded_iterator.h"
 #include "api/optimistic_transaction.h"
 #include "backends/sqlite_connection.h"
@@ -69,12 +69,12 @@ class SqliteSnapshot final : public Snapshot {
 
   Connection* conn() const { return lease_.get(); }
   // Serializes use of the connection by the threads sharing this snapshot.
-  absl::Mutex* mu() const { return &mu_; }
+  Mutex* mu() const { return &mu_; }
 
  private:
   SqliteStore* store_;
   ConnectionPool::Lease lease_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
 };
 
 // Steps SQL range queries: forward with ORDER BY key ASC, backward with
@@ -119,15 +119,15 @@ class SqliteIterator final : public Iterator {
   absl::Status status() const override { return status_; }
 
  private:
-  // absl::MutexLock on an optional mutex.
+  // MutexLock on an optional mutex.
   struct Lock {
-    explicit Lock(absl::Mutex* mu) ABSL_NO_THREAD_SAFETY_ANALYSIS : mu(mu) {
+    explicit Lock(Mutex* mu) ABSL_NO_THREAD_SAFETY_ANALYSIS : mu(mu) {
       if (mu) mu->Lock();
     }
     ~Lock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
       if (mu) mu->Unlock();
     }
-    absl::Mutex* mu;
+    Mutex* mu;
   };
 
   absl::StatusOr<sqlite3_stmt*> Statement(Sql which) {
@@ -178,7 +178,7 @@ class SqliteIterator final : public Iterator {
 
   ConnectionPool::Lease lease_;  // empty when reading through a snapshot
   Connection* conn_;
-  absl::Mutex* mu_ = nullptr;
+  Mutex* mu_ = nullptr;
   std::array<sqlite3_stmt*, static_cast<size_t>(Sql::kCount_)> own_{};
   sqlite3_stmt* cur_ = nullptr;
   std::string target_;
@@ -206,7 +206,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
     RETURN_IF_ERROR(ValidateKey(key));
     ASSIGN_OR_RETURN(const SqliteSnapshot* snap, SnapshotOf(options));
     if (snap != nullptr) {
-      absl::MutexLock l(snap->mu());
+      MutexLock l(snap->mu());
       return GetOn(snap->conn(), key, value->GetSelf());
     }
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
@@ -227,7 +227,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   // A synced write makes the WAL, and so every earlier commit, durable.
   absl::Status Flush() override {
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
-    absl::MutexLock l(&write_mu_);
+    MutexLock l(&write_mu_);
     RETURN_IF_ERROR(c->SetSync(true));
     return c->Run(Sql::kMarkFlush);
   }
@@ -235,7 +235,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   absl::StatusOr<SnapshotHandle> GetSnapshot() override {
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
     // Under the write mutex, so the read point is exactly commit seq_.
-    absl::MutexLock l(&write_mu_);
+    MutexLock l(&write_mu_);
     RETURN_IF_ERROR(c->Run(Sql::kBegin));
     RETURN_IF_ERROR(c->Run(Sql::kProbe));  // the first read fixes the view
     live_.insert(seq_);
@@ -243,7 +243,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   }
 
   void ReleaseSnapshot(uint64_t seq) {
-    absl::MutexLock l(&write_mu_);
+    MutexLock l(&write_mu_);
     live_.erase(live_.find(seq));
     if (live_.empty()) {
       last_write_.clear();
@@ -257,7 +257,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   absl::Status Write(const WriteOptions& options, const WriteBatch& batch) override {
     if (batch.Empty()) return absl::OkStatus();
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
-    absl::MutexLock l(&write_mu_);
+    MutexLock l(&write_mu_);
     return ApplyLocked(c.get(), options, batch);
   }
 
@@ -280,7 +280,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
       return absl::OkStatus();
     };
     if (snap != nullptr) {
-      absl::MutexLock l(snap->mu());
+      MutexLock l(snap->mu());
       RETURN_IF_ERROR(read_all(snap->conn()));
       return out;
     }
@@ -320,7 +320,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
       return absl::InvalidArgumentError("snapshot belongs to another store");
     }
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
-    absl::MutexLock l(&write_mu_);
+    MutexLock l(&write_mu_);
     for (const std::string& key : check_keys) {
       auto it = last_write_.find(key);
       if (it != last_write_.end() && it->second > snapshot.sequence()) {
@@ -335,7 +335,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
 
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
     if (name != "stats") return Store::GetProperty(name);
-    absl::MutexLock l(&write_mu_);
+    MutexLock l(&write_mu_);
     return fmt::format("file: {}\ncommits: {}\nlive_snapshots: {}\ntracked_keys: {}\n",
                        path_, seq_, live_.size(), last_write_.size());
   }
@@ -353,7 +353,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   absl::Status WriteOne(const WriteOptions& options, std::string_view key,
                         const std::string_view* value) {
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
-    absl::MutexLock l(&write_mu_);
+    MutexLock l(&write_mu_);
     RETURN_IF_ERROR(c->SetSync(options.sync));
     RETURN_IF_ERROR(WriteOn(c.get(), key, value));
     ++seq_;
@@ -394,7 +394,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   const std::string path_;
   ConnectionPool pool_;
   const int lock_fd_;
-  absl::Mutex write_mu_;  // one writer at a time
+  Mutex write_mu_;  // one writer at a time
   uint64_t seq_ ABSL_GUARDED_BY(write_mu_) = 0;  // commits so far
   std::multiset<uint64_t> live_ ABSL_GUARDED_BY(write_mu_);  // snapshot seqs
   // Key -> the commit that last wrote it; kept only while a snapshot lives,
