@@ -37,7 +37,11 @@ if [ "${1:-}" != "--quick" ]; then
   SAN_REGEX="^(env_test|memtable_test|wal_test|cache_test|engine_test|layers_test|conformance_test)$"
   SAN_ARGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNAPSED_BUILD_BENCH=OFF"
   build_and_test ci-asan "$SAN_ARGS -DSYNAPSED_SANITIZE=address" "$SAN_TARGETS" "$SAN_REGEX"
-  build_and_test ci-tsan "$SAN_ARGS -DSYNAPSED_SANITIZE=thread" "$SAN_TARGETS" "$SAN_REGEX"
+  # Under TSan, leave out the peers' backends: librocksdb, libleveldb and
+  # libsqlite3 are not instrumented, so TSan would only see half of their
+  # synchronization (they run under ASan above).
+  GTEST_FILTER='-*rocksdb*:*leveldb*:*sqlite*' \
+    build_and_test ci-tsan "$SAN_ARGS -DSYNAPSED_SANITIZE=thread" "$SAN_TARGETS" "$SAN_REGEX"
   # The table reader's libFuzzer target, a short bounded run (clang only).
   build_and_test ci-fuzz "$SAN_ARGS -DSYNAPSED_SANITIZE=address -DSYNAPSED_BUILD_FUZZ=ON \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++" \
