@@ -54,6 +54,9 @@ absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
 absl::Status LogWriter::HandOver(bool sync) {
   absl::Status s =
       sync ? file_->AppendAndSync(buffer_) : file_->Append(buffer_);
+  // Without a log buffer, an acknowledged record must be in the OS (so a
+  // process crash loses nothing), whatever buffering the file does itself.
+  if (s.ok() && !sync && options_.buffer_bytes == 0) s = file_->Flush();
   buffer_.clear();
   if (buffer_.capacity() > kMaxRetainedBuffer) buffer_.shrink_to_fit();
   if (!s.ok()) return Fail(s);

@@ -36,7 +36,8 @@ namespace synapsed::storage::wal {
 
 struct LogWriterOptions {
   // 0: every record is handed to the file inside AddRecord (a syscall per
-  // record on a POSIX/io_uring file). >0: unsynced records are collected in a
+  // record on a POSIX/io_uring file; the file is flushed to the OS so a process
+  // crash loses no acknowledged record). >0: unsynced records are collected in a
   // user-space buffer and handed over once it holds at least this many bytes
   // (or on Flush/Sync/Close or a sync record). Trades a crash-loss window of
   // up to this many unsynced bytes for no syscall per unsynced record.
