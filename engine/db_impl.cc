@@ -111,15 +111,7 @@ absl::Status DBImpl::Open() {
   }
   lock_ = std::move(*lock);
 
-  cache::CacheOptions co;
-  co.capacity = options_.block_cache_size;
-  co.charge_metadata = true;  // capacity bounds the heap the cache holds
-  block_cache_ = cache::NewArcCache(co);
-  sstable::TableCacheOptions tco;
-  tco.max_open_files = options_.max_open_files;
-  tco.file_name = [dir = dir_](uint64_t n) { return TableFileName(dir, n); };
-  table_cache_ = std::make_unique<sstable::TableCache>(fs_, dir_, tco, block_cache_.get());
-  versions_ = std::make_unique<VersionSet>(fs_, dir_, table_cache_.get());
+  InitTables();
 
   std::vector<uint64_t> logs;
   if (has_current) {
@@ -157,14 +149,7 @@ absl::Status DBImpl::Open() {
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::OpenReadOnly() {
-  ASSIGN_OR_RETURN(bool exists, fs_->FileExists(CurrentFileName(dir_)));
-  if (!exists) {
-    ASSIGN_OR_RETURN(bool dir_exists, fs_->FileExists(dir_));
-    if (!dir_exists) return absl::NotFoundError(fmt::format("{}: no such directory", dir_));
-    return absl::InvalidArgumentError(
-        fmt::format("{} is not a synapsed database: it has no {} file", dir_, kCurrentName));
-  }
+void DBImpl::InitTables() {
   cache::CacheOptions co;
   co.capacity = options_.block_cache_size;
   co.charge_metadata = true;  // capacity bounds the heap the cache holds
@@ -174,6 +159,17 @@ absl::Status DBImpl::OpenReadOnly() {
   tco.file_name = [dir = dir_](uint64_t n) { return TableFileName(dir, n); };
   table_cache_ = std::make_unique<sstable::TableCache>(fs_, dir_, tco, block_cache_.get());
   versions_ = std::make_unique<VersionSet>(fs_, dir_, table_cache_.get());
+}
+
+absl::Status DBImpl::OpenReadOnly() {
+  ASSIGN_OR_RETURN(bool exists, fs_->FileExists(CurrentFileName(dir_)));
+  if (!exists) {
+    ASSIGN_OR_RETURN(bool dir_exists, fs_->FileExists(dir_));
+    if (!dir_exists) return absl::NotFoundError(fmt::format("{}: no such directory", dir_));
+    return absl::InvalidArgumentError(
+        fmt::format("{} is not a synapsed database: it has no {} file", dir_, kCurrentName));
+  }
+  InitTables();
   RETURN_IF_ERROR(versions_->Recover());
   ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
   std::vector<uint64_t> logs;

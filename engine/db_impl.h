@@ -102,6 +102,8 @@ class DBImpl final : public Store, public TransactionCommitter {
 
   // --- db_impl.cc ---
   absl::Status OpenReadOnly();
+  // The block cache, table cache and version set (both open paths).
+  void InitTables();
   absl::Status Recover(std::vector<uint64_t> logs);
   absl::Status ReplayLog(uint64_t number, bool last);
   absl::Status NewLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
