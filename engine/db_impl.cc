@@ -273,7 +273,8 @@ void DBImpl::PublishView() {
   view->mems.push_back(mem_);
   view->mems.insert(view->mems.end(), imms_.begin(), imms_.end());
   view->version = versions_->current();
-  view_.store(std::move(view), std::memory_order_release);
+  MutexLock l(&view_mu_);
+  view_ = std::move(view);
 }
 
 absl::Status DBImpl::MakeRoomForWrite() {
@@ -507,7 +508,7 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key,
                          PinnableValue* value) {
   RETURN_IF_ERROR(ValidateKey(key));
   ASSIGN_OR_RETURN(SequenceNumber seq, ReadSequence(options));
-  auto view = view_.load(std::memory_order_acquire);
+  auto view = View();
   for (const auto& mem : view->mems) {
     if (mem->Empty()) continue;
     switch (mem->Get(key, seq, value->GetSelf())) {
@@ -532,7 +533,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options,
                                               const KeyRange& range) {
   auto seq = ReadSequence(options);
   if (!seq.ok()) return NewErrorIterator(seq.status());
-  auto view = view_.load(std::memory_order_acquire);
+  auto view = View();
   std::vector<std::unique_ptr<InternalIterator>> children;
   for (const auto& mem : view->mems) {
     if (mem->Empty()) continue;

@@ -115,7 +115,8 @@ class DBImpl final : public Store, public TransactionCommitter {
   void InsertIntoMemTable(const WriteBatch& batch, SequenceNumber first_seq);
   memtable::MemTableOptions MemTableOpts() const;
   std::shared_ptr<const ReadView> View() const {
-    return view_.load(std::memory_order_acquire);
+    ReaderMutexLock l(&view_mu_);
+    return view_;
   }
 
   // --- db_background.cc ---
@@ -164,9 +165,11 @@ class DBImpl final : public Store, public TransactionCommitter {
   std::unique_ptr<wal::LogWriter> log_;
   std::shared_ptr<MemTable> mem_;
 
-  // Initialized explicitly: libstdc++ 12's default constructor leaves it
-  // indeterminate (ASan+UBSan caught the first store releasing garbage).
-  std::atomic<std::shared_ptr<const ReadView>> view_{std::shared_ptr<const ReadView>()};
+  // The published read view. A short reader lock guards the shared_ptr
+  // copy: libstdc++ 12's std::atomic<shared_ptr> left its default state
+  // indeterminate (ASan+UBSan) and races under TSan.
+  mutable Mutex view_mu_;
+  std::shared_ptr<const ReadView> view_ ABSL_GUARDED_BY(view_mu_);
   alignas(64) std::atomic<SequenceNumber> last_sequence_{0};
 
   std::string recovery_notes_;  // written during Open only
