@@ -87,6 +87,21 @@
 #include "fmt/format.h"
 
 namespace synapsed::storage::compaction {
+
+std::string FormatBytes(uint64_t b) {
+  static constexpr const char* kUnits[] = {"B", "KB", "MB", "GB", "TB"};
+  int unit = 0;
+  double v = static_cast<double>(b);
+  while (v >= 1024 && unit < 4) {
+    v /= 1024;
+    ++unit;
+  }
+  if (v == static_cast<double>(static_cast<uint64_t>(v))) {
+    return fmt::format("{}{}", static_cast<uint64_t>(v), kUnits[unit]);
+  }
+  return fmt::format("{:.1f}{}", v, kUnits[unit]);
+}
+
 namespace {
 
 constexpr int kLastLevel = kNumLevels - 1;
@@ -260,19 +275,6 @@ uint64_t NonBusyBytes(const std::vector<FileRef>& files,
   return total;
 }
 
-std::string FormatBytes(uint64_t b) {
-  static constexpr const char* kUnits[] = {"B", "KB", "MB", "GB", "TB"};
-  int unit = 0;
-  double v = static_cast<double>(b);
-  while (v >= 1024 && unit < 4) {
-    v /= 1024;
-    ++unit;
-  }
-  if (v == static_cast<double>(static_cast<uint64_t>(v))) {
-    return fmt::format("{}{}", static_cast<uint64_t>(v), kUnits[unit]);
-  }
-  return fmt::format("{:.1f}{}", v, kUnits[unit]);
-}
 
 CompactionPick MakePick(const LsmShape& shape, int level, int output_level,
                         std::vector<FileRef> in0, std::vector<FileRef> in1) {

@@ -51,6 +51,9 @@ struct CompactionPick {
   std::string reason;  // e.g. "L0 file count 5 >= 4", "L2 size 1.3x target"
 };
 
+// "10MB", "1.5KB": the sizes the picker's reasons and golden tests print.
+std::string FormatBytes(uint64_t bytes);
+
 // Scores of every level, highest score first (ties: upper level first).
 // Tables in `busy` do not count towards a score.
 std::vector<LevelScore> ScoreLevels(const LsmShape& shape,

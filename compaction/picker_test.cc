@@ -36,19 +36,6 @@ std::vector<std::string> Split(std::string_view s, char sep) {
   return out;
 }
 
-std::string FormatBytes(uint64_t b) {
-  static constexpr const char* kUnits[] = {"B", "KB", "MB", "GB", "TB"};
-  int unit = 0;
-  double v = static_cast<double>(b);
-  while (v >= 1024 && unit < 4) {
-    v /= 1024;
-    ++unit;
-  }
-  if (v == static_cast<double>(static_cast<uint64_t>(v))) {
-    return fmt::format("{}{}", static_cast<uint64_t>(v), kUnits[unit]);
-  }
-  return fmt::format("{:.1f}{}", v, kUnits[unit]);
-}
 
 // "10MB", "512KB", "1.5GB", "300B", "300".
 std::optional<uint64_t> ParseBytes(const std::string& s) {
