@@ -74,13 +74,24 @@ TEST_F(BackendsTest, RocksDbFlushWritesATableAndKeepsData) {
   o.compression = CompressionConfig::Algorithm::kNone;
   o.write_buffer_size = 64 << 10;
   ASSERT_OK_AND_ASSIGN(auto store, OpenRocksDbStore(o, root_ + "/r"));
-  for (int i = 0; i < 2000; ++i) {
+  // 200 small values stay well inside one 64 KiB memtable: no table exists
+  // until the explicit flush.
+  for (int i = 0; i < 200; ++i) {
     ASSERT_OK(store->Put("key" + std::to_string(i), std::string(100, 'v')));
   }
+  auto tables = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(root_ + "/r")) {
+      n += e.path().extension() == ".sst";
+    }
+    return n;
+  };
+  ASSERT_EQ(tables(), 0);
   ASSERT_OK(store->Flush());
-  ASSERT_OK_AND_ASSIGN(std::string stats, store->GetProperty("stats"));
-  EXPECT_THAT(stats, ::testing::HasSubstr("Compaction Stats"));
-  EXPECT_EQ(Read(*store, "key1999"), std::string(100, 'v'));
+  // The flush wrote a table file: what the test is named for, checked on
+  // disk rather than in a stats dump that always has the same headings.
+  EXPECT_GT(tables(), 0);
+  EXPECT_EQ(Read(*store, "key199"), std::string(100, 'v'));
   // A transaction that began before a flush still validates correctly.
   ASSERT_OK_AND_ASSIGN(auto txn, store->BeginTransaction());
   ASSERT_OK(txn->Put("key1", "mine"));

@@ -3,6 +3,7 @@
 // a Handle always sees the value for its key, that nothing leaks or is freed
 // twice (live-value counter), and that the accounting settles.
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -102,21 +103,37 @@ TEST_P(CacheConcurrencyTest, PinEraseReinsertRaceOnOneKey) {
                      .num_shard_bits = 0,
                      .strict_capacity_limit = GetParam().strict});
     std::atomic<bool> stop{false};
-    auto reader = [&] {
-      while (!stop.load(std::memory_order_relaxed)) {
+    std::atomic<int> lookups[2] = {0, 0};
+    auto reader = [&](int id) {
+      do {
         Handle h = c->Lookup("k");
         if (h && Tag(h) != "k") wrong.fetch_add(1);
-      }
+        lookups[id].fetch_add(1, std::memory_order_relaxed);
+      } while (!stop.load(std::memory_order_relaxed));
     };
-    std::thread r1(reader), r2(reader);
+    std::thread r1(reader, 0), r2(reader, 1);
+    int mid[2] = {0, 0};
     for (int i = 0; i < 20000; ++i) {
       auto h = c->Insert("k", MakeValue("k", &live), 10);
       if (i % 2 == 0) c->Erase("k");
+      if (i == 10000) {
+        // Half way, wait (bounded) until both readers have looked up, so the
+        // lookups are known to meet the erases and re-inserts.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while ((lookups[0].load() == 0 || lookups[1].load() == 0) &&
+               std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::yield();
+        }
+        mid[0] = lookups[0].load();
+        mid[1] = lookups[1].load();
+      }
     }
     stop = true;
     r1.join();
     r2.join();
     EXPECT_EQ(wrong.load(), 0);
+    EXPECT_GT(mid[0], 0);
+    EXPECT_GT(mid[1], 0);
     EXPECT_EQ(c->PinnedUsage(), 0u);
     EXPECT_LE(c->Usage(), 10u);
   }

@@ -1,7 +1,8 @@
 // Golden tests for the picker: compaction/testdata/picker.txt holds LSM
 // shapes and the compactions expected of them (its header documents the
 // syntax). Any difference fails the test; SYNAPSED_REWRITE=1 rewrites the
-// expected outputs instead, so a policy change shows up as a reviewable diff.
+// expected outputs instead, so a policy change shows up as a reviewable diff,
+// and still fails, so a run with it left on can never pass.
 // Then a randomized test of the invariants every pick must keep.
 #include "compaction/picker.h"
 
@@ -351,7 +352,8 @@ TEST(PickerGoldenTest, Testdata) {
     }
     for (; next < lines.size(); ++next) out << lines[next] << "\n";
     ASSERT_TRUE(out.good()) << "cannot write " << path;
-    std::fprintf(stderr, "rewrote %s\n", path.c_str());
+    ADD_FAILURE() << "SYNAPSED_REWRITE is set: rewrote " << path
+                  << " instead of checking it; review the diff, then run again without it";
   }
 }
 

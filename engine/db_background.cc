@@ -180,7 +180,8 @@ void DBImpl::CompactionThread() {
   MutexLock l(&mu_);
   while (!shutting_down_) {
     std::optional<compaction::CompactionPick> pick;
-    if (bg_error_.ok() && !compacting_now_ && manual_compactions_ == 0) {
+    if (bg_error_.ok() && !compacting_now_ && manual_compactions_ == 0 &&
+        compactions_paused_ == 0) {
       pick = compaction::PickCompaction(versions_->current()->shape(), PickerOptions(),
                                         compacting_);
     }
@@ -357,6 +358,17 @@ absl::Status DBImpl::FlushMemTables() {
     bg_cv_.Wait(&mu_);
   }
   return bg_error_;
+}
+
+void DBImpl::PauseCompactions() {
+  MutexLock l(&mu_);
+  ++compactions_paused_;
+}
+
+void DBImpl::ResumeCompactions() {
+  MutexLock l(&mu_);
+  if (compactions_paused_ > 0) --compactions_paused_;
+  bg_cv_.SignalAll();
 }
 
 absl::Status DBImpl::CompactRange(const std::optional<std::string>& begin,

@@ -87,6 +87,12 @@ class DBImpl final : public Store, public TransactionCommitter {
   // level, waiting for it (db_background.cc).
   absl::Status CompactRange(const std::optional<std::string>& begin,
                             const std::optional<std::string>& end);
+  // Holds automatic compactions (flushes go on) until as many Resume calls,
+  // as RocksDB's PauseBackgroundWork does for tests and maintenance windows.
+  // A compaction already running finishes. Writes still slow down and stop
+  // by the L0 triggers: a caller that pauses must not write up to the stop.
+  void PauseCompactions();
+  void ResumeCompactions();
 
  private:
   using MemTable = memtable::MemTable;
@@ -157,6 +163,7 @@ class DBImpl final : public Store, public TransactionCommitter {
   bool flushing_ ABSL_GUARDED_BY(mu_) = false;
   bool compacting_now_ ABSL_GUARDED_BY(mu_) = false;
   int manual_compactions_ ABSL_GUARDED_BY(mu_) = 0;
+  int compactions_paused_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
   WriteBatch group_batch_;  // leader only

@@ -288,12 +288,34 @@ TEST_F(LsmTest, WritesSlowDownInsteadOfStoppingSuddenly) {
   ASSERT_NO_FATAL_FAILURE(Open());
   Random rnd(testing::TestSeed());
   Model model;
-  ASSERT_NO_FATAL_FAILURE(Load(&rnd, &model, 6000, 6000));
-  ASSERT_NO_FATAL_FAILURE(Check(model));
+  auto l0_files = [&] { return Stats()["levels"][0]["files"].get<int>(); };
+  // With compactions held, one explicit flush per round piles tables up in
+  // L0 until exactly the slowdown trigger (flushing by hand, not by memtable
+  // size, so a flush thread that lags cannot overshoot to the stop trigger,
+  // where a held compaction would stop the writer for good): from then on
+  // every write must sleep once, and none may stop.
+  db_->PauseCompactions();
+  for (int round = 0; l0_files() < options_.l0_slowdown_trigger; ++round) {
+    ASSERT_LT(round, options_.l0_slowdown_trigger) << "a flush made no L0 table";
+    ASSERT_NO_FATAL_FAILURE(Load(&rnd, &model, 10, 6000));
+    ASSERT_OK(db_->FlushMemTables());
+  }
+  auto before = Stats()["stalls"];
+  constexpr int kSlowWrites = 20;  // about half a memtable: no further flush
+  ASSERT_NO_FATAL_FAILURE(Load(&rnd, &model, kSlowWrites, 6000));
   auto stalls = Stats()["stalls"];
-  // Every stall is recorded with its cause and duration; with a low
-  // slowdown trigger the slowdown stage is the one that fires first.
-  EXPECT_GE(stalls["slowdowns"].get<int>(), stalls["stops"].get<int>()) << stalls.dump();
+  ASSERT_EQ(l0_files(), options_.l0_slowdown_trigger);
+  EXPECT_GE(stalls["slowdowns"].get<int>() - before["slowdowns"].get<int>(), kSlowWrites)
+      << stalls.dump();
+  // Each slowdown is counted with the time it took (a sleep of at least 1 ms).
+  EXPECT_GE(stalls["slowdown_micros"].get<int64_t>(),
+            1000 * stalls["slowdowns"].get<int64_t>())
+      << stalls.dump();
+  EXPECT_EQ(stalls["stops"].get<int>(), 0) << stalls.dump();
+  // Released, compaction catches up and the writes go on to the end.
+  db_->ResumeCompactions();
+  ASSERT_NO_FATAL_FAILURE(Load(&rnd, &model, 3000, 6000));
+  ASSERT_NO_FATAL_FAILURE(Check(model));
 }
 
 // A crash at each file operation of a flush and a compaction: the database

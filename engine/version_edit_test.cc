@@ -1,5 +1,8 @@
 #include "engine/version_edit.h"
 
+#include <set>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/status_matchers.h"
 
@@ -69,15 +72,34 @@ TEST(VersionEdit, RoundTripAndCorruption) {
   ASSERT_OK(d.Decode(enc, "x"));
   EXPECT_EQ(d.Encode(), enc);
   EXPECT_NE(d.DebugString().find("L6 #99"), std::string::npos);
-  // Every truncation is an error, never a silently shorter edit.
+  // Every truncation inside a field is an error, never a silently shorter
+  // edit. The only cuts that decode are the boundaries between whole fields
+  // (the encoder's order: log number, last sequence, deleted file, new file),
+  // and what they decode re-encodes to exactly the bytes kept.
+  std::set<size_t> boundaries;
+  {
+    VersionEdit part;
+    part.log_number = e.log_number;
+    boundaries.insert(part.Encode().size());
+    part.last_sequence = e.last_sequence;
+    boundaries.insert(part.Encode().size());
+    part.deleted_files = e.deleted_files;
+    boundaries.insert(part.Encode().size());
+  }
+  std::set<size_t> decoded;
   for (size_t n = 1; n < enc.size(); ++n) {
     VersionEdit t;
-    absl::Status s = t.Decode(std::string_view(enc).substr(0, n), "trunc");
+    const std::string_view cut = std::string_view(enc).substr(0, n);
+    absl::Status s = t.Decode(cut, "trunc");
     if (s.ok()) {
-      // Only a cut exactly between fields can decode; it must then be a prefix.
-      EXPECT_EQ(enc.substr(0, t.Encode().size()), t.Encode());
+      decoded.insert(n);
+      EXPECT_EQ(t.Encode(), cut) << "cut at " << n;
+    } else {
+      EXPECT_THAT(s, StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("trunc")))
+          << "cut at " << n;
     }
   }
+  EXPECT_EQ(decoded, boundaries);
   EXPECT_THAT(d.Decode(std::string("\x63\x01", 2), "unknown"),
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(d.Decode(std::string("\x05\x09\x01", 3), "level"),

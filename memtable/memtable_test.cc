@@ -1,6 +1,7 @@
 #include "memtable/memtable.h"
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -320,9 +321,12 @@ TEST_P(MemTableBloomParamTest, ConcurrentReadersDuringAdds) {
     return "found:" + std::to_string(j);
   };
   std::atomic<bool> done{false};
-  auto reader = [&](uint64_t s) {
+  std::atomic<int> rounds[2] = {0, 0};
+  auto reader = [&](uint64_t s, int id) {
     Random rnd(s);
-    while (!done.load(std::memory_order_acquire)) {
+    // A failed ASSERT returns from the lambda; the count then stops and the
+    // writer's bounded wait below gives up.
+    do {
       const SequenceNumber snap = published.load(std::memory_order_acquire);
       for (int n = 0; n < 50; ++n) {
         const int key = static_cast<int>(rnd.Uniform(kKeys));
@@ -339,17 +343,32 @@ TEST_P(MemTableBloomParamTest, ConcurrentReadersDuringAdds) {
         }
         prev = cur;
       }
-    }
+      rounds[id].fetch_add(1);
+    } while (!done.load(std::memory_order_acquire));
   };
-  std::thread r1(reader, seed + 1), r2(reader, seed + 2);
+  std::thread r1(reader, seed + 1, 0), r2(reader, seed + 2, 1);
+  int mid[2] = {0, 0};
   for (int i = 0; i < kWrites; ++i) {
     mem->Add(i + 1, kV, "key" + std::to_string(i % kKeys), std::to_string(i));
     published.store(i + 1, std::memory_order_release);
+    if (i == kWrites / 2) {
+      // Half way, wait (bounded) until both readers have finished a round,
+      // so reads are known to run while the skiplist grows.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while ((rounds[0].load() == 0 || rounds[1].load() == 0) &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+      }
+      mid[0] = rounds[0].load();
+      mid[1] = rounds[1].load();
+    }
   }
   done.store(true, std::memory_order_release);
   r1.join();
   r2.join();
   EXPECT_EQ(mem->num_entries(), static_cast<uint64_t>(kWrites));
+  EXPECT_GT(mid[0], 0);
+  EXPECT_GT(mid[1], 0);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -209,8 +210,31 @@ TEST_P(UringFileTest, PreallocatedZeroTailReadsAsTheEndOfTheLog) {
   EXPECT_TRUE(closed == expected);
 }
 
+// Sets an environment variable for one scope and always restores it, also
+// when an ASSERT returns early from the test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 TEST_P(UringFileTest, PosixFileSystemHandsOutTheUringFile) {
-  if (!UseUring()) ::setenv("SYNAPSED_DISABLE_IO_URING", "1", 1);
+  ScopedEnv disable("SYNAPSED_DISABLE_IO_URING", UseUring() ? nullptr : "1");
   const std::string path = env::JoinPath(dir_, "viafs");
   {
     ASSERT_OK_AND_ASSIGN(auto f,
@@ -228,7 +252,6 @@ TEST_P(UringFileTest, PosixFileSystemHandsOutTheUringFile) {
     ASSERT_OK(f->Append("world"));
     ASSERT_OK(f->Close());
   }
-  ::unsetenv("SYNAPSED_DISABLE_IO_URING");
   ASSERT_OK_AND_ASSIGN(std::string got, ReadAll(path));
   EXPECT_EQ(got, "hello world");
 }

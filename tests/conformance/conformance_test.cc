@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -168,34 +169,60 @@ TEST_P(Conformance, BatchesAreAtomicForConcurrentReaders) {
   }
   std::atomic<bool> done{false};
   std::atomic<int> torn{0};
+  std::atomic<int> read_rounds{0};
+  // Waits (bounded) until the reader has finished `n` rounds, so reads are
+  // known to interleave with the writes rather than to run before or after.
+  auto await_reads = [&](int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (read_rounds.load() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+  };
+  int rounds_before_writes = 0, rounds_mid_writes = 0;
   std::thread writer([&] {
+    await_reads(1);
+    rounds_before_writes = read_rounds.load();
     for (int round = 1; round <= 300; ++round) {
       WriteBatch b;
       for (int i = 0; i < kKeys; ++i) {
         EXPECT_OK(b.Put(key(i), std::to_string(round)));
       }
       EXPECT_OK(store_->Write(WriteOptions(), b));
+      if (round == 150) {
+        await_reads(rounds_before_writes + 1);
+        rounds_mid_writes = read_rounds.load();
+      }
     }
     done = true;
   });
   std::vector<std::string> keys;
   for (int i = 0; i < kKeys; ++i) keys.push_back(key(i));
   std::vector<std::string_view> views(keys.begin(), keys.end());
-  while (!done) {
+  absl::Status failed;
+  do {
     auto got = store_->BatchGet(ReadOptions(), views);
-    ASSERT_OK(got.status());
+    auto scan = store_->Scan(KeyRange::Prefix("atomic"));
+    if (!got.ok() || !scan.ok() || scan->size() != static_cast<size_t>(kKeys)) {
+      // Stop reading, but let the writer finish before the test fails.
+      failed = !got.ok() ? got.status()
+               : !scan.ok() ? scan.status()
+                            : absl::InternalError("scan returned a wrong number of keys");
+      read_rounds = 1 << 30;
+      break;
+    }
     for (const auto& v : *got) {
       if (v != (*got)[0]) ++torn;
     }
-    auto scan = store_->Scan(KeyRange::Prefix("atomic"));
-    ASSERT_OK(scan.status());
-    ASSERT_EQ(scan->size(), static_cast<size_t>(kKeys));
     for (const auto& kv : *scan) {
       if (kv.value != (*scan)[0].value) ++torn;
     }
-  }
+    ++read_rounds;
+  } while (!done);
   writer.join();
+  ASSERT_OK(failed);
   EXPECT_EQ(torn.load(), 0);
+  // At least one whole round of reads ran between write 1 and write 150.
+  EXPECT_GT(rounds_mid_writes, rounds_before_writes);
 }
 
 // --- IterableStorage -----------------------------------------------------------
