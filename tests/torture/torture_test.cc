@@ -72,8 +72,9 @@ TEST(Torture, ProcessCrashTwoWriters) {
   ExpectPass(RunTorture(o));
 }
 
-// Without io_uring the log's posix file keeps appends in user space, so a
-// kill may lose a suffix of the unsynced ones: the prefix property still holds.
+// Without io_uring the log is a posix file with its own user-space buffer;
+// the log writer flushes it after every record, so the kill must lose no
+// acknowledged write here either (the crash mode is strict: no log buffer).
 TEST(Torture, ProcessCrashPosixLog) {
   TortureOptions o = Short("crash");
   o.seed ^= 0x3;

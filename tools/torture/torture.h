@@ -4,7 +4,8 @@
 // Modes (each verifies with the oracle, torture/oracle.h, after every crash):
 //   crash       a child process runs the workload on a real directory and is
 //               SIGKILLed at a random moment; every acknowledged write must
-//               survive (the OS keeps what reached it).
+//               survive (the OS keeps what reached it), unless a log buffer
+//               (wal_buffer_bytes) is set: then the prefix property.
 //   powerloss   in process, on the fault-injecting file system over memory:
 //               at a random op the file system freezes, unsynced data (a
 //               random prefix of it survives) and directory entries are
@@ -55,8 +56,9 @@ struct TortureOptions {
   uint64_t wal_buffer_bytes = 0;
   uint32_t l0_trigger = 2;
   // The engine's use_io_uring (crash mode; the in-memory modes cannot).
-  // false puts the log on PosixWritableFile, whose user-space buffer a
-  // SIGKILL loses: crash mode then checks the prefix property only.
+  // false puts the log on PosixWritableFile; the log writer flushes its
+  // user-space buffer after every unbuffered record, so crash mode is as
+  // strict as with io_uring (only wal_buffer_bytes > 0 relaxes it).
   bool use_io_uring = true;
   // crash / corruption: the work directory (created; empty: a temp dir).
   std::string dir;
