@@ -97,6 +97,7 @@ struct ReadOutcome {
   uint64_t unnamed_errors = 0;  // ... without naming the damaged file
   uint64_t wrong = 0;           // wrong value, or present/absent wrongly
   uint64_t vanished = 0;        // present keys reading NotFound
+  uint64_t matched = 0;         // Gets that returned the expected value
   std::vector<std::string> notes;
   std::map<uint32_t, std::string> recovered;  // what the Gets returned
 };
@@ -171,6 +172,7 @@ ReadOutcome ReadEverything(const std::string& dir, const std::string& file,
     auto v = (*db)->Get(KeyName(k));
     auto it = expect.find(k);
     if (v.ok()) r.recovered[k] = *v;
+    if (v.ok() && it != expect.end() && *v == it->second) ++r.matched;
     if (!v.ok() && !absl::IsNotFound(v.status())) {
       error(v.status(), "Get " + KeyName(k));
     } else if (v.ok() && (it == expect.end() || *v != it->second)) {
@@ -367,7 +369,10 @@ TortureReport RunCorruption(const TortureOptions& o) {
         ++rep.holes;
       }
     }
-    if (!bad) rep.writes_verified += expect.size();  // each read right or an error
+    if (!bad) {
+      rep.writes_survived += r.matched;
+      rep.values_matched += r.matched;
+    }
     if (bad) {
       rep.problems.push_back(where);
       for (auto& n : r.notes) rep.problems.push_back("  " + n);

@@ -171,8 +171,10 @@ TortureReport RunCrash(const TortureOptions& opts) {
     VerifyResult v = orc->Verify(db->get(), strict);
     db->reset();
     rep.cycles = cycle + 1;
-    rep.writes_acknowledged += v.writes_verified;
-    rep.writes_verified += v.writes_verified;
+    rep.writes_acknowledged += v.writes_acknowledged;
+    rep.writes_promised += v.writes_promised;
+    rep.writes_survived += v.writes_survived;
+    rep.values_matched += v.values_matched;
     rep.holes += v.holes;
     rep.mismatches += v.mismatches;
     if (v.holes != 0 || v.mismatches != 0) {
@@ -184,8 +186,8 @@ TortureReport RunCrash(const TortureOptions& opts) {
     }
     orc->Rebase(v.recovered);
     if (o.log != nullptr && (cycle + 1) % 20 == 0) {
-      *o.log << fmt::format("[crash] {} cycles, {} writes acknowledged, {} verified\n",
-                            rep.cycles, rep.writes_acknowledged, rep.writes_verified);
+      *o.log << fmt::format("[crash] {} cycles, {} writes acknowledged, {} survived\n",
+                            rep.cycles, rep.writes_acknowledged, rep.writes_survived);
       o.log->flush();
     }
   }

@@ -218,6 +218,10 @@ VerifyResult Oracle::Verify(Store* db, bool strict) {
   }
   // 3. The state after some prefix of the acknowledged writes, no hole.
   CheckPrefix(r.recovered, strict, &r);
+  if (r.holes == 0 && r.mismatches == 0) {
+    r.values_matched = static_cast<uint64_t>(
+        std::count_if(r.recovered.begin(), r.recovered.end(), StatePresent));
+  }
   return r;
 }
 

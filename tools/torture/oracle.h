@@ -66,7 +66,18 @@ struct KeyWrite {
 
 struct VerifyResult {
   uint64_t keys_checked = 0;
-  uint64_t writes_verified = 0;  // acknowledged key writes checked
+  // Key writes acknowledged in the trace (aborted transactions excluded).
+  uint64_t writes_acknowledged = 0;
+  // Of them, the ones the check requires to survive: all (strict), else
+  // those up to each thread's last acknowledged synced write.
+  uint64_t writes_promised = 0;
+  // Of them, the ones inside the largest prefix (per thread, a pair that
+  // respects the acknowledgment order) the recovered state is the state
+  // after; 0 when there is none (a hole).
+  uint64_t writes_survived = 0;
+  // Keys read back holding a value that fits that prefix (0 on a hole or
+  // mismatch).
+  uint64_t values_matched = 0;
   uint64_t holes = 0;
   uint64_t mismatches = 0;
   std::vector<std::string> problems;  // at most a few, for the report

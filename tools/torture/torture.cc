@@ -64,10 +64,13 @@ TortureReport RunTorture(const TortureOptions& o) {
 
 std::string FormatReport(const TortureReport& r) {
   std::string out = fmt::format(
-      "mode: {}\nseed: {}\ncycles run: {}\nwrites acknowledged: {}\nwrites verified: {}\n"
+      "mode: {}\nseed: {}\ncycles run: {}\nwrites acknowledged: {}\n"
+      "writes that had to survive: {}\nwrites that survived (read back): {}\n"
+      "values read back and matched: {}\n"
       "reads checked: {}\ntransactions aborted (retried): {}\nholes found: {}\n"
       "mismatches: {}\ncorruptions injected: {}\ncorruptions detected: {}\n",
-      r.mode, r.seed, r.cycles, r.writes_acknowledged, r.writes_verified, r.reads_checked,
+      r.mode, r.seed, r.cycles, r.writes_acknowledged, r.writes_promised, r.writes_survived,
+      r.values_matched, r.reads_checked,
       r.aborted_txns, r.holes, r.mismatches, r.corruptions_injected, r.corruptions_detected);
   if (r.mode == "corruption") {
     out += fmt::format("flips db check missed (tables, manifest): {}\n"

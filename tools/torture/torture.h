@@ -79,8 +79,22 @@ struct TortureReport {
   std::string mode;
   uint64_t seed = 0;
   uint64_t cycles = 0;
-  uint64_t writes_acknowledged = 0;  // corruption: live values per trial
-  uint64_t writes_verified = 0;
+  // Summed over the cycles' checks (oracle.h, VerifyResult). Acknowledged:
+  // the writes the workload was told are done (corruption: the live values
+  // per trial; metamorphic: per option set). Promised: of them, the ones
+  // the mode requires to survive (crash without a log buffer and
+  // metamorphic: all; powerloss, killpoints, buffered crash: up to the last
+  // synced write; corruption: none, a read may fail naming the file).
+  // Survived: the ones the state read back after recovery shows are there
+  // (corruption: values read back right). A passing run has
+  // promised <= survived <= acknowledged.
+  uint64_t writes_acknowledged = 0;
+  uint64_t writes_promised = 0;
+  uint64_t writes_survived = 0;
+  // Keys read back after recovery holding the value they must (metamorphic:
+  // the final reads that hold a value and equal the model's).
+  uint64_t values_matched = 0;
+  uint64_t values_expected = 0;  // metamorphic: the model's live values
   uint64_t reads_checked = 0;
   uint64_t holes = 0;
   uint64_t mismatches = 0;
