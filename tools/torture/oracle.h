@@ -57,6 +57,9 @@ struct WorkloadConfig {
   uint32_t l0_trigger = 2;
   uint32_t use_io_uring = 1;
   char dir[512] = {};
+  // Crash mode: 0 until the child has the database open (Oracle::MarkOpen);
+  // the parent starts the kill timer then, so an open never eats the run.
+  uint32_t child_open = 0;
 };
 
 struct KeyWrite {
@@ -101,6 +104,9 @@ class Oracle {
   uint32_t num_keys() const;
   uint32_t threads() const;
   WorkloadConfig* config();
+  // config()->child_open, written and read across processes.
+  void MarkOpen();
+  bool IsOpen() const;
 
   // --- writer side (thread `t` only) ---
   // Records a group before it is issued; fills `states` with the new state of

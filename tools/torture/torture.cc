@@ -35,6 +35,7 @@ void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {
   c->l0_trigger = o.l0_trigger;
   // The oracle file starts zeroed, so every field is set here.
   c->use_io_uring = o.use_io_uring ? 1 : 0;
+  c->child_open = 0;
   std::memset(c->dir, 0, sizeof(c->dir));
   std::strncpy(c->dir, o.dir.c_str(), sizeof(c->dir) - 1);
 }

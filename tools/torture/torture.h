@@ -62,7 +62,8 @@ struct TortureOptions {
   bool use_io_uring = true;
   // crash / corruption: the work directory (created; empty: a temp dir).
   std::string dir;
-  // crash: most milliseconds a child runs before it is killed.
+  // crash: most milliseconds a child runs, once it has the database open,
+  // before it is killed.
   uint32_t max_kill_ms = 1500;
   // crash: exec this binary as `<exe> torture --child <oracle>` (empty: fork
   // without exec).
