@@ -61,8 +61,8 @@ void AddTortureCommand(CLI::App* app) {
       ->default_val(0);
   cmd->add_option("--l0-trigger", o->l0_trigger)->default_val(2);
   cmd->add_option("--use-io-uring", o->use_io_uring,
-                  "crash: log writes through io_uring (false: the posix file, whose user-space "
-                  "buffer a kill loses; only the prefix property is checked then)")
+                  "crash: log writes through io_uring (false: the posix file, flushed to the OS "
+                  "after every record; every acknowledged write must survive either way)")
       ->default_val(true);
   cmd->add_option("--dir", o->dir, "work directory (crash, corruption; default: a temp dir)");
   cmd->add_option("--max-kill-ms", o->max_kill_ms, "crash: most ms a child runs")

@@ -253,13 +253,27 @@ std::vector<std::string> Run(const std::vector<MOp>& ops, int config, uint32_t k
   return h;
 }
 
+// Of the final reads (the last `keys` lines), the ones that hold a value in
+// the model's history, and those the engine's history matches.
+struct FinalValues {
+  uint64_t expected = 0;
+  uint64_t matched = 0;
+};
+
 // The first index where the engine's history under `config` leaves the
 // model's, or -1.
 int64_t FirstDifference(const std::vector<MOp>& ops, int config, uint32_t keys,
-                        std::string* detail) {
+                        std::string* detail, FinalValues* values = nullptr) {
   std::string error;
   auto want = Run(ops, -1, keys, &error);
   auto got = Run(ops, config, keys, &error);
+  if (values != nullptr) {
+    for (size_t i = ops.size(); i < want.size(); ++i) {
+      if (want[i].find(" = ") == std::string::npos) continue;
+      ++values->expected;
+      if (i < got.size() && got[i] == want[i]) ++values->matched;
+    }
+  }
   if (!error.empty()) {
     *detail = error;
     return static_cast<int64_t>(got.size());
@@ -301,11 +315,16 @@ TortureReport RunMetamorphic(const TortureOptions& o) {
     }
     for (int config = 0; config < 4; ++config) {
       std::string detail;
-      int64_t diff = FirstDifference(ops, config, keys, &detail);
+      FinalValues values;
+      int64_t diff = FirstDifference(ops, config, keys, &detail, &values);
+      // Every write is promised: the engine's reads must show all of them.
       rep.writes_acknowledged += writes;
+      rep.writes_promised += writes;
       rep.reads_checked += ops.size() + keys;
+      rep.values_expected += values.expected;
+      rep.values_matched += values.matched;
       if (diff < 0) {
-        rep.writes_verified += writes;
+        rep.writes_survived += writes;
         continue;
       }
       ++rep.mismatches;

@@ -85,6 +85,12 @@ Oracle::~Oracle() {
 uint32_t Oracle::num_keys() const { return l_->num_keys; }
 uint32_t Oracle::threads() const { return l_->threads; }
 WorkloadConfig* Oracle::config() { return &l_->config; }
+void Oracle::MarkOpen() {
+  std::atomic_ref<uint32_t>(l_->config.child_open).store(1, std::memory_order_release);
+}
+bool Oracle::IsOpen() const {
+  return std::atomic_ref<uint32_t>(l_->config.child_open).load(std::memory_order_acquire) != 0;
+}
 uint64_t Oracle::acked(uint32_t key) const { return l_->keys()[key].acked; }
 uint64_t Oracle::groups(int t) const { return l_->group_len[t]; }
 
@@ -218,6 +224,10 @@ VerifyResult Oracle::Verify(Store* db, bool strict) {
   }
   // 3. The state after some prefix of the acknowledged writes, no hole.
   CheckPrefix(r.recovered, strict, &r);
+  if (r.holes == 0 && r.mismatches == 0) {
+    r.values_matched = static_cast<uint64_t>(
+        std::count_if(r.recovered.begin(), r.recovered.end(), StatePresent));
+  }
   return r;
 }
 

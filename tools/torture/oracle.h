@@ -57,6 +57,9 @@ struct WorkloadConfig {
   uint32_t l0_trigger = 2;
   uint32_t use_io_uring = 1;
   char dir[512] = {};
+  // Crash mode: 0 until the child has the database open (Oracle::MarkOpen);
+  // the parent starts the kill timer then, so an open never eats the run.
+  uint32_t child_open = 0;
 };
 
 struct KeyWrite {
@@ -66,7 +69,18 @@ struct KeyWrite {
 
 struct VerifyResult {
   uint64_t keys_checked = 0;
-  uint64_t writes_verified = 0;  // acknowledged key writes checked
+  // Key writes acknowledged in the trace (aborted transactions excluded).
+  uint64_t writes_acknowledged = 0;
+  // Of them, the ones the check requires to survive: all (strict), else
+  // those up to each thread's last acknowledged synced write.
+  uint64_t writes_promised = 0;
+  // Of them, the ones inside the largest prefix (per thread, a pair that
+  // respects the acknowledgment order) the recovered state is the state
+  // after; 0 when there is none (a hole).
+  uint64_t writes_survived = 0;
+  // Keys read back holding a value that fits that prefix (0 on a hole or
+  // mismatch).
+  uint64_t values_matched = 0;
   uint64_t holes = 0;
   uint64_t mismatches = 0;
   std::vector<std::string> problems;  // at most a few, for the report
@@ -90,6 +104,9 @@ class Oracle {
   uint32_t num_keys() const;
   uint32_t threads() const;
   WorkloadConfig* config();
+  // config()->child_open, written and read across processes.
+  void MarkOpen();
+  bool IsOpen() const;
 
   // --- writer side (thread `t` only) ---
   // Records a group before it is issued; fills `states` with the new state of

@@ -130,7 +130,6 @@ TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints) {
       if (frozen) fired_names.insert(point);
     }
     for (uint32_t t = 0; t < o.threads; ++t) {
-      rep.writes_acknowledged += stats[t].acked_writes;
       rep.reads_checked += stats[t].reads_checked;
       rep.aborted_txns += stats[t].aborted;
       rep.mismatches += stats[t].mismatches;
@@ -193,7 +192,10 @@ TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints) {
     db = std::move(*opened);
     VerifyResult v = orc->Verify(db.get(), /*strict=*/false);
     rep.cycles = cycle + 1;
-    rep.writes_verified += v.writes_verified;
+    rep.writes_acknowledged += v.writes_acknowledged;
+    rep.writes_promised += v.writes_promised;
+    rep.writes_survived += v.writes_survived;
+    rep.values_matched += v.values_matched;
     rep.holes += v.holes;
     rep.mismatches += v.mismatches;
     if (v.holes != 0 || v.mismatches != 0) {
@@ -205,8 +207,8 @@ TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints) {
     }
     orc->Rebase(v.recovered);
     if (o.log != nullptr && (cycle + 1) % 100 == 0) {
-      *o.log << fmt::format("[{}] {} cycles, {} writes acknowledged, {} verified\n", rep.mode,
-                            rep.cycles, rep.writes_acknowledged, rep.writes_verified);
+      *o.log << fmt::format("[{}] {} cycles, {} writes acknowledged, {} survived\n", rep.mode,
+                            rep.cycles, rep.writes_acknowledged, rep.writes_survived);
       o.log->flush();
     }
   }

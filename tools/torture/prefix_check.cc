@@ -9,6 +9,9 @@
 // real time: a group answered before another was issued precedes it in the
 // log, so no included group may start after an excluded one ended:
 //   start of t's last included group < end of u's first excluded group.
+//
+// Of the consistent candidates, the one with the most acknowledged writes
+// gives writes_survived: what the state read back shows reached the disk.
 #include <algorithm>
 #include <limits>
 
@@ -27,6 +30,8 @@ struct ThreadView {
   std::vector<uint64_t> original;    // their index in the trace
   std::vector<char> feasible;        // p in [0, m]
   std::vector<uint64_t> feasible_prefix;  // count of feasible p' < p
+  std::vector<uint64_t> last_feasible;    // largest feasible p' <= p (if any)
+  std::vector<uint64_t> acked_before;     // acknowledged key writes in groups < p
   uint64_t floor = 0;
   uint64_t S(uint64_t p) const { return p == 0 ? 0 : start[p - 1]; }
   uint64_t E(uint64_t p) const { return p == start.size() ? kInf : end[p]; }
@@ -34,6 +39,10 @@ struct ThreadView {
     if (lo > hi || lo >= feasible.size()) return false;
     hi = std::min<uint64_t>(hi, feasible.size() - 1);
     return feasible_prefix[hi + 1] - feasible_prefix[lo] > 0;
+  }
+  // The largest feasible p <= hi; call only if AnyFeasible(lo, hi) for some lo.
+  uint64_t LastFeasible(uint64_t hi) const {
+    return last_feasible[std::min<uint64_t>(hi, feasible.size() - 1)];
   }
 };
 
@@ -59,6 +68,7 @@ void Oracle::CheckPrefix(const std::vector<uint64_t>& recovered, bool strict,
   bool hole = false;
   for (uint32_t t = 0; t < l_->threads; ++t) {
     ThreadView& v = views[t];
+    v.acked_before.push_back(0);
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> per_key(n);  // (p index, state)
     for (uint64_t g = 0; g < l_->group_len[t]; ++g) {
       const Group& gr = l_->groups(t)[g];
@@ -67,10 +77,8 @@ void Oracle::CheckPrefix(const std::vector<uint64_t>& recovered, bool strict,
       v.start.push_back(gr.start);
       v.end.push_back(gr.end == 0 ? kInf : gr.end);
       v.original.push_back(g);
-      if (gr.end != 0) {
-        r->writes_verified += gr.n;
-        if (strict || (gr.flags & kFlagSync)) v.floor = j + 1;
-      }
+      v.acked_before.push_back(v.acked_before.back() + (gr.end != 0 ? gr.n : 0));
+      if (gr.end != 0 && (strict || (gr.flags & kFlagSync))) v.floor = j + 1;
       for (uint32_t i = 0; i < gr.n; ++i) {
         const WriteRec& w = l_->writes(t)[gr.first + i];
         per_key[w.key].emplace_back(j, w.state);
@@ -78,6 +86,8 @@ void Oracle::CheckPrefix(const std::vector<uint64_t>& recovered, bool strict,
       }
     }
     const uint64_t m = v.start.size();
+    r->writes_acknowledged += v.acked_before[m];
+    r->writes_promised += v.acked_before[v.floor];
     std::vector<int64_t> diff(m + 2, 0);
     int64_t constrained = 0;
     for (uint32_t k = 0; k < n; ++k) {
@@ -97,12 +107,14 @@ void Oracle::CheckPrefix(const std::vector<uint64_t>& recovered, bool strict,
     }
     v.feasible.assign(m + 1, 0);
     v.feasible_prefix.assign(m + 2, 0);
+    v.last_feasible.assign(m + 1, 0);
     int64_t run = 0, best = -1;
     uint64_t best_p = v.floor;
     for (uint64_t p = 0; p <= m; ++p) {
       run += diff[p];
       v.feasible[p] = p >= v.floor && run == constrained;
       v.feasible_prefix[p + 1] = v.feasible_prefix[p] + v.feasible[p];
+      v.last_feasible[p] = v.feasible[p] ? p : p == 0 ? 0 : v.last_feasible[p - 1];
       if (p >= v.floor && run > best) {
         best = run;
         best_p = p;
@@ -140,11 +152,16 @@ void Oracle::CheckPrefix(const std::vector<uint64_t>& recovered, bool strict,
                           StateName(recovered[k]), StateName(l_->keys()[k].base)));
     }
   }
+  uint64_t survived = 0;
+  if (!hole && l_->threads == 1) {
+    const ThreadView& a = views[0];
+    survived = a.acked_before[a.LastFeasible(a.feasible.size() - 1)];
+  }
   if (!hole && l_->threads == 2) {
     const ThreadView& a = views[0];
     const ThreadView& b = views[1];
     bool found = false;
-    for (uint64_t p = 0; p < a.feasible.size() && !found; ++p) {
+    for (uint64_t p = 0; p < a.feasible.size(); ++p) {
       if (!a.feasible[p]) continue;
       const uint64_t sa = a.S(p), ea = a.E(p);
       // Smallest q with E_b(q) > sa; largest q with S_b(q) < ea.
@@ -160,8 +177,10 @@ void Oracle::CheckPrefix(const std::vector<uint64_t>& recovered, bool strict,
         uint64_t mid = (lo + hi) / 2;
         if (b.S(mid) < ea) lo = mid + 1; else hi = mid;
       }
-      if (lo == 0) continue;
-      found = b.AnyFeasible(qmin, lo - 1);
+      if (lo == 0 || !b.AnyFeasible(qmin, lo - 1)) continue;
+      found = true;
+      const uint64_t q = b.LastFeasible(lo - 1);
+      survived = std::max(survived, a.acked_before[p] + b.acked_before[q]);
     }
     if (!found) {
       hole = true;
@@ -170,6 +189,7 @@ void Oracle::CheckPrefix(const std::vector<uint64_t>& recovered, bool strict,
     }
   }
   if (hole) ++r->holes;
+  else r->writes_survived = survived;
 }
 
 }  // namespace synapsed::storage::torture

@@ -35,6 +35,7 @@ void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {
   c->l0_trigger = o.l0_trigger;
   // The oracle file starts zeroed, so every field is set here.
   c->use_io_uring = o.use_io_uring ? 1 : 0;
+  c->child_open = 0;
   std::memset(c->dir, 0, sizeof(c->dir));
   std::strncpy(c->dir, o.dir.c_str(), sizeof(c->dir) - 1);
 }
@@ -64,10 +65,13 @@ TortureReport RunTorture(const TortureOptions& o) {
 
 std::string FormatReport(const TortureReport& r) {
   std::string out = fmt::format(
-      "mode: {}\nseed: {}\ncycles run: {}\nwrites acknowledged: {}\nwrites verified: {}\n"
+      "mode: {}\nseed: {}\ncycles run: {}\nwrites acknowledged: {}\n"
+      "writes that had to survive: {}\nwrites that survived (read back): {}\n"
+      "values read back and matched: {}\n"
       "reads checked: {}\ntransactions aborted (retried): {}\nholes found: {}\n"
       "mismatches: {}\ncorruptions injected: {}\ncorruptions detected: {}\n",
-      r.mode, r.seed, r.cycles, r.writes_acknowledged, r.writes_verified, r.reads_checked,
+      r.mode, r.seed, r.cycles, r.writes_acknowledged, r.writes_promised, r.writes_survived,
+      r.values_matched, r.reads_checked,
       r.aborted_txns, r.holes, r.mismatches, r.corruptions_injected, r.corruptions_detected);
   if (r.mode == "corruption") {
     out += fmt::format("flips db check missed (tables, manifest): {}\n"

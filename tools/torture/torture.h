@@ -4,7 +4,8 @@
 // Modes (each verifies with the oracle, torture/oracle.h, after every crash):
 //   crash       a child process runs the workload on a real directory and is
 //               SIGKILLed at a random moment; every acknowledged write must
-//               survive (the OS keeps what reached it).
+//               survive (the OS keeps what reached it), unless a log buffer
+//               (wal_buffer_bytes) is set: then the prefix property.
 //   powerloss   in process, on the fault-injecting file system over memory:
 //               at a random op the file system freezes, unsynced data (a
 //               random prefix of it survives) and directory entries are
@@ -55,12 +56,14 @@ struct TortureOptions {
   uint64_t wal_buffer_bytes = 0;
   uint32_t l0_trigger = 2;
   // The engine's use_io_uring (crash mode; the in-memory modes cannot).
-  // false puts the log on PosixWritableFile, whose user-space buffer a
-  // SIGKILL loses: crash mode then checks the prefix property only.
+  // false puts the log on PosixWritableFile; the log writer flushes its
+  // user-space buffer after every unbuffered record, so crash mode is as
+  // strict as with io_uring (only wal_buffer_bytes > 0 relaxes it).
   bool use_io_uring = true;
   // crash / corruption: the work directory (created; empty: a temp dir).
   std::string dir;
-  // crash: most milliseconds a child runs before it is killed.
+  // crash: most milliseconds a child runs, once it has the database open,
+  // before it is killed.
   uint32_t max_kill_ms = 1500;
   // crash: exec this binary as `<exe> torture --child <oracle>` (empty: fork
   // without exec).
@@ -77,8 +80,22 @@ struct TortureReport {
   std::string mode;
   uint64_t seed = 0;
   uint64_t cycles = 0;
-  uint64_t writes_acknowledged = 0;  // corruption: live values per trial
-  uint64_t writes_verified = 0;
+  // Summed over the cycles' checks (oracle.h, VerifyResult). Acknowledged:
+  // the writes the workload was told are done (corruption: the live values
+  // per trial; metamorphic: per option set). Promised: of them, the ones
+  // the mode requires to survive (crash without a log buffer and
+  // metamorphic: all; powerloss, killpoints, buffered crash: up to the last
+  // synced write; corruption: none, a read may fail naming the file).
+  // Survived: the ones the state read back after recovery shows are there
+  // (corruption: values read back right). A passing run has
+  // promised <= survived <= acknowledged.
+  uint64_t writes_acknowledged = 0;
+  uint64_t writes_promised = 0;
+  uint64_t writes_survived = 0;
+  // Keys read back after recovery holding the value they must (metamorphic:
+  // the final reads that hold a value and equal the model's).
+  uint64_t values_matched = 0;
+  uint64_t values_expected = 0;  // metamorphic: the model's live values
   uint64_t reads_checked = 0;
   uint64_t holes = 0;
   uint64_t mismatches = 0;
