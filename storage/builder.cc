@@ -21,4 +21,8 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
   return store;
 }
 
+bool StorageBuilder::HasBackend(BackendType type) {
+  return BackendAvailable(type);
+}
+
 }  // namespace synapsed::storage

@@ -1,9 +1,9 @@
 // StorageBuilder: opens the configured backend and stacks layers on it.
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-//                    StorageBuilder(StorageConfig::Native("/tmp/db"))
-//                        .WithCache(CacheConfig{})
-//                        .Build());
+//   SYNAPSED_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+//                             StorageBuilder(StorageConfig::Native("/tmp/db"))
+//                                 .WithCache(CacheConfig{})
+//                                 .Build());
 //
 // Layers are applied innermost first: compression, then cache (so the cache
 // holds uncompressed values). Whatever is stacked, the result offers all four
@@ -33,6 +33,11 @@ class StorageBuilder {
   }
 
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> Build() const;
+
+  // Whether this build of the library has the backend `type` names (the
+  // peers rocksdb, leveldb and sqlite are build options; distributed does
+  // not exist yet). Build() on a missing one answers Unimplemented.
+  [[nodiscard]] static bool HasBackend(BackendType type);
 
  private:
   StorageConfig config_;
