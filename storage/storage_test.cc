@@ -1,5 +1,5 @@
-// Tests of the builder: the backends it opens, and the peers a build can be
-// configured without.
+// Tests of the builder: the backends it opens, the layers it stacks, a
+// user-supplied backend, and the peers a build can be configured without.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -31,6 +31,45 @@ TEST(Builder, MemoryBackendAndUnbuiltOnes) {
   EXPECT_THAT(
       StorageBuilder(d).Build(),
       StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("distributed")));
+}
+
+TEST(Builder, UserBackendGetsTheConfigAndTheLayers) {
+  StorageConfig config = StorageConfig::Memory();
+  config.path = "/where/the/user/wants";
+  std::string seen_path;
+  auto store = StorageBuilder(config)
+                   .WithCache(CacheConfig{})
+                   .WithBackend([&](const StorageConfig& c) {
+                     seen_path = c.path;
+                     // Any Store will do; the memory one stands in for the
+                     // user's.
+                     return StorageBuilder(StorageConfig::Memory()).Build();
+                   })
+                   .Build();
+  ASSERT_OK(store.status());
+  EXPECT_EQ(seen_path, "/where/the/user/wants");
+  EXPECT_EQ((*store)->Name(), "cache(memory)");
+  ASSERT_OK((*store)->Put("k", "v"));
+  ASSERT_OK_AND_ASSIGN(std::string v, (*store)->Get("k"));
+  EXPECT_EQ(v, "v");
+}
+
+TEST(Builder, UserBackendErrorsAndNullAreReported) {
+  StorageBuilder failing =
+      StorageBuilder(StorageConfig::Memory())
+          .WithBackend([](const StorageConfig&)
+                           -> absl::StatusOr<std::unique_ptr<Store>> {
+            return absl::UnavailableError("user backend is down");
+          });
+  EXPECT_THAT(failing.Build(), StatusIs(absl::StatusCode::kUnavailable,
+                                        HasSubstr("user backend is down")));
+  StorageBuilder null =
+      StorageBuilder(StorageConfig::Memory())
+          .WithBackend([](const StorageConfig&)
+                           -> absl::StatusOr<std::unique_ptr<Store>> {
+            return std::unique_ptr<Store>();
+          });
+  EXPECT_THAT(null.Build(), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // A peer configured off (SYNAPSED_WITH_ROCKSDB=OFF, ...) answers a clear

@@ -8,10 +8,20 @@
 // Layers are applied innermost first: compression, then cache (so the cache
 // holds uncompressed values). Whatever is stacked, the result offers all four
 // capabilities.
+//
+// A program can bring its own backend: WithBackend(factory) makes Build()
+// call `factory(config)` instead of opening config.type, and stacks the
+// configured layers on what it returns. The factory's Store must keep the
+// contracts of storage.h (the layers rely on them).
+//
+// Thread safety: a builder is a value; use one from one thread at a time.
+// Build() may be called more than once (each call opens a new store).
 #ifndef SYNAPSED_STORAGE_BUILDER_H_
 #define SYNAPSED_STORAGE_BUILDER_H_
 
+#include <functional>
 #include <memory>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "synapsed/storage/config.h"
@@ -21,6 +31,10 @@ namespace synapsed::storage {
 
 class StorageBuilder {
  public:
+  // Opens a user-supplied backend for the builder's config.
+  using BackendFactory = std::function<absl::StatusOr<std::unique_ptr<Store>>(
+      const StorageConfig&)>;
+
   explicit StorageBuilder(StorageConfig config) : config_(std::move(config)) {}
 
   StorageBuilder& WithCache(CacheConfig cache) {
@@ -29,6 +43,11 @@ class StorageBuilder {
   }
   StorageBuilder& WithCompression(CompressionConfig compression) {
     config_.compression = compression;
+    return *this;
+  }
+  // Replaces the backend config.type names with `factory`'s store.
+  StorageBuilder& WithBackend(BackendFactory factory) {
+    backend_ = std::move(factory);
     return *this;
   }
 
@@ -41,6 +60,7 @@ class StorageBuilder {
 
  private:
   StorageConfig config_;
+  BackendFactory backend_;  // empty: open config_.type
 };
 
 }  // namespace synapsed::storage
