@@ -1,10 +1,10 @@
-// Tests of the public types: WriteBatch encoding, KeyRange, config parsing,
-// the builder.
+// Tests of the public types: WriteBatch encoding, KeyRange, config parsing.
+// (The builder's are in storage/storage_test.cc.)
 #include <string>
 
 #include "gtest/gtest.h"
-#include "synapsed/storage/builder.h"
 #include "synapsed/storage/config.h"
+#include "synapsed/storage/storage.h"
 #include "synapsed/storage/write_batch.h"
 #include "util/status_matchers.h"
 
@@ -144,19 +144,6 @@ TEST(Config, ErrorsNameTheField) {
   }
   EXPECT_THAT(StorageConfig::FromJson("{not json"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-}
-
-TEST(Builder, MemoryBackendAndUnbuiltOnes) {
-  ASSERT_OK_AND_ASSIGN(auto store, StorageBuilder(StorageConfig::Memory()).Build());
-  EXPECT_EQ(store->Name(), "memory");
-  ASSERT_OK(store->Put("a", "1"));
-  ASSERT_OK_AND_ASSIGN(std::string v, store->Get("a"));
-  EXPECT_EQ(v, "1");
-  StorageConfig d;
-  d.type = BackendType::kDistributed;
-  d.path = "/tmp/nowhere";
-  EXPECT_THAT(StorageBuilder(d).Build(),
-              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("distributed")));
 }
 
 }  // namespace

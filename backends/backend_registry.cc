@@ -8,6 +8,27 @@
 #include "fmt/format.h"
 
 namespace synapsed::storage {
+namespace {
+
+// Set by backends/CMakeLists.txt from the SYNAPSED_WITH_* options. A peer
+// that is off still links: absent_backends.cc answers for it.
+#ifdef SYNAPSED_WITH_ROCKSDB
+constexpr bool kHaveRocksDb = true;
+#else
+constexpr bool kHaveRocksDb = false;
+#endif
+#ifdef SYNAPSED_WITH_SQLITE
+constexpr bool kHaveSqlite = true;
+#else
+constexpr bool kHaveSqlite = false;
+#endif
+#ifdef SYNAPSED_WITH_LEVELDB
+constexpr bool kHaveLevelDb = true;
+#else
+constexpr bool kHaveLevelDb = false;
+#endif
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config) {
   switch (config.type) {
@@ -37,6 +58,23 @@ absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config) 
   return absl::UnimplementedError(
       fmt::format("the \"{}\" backend is not built yet",
                   BackendTypeName(config.type)));
+}
+
+bool BackendAvailable(BackendType type) {
+  switch (type) {
+    case BackendType::kMemory:
+    case BackendType::kNative:
+      return true;
+    case BackendType::kRocksDb:
+      return kHaveRocksDb;
+    case BackendType::kSqlite:
+      return kHaveSqlite;
+    case BackendType::kLevelDb:
+      return kHaveLevelDb;
+    case BackendType::kDistributed:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace synapsed::storage

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "backends/backend_registry.h"
 #include "backends/leveldb_store.h"
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
@@ -22,6 +23,12 @@ std::string Read(Store& store, std::string_view key, const ReadOptions& ro = {})
   return v.ok() ? *v : "<" + v.status().ToString() + ">";
 }
 
+// The peers are build options (SYNAPSED_WITH_ROCKSDB, ...): tests of a peer
+// this build lacks are skipped.
+#define SKIP_WITHOUT(type)     \
+  if (!BackendAvailable(type)) \
+  GTEST_SKIP() << "this build has no " << BackendTypeName(type) << " backend"
+
 class BackendsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -34,6 +41,9 @@ class BackendsTest : public ::testing::Test {
 };
 
 TEST_F(BackendsTest, SecondOpenOfALockedDatabaseFails) {
+  SKIP_WITHOUT(BackendType::kRocksDb);
+  SKIP_WITHOUT(BackendType::kLevelDb);
+  SKIP_WITHOUT(BackendType::kSqlite);
   ASSERT_OK_AND_ASSIGN(auto r1, OpenRocksDbStore({}, root_ + "/r"));
   EXPECT_THAT(OpenRocksDbStore({}, root_ + "/r"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -51,12 +61,16 @@ TEST_F(BackendsTest, SecondOpenOfALockedDatabaseFails) {
 }
 
 TEST_F(BackendsTest, LevelDbHasNoTransactions) {
+  SKIP_WITHOUT(BackendType::kLevelDb);
   ASSERT_OK_AND_ASSIGN(auto store, OpenLevelDbStore({}, root_ + "/l"));
   EXPECT_THAT(store->BeginTransaction(),
               StatusIs(absl::StatusCode::kUnimplemented, ::testing::HasSubstr("leveldb")));
 }
 
 TEST_F(BackendsTest, MissingDatabaseWithoutCreate) {
+  SKIP_WITHOUT(BackendType::kRocksDb);
+  SKIP_WITHOUT(BackendType::kLevelDb);
+  SKIP_WITHOUT(BackendType::kSqlite);
   RocksDbStoreOptions r;
   r.create_if_missing = false;
   EXPECT_FALSE(OpenRocksDbStore(r, root_ + "/none").ok());
@@ -70,6 +84,7 @@ TEST_F(BackendsTest, MissingDatabaseWithoutCreate) {
 }
 
 TEST_F(BackendsTest, RocksDbFlushWritesATableAndKeepsData) {
+  SKIP_WITHOUT(BackendType::kRocksDb);
   RocksDbStoreOptions o;
   o.compression = CompressionConfig::Algorithm::kNone;
   o.write_buffer_size = 64 << 10;
@@ -102,6 +117,7 @@ TEST_F(BackendsTest, RocksDbFlushWritesATableAndKeepsData) {
 }
 
 TEST_F(BackendsTest, SqliteSnapshotSurvivesManyWritesAndCommits) {
+  SKIP_WITHOUT(BackendType::kSqlite);
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore({}, root_ + "/s.db"));
   ASSERT_OK(store->Put("a", "old"));
   ASSERT_OK_AND_ASSIGN(SnapshotHandle snap, store->GetSnapshot());
@@ -117,6 +133,28 @@ TEST_F(BackendsTest, SqliteSnapshotSurvivesManyWritesAndCommits) {
   EXPECT_EQ(Read(*store, "a"), "new");
   ASSERT_OK_AND_ASSIGN(std::string stats, store->GetProperty("stats"));
   EXPECT_THAT(stats, ::testing::HasSubstr("tracked_keys: 0"));
+}
+
+// A peer this build lacks answers a clear Unimplemented through the
+// registry (what StorageBuilder and configs reach).
+TEST_F(BackendsTest, AbsentPeersSayTheBuildLacksThem) {
+  int absent = 0;
+  for (BackendType type :
+       {BackendType::kRocksDb, BackendType::kLevelDb, BackendType::kSqlite}) {
+    if (BackendAvailable(type)) continue;
+    ++absent;
+    StorageConfig c;
+    c.type = type;
+    c.path = root_ + "/absent";
+    EXPECT_THAT(OpenBackend(c),
+                StatusIs(absl::StatusCode::kUnimplemented,
+                         ::testing::HasSubstr(
+                             "this build has no " +
+                             std::string(BackendTypeName(type)) + " backend")));
+    EXPECT_FALSE(std::filesystem::exists(c.path))
+        << "an absent backend changed the disk";
+  }
+  if (absent == 0) GTEST_SKIP() << "this build has every peer backend";
 }
 
 }  // namespace

@@ -12,11 +12,12 @@
 #include <memory>
 #include <vector>
 
-#include "sstable/iterator.h"
+#include "util/internal_iterator.h"
 
 namespace synapsed::storage::compaction {
 
-using InternalIterator = sstable::Iterator;
+// Engine code names it compaction::InternalIterator.
+using ::synapsed::storage::InternalIterator;
 
 std::unique_ptr<InternalIterator> NewMergingIterator(
     std::vector<std::unique_ptr<InternalIterator>> children);

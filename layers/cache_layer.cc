@@ -11,16 +11,13 @@
 #include "cache/cache.h"
 #include "cache/lfu_cache.h"
 #include "cache/lru_cache.h"
-#include "cache/shard_mutex.h"
 #include "fmt/format.h"
 #include "util/checksum.h"
+#include "util/mutex.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage {
 namespace {
-
-using cache::internal::ShardLock;
-using cache::internal::ShardMutex;
 
 // One cached value and when it stops being served.
 class CachedValue final : public cache::CacheValue {
@@ -181,7 +178,7 @@ class CacheLayer final : public Store {
     bool may_fill = options.fill_cache;
     uint64_t epoch = 0;
     if (may_fill) {
-      ShardLock lock(&stripe.mu);
+      MutexLock lock(&stripe.mu);
       may_fill = stripe.writers == 0;
       epoch = stripe.epoch;
     }
@@ -190,7 +187,7 @@ class CacheLayer final : public Store {
       const absl::Time expires = ttl_ == absl::InfiniteDuration()
                                      ? absl::InfiniteFuture()
                                      : now_() + ttl_;
-      ShardLock lock(&stripe.mu);
+      MutexLock lock(&stripe.mu);
       if (stripe.epoch == epoch && stripe.writers == 0) {
         // Never fails: the cache is not strict about capacity.
         (void)cache_->Insert(
@@ -260,7 +257,7 @@ class CacheLayer final : public Store {
   friend class WriteGuard;
 
   struct alignas(64) Stripe {
-    ShardMutex mu;
+    Mutex mu;
     uint64_t epoch ABSL_GUARDED_BY(mu) = 0;    // +1 at every write start
     uint32_t writers ABSL_GUARDED_BY(mu) = 0;  // writes in progress
   };
@@ -288,7 +285,7 @@ WriteGuard::WriteGuard(CacheLayer* layer,
   for (std::string_view key : keys) {
     const size_t i = layer_->StripeIndex(key);
     CacheLayer::Stripe& stripe = layer_->stripes_[i];
-    ShardLock lock(&stripe.mu);
+    MutexLock lock(&stripe.mu);
     if (!stripes_.test(i)) {
       stripes_.set(i);
       ++stripe.writers;
@@ -303,7 +300,7 @@ WriteGuard::~WriteGuard() {
   for (size_t i = 0; i < kStripes; ++i) {
     if (!stripes_.test(i)) continue;
     CacheLayer::Stripe& stripe = layer_->stripes_[i];
-    ShardLock lock(&stripe.mu);
+    MutexLock lock(&stripe.mu);
     --stripe.writers;
   }
 }

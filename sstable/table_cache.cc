@@ -23,7 +23,7 @@ TableCache::TableCache(env::FileSystem* fs, std::string dir,
 absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
     uint64_t file_number, uint64_t file_size) {
   {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = tables_.find(file_number);
     if (it != tables_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second.lru_pos);
@@ -48,7 +48,7 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
   std::shared_ptr<const TableReader> reader(std::move(opened));
 
   std::shared_ptr<const TableReader> evicted;  // closed outside the lock
-  cache::internal::ShardLock l(&mu_);
+  MutexLock l(&mu_);
   auto [it, inserted] = tables_.try_emplace(file_number);
   if (!inserted) {
     // Another thread opened it meanwhile; use theirs.
@@ -88,7 +88,7 @@ absl::StatusOr<std::unique_ptr<TableIterator>> TableCache::NewIterator(
 
 void TableCache::Evict(uint64_t file_number) {
   std::shared_ptr<const TableReader> evicted;
-  cache::internal::ShardLock l(&mu_);
+  MutexLock l(&mu_);
   auto it = tables_.find(file_number);
   if (it == tables_.end()) return;
   evicted = std::move(it->second.reader);
@@ -97,7 +97,7 @@ void TableCache::Evict(uint64_t file_number) {
 }
 
 size_t TableCache::NumOpen() const {
-  cache::internal::ShardLock l(&mu_);
+  MutexLock l(&mu_);
   return tables_.size();
 }
 

@@ -26,11 +26,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cache/cache.h"
-#include "cache/shard_mutex.h"
 #include "env/env.h"
 #include "sstable/table_iterator.h"
 #include "sstable/table_options.h"
 #include "sstable/table_reader.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::sstable {
 
@@ -87,7 +87,7 @@ class TableCache {
   cache::Cache* const block_cache_;
 
   // An absl::Mutex that TSan can see (Debian's absl is not instrumented).
-  mutable cache::internal::ShardMutex mu_;
+  mutable Mutex mu_;
   std::unordered_map<uint64_t, Entry> tables_ ABSL_GUARDED_BY(mu_);
   std::list<uint64_t> lru_ ABSL_GUARDED_BY(mu_);  // front: most recent
 };

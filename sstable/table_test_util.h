@@ -11,10 +11,10 @@
 
 #include "absl/status/statusor.h"
 #include "cache/cache.h"
-#include "cache/shard_mutex.h"
 #include "sstable/table_builder.h"
 #include "sstable/table_exerciser.h"
 #include "util/internal_key.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::sstable::testing {
 
@@ -57,7 +57,7 @@ class TestCache final : public cache::Cache {
                                        std::unique_ptr<cache::CacheValue> value,
                                        size_t charge,
                                        cache::Priority priority) override {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     if (refuse_inserts_) {
       ++stats_.insert_failures;
       return absl::ResourceExhaustedError("test cache refuses");
@@ -71,7 +71,7 @@ class TestCache final : public cache::Cache {
     return cache::Handle(this, e, e->value.get());
   }
   cache::Handle Lookup(std::string_view key) override {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     auto it = map_.find(std::string(key));
     if (it == map_.end()) {
       ++stats_.misses;
@@ -82,32 +82,32 @@ class TestCache final : public cache::Cache {
     return cache::Handle(this, it->second, it->second->value.get());
   }
   void Erase(std::string_view key) override {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     DropLocked(std::string(key));
   }
   size_t Capacity() const override { return SIZE_MAX; }
   size_t Usage() const override {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     return usage_;
   }
   size_t PinnedUsage() const override { return 0; }
   cache::CacheStats Stats() const override {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     return stats_;
   }
   std::string_view Name() const override { return "test"; }
   int high_inserts() const {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     return high_inserts_;
   }
   size_t size() const {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     return map_.size();
   }
 
  protected:
   void Release(void* entry) override {
-    cache::internal::ShardLock l(&mu_);
+    MutexLock l(&mu_);
     auto* e = static_cast<Entry*>(entry);
     if (--e->refs == 0) delete e;
   }
@@ -130,7 +130,7 @@ class TestCache final : public cache::Cache {
   }
 
   const bool refuse_inserts_;
-  mutable cache::internal::ShardMutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, Entry*> map_ ABSL_GUARDED_BY(mu_);
   size_t usage_ ABSL_GUARDED_BY(mu_) = 0;
   int high_inserts_ ABSL_GUARDED_BY(mu_) = 0;

@@ -1,5 +1,7 @@
 #include "tests/conformance/backend_factory.h"
 
+#include <utility>
+
 #include "backends/leveldb_store.h"
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
@@ -78,6 +80,18 @@ std::vector<BackendFactory> AllBackends() {
                    return OpenLevelDbStore(o, dir);
                  },
                  /*persistent=*/true, /*transactions=*/false});
+
+  // The peers are build options (SYNAPSED_WITH_ROCKSDB, ...): a build
+  // without one skips its tests, and the layers' tests over it, by name.
+  for (BackendFactory& f : all) {
+    for (auto [type, name] : {std::pair{BackendType::kRocksDb, "rocksdb"},
+                              std::pair{BackendType::kLevelDb, "leveldb"},
+                              std::pair{BackendType::kSqlite, "sqlite"}}) {
+      if (f.name.starts_with(name) && !StorageBuilder::HasBackend(type)) {
+        f.missing = std::string("this build has no ") + name + " backend";
+      }
+    }
+  }
 
   // Every backend again under the value cache layer (the three policies in
   // turn, a small cache so eviction runs), and some under the compression

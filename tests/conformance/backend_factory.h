@@ -20,6 +20,9 @@ struct BackendFactory {
   bool persistent = false;     // data survives close + open of the same dir
   bool transactions = true;    // offers TransactionalStorage
   bool snapshots = true;       // offers GetSnapshot
+  // Non-empty: this build lacks the backend (a peer configured off) and
+  // every test of it is skipped with this reason.
+  std::string missing = "";
 };
 
 // Every backend and layer stack built into this binary.

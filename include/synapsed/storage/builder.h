@@ -1,17 +1,27 @@
 // StorageBuilder: opens the configured backend and stacks layers on it.
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-//                    StorageBuilder(StorageConfig::Native("/tmp/db"))
-//                        .WithCache(CacheConfig{})
-//                        .Build());
+//   SYNAPSED_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+//                             StorageBuilder(StorageConfig::Native("/tmp/db"))
+//                                 .WithCache(CacheConfig{})
+//                                 .Build());
 //
 // Layers are applied innermost first: compression, then cache (so the cache
 // holds uncompressed values). Whatever is stacked, the result offers all four
 // capabilities.
+//
+// A program can bring its own backend: WithBackend(factory) makes Build()
+// call `factory(config)` instead of opening config.type, and stacks the
+// configured layers on what it returns. The factory's Store must keep the
+// contracts of storage.h (the layers rely on them).
+//
+// Thread safety: a builder is a value; use one from one thread at a time.
+// Build() may be called more than once (each call opens a new store).
 #ifndef SYNAPSED_STORAGE_BUILDER_H_
 #define SYNAPSED_STORAGE_BUILDER_H_
 
+#include <functional>
 #include <memory>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "synapsed/storage/config.h"
@@ -21,6 +31,10 @@ namespace synapsed::storage {
 
 class StorageBuilder {
  public:
+  // Opens a user-supplied backend for the builder's config.
+  using BackendFactory = std::function<absl::StatusOr<std::unique_ptr<Store>>(
+      const StorageConfig&)>;
+
   explicit StorageBuilder(StorageConfig config) : config_(std::move(config)) {}
 
   StorageBuilder& WithCache(CacheConfig cache) {
@@ -31,11 +45,22 @@ class StorageBuilder {
     config_.compression = compression;
     return *this;
   }
+  // Replaces the backend config.type names with `factory`'s store.
+  StorageBuilder& WithBackend(BackendFactory factory) {
+    backend_ = std::move(factory);
+    return *this;
+  }
 
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> Build() const;
 
+  // Whether this build of the library has the backend `type` names (the
+  // peers rocksdb, leveldb and sqlite are build options; distributed does
+  // not exist yet). Build() on a missing one answers Unimplemented.
+  [[nodiscard]] static bool HasBackend(BackendType type);
+
  private:
   StorageConfig config_;
+  BackendFactory backend_;  // empty: open config_.type
 };
 
 }  // namespace synapsed::storage

@@ -1,5 +1,6 @@
 #include "synapsed/storage/builder.h"
 
+#include "absl/status/status.h"
 #include "backends/backend_registry.h"
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
@@ -8,7 +9,17 @@
 namespace synapsed::storage {
 
 absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenBackend(config_));
+  std::unique_ptr<Store> store;
+  if (backend_) {
+    ASSIGN_OR_RETURN(store, backend_(config_));
+    // A factory returning OK and no store would crash the first layer.
+    if (store == nullptr) {
+      return absl::InvalidArgumentError(
+          "the user-supplied backend factory returned no store");
+    }
+  } else {
+    ASSIGN_OR_RETURN(store, OpenBackend(config_));
+  }
   // Innermost first: the cache above the compression holds plain values.
   if (config_.compression && config_.compression->enabled &&
       config_.compression->algorithm != CompressionConfig::Algorithm::kNone) {
@@ -19,6 +30,10 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
     ASSIGN_OR_RETURN(store, NewCacheLayer(std::move(store), *config_.cache));
   }
   return store;
+}
+
+bool StorageBuilder::HasBackend(BackendType type) {
+  return BackendAvailable(type);
 }
 
 }  // namespace synapsed::storage
