@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test: the
-# Release build's full suite (with crash-test kill points compiled in), then
-# the concurrency-sensitive suites under ASan+UBSan and TSan, then a short
-# libFuzzer run of the table reader. Long torture and fuzz runs are flags of
-# their tools, not part of this.
+# module layering check, the Release build's full suite (with crash-test
+# kill points compiled in), an install into a temporary prefix with the
+# examples built and run against it, then the suites with threads, untrusted
+# input or crash recovery under ASan+UBSan and TSan, then a short libFuzzer
+# run of the table reader. Every skipped test case must be listed in
+# tests/expected_skips.txt. Long torture and fuzz runs are flags of their
+# tools, not part of this.
 #
 #   scripts/test.sh            everything (what CI runs)
 #   scripts/test.sh --quick    the Release build and its tests only
@@ -31,8 +34,12 @@ build_and_test() {
   (cd "build/$name" && ctest -j "$JOBS" --output-on-failure --no-tests=error ${regex:+-R "$regex"})
 }
 
+echo "=== module layering ==="
+scripts/check_layering.sh
 build_and_test ci-release \
   "-DCMAKE_BUILD_TYPE=Release -DSYNAPSED_KILL_POINTS=ON" "" ""
+echo "=== install, then build and run examples/ against the installed package ==="
+scripts/check_examples.sh build/ci-examples -DCMAKE_BUILD_TYPE=Release
 if [ "${1:-}" != "--quick" ]; then
   # Every suite with threads, untrusted bytes or crash recovery runs under
   # the sanitizers: the readers of corrupt tables (sstable_test), malformed
