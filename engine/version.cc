@@ -373,6 +373,10 @@ absl::Status VersionSet::Recover() {
   }
   wal::LogReaderOptions ro;
   ro.last_log = true;  // a torn final edit was never acknowledged
+  // Every edit is synced before anything acts on it, so a crash can only cut
+  // the manifest short; a whole final edit that fails its checksum is damage
+  // (dropping it would resurrect the files it deleted).
+  ro.only_short_tails_are_torn = true;
   wal::LogReader reader(std::move(*file), path, parsed->number, ro);
   std::shared_ptr<const Version> v = std::make_shared<Version>(LsmShape());
   std::string record;

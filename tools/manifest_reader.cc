@@ -92,6 +92,7 @@ ManifestReplay ReplayManifest(env::FileSystem* fs, const std::string& path) {
   }
   wal::LogReaderOptions ro;
   ro.last_log = true;  // a torn final edit was never acknowledged
+  ro.only_short_tails_are_torn = true;  // as VersionSet::Recover (engine/version.cc)
   wal::LogReader reader(std::move(*file), path, r.number, ro);
   std::string record;
   uint64_t offset = 0;

@@ -90,6 +90,13 @@ bool LogReader::FragmentIntact(const char* h, size_t avail) const {
          FragmentChecksum(h + kLengthOffset, kChecksummedHeaderBytes + len);
 }
 
+bool LogReader::CutShortByEnd() const {
+  if (block_len_ == kBlockSize) return false;  // fragments never cross a block
+  const size_t avail = block_len_ - pos_;
+  if (avail < kHeaderSize) return true;
+  return kHeaderSize + DecodeFixed16(block_.get() + pos_ + kLengthOffset) > avail;
+}
+
 absl::StatusOr<bool> LogReader::ReadRecord(std::string* record,
                                            uint64_t* record_offset) {
   if (!error_.ok()) return error_;
@@ -128,7 +135,7 @@ absl::StatusOr<bool> LogReader::ReadRecord(std::string* record,
     }
     if (bad) {
       absl::StatusOr<bool> more =
-          HandleBadFragment(here, in_record, record_start);
+          HandleBadFragment(here, in_record, record_start, CutShortByEnd());
       if (!more.ok()) return fail(more.status());
       if (!*more) return false;
       record->clear();  // skipped: resume at an intact fragment of this log
@@ -230,7 +237,8 @@ absl::StatusOr<LogReader::ScanResult> LogReader::ScanForward() {
 
 absl::StatusOr<bool> LogReader::HandleBadFragment(uint64_t bad_offset,
                                                   bool in_record,
-                                                  uint64_t record_start) {
+                                                  uint64_t record_start,
+                                                  bool cut_short) {
   const uint64_t torn_start = in_record ? record_start : bad_offset;
   ASSIGN_OR_RETURN(ScanResult r, ScanForward());
   if (r.found) {
@@ -261,6 +269,13 @@ absl::StatusOr<bool> LogReader::HandleBadFragment(uint64_t bad_offset,
   valid_end_offset_ = torn_start;
   ignored_tail_bytes_ = file_end - torn_end;
   if (torn_end == torn_start) return false;  // zero fill or an older log
+  if (options_.last_log && options_.only_short_tails_are_torn && !cut_short) {
+    return Corruption(
+        bad_offset,
+        fmt::format("the final record of log {} is whole but does not decode: "
+                    "damage, not a write cut short by a crash",
+                    log_number_));
+  }
   if (options_.last_log) {
     dropped_tail_bytes_ = torn_end - torn_start;
     return false;

@@ -18,7 +18,9 @@
 //   * nothing of this log follows, and the log is the last one
 //     (LogReaderOptions::last_log): a torn tail left by a crash. Reading stops
 //     there and dropped_tail_bytes() reports its size. (A bit flip inside the
-//     final record looks the same and is treated the same.)
+//     final record looks the same and is treated the same, unless
+//     LogReaderOptions::only_short_tails_are_torn says a whole final record
+//     that does not decode is damage.)
 //   * nothing of this log follows, in an older log: DataLossError, since older
 //     logs were complete and synced before the next log began.
 // A broken fragment sequence (Middle or Last without First, First or Full
@@ -45,6 +47,14 @@ struct LogReaderOptions {
   // True for the newest log of a database: a torn tail (what a crash leaves)
   // is dropped instead of being an error.
   bool last_log = false;
+  // With last_log: only a final fragment cut short by the end of the file (a
+  // header or payload that runs past it, or a record whose later fragments
+  // are missing) is a torn tail; a final fragment that is all there but does
+  // not decode is DataLossError. For files whose every record is synced
+  // before anything depends on it, so a crash can only cut them short (the
+  // manifest): there a whole record that fails its checksum is a bit flip in
+  // an acknowledged edit, and dropping it would bring back files it deleted.
+  bool only_short_tails_are_torn = false;
   // Skip corrupted regions (reported by skipped_bytes()) instead of returning
   // DataLossError. Loses acknowledged writes; for salvage tools only.
   bool skip_corruption = false;
@@ -95,9 +105,12 @@ class LogReader {
   // Handles an undecodable fragment at `bad_offset` (the current position).
   // Returns true to continue reading (skipped), false at the end of the log,
   // or an error.
+  // `cut_short`: the bad fragment runs past the end of the file.
   absl::StatusOr<bool> HandleBadFragment(uint64_t bad_offset, bool in_record,
-                                         uint64_t record_start);
+                                         uint64_t record_start, bool cut_short);
   bool FragmentIntact(const char* h, size_t avail) const;
+  // The fragment at pos_ runs past the end of the file (a write cut short).
+  bool CutShortByEnd() const;
   absl::Status Corruption(uint64_t offset, const std::string& what) const;
 
   std::unique_ptr<env::SequentialFile> file_;

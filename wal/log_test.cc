@@ -224,6 +224,62 @@ TEST_F(LogTest, TornTailAtEveryOffsetOfTheLastRecord) {
   }
 }
 
+// The manifest's rule (LogReaderOptions::only_short_tails_are_torn): a final
+// record cut short by the end of the file is a torn tail and dropped, but a
+// whole final record that does not decode is damage. The only flips that
+// still read as torn are those that make a fragment's length run past the
+// end of the file, which a cut cannot be told apart from.
+TEST_F(LogTest, OnlyShortTailsAreTornWhenAsked) {
+  const LogReaderOptions strict{.last_log = true, .only_short_tails_are_torn = true};
+  Random rnd(::synapsed::storage::testing::TestSeed());
+  for (size_t last_size : {size_t{60}, size_t{kBlockSize + 200}}) {
+    std::vector<std::string> records = {rnd.Bytes(300, true), rnd.Bytes(40, true),
+                                        rnd.Bytes(last_size, true)};
+    ASSERT_OK_AND_ASSIGN(std::string bytes, EncodeLog(fs_.get(), records, 4));
+    ReadResult full = ReadLog(fs_.get(), bytes, 4, strict);
+    ASSERT_OK(full.status);
+    ASSERT_EQ(full.records, records);
+    const std::vector<std::string> earlier(records.begin(), records.end() - 1);
+    const uint64_t last_start = full.offsets.back();
+    // Reading damage scans the rest of the file for intact fragments, which
+    // costs a checksum per plausible offset: sample positions, don't sweep.
+    for (int i = 0; i < 200; ++i) {
+      const uint64_t cut = last_start + 1 + rnd.Uniform(bytes.size() - last_start - 1);
+      ReadResult r = ReadLog(fs_.get(), bytes.substr(0, cut), 4, strict);
+      ASSERT_OK(r.status) << "cut " << cut;
+      ASSERT_EQ(r.records, earlier) << "cut " << cut;
+    }
+    // Where each fragment header's length field is (the flips a cut can hide).
+    std::vector<uint64_t> length_fields = {last_start + kLengthOffset};
+    for (uint64_t b = kBlockSize; b < bytes.size(); b += kBlockSize) {
+      length_fields.push_back(b + kLengthOffset);  // a later fragment's header
+    }
+    int damage = 0;
+    std::vector<uint64_t> offsets;
+    for (uint64_t h = last_start; h < last_start + kHeaderSize; ++h) offsets.push_back(h);
+    for (int i = 0; i < 200; ++i) {
+      offsets.push_back(last_start + rnd.Uniform(bytes.size() - last_start));
+    }
+    for (uint64_t off : offsets) {
+      for (int bit = 0; bit < 8; bit += 3) {
+        std::string flipped = bytes;
+        flipped[off] = static_cast<char>(flipped[off] ^ (1 << bit));
+        ReadResult r = ReadLog(fs_.get(), flipped, 4, strict);
+        bool in_length = false;
+        for (uint64_t f : length_fields) in_length = in_length || (off >= f && off < f + 2);
+        if (r.status.ok()) {
+          ASSERT_TRUE(in_length) << "a flip at " << off << " was dropped as a torn tail";
+          ASSERT_EQ(r.records, earlier);
+        } else {
+          ASSERT_EQ(r.status.code(), absl::StatusCode::kDataLoss) << off;
+          ++damage;
+        }
+      }
+    }
+    EXPECT_GT(damage, 0);
+  }
+}
+
 TEST_F(LogTest, BufferedWriterHandsOverOnFillSyncAndClose) {
   ASSERT_OK_AND_ASSIGN(auto file, fs_->NewWritableFile("/buf.log"));
   LogWriter w(std::move(file), 11, {.buffer_bytes = 1000});
