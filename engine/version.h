@@ -89,7 +89,9 @@ class VersionSet {
   // past one session). DataLoss (naming the file) when CURRENT or the manifest is missing or
   // corrupt: never an empty database.
   // Writes nothing: call StartNewManifest() next (read-write opens), after
-  // marking every file number found in the directory as used.
+  // marking every file number found in the directory as used. The replay
+  // and its corruption rules are engine/manifest_replay.h's, shared with
+  // `synapsed manifest dump`.
   [[nodiscard]] absl::Status Recover();
   // Starts a new manifest holding a snapshot of the current state, names it
   // in CURRENT, and appends later edits to it.
