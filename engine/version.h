@@ -12,9 +12,11 @@
 // directory. Every edit is synced before LogAndApply returns.
 //
 // Thread safety: Version is immutable and thread-safe. VersionSet's
-// LogAndApply, Create and Recover must be serialized by the caller (the
-// engine holds its manifest mutex); current(), LiveFiles() and the file
-// number counter may be called from any thread.
+// Create, Recover, StartNewManifest, LogAndApply and SetLastSequence must
+// be serialized by the caller: the engine calls them during Open, before
+// any other thread exists, and afterwards only under DBImpl::mu_
+// (engine/db_impl.h). current(), LiveFiles() and the file number counter
+// may be called from any thread.
 #ifndef SYNAPSED_ENGINE_VERSION_H_
 #define SYNAPSED_ENGINE_VERSION_H_
 
