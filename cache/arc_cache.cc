@@ -82,7 +82,7 @@ void ArcShard::TrimGhosts(size_t incoming) {
   }
   // The directory (resident + ghosts + incoming) must stay within 2c;
   // written as d - c > c so that a capacity near SIZE_MAX cannot overflow.
-  auto over = [&] {
+  auto over = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const size_t d =
         t1_.bytes() + t2_.bytes() + b1_.bytes() + b2_.bytes() + incoming;
     return d > capacity_ && d - capacity_ > capacity_;

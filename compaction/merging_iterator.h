@@ -1,5 +1,6 @@
 // MergingIterator: one sorted view over several internal-key iterators
-// (memtables now, tables later), in internal-key order, forward and backward.
+// (a read's memtables, L0 tables and one level iterator per deeper level;
+// a compaction's input tables), in internal-key order, forward and backward.
 //
 // It yields every entry of every child (all versions); DBIterator above it
 // collapses versions. Ties cannot happen between children for well-formed

@@ -1,15 +1,14 @@
-#include "util/mutex.h"
 #include "engine/version.h"
 
 #include <algorithm>
 
 #include "engine/filenames.h"
+#include "engine/manifest_replay.h"
 #include "fmt/format.h"
 #include "sstable/bloom.h"
 #include "sstable/table_iterator.h"
 #include "util/kill_point.h"
 #include "util/status_macros.h"
-#include "wal/log_reader.h"
 
 namespace synapsed::storage::engine {
 namespace {
@@ -276,37 +275,9 @@ std::set<uint64_t> VersionSet::LiveFiles() const {
 
 absl::StatusOr<std::shared_ptr<const Version>> VersionSet::Apply(
     const Version& base, const VersionEdit& edit) const {
-  LsmShape shape = base.shape();
-  for (const auto& [level, number] : edit.deleted_files) {
-    auto& files = shape.levels[level];
-    auto it = std::find_if(files.begin(), files.end(),
-                           [n = number](const FileRef& f) { return f->number == n; });
-    if (it == files.end()) {
-      return absl::DataLossError(fmt::format(
-          "{}: version edit deletes table #{} from L{}, which does not hold it",
-          ManifestFileName(dir_, manifest_number_), number, level));
-    }
-    files.erase(it);
-  }
-  for (const auto& [level, f] : edit.new_files) {
-    shape.levels[level].push_back(std::make_shared<const FileMetaData>(f));
-  }
-  std::sort(shape.levels[0].begin(), shape.levels[0].end(),
-            [](const FileRef& a, const FileRef& b) { return a->number < b->number; });
-  for (int level = 1; level < compaction::kNumLevels; ++level) {
-    auto& files = shape.levels[level];
-    std::sort(files.begin(), files.end(), [](const FileRef& a, const FileRef& b) {
-      return CompareInternalKeys(a->smallest, b->smallest) < 0;
-    });
-    for (size_t i = 1; i < files.size(); ++i) {
-      if (CompareInternalKeys(files[i - 1]->largest, files[i]->smallest) >= 0) {
-        return absl::DataLossError(fmt::format(
-            "{}: tables #{} and #{} overlap in L{}",
-            ManifestFileName(dir_, manifest_number_), files[i - 1]->number,
-            files[i]->number, level));
-      }
-    }
-  }
+  ASSIGN_OR_RETURN(LsmShape shape,
+                   ApplyVersionEdit(base.shape(), edit,
+                                    ManifestFileName(dir_, manifest_number_)));
   return std::make_shared<const Version>(std::move(shape));
 }
 
@@ -349,72 +320,26 @@ absl::Status VersionSet::WriteSnapshotManifest() {
 absl::Status VersionSet::Create() { return WriteSnapshotManifest(); }
 
 absl::Status VersionSet::Recover() {
-  const std::string current_path = CurrentFileName(dir_);
-  auto current = env::ReadFileToString(fs_, current_path);
-  if (!current.ok()) {
-    return absl::DataLossError(fmt::format("{}: cannot read: {}", current_path,
-                                           std::string(current.status().message())));
+  // Every failure is DataLoss: a database whose CURRENT or manifest cannot
+  // be read must not open as an empty one.
+  auto path = CurrentManifestPath(fs_, dir_);
+  if (!path.ok()) {
+    if (absl::IsDataLoss(path.status())) return path.status();
+    return absl::DataLossError(fmt::format("{}: cannot read: {}", CurrentFileName(dir_),
+                                           std::string(path.status().message())));
   }
-  std::string name = *current;
-  if (name.empty() || name.back() != '\n') {
-    return absl::DataLossError(fmt::format("{}: corrupt (no newline)", current_path));
+  ManifestReplay r = ReplayManifest(fs_, *path, /*keep_records=*/false);
+  if (!r.status.ok()) {
+    if (absl::IsDataLoss(r.status)) return r.status;
+    return absl::DataLossError(fmt::format("{} (named by CURRENT): {}", *path,
+                                           std::string(r.status.message())));
   }
-  name.pop_back();
-  auto parsed = ParseFileName(name);
-  if (!parsed || parsed->kind != FileKind::kManifest) {
-    return absl::DataLossError(
-        fmt::format("{}: does not name a manifest: \"{}\"", current_path, name));
-  }
-  const std::string path = env::JoinPath(dir_, name);
-  auto file = fs_->NewSequentialFile(path);
-  if (!file.ok()) {
-    return absl::DataLossError(fmt::format("{} (named by CURRENT): {}", path,
-                                           std::string(file.status().message())));
-  }
-  wal::LogReaderOptions ro;
-  ro.last_log = true;  // a torn final edit was never acknowledged
-  // Every edit is synced before anything acts on it, so a crash can only cut
-  // the manifest short; a whole final edit that fails its checksum is damage
-  // (dropping it would resurrect the files it deleted).
-  ro.only_short_tails_are_torn = true;
-  wal::LogReader reader(std::move(*file), path, parsed->number, ro);
-  std::shared_ptr<const Version> v = std::make_shared<Version>(LsmShape());
-  std::string record;
-  uint64_t offset = 0;
-  bool first = true, have_log = false, have_next = false, have_seq = false;
-  manifest_number_ = parsed->number;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, reader.ReadRecord(&record, &offset));
-    if (!more) break;
-    VersionEdit edit;
-    RETURN_IF_ERROR(edit.Decode(record, fmt::format("{} at offset {}", path, offset)));
-    if (first && !edit.format_version) {
-      return absl::DataLossError(
-          fmt::format("{}: first record has no format version", path));
-    }
-    first = false;
-    ASSIGN_OR_RETURN(v, Apply(*v, edit));
-    if (edit.log_number) {
-      log_number_ = *edit.log_number;
-      have_log = true;
-    }
-    if (edit.next_file_number) {
-      next_file_number_ = *edit.next_file_number;
-      have_next = true;
-    }
-    if (edit.last_sequence) {
-      last_sequence_ = *edit.last_sequence;
-      have_seq = true;
-    }
-  }
-  if (first || !have_log || !have_next || !have_seq) {
-    return absl::DataLossError(fmt::format(
-        "{}: incomplete manifest (no snapshot record with log number, next file "
-        "number and last sequence)",
-        path));
-  }
-  MarkFileNumberUsed(parsed->number);
-  Install(std::move(v));
+  manifest_number_ = r.number;
+  log_number_ = *r.log_number;
+  next_file_number_ = *r.next_file_number;
+  last_sequence_ = *r.last_sequence;
+  MarkFileNumberUsed(r.number);
+  Install(std::make_shared<const Version>(std::move(r.shape)));
   return absl::OkStatus();
 }
 

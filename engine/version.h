@@ -12,9 +12,11 @@
 // directory. Every edit is synced before LogAndApply returns.
 //
 // Thread safety: Version is immutable and thread-safe. VersionSet's
-// LogAndApply, Create and Recover must be serialized by the caller (the
-// engine holds its manifest mutex); current(), LiveFiles() and the file
-// number counter may be called from any thread.
+// Create, Recover, StartNewManifest, LogAndApply and SetLastSequence must
+// be serialized by the caller: the engine calls them during Open, before
+// any other thread exists, and afterwards only under DBImpl::mu_
+// (engine/db_impl.h). current(), LiveFiles() and the file number counter
+// may be called from any thread.
 #ifndef SYNAPSED_ENGINE_VERSION_H_
 #define SYNAPSED_ENGINE_VERSION_H_
 
@@ -89,7 +91,9 @@ class VersionSet {
   // past one session). DataLoss (naming the file) when CURRENT or the manifest is missing or
   // corrupt: never an empty database.
   // Writes nothing: call StartNewManifest() next (read-write opens), after
-  // marking every file number found in the directory as used.
+  // marking every file number found in the directory as used. The replay
+  // and its corruption rules are engine/manifest_replay.h's, shared with
+  // `synapsed manifest dump`.
   [[nodiscard]] absl::Status Recover();
   // Starts a new manifest holding a snapshot of the current state, names it
   // in CURRENT, and appends later edits to it.

@@ -50,10 +50,9 @@ class MemRandomAccessFile final : public RandomAccessFile {
   absl::StatusOr<std::string_view> Read(uint64_t offset, size_t n,
                                         char* scratch) const override {
     MutexLock l(&file_->mu);
-    const std::string& d = file_->data;
-    if (offset >= d.size()) return std::string_view(scratch, 0);
-    size_t len = std::min<uint64_t>(n, d.size() - offset);
-    std::memcpy(scratch, d.data() + offset, len);
+    if (offset >= file_->data.size()) return std::string_view(scratch, 0);
+    size_t len = std::min<uint64_t>(n, file_->data.size() - offset);
+    std::memcpy(scratch, file_->data.data() + offset, len);
     return std::string_view(scratch, len);
   }
   uint64_t Size() const override {
@@ -71,10 +70,9 @@ class MemSequentialFile final : public SequentialFile {
       : file_(std::move(file)) {}
   absl::StatusOr<std::string_view> Read(size_t n, char* scratch) override {
     MutexLock l(&file_->mu);
-    const std::string& d = file_->data;
-    if (pos_ >= d.size()) return std::string_view(scratch, 0);
-    size_t len = std::min<uint64_t>(n, d.size() - pos_);
-    std::memcpy(scratch, d.data() + pos_, len);
+    if (pos_ >= file_->data.size()) return std::string_view(scratch, 0);
+    size_t len = std::min<uint64_t>(n, file_->data.size() - pos_);
+    std::memcpy(scratch, file_->data.data() + pos_, len);
     pos_ += len;
     return std::string_view(scratch, len);
   }

@@ -62,6 +62,10 @@ namespace synapsed::storage::memtable {
 
 template <class Comparator>
 class InlineSkipList {
+  // Declared before Iterator names it: a member declaration may only use
+  // names declared above it (GCC is lenient here, clang is not).
+  struct Node;
+
  public:
   using DecodedKey = typename Comparator::DecodedKey;
   static constexpr int kMaxHeight = 16;
@@ -121,7 +125,7 @@ class InlineSkipList {
 
    private:
     const InlineSkipList* list_;
-    typename InlineSkipList::Node* node_ = nullptr;
+    Node* node_ = nullptr;
   };
 
  private:

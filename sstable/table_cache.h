@@ -3,9 +3,11 @@
 // out stays usable after eviction: it is shared, and closes when the last
 // holder (a caller, an iterator) lets go.
 //
-// The engine is expected to pin readers in its file metadata for the hot
-// path (docs/format/sstable.md does not depend on this); the table cache is
-// the fallback and the bound on open descriptors.
+// The engine reaches every table through it (Version::Get and
+// Version::AddIterators in engine/version.cc, compaction inputs in
+// engine/db_background.cc) and holds no readers of its own, so
+// max_open_files bounds the descriptors it keeps open; readers that
+// iterators still hold after eviction come on top, until they finish.
 //
 // Thread-safe: every method may be called from any thread. Two threads
 // missing on the same file may both open it; one reader wins, the other is

@@ -23,7 +23,8 @@
 #include "synapsed/storage/write_batch.h"
 #include "tools/db_open.h"
 #include "tools/db_subcommands.h"
-#include "tools/manifest_reader.h"
+#include "engine/manifest_replay.h"
+#include "tools/table_meta.h"
 #include "tools/sst_command.h"
 #include "tools/tool_util.h"
 #include "wal/log_reader.h"
@@ -63,7 +64,7 @@ class Checker {
 
   env::FileSystem* const fs_;
   const std::string dir_;
-  ManifestReplay manifest_;
+  engine::ManifestReplay manifest_;
   nlohmann::json manifest_json_, tables_json_ = nlohmann::json::array(),
                                  logs_json_ = nlohmann::json::array();
   std::vector<Item> problems_;
@@ -78,11 +79,13 @@ void Checker::Run() {
   if (!manifest_.status.ok()) {
     // Which tables are live is unknown: check every table there is.
     notes_.push_back("the manifest is damaged: checking every table in the directory");
-    manifest_.levels = {};
+    manifest_.shape = {};
     for (const std::string& n : *names) {
       auto p = engine::ParseFileName(n);
       if (p && p->kind == engine::FileKind::kTable) {
-        manifest_.levels[0][p->number].number = p->number;
+        auto meta = std::make_shared<engine::FileMetaData>();
+        meta->number = p->number;
+        manifest_.shape.levels[0].push_back(std::move(meta));
       }
     }
     CheckTables(/*from_manifest=*/false);
@@ -94,8 +97,8 @@ void Checker::Run() {
   CheckLogs(*names);
   // Files the manifest does not reference.
   std::set<uint64_t> live;
-  for (const auto& level : manifest_.levels) {
-    for (const auto& [n, f] : level) live.insert(n);
+  for (const auto& level : manifest_.shape.levels) {
+    for (const auto& f : level) live.insert(f->number);
   }
   for (const std::string& n : *names) {
     auto p = engine::ParseFileName(n);
@@ -115,7 +118,7 @@ void Checker::Run() {
 }
 
 void Checker::CheckManifest() {
-  auto path = CurrentManifestPath(fs_, dir_);
+  auto path = engine::CurrentManifestPath(fs_, dir_);
   if (absl::IsNotFound(path.status())) Fail(path.status(), "db check");
   if (!path.ok()) {
     Problem(engine::CurrentFileName(dir_), path.status());
@@ -123,9 +126,9 @@ void Checker::CheckManifest() {
     lines_.push_back(fmt::format("FAIL  {}", engine::CurrentFileName(dir_)));
     return;
   }
-  manifest_ = ReplayManifest(fs_, *path);
+  manifest_ = engine::ReplayManifest(fs_, *path, /*keep_records=*/false);
   manifest_json_ = {{"file", *path},
-                    {"records", manifest_.records.size()},
+                    {"records", manifest_.num_records},
                     {"torn_tail_bytes", manifest_.torn_tail_bytes},
                     {"ok", manifest_.status.ok()}};
   if (!manifest_.status.ok()) {
@@ -133,10 +136,10 @@ void Checker::CheckManifest() {
     // error code.
     Problem(*path, manifest_.status);
     manifest_json_["error"] = std::string(manifest_.status.message());
-    lines_.push_back(fmt::format("FAIL  {} after {} record(s)", *path, manifest_.records.size()));
+    lines_.push_back(fmt::format("FAIL  {} after {} record(s)", *path, manifest_.num_records));
     return;
   }
-  lines_.push_back(fmt::format("ok    {} ({} record(s))", *path, manifest_.records.size()));
+  lines_.push_back(fmt::format("ok    {} ({} record(s))", *path, manifest_.num_records));
   if (manifest_.torn_tail_bytes > 0) {
     notes_.push_back(fmt::format("{}: torn final record of {} bytes at offset {} (dropped, "
                                  "as recovery does)",
@@ -146,10 +149,12 @@ void Checker::CheckManifest() {
 
 void Checker::CheckTables(bool from_manifest) {
   uint64_t total = 0, done = 0;
-  for (const auto& level : manifest_.levels) total += level.size();
+  for (const auto& level : manifest_.shape.levels) total += level.size();
   Progress progress("checking tables");
   for (int level = 0; level < engine::kNumLevels; ++level) {
-    for (const auto& [number, meta] : manifest_.levels[level]) {
+    for (const auto& ref : manifest_.shape.levels[level]) {
+      const uint64_t number = ref->number;
+      const engine::FileMetaData& meta = *ref;
       const std::string path = engine::TableFileName(dir_, number);
       const std::string where = from_manifest ? fmt::format(" L{}", level) : "";
       nlohmann::json j = {{"file", path}, {"number", number}};

@@ -11,7 +11,7 @@
 #include "sstable/table_reader.h"
 #include "tools/db_open.h"
 #include "tools/db_subcommands.h"
-#include "tools/manifest_reader.h"
+#include "tools/table_meta.h"
 #include "tools/tool_util.h"
 
 namespace synapsed::storage::tools {

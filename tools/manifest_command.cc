@@ -6,7 +6,8 @@
 
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
-#include "tools/manifest_reader.h"
+#include "engine/manifest_replay.h"
+#include "tools/table_meta.h"
 #include "tools/tool_util.h"
 
 namespace synapsed::storage::tools {
@@ -17,19 +18,13 @@ struct ManifestDumpFlags {
   bool json = false;
 };
 
-// L0 by number (oldest first), L1+ by smallest key: the order reads use.
-std::vector<const engine::FileMetaData*> LevelFiles(const ManifestReplay& r, int level) {
-  std::vector<const engine::FileMetaData*> files;
-  for (const auto& [n, f] : r.levels[level]) files.push_back(&f);
-  if (level > 0) {
-    std::sort(files.begin(), files.end(), [](const auto* a, const auto* b) {
-      return CompareInternalKeys(a->smallest, b->smallest) < 0;
-    });
-  }
-  return files;
+// L0 by number (oldest first), L1+ by smallest key: the order reads use,
+// and the order ApplyVersionEdit keeps.
+const std::vector<compaction::FileRef>& LevelFiles(const engine::ManifestReplay& r, int level) {
+  return r.shape.levels[level];
 }
 
-nlohmann::json EditJson(const ManifestRecord& rec) {
+nlohmann::json EditJson(const engine::ManifestRecord& rec) {
   const engine::VersionEdit& e = rec.edit;
   nlohmann::json j = {{"offset", rec.offset}};
   if (e.format_version) j["format_version"] = *e.format_version;
@@ -55,11 +50,11 @@ int Dump(const ManifestDumpFlags& flags) {
     FailWith(kExitError, fmt::format("manifest dump: {}: no such file or directory", path));
   }
   if (std::filesystem::is_directory(path, ec)) {
-    auto named = CurrentManifestPath(fs, path);
+    auto named = engine::CurrentManifestPath(fs, path);
     if (!named.ok()) Fail(named.status(), "manifest dump");
     path = *named;
   }
-  const ManifestReplay r = ReplayManifest(fs, path);
+  const engine::ManifestReplay r = engine::ReplayManifest(fs, path, /*keep_records=*/true);
   if (r.status.code() != absl::StatusCode::kDataLoss && !r.status.ok()) {
     Fail(r.status, "manifest dump");  // not a manifest, unreadable: no output
   }
@@ -70,7 +65,7 @@ int Dump(const ManifestDumpFlags& flags) {
     for (int level = 0; level < engine::kNumLevels; ++level) {
       nlohmann::json tables = nlohmann::json::array();
       uint64_t bytes = 0;
-      for (const auto* f : LevelFiles(r, level)) {
+      for (const auto& f : LevelFiles(r, level)) {
         tables.push_back(TableMetaJson(level, *f));
         bytes += f->file_size;
       }
@@ -107,12 +102,12 @@ int Dump(const ManifestDumpFlags& flags) {
         r.records.size(), opt(r.log_number), opt(r.next_file_number),
         opt(r.last_sequence));
     for (int level = 0; level < engine::kNumLevels; ++level) {
-      const auto files = LevelFiles(r, level);
+      const auto& files = LevelFiles(r, level);
       if (files.empty()) continue;
       uint64_t bytes = 0;
-      for (const auto* f : files) bytes += f->file_size;
+      for (const auto& f : files) bytes += f->file_size;
       std::cout << fmt::format("L{}: {} table(s), {} bytes\n", level, files.size(), bytes);
-      for (const auto* f : files) std::cout << "  " << TableMetaLine(*f) << "\n";
+      for (const auto& f : files) std::cout << "  " << TableMetaLine(*f) << "\n";
     }
   }
   if (!r.status.ok()) Fail(r.status, "manifest dump");

@@ -6,7 +6,14 @@
 // false races. In TSan builds these wrappers announce every lock, unlock and
 // condition wait through TSan's mutex annotation API; in other builds the
 // annotations compile to nothing and these are exactly absl's types. The
-// thread-safety attributes make them work with ABSL_GUARDED_BY and friends.
+// thread-safety attributes make them work with ABSL_GUARDED_BY and friends:
+// Mutex is ABSL_LOCKABLE with annotated Lock/Unlock, MutexLock and
+// ReaderMutexLock are ABSL_SCOPED_LOCKABLE, so clang's analysis follows a
+// lock taken through the wrapper exactly as through absl::Mutex.
+// scripts/check_thread_safety.sh compiles every library with
+// -Wthread-safety -Werror=thread-safety to keep it that way. A lambda run
+// under a caller's lock must say so (ABSL_EXCLUSIVE_LOCKS_REQUIRED on the
+// lambda): the analysis checks each lambda as a function of its own.
 // (cache/shard_mutex.h does the same for the cache's shards.)
 #ifndef SYNAPSED_UTIL_MUTEX_H_
 #define SYNAPSED_UTIL_MUTEX_H_
