@@ -33,7 +33,7 @@ constexpr bool kHaveLevelDb = false;
 absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config) {
   switch (config.type) {
     case BackendType::kMemory:
-      return NewMemoryStore();
+      return NewMemoryStore(config.memory);
     case BackendType::kNative:
       return engine::OpenNativeStore(engine::EngineOptionsFrom(config.native),
                                      config.path);
