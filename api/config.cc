@@ -1,7 +1,10 @@
 // StorageConfig <-> JSON, with errors that name the offending field.
 #include "synapsed/storage/config.h"
 
+#include <cctype>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
@@ -48,24 +51,55 @@ absl::Status ReadBool(const json& obj, const char* name, std::string_view field,
   return absl::OkStatus();
 }
 
+// A name as this library writes it (lowercase) or as the seed's serde enum
+// does (the variant: "Lru", "Zstd").
+template <typename E, size_t N>
+std::optional<E> LookupName(const std::pair<const char*, E> (&names)[N],
+                            std::string_view s) {
+  for (const auto& [name, value] : names) {
+    std::string variant = name;
+    variant[0] = static_cast<char>(std::toupper(variant[0]));
+    if (s == name || s == variant) return value;
+  }
+  return std::nullopt;
+}
+
+constexpr std::pair<const char*, CacheConfig::Policy> kPolicies[] = {
+    {"lru", CacheConfig::Policy::kLru},
+    {"lfu", CacheConfig::Policy::kLfu},
+    {"arc", CacheConfig::Policy::kArc}};
+
+constexpr std::pair<const char*, CompressionConfig::Algorithm> kAlgorithms[] = {
+    {"lz4", CompressionConfig::Algorithm::kLz4},
+    {"zstd", CompressionConfig::Algorithm::kZstd},
+    {"snappy", CompressionConfig::Algorithm::kSnappy},
+    {"none", CompressionConfig::Algorithm::kNone}};
+
+absl::StatusOr<CacheConfig::Policy> ReadPolicy(const json& j, const char* name) {
+  const std::string field = fmt::format("cache.{}", name);
+  if (!j[name].is_string()) return FieldError(field, "expected a string");
+  const std::string s = j[name].get<std::string>();
+  auto p = LookupName(kPolicies, s);
+  if (!p) return FieldError(field, fmt::format("unknown policy \"{}\" (lru, lfu, arc)", s));
+  return *p;
+}
+
 absl::StatusOr<CacheConfig> ParseCache(const json& j) {
   if (!j.is_object()) return FieldError("cache", "expected an object");
-  RETURN_IF_ERROR(CheckKnownFields(j, "cache", {"policy", "max_entries", "ttl_seconds"}));
+  RETURN_IF_ERROR(CheckKnownFields(
+      j, "cache", {"policy", "cache_type", "max_entries", "ttl_seconds"}));
   CacheConfig c;
+  // "cache_type" is the seed's name for "policy"; both may be given only if
+  // they agree, so that no reader has to guess which one wins.
   if (j.contains("policy")) {
-    const json& p = j["policy"];
-    if (!p.is_string()) return FieldError("cache.policy", "expected a string");
-    std::string s = p.get<std::string>();
-    if (s == "lru") {
-      c.policy = CacheConfig::Policy::kLru;
-    } else if (s == "lfu") {
-      c.policy = CacheConfig::Policy::kLfu;
-    } else if (s == "arc") {
-      c.policy = CacheConfig::Policy::kArc;
-    } else {
-      return FieldError("cache.policy",
-                        fmt::format("unknown policy \"{}\" (lru, lfu, arc)", s));
+    ASSIGN_OR_RETURN(c.policy, ReadPolicy(j, "policy"));
+  }
+  if (j.contains("cache_type")) {
+    ASSIGN_OR_RETURN(CacheConfig::Policy p, ReadPolicy(j, "cache_type"));
+    if (j.contains("policy") && p != c.policy) {
+      return FieldError("cache.cache_type", "disagrees with \"cache.policy\"; give one");
     }
+    c.policy = p;
   }
   RETURN_IF_ERROR(ReadUnsigned(j, "max_entries", "cache.max_entries", &c.max_entries));
   if (c.max_entries == 0) return FieldError("cache.max_entries", "must be > 0");
@@ -85,53 +119,194 @@ absl::StatusOr<CompressionConfig> ParseCompression(const json& j) {
   if (j.contains("algorithm")) {
     const json& a = j["algorithm"];
     if (!a.is_string()) return FieldError("compression.algorithm", "expected a string");
-    std::string s = a.get<std::string>();
-    if (s == "lz4") {
-      c.algorithm = CompressionConfig::Algorithm::kLz4;
-    } else if (s == "zstd") {
-      c.algorithm = CompressionConfig::Algorithm::kZstd;
-    } else if (s == "snappy") {
-      c.algorithm = CompressionConfig::Algorithm::kSnappy;
-    } else if (s == "none") {
-      c.algorithm = CompressionConfig::Algorithm::kNone;
-    } else {
+    const std::string s = a.get<std::string>();
+    auto algorithm = LookupName(kAlgorithms, s);
+    if (!algorithm) {
       return FieldError("compression.algorithm",
                         fmt::format("unknown algorithm \"{}\" (lz4, zstd, snappy, none)", s));
     }
+    c.algorithm = *algorithm;
   }
   RETURN_IF_ERROR(ReadUnsigned(j, "min_size", "compression.min_size", &c.min_size));
   return c;
 }
 
-const char* PolicyName(CacheConfig::Policy p) {
-  switch (p) {
-    case CacheConfig::Policy::kLru: return "lru";
-    case CacheConfig::Policy::kLfu: return "lfu";
-    case CacheConfig::Policy::kArc: return "arc";
+template <typename E, size_t N>
+const char* NameOf(const std::pair<const char*, E> (&names)[N], E value) {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name;
   }
   return "?";
 }
 
-const char* AlgorithmName(CompressionConfig::Algorithm a) {
-  switch (a) {
-    case CompressionConfig::Algorithm::kLz4: return "lz4";
-    case CompressionConfig::Algorithm::kZstd: return "zstd";
-    case CompressionConfig::Algorithm::kSnappy: return "snappy";
-    case CompressionConfig::Algorithm::kNone: return "none";
+// How each backend is spelled: `name` in the flat form and ToJson, `seed` as
+// the seed's serde snake_case tag ("type": "rocks_db", or the nested key),
+// `variant` as the seed's externally tagged enum ({"RocksDb": {...}}).
+struct BackendName {
+  BackendType type;
+  const char* name;
+  const char* seed;
+  const char* variant;
+};
+constexpr BackendName kBackends[] = {
+    {BackendType::kMemory, "memory", "memory", "Memory"},
+    {BackendType::kNative, "native", "native", "Native"},
+    {BackendType::kRocksDb, "rocksdb", "rocks_db", "RocksDb"},
+    {BackendType::kSqlite, "sqlite", "sqlite", "Sqlite"},
+    {BackendType::kLevelDb, "leveldb", "level_db", "LevelDb"},
+    {BackendType::kDistributed, "distributed", "distributed", "Distributed"},
+};
+constexpr const char* kBackendList =
+    "memory, native, rocksdb (or rocks_db), sqlite, leveldb, distributed";
+
+// A flat or nested tag: the name or the seed's spelling.
+const BackendName* FindTag(std::string_view s) {
+  for (const BackendName& b : kBackends) {
+    if (s == b.name || s == b.seed) return &b;
   }
-  return "?";
+  return nullptr;
+}
+
+const BackendName* FindVariant(std::string_view s) {
+  for (const BackendName& b : kBackends) {
+    if (s == b.variant) return &b;
+  }
+  return nullptr;
+}
+
+const BackendName& BackendOf(BackendType type) {
+  for (const BackendName& b : kBackends) {
+    if (b.type == type) return b;
+  }
+  return kBackends[0];
+}
+
+bool IsSled(std::string_view s) { return s == "sled" || s == "Sled"; }
+
+absl::Status SledError(std::string_view field) {
+  return FieldError(field, fmt::format(
+                               "the seed's sled backend has no C or C++ interface and "
+                               "no Debian package, so it is not built here; the "
+                               "backends that exist: {}",
+                               kBackendList));
+}
+
+absl::StatusOr<const BackendName*> ReadTypeField(const json& j) {
+  if (!j["type"].is_string()) return FieldError("type", "expected a string");
+  const std::string s = j["type"].get<std::string>();
+  if (IsSled(s)) return SledError("type");
+  const BackendName* b = FindTag(s);
+  if (b == nullptr) {
+    return FieldError("type", fmt::format("unknown backend \"{}\" ({})", s, kBackendList));
+  }
+  return b;
+}
+
+std::string Join(std::string_view where, std::string_view name) {
+  return where.empty() ? std::string(name) : fmt::format("{}.{}", where, name);
+}
+
+// The fields each backend takes, wherever they are written.
+std::set<std::string> BackendFields(BackendType type) {
+  switch (type) {
+    case BackendType::kMemory:
+      return {"initial_capacity"};
+    case BackendType::kNative:
+      return {"path", "write_buffer_size", "block_cache_size", "create_if_missing",
+              "error_if_exists"};
+    case BackendType::kRocksDb:
+      return {"path", "block_cache_size", "write_buffer_size", "max_open_files"};
+    case BackendType::kSqlite:
+    case BackendType::kLevelDb:
+    case BackendType::kDistributed:
+      return {"path"};
+  }
+  return {};
+}
+
+// Reads the backend's fields from `obj` (the whole config in the flat form,
+// the backend's own object otherwise); `where` prefixes field names in errors
+// and `others` are keys of `obj` that are not the backend's (flat form only).
+absl::Status ParseBackendFields(const json& obj, std::string_view where,
+                                const std::set<std::string>& others,
+                                StorageConfig* c) {
+  if (!obj.is_object()) {
+    return FieldError(where, "expected an object of the backend's fields");
+  }
+  std::set<std::string> known = BackendFields(c->type);
+  known.insert(others.begin(), others.end());
+  RETURN_IF_ERROR(CheckKnownFields(obj, where, known));
+  const std::string type(BackendOf(c->type).name);
+  if (obj.contains("path")) {
+    if (!obj["path"].is_string()) return FieldError(Join(where, "path"), "expected a string");
+    c->path = obj["path"].get<std::string>();
+    if (c->path.empty()) return FieldError(Join(where, "path"), "must not be empty");
+  } else if (c->type != BackendType::kMemory) {
+    return FieldError(Join(where, "path"), fmt::format("required for backend \"{}\"", type));
+  }
+  auto field = [&](const char* name) { return Join(where, name); };
+  if (c->type == BackendType::kMemory) {
+    RETURN_IF_ERROR(ReadUnsigned(obj, "initial_capacity", field("initial_capacity"),
+                                 &c->memory.initial_capacity));
+  } else if (c->type == BackendType::kNative) {
+    RETURN_IF_ERROR(ReadUnsigned(obj, "write_buffer_size", field("write_buffer_size"),
+                                 &c->native.write_buffer_size));
+    if (c->native.write_buffer_size < 4096) {
+      return FieldError(field("write_buffer_size"), "must be at least 4096");
+    }
+    RETURN_IF_ERROR(ReadUnsigned(obj, "block_cache_size", field("block_cache_size"),
+                                 &c->native.block_cache_size));
+    RETURN_IF_ERROR(ReadBool(obj, "create_if_missing", field("create_if_missing"),
+                             &c->native.create_if_missing));
+    RETURN_IF_ERROR(ReadBool(obj, "error_if_exists", field("error_if_exists"),
+                             &c->native.error_if_exists));
+  } else if (c->type == BackendType::kRocksDb) {
+    RETURN_IF_ERROR(ReadUnsigned(obj, "block_cache_size", field("block_cache_size"),
+                                 &c->rocksdb.block_cache_size));
+    RETURN_IF_ERROR(ReadUnsigned(obj, "write_buffer_size", field("write_buffer_size"),
+                                 &c->rocksdb.write_buffer_size));
+    if (obj.contains("max_open_files")) {
+      if (!obj["max_open_files"].is_number_integer()) {
+        return FieldError(field("max_open_files"), "expected an integer");
+      }
+      c->rocksdb.max_open_files = obj["max_open_files"].get<int>();
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The externally tagged form's value: {"RocksDb": {...}} (a struct variant)
+// or "Memory" (a unit variant, as serde writes one without fields).
+absl::Status ParseTagged(const json& v, std::string_view where, StorageConfig* c) {
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (IsSled(s)) return SledError(where);
+    const BackendName* b = FindVariant(s);
+    if (b == nullptr) {
+      return FieldError(where, fmt::format("unknown backend variant \"{}\"", s));
+    }
+    c->type = b->type;
+    return ParseBackendFields(json::object(), where, {}, c);
+  }
+  if (!v.is_object() || v.size() != 1) {
+    return FieldError(where,
+                      "expected one key, the backend's variant name (Memory, Native, "
+                      "RocksDb, Sqlite, LevelDb, Distributed), holding its fields");
+  }
+  const std::string tag = v.begin().key();
+  const std::string field = Join(where, tag);
+  if (IsSled(tag)) return SledError(field);
+  const BackendName* b = FindVariant(tag);
+  if (b == nullptr) return FieldError(field, "unknown backend variant");
+  c->type = b->type;
+  return ParseBackendFields(v.begin().value(), field, {}, c);
 }
 
 }  // namespace
 
 std::string_view BackendTypeName(BackendType type) {
-  switch (type) {
-    case BackendType::kMemory: return "memory";
-    case BackendType::kNative: return "native";
-    case BackendType::kRocksDb: return "rocksdb";
-    case BackendType::kSqlite: return "sqlite";
-    case BackendType::kLevelDb: return "leveldb";
-    case BackendType::kDistributed: return "distributed";
+  for (const BackendName& b : kBackends) {
+    if (b.type == type) return b.name;
   }
   return "?";
 }
@@ -144,65 +319,71 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   if (!j.is_object()) {
     return absl::InvalidArgumentError("invalid config: expected a JSON object");
   }
-  if (!j.contains("type")) return FieldError("type", "missing");
-  if (!j["type"].is_string()) return FieldError("type", "expected a string");
   StorageConfig c;
-  const std::string type = j["type"].get<std::string>();
+  // Which form: "backend", a top-level variant key, or "type" (flat, or
+  // nested when a key names the same backend).
+  std::vector<std::string> variants;
+  for (const auto& [key, value] : j.items()) {
+    if (FindVariant(key) != nullptr || key == "Sled") variants.push_back(key);
+  }
   std::set<std::string> known = {"type", "cache", "compression"};
-  if (type == "memory") {
-    c.type = BackendType::kMemory;
-  } else if (type == "native") {
-    c.type = BackendType::kNative;
-    known.insert({"path", "write_buffer_size", "block_cache_size",
-                  "create_if_missing", "error_if_exists"});
-  } else if (type == "rocksdb") {
-    c.type = BackendType::kRocksDb;
-    known.insert({"path", "block_cache_size", "write_buffer_size", "max_open_files"});
-  } else if (type == "sqlite") {
-    c.type = BackendType::kSqlite;
-    known.insert("path");
-  } else if (type == "leveldb") {
-    c.type = BackendType::kLevelDb;
-    known.insert("path");
-  } else if (type == "distributed") {
-    c.type = BackendType::kDistributed;
-    known.insert("path");
-  } else {
-    return FieldError("type",
-                      fmt::format("unknown backend \"{}\" (memory, native, "
-                                  "rocksdb, sqlite, leveldb, distributed)",
-                                  type));
-  }
-  RETURN_IF_ERROR(CheckKnownFields(j, "", known));
-  if (j.contains("path")) {
-    if (!j["path"].is_string()) return FieldError("path", "expected a string");
-    c.path = j["path"].get<std::string>();
-    if (c.path.empty()) return FieldError("path", "must not be empty");
-  } else if (c.type != BackendType::kMemory) {
-    return FieldError("path", fmt::format("required for backend \"{}\"", type));
-  }
-  if (c.type == BackendType::kNative) {
-    RETURN_IF_ERROR(ReadUnsigned(j, "write_buffer_size", "write_buffer_size",
-                                 &c.native.write_buffer_size));
-    if (c.native.write_buffer_size < 4096) {
-      return FieldError("write_buffer_size", "must be at least 4096");
+  if (j.contains("backend")) {
+    if (!variants.empty()) {
+      return FieldError(variants[0], "a backend tag next to \"backend\"; give one");
     }
-    RETURN_IF_ERROR(ReadUnsigned(j, "block_cache_size", "block_cache_size",
-                                 &c.native.block_cache_size));
-    RETURN_IF_ERROR(ReadBool(j, "create_if_missing", "create_if_missing",
-                             &c.native.create_if_missing));
-    RETURN_IF_ERROR(ReadBool(j, "error_if_exists", "error_if_exists",
-                             &c.native.error_if_exists));
-  } else if (c.type == BackendType::kRocksDb) {
-    RETURN_IF_ERROR(ReadUnsigned(j, "block_cache_size", "block_cache_size",
-                                 &c.rocksdb.block_cache_size));
-    RETURN_IF_ERROR(ReadUnsigned(j, "write_buffer_size", "write_buffer_size",
-                                 &c.rocksdb.write_buffer_size));
-    if (j.contains("max_open_files")) {
-      if (!j["max_open_files"].is_number_integer()) {
-        return FieldError("max_open_files", "expected an integer");
+    RETURN_IF_ERROR(ParseTagged(j["backend"], "backend", &c));
+    known.insert("backend");
+    RETURN_IF_ERROR(CheckKnownFields(j, "", known));
+  } else if (!variants.empty()) {
+    if (variants.size() > 1) {
+      return FieldError(variants[1], fmt::format("a second backend tag (after \"{}\")",
+                                                 variants[0]));
+    }
+    RETURN_IF_ERROR(ParseTagged(json{{variants[0], j[variants[0]]}}, "", &c));
+    known.insert(variants[0]);
+    RETURN_IF_ERROR(CheckKnownFields(j, "", known));
+  } else {
+    if (!j.contains("type")) {
+      return FieldError("type", "missing (or give the backend as {\"RocksDb\": {...}})");
+    }
+    ASSIGN_OR_RETURN(const BackendName* b, ReadTypeField(j));
+    c.type = b->type;
+    // The nested form: a key naming a backend holds its fields.
+    std::string nested;
+    for (const auto& [key, value] : j.items()) {
+      const BackendName* n = FindTag(key);
+      if (n == nullptr && !IsSled(key)) continue;
+      if (n != b) {
+        return FieldError(key, fmt::format("names another backend than \"type\" (\"{}\")",
+                                           j["type"].get<std::string>()));
       }
-      c.rocksdb.max_open_files = j["max_open_files"].get<int>();
+      if (!nested.empty()) {
+        return FieldError(key, fmt::format("given twice (also as \"{}\")", nested));
+      }
+      nested = key;
+    }
+    if (nested.empty()) {
+      RETURN_IF_ERROR(ParseBackendFields(j, "", known, &c));
+    } else {
+      for (const std::string& f : BackendFields(c.type)) {
+        if (j.contains(f)) {
+          return FieldError(f, fmt::format("given next to \"{}\"; put the backend's "
+                                           "fields in one place",
+                                           nested));
+        }
+      }
+      known.insert(nested);
+      RETURN_IF_ERROR(CheckKnownFields(j, "", known));
+      RETURN_IF_ERROR(ParseBackendFields(j[nested], nested, {}, &c));
+    }
+  }
+  // "type" may accompany a tag (serde's internally tagged habit); it must agree.
+  if (j.contains("type") && (j.contains("backend") || !variants.empty())) {
+    ASSIGN_OR_RETURN(const BackendName* b, ReadTypeField(j));
+    if (b->type != c.type) {
+      return FieldError("type", fmt::format("\"{}\" disagrees with the backend tag \"{}\"",
+                                            j["type"].get<std::string>(),
+                                            BackendOf(c.type).variant));
     }
   }
   if (j.contains("cache") && !j["cache"].is_null()) {
@@ -223,19 +404,21 @@ std::string StorageConfig::ToJson() const {
     j["block_cache_size"] = native.block_cache_size;
     j["create_if_missing"] = native.create_if_missing;
     j["error_if_exists"] = native.error_if_exists;
+  } else if (type == BackendType::kMemory) {
+    j["initial_capacity"] = memory.initial_capacity;
   } else if (type == BackendType::kRocksDb) {
     j["block_cache_size"] = rocksdb.block_cache_size;
     j["write_buffer_size"] = rocksdb.write_buffer_size;
     j["max_open_files"] = rocksdb.max_open_files;
   }
   if (cache) {
-    j["cache"] = {{"policy", PolicyName(cache->policy)},
+    j["cache"] = {{"policy", NameOf(kPolicies, cache->policy)},
                   {"max_entries", cache->max_entries}};
     if (cache->ttl_seconds) j["cache"]["ttl_seconds"] = *cache->ttl_seconds;
   }
   if (compression) {
     j["compression"] = {{"enabled", compression->enabled},
-                        {"algorithm", AlgorithmName(compression->algorithm)},
+                        {"algorithm", NameOf(kAlgorithms, compression->algorithm)},
                         {"min_size", compression->min_size}};
   }
   return j.dump();

@@ -33,14 +33,10 @@ constexpr bool kHaveLevelDb = false;
 absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config) {
   switch (config.type) {
     case BackendType::kMemory:
-      return NewMemoryStore();
-    case BackendType::kNative: {
-      engine::EngineOptions options;
-      options.create_if_missing = config.native.create_if_missing;
-      options.error_if_exists = config.native.error_if_exists;
-      options.write_buffer_size = config.native.write_buffer_size;
-      return engine::OpenNativeStore(options, config.path);
-    }
+      return NewMemoryStore(config.memory);
+    case BackendType::kNative:
+      return engine::OpenNativeStore(engine::EngineOptionsFrom(config.native),
+                                     config.path);
     case BackendType::kRocksDb: {
       RocksDbStoreOptions options;
       options.block_cache_size = config.rocksdb.block_cache_size;

@@ -7,6 +7,7 @@
 
 #include "backends/backend_registry.h"
 #include "backends/leveldb_store.h"
+#include "backends/memory_store.h"
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
 #include "gtest/gtest.h"
@@ -28,6 +29,42 @@ std::string Read(Store& store, std::string_view key, const ReadOptions& ro = {})
 #define SKIP_WITHOUT(type)     \
   if (!BackendAvailable(type)) \
   GTEST_SKIP() << "this build has no " << BackendTypeName(type) << " backend"
+
+// node_heap_bytes from the memory store's stats.
+size_t NodeHeapBytes(Store& store) {
+  auto stats = store.GetProperty("stats");
+  EXPECT_TRUE(stats.ok()) << stats.status();
+  if (!stats.ok()) return 0;
+  const std::string tag = "node_heap_bytes: ";
+  const size_t at = stats->find(tag);
+  EXPECT_NE(at, std::string::npos) << *stats;
+  return at == std::string::npos ? 0 : std::stoull(stats->substr(at + tag.size()));
+}
+
+// initial_capacity reserves map nodes up front: filling the store to that
+// many keys takes no node from the heap; without it every key does.
+TEST(MemoryStore, InitialCapacityReservesNodes) {
+  constexpr int kKeys = 1000;
+  auto fill = [](Store& s) {
+    for (int i = 0; i < kKeys; ++i) {
+      ASSERT_OK(s.Put("key" + std::to_string(i), "v"));
+    }
+  };
+  MemoryOptions reserved;
+  reserved.initial_capacity = kKeys;
+  auto store = NewMemoryStore(reserved);
+  const size_t at_open = NodeHeapBytes(*store);
+  EXPECT_GT(at_open, 0u);
+  fill(*store);
+  EXPECT_EQ(NodeHeapBytes(*store), at_open);
+  EXPECT_EQ(Read(*store, "key999"), "v");
+
+  auto plain = NewMemoryStore();
+  const size_t plain_at_open = NodeHeapBytes(*plain);  // the pool's bookkeeping
+  fill(*plain);
+  // A node holds at least the key string and the version vector.
+  EXPECT_GT(NodeHeapBytes(*plain), plain_at_open + kKeys * 2 * sizeof(std::string));
+}
 
 class BackendsTest : public ::testing::Test {
  protected:

@@ -1,6 +1,7 @@
 #include "backends/memory_store.h"
 
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +19,29 @@ namespace {
 
 class MemoryStore;
 
+// Passes allocations to the heap and keeps the bytes outstanding, so that the
+// store can report what its map nodes hold (and a test can see that a
+// reservation is used, not re-allocated). Used under the store's lock.
+class CountingResource final : public std::pmr::memory_resource {
+ public:
+  size_t bytes() const { return bytes_; }
+
+ private:
+  void* do_allocate(size_t n, size_t align) override {
+    void* p = std::pmr::new_delete_resource()->allocate(n, align);
+    bytes_ += n;
+    return p;
+  }
+  void do_deallocate(void* p, size_t n, size_t align) override {
+    std::pmr::new_delete_resource()->deallocate(p, n, align);
+    bytes_ -= n;
+  }
+  bool do_is_equal(const memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+  size_t bytes_ = 0;
+};
+
 class MemorySnapshot final : public Snapshot {
  public:
   MemorySnapshot(MemoryStore* store, uint64_t seq);
@@ -33,7 +57,25 @@ class MemoryStore final : public Store, public TransactionCommitter {
     uint64_t seq;
     std::optional<std::string> value;  // nullopt: deleted
   };
-  using Map = std::map<std::string, std::vector<Version>, std::less<>>;
+  using Map = std::pmr::map<std::string, std::vector<Version>, std::less<>>;
+
+  // initial_capacity > 0: that many nodes are allocated from a pool and
+  // given back to it before the first write, so the first that-many keys
+  // take their nodes from the pool instead of the heap (std::map has no
+  // reserve()). The pool keeps freed nodes for reuse until the store closes,
+  // which is why a store without a reservation does not use one.
+  explicit MemoryStore(const MemoryOptions& options)
+      : pool_(&heap_),
+        data_(options.initial_capacity > 0
+                  ? static_cast<std::pmr::memory_resource*>(&pool_)
+                  : &heap_) {
+    if (options.initial_capacity > 0) {
+      Map warm(&pool_);
+      for (size_t i = 0; i < options.initial_capacity; ++i) {
+        warm.try_emplace(std::to_string(i));  // short keys: no heap besides the node
+      }
+    }
+  }
 
   std::string Name() const override { return "memory"; }
 
@@ -115,8 +157,10 @@ class MemoryStore final : public Store, public TransactionCommitter {
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
     if (name != "stats") return Store::GetProperty(name);
     ReaderMutexLock l(&mu_);
-    return fmt::format("keys: {}\nversions: {}\nlast_sequence: {}\nsnapshots: {}\n",
-                       data_.size(), versions_, last_seq_, snapshots_.size());
+    return fmt::format(
+        "keys: {}\nversions: {}\nlast_sequence: {}\nsnapshots: {}\n"
+        "node_heap_bytes: {}\n",
+        data_.size(), versions_, last_seq_, snapshots_.size(), heap_.bytes());
   }
 
   // --- for the iterator ------------------------------------------------------
@@ -195,6 +239,9 @@ class MemoryStore final : public Store, public TransactionCommitter {
   }
 
   Mutex mu_;
+  // Declared before data_, which allocates from them.
+  CountingResource heap_;
+  std::pmr::unsynchronized_pool_resource pool_ ABSL_GUARDED_BY(mu_);
   Map data_ ABSL_GUARDED_BY(mu_);
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t versions_ ABSL_GUARDED_BY(mu_) = 0;
@@ -301,8 +348,8 @@ std::unique_ptr<Iterator> MemoryStore::NewIterator(const ReadOptions& options,
 
 }  // namespace
 
-std::unique_ptr<Store> NewMemoryStore() {
-  return std::make_unique<MemoryStore>();
+std::unique_ptr<Store> NewMemoryStore(const MemoryOptions& options) {
+  return std::make_unique<MemoryStore>(options);
 }
 
 }  // namespace synapsed::storage

@@ -13,11 +13,14 @@
 
 #include <memory>
 
+#include "synapsed/storage/config.h"
 #include "synapsed/storage/storage.h"
 
 namespace synapsed::storage {
 
-std::unique_ptr<Store> NewMemoryStore();
+// GetProperty("stats") reports, besides the counts, node_heap_bytes: the
+// bytes of map nodes taken from the heap (with a reservation, the pool's).
+std::unique_ptr<Store> NewMemoryStore(const MemoryOptions& options = {});
 
 }  // namespace synapsed::storage
 

@@ -412,6 +412,8 @@ absl::Status DBImpl::CompactRange(const std::optional<std::string>& begin,
 }
 
 absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
+  // options_ is const from construction: no lock needed.
+  if (name == "options.json") return EngineOptionsToJson(options_);
   auto view = View();
   const auto& shape = view->version->shape();
   size_t mem_bytes = 0;

@@ -1,12 +1,20 @@
 // Options of the native engine. Each field says what it trades.
+//
+// The public config (NativeOptions in synapsed/storage/config.h) reaches these
+// only through EngineOptionsFrom below, so that a field added to the config
+// is mapped in one place (the builder, the tools and the tests all call it).
+// EngineOptionsToJson is what GetProperty("options.json") returns: the options
+// the engine runs with, for checking that a configured value got through.
 #ifndef SYNAPSED_ENGINE_OPTIONS_H_
 #define SYNAPSED_ENGINE_OPTIONS_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "env/env.h"
 #include "sstable/table_options.h"
+#include "synapsed/storage/config.h"
 
 namespace synapsed::storage::engine {
 
@@ -65,6 +73,16 @@ struct EngineOptions {
   // drive work by hand).
   bool background_threads = true;
 };
+
+// The engine options for the public `native` config: every NativeOptions
+// field is copied, the rest keep their defaults. The only mapping from
+// NativeOptions; callers set what the config does not carry (fs, read_only,
+// background_threads) on the result.
+EngineOptions EngineOptionsFrom(const NativeOptions& native);
+
+// Every field as one JSON object (keys are the field names; the table
+// options nested under "table"; fs as "default" or "custom").
+std::string EngineOptionsToJson(const EngineOptions& options);
 
 }  // namespace synapsed::storage::engine
 

@@ -12,6 +12,7 @@ using ::synapsed::storage::testing::StatusIs;
 
 CompressionConfig Config(CompressionConfig::Algorithm a, size_t min_size = 16) {
   CompressionConfig c;
+  c.enabled = true;  // off by default, as in the seed
   c.algorithm = a;
   c.min_size = min_size;
   return c;

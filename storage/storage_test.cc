@@ -102,5 +102,25 @@ TEST(Builder, PeersOpenOrSayTheBuildLacksThem) {
   EXPECT_FALSE(StorageBuilder::HasBackend(BackendType::kDistributed));
 }
 
+// The seed's externally tagged memory config reaches the memory backend: its
+// reservation shows as node bytes held before any write.
+TEST(Builder, SeedMemoryConfigReservesNodes) {
+  auto node_bytes = [](Store& s) -> std::string {
+    auto stats = s.GetProperty("stats");
+    if (!stats.ok()) return stats.status().ToString();
+    const size_t at = stats->find("node_heap_bytes: ");
+    return at == std::string::npos ? *stats : stats->substr(at);
+  };
+  ASSERT_OK_AND_ASSIGN(StorageConfig reserved, StorageConfig::FromJson(
+      R"({"backend": {"Memory": {"initial_capacity": 4096}}})"));
+  ASSERT_OK_AND_ASSIGN(auto with, StorageBuilder(reserved).Build());
+  ASSERT_OK_AND_ASSIGN(auto without, StorageBuilder(StorageConfig::Memory()).Build());
+  const std::string a = node_bytes(*with), b = node_bytes(*without);
+  ASSERT_EQ(a.rfind("node_heap_bytes: ", 0), 0u) << a;
+  ASSERT_EQ(b.rfind("node_heap_bytes: ", 0), 0u) << b;
+  // 4096 nodes hold far more than the empty store's bookkeeping.
+  EXPECT_GT(std::stoull(a.substr(17)), std::stoull(b.substr(17)) + 4096 * 32);
+}
+
 }  // namespace
 }  // namespace synapsed::storage

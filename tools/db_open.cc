@@ -55,11 +55,11 @@ OpenedStore OpenForRead(const StoreFlags& flags, std::string_view command) {
                          "cannot apply the cache or compression layers",
                          command));
   }
-  engine::EngineOptions options;
+  engine::EngineOptions options = engine::EngineOptionsFrom(config.native);
+  // Reading commands never create or change a database, whatever the config.
   options.read_only = true;
   options.create_if_missing = false;
-  options.write_buffer_size = config.native.write_buffer_size;
-  options.block_cache_size = config.native.block_cache_size;
+  options.error_if_exists = false;
   auto store = engine::OpenNativeStore(options, config.path);
   if (!store.ok()) Fail(store.status(), fmt::format("{}: opening {}", command, config.path));
   std::cerr << fmt::format("synapsed: opened {} read-only\n", config.path);

@@ -128,6 +128,7 @@ std::vector<BackendFactory> AllBackends() {
         auto inner = open(dir);
         if (!inner.ok()) return inner.status();
         CompressionConfig cc;
+        cc.enabled = true;  // off by default, as in the seed
         cc.algorithm = CompressionConfig::Algorithm::kZstd;
         cc.min_size = 8;
         auto compressed = layers::NewCompressionLayer(std::move(*inner), cc);

@@ -41,6 +41,7 @@ class StorageBuilder {
     config_.cache = cache;
     return *this;
   }
+  // The layer compresses only if compression.enabled (off by default).
   StorageBuilder& WithCompression(CompressionConfig compression) {
     config_.compression = compression;
     return *this;

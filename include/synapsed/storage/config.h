@@ -1,15 +1,37 @@
 // StorageConfig: which backend to open and which layers to stack on it, as
-// the seed describes it. Readable from JSON:
+// the seed describes it. FromJson reads three forms of the same config:
 //
-//   {"type": "native", "path": "/var/lib/app/db",
-//    "write_buffer_size": 4194304, "block_cache_size": 67108864,
-//    "cache": {"policy": "arc", "max_entries": 100000, "ttl_seconds": 60},
-//    "compression": {"enabled": true, "algorithm": "lz4", "min_size": 1024}}
+// 1. Flat (this library's own; what ToJson writes): the backend's fields next
+//    to "type".
+//      {"type": "native", "path": "/var/lib/app/db",
+//       "write_buffer_size": 4194304, "block_cache_size": 67108864,
+//       "cache": {"policy": "arc", "max_entries": 100000, "ttl_seconds": 60},
+//       "compression": {"enabled": true, "algorithm": "lz4", "min_size": 1024}}
+// 2. Nested: "type" names the backend and an object under the same name holds
+//    its fields.
+//      {"type": "rocks_db", "rocks_db": {"path": "/x", "max_open_files": 1000}}
+// 3. Externally tagged, as Rust serde writes the seed's backend enum by
+//    default: one key, the variant's name, holding the fields, either as the
+//    whole config or under "backend" (next to "cache" and "compression").
+//      {"RocksDb": {"path": "/x", "max_open_files": 1000}}
+//      {"backend": {"Memory": {"initial_capacity": 1024}}, "cache": {...}}
 //
-// "type" is one of memory, native, rocksdb, sqlite, leveldb, distributed. The other
-// top-level fields belong to the backend (see each *Options below; a field of
-// another backend is an error). An unknown field, a wrong type or an unknown
-// backend fails with InvalidArgument naming the field.
+// Backend names: memory, native, rocksdb (the seed's rocks_db), sqlite,
+// leveldb, distributed; the variant names Memory, Native, RocksDb, Sqlite,
+// LevelDb, Distributed. The seed's sled is refused: it has no C or C++
+// interface and no Debian package (leveldb is the nearest peer here). In the
+// cache section "cache_type" is the seed's name for "policy"; policies and
+// algorithms may be spelled lowercase (lru) or as the seed's variants (Lru).
+//
+// A form is chosen per config: mixing them (flat fields next to a nested
+// object, a tag that disagrees with "type", two tags) is an error, so a config
+// cannot say two things at once. Fields of another backend, unknown fields,
+// wrong types and unknown backends fail too; every error is InvalidArgument
+// and names the field ("rocks_db.max_open_files", "backend", ...).
+//
+// Defaults follow the seed where it states them (RocksDB: 16 MiB write
+// buffer, 1000 open files; compression off unless enabled) and the engine's
+// own elsewhere.
 #ifndef SYNAPSED_STORAGE_CONFIG_H_
 #define SYNAPSED_STORAGE_CONFIG_H_
 
@@ -35,17 +57,22 @@ enum class BackendType {
 // The value cache layer (layers/): whole values by key.
 struct CacheConfig {
   enum class Policy { kLru, kLfu, kArc };
-  Policy policy = Policy::kLru;
+  Policy policy = Policy::kLru;  // JSON: "policy" or the seed's "cache_type"
   size_t max_entries = 10000;
   std::optional<uint64_t> ttl_seconds;  // nullopt: entries never expire
+  friend bool operator==(const CacheConfig&, const CacheConfig&) = default;
 };
 
 // The value compression layer (layers/).
 struct CompressionConfig {
   enum class Algorithm { kLz4, kZstd, kSnappy, kNone };
-  bool enabled = true;
+  // Off unless asked for, as in the seed: compressing costs CPU on every
+  // read and write and only pays for values that compress.
+  bool enabled = false;
   Algorithm algorithm = Algorithm::kLz4;
   size_t min_size = 1024;  // values shorter than this are stored as they are
+  friend bool operator==(const CompressionConfig&,
+                         const CompressionConfig&) = default;
 };
 
 // The native LSM engine.
@@ -59,13 +86,28 @@ struct NativeOptions {
   bool create_if_missing = true;
   // Fail to open if a database already exists.
   bool error_if_exists = false;
+  friend bool operator==(const NativeOptions&, const NativeOptions&) = default;
 };
 
-// The RocksDB backend (as the seed's RocksDbOptions).
+// The RocksDB backend (as the seed's RocksDbOptions, with its defaults).
 struct RocksDbOptions {
   size_t block_cache_size = 64 << 20;
-  size_t write_buffer_size = 64 << 20;
-  int max_open_files = -1;
+  // Memtable bytes before a flush: RocksDB's own default is 64 MiB; the
+  // seed's 16 MiB keeps an embedded store's memory small.
+  size_t write_buffer_size = 16 << 20;
+  // Table files kept open (-1: all). The seed's 1000 bounds descriptors.
+  int max_open_files = 1000;
+  friend bool operator==(const RocksDbOptions&, const RocksDbOptions&) = default;
+};
+
+// The memory backend.
+struct MemoryOptions {
+  // Keys to reserve room for when the store opens (the seed's
+  // initial_capacity): that many map nodes are allocated up front and reused,
+  // so filling the store to this size allocates no nodes. 0: allocate as
+  // keys arrive.
+  size_t initial_capacity = 0;
+  friend bool operator==(const MemoryOptions&, const MemoryOptions&) = default;
 };
 
 struct StorageConfig {
@@ -74,6 +116,7 @@ struct StorageConfig {
   std::string path;
   NativeOptions native;
   RocksDbOptions rocksdb;
+  MemoryOptions memory;
   std::optional<CacheConfig> cache;
   std::optional<CompressionConfig> compression;
 
@@ -85,11 +128,16 @@ struct StorageConfig {
     return c;
   }
 
+  // Reads any of the forms above.
   [[nodiscard]] static absl::StatusOr<StorageConfig> FromJson(
       std::string_view json);
+  // Writes the flat form, every field of the chosen backend included.
   std::string ToJson() const;
+
+  friend bool operator==(const StorageConfig&, const StorageConfig&) = default;
 };
 
+// The canonical (flat-form) name: "memory", "native", "rocksdb", ...
 std::string_view BackendTypeName(BackendType type);
 
 }  // namespace synapsed::storage

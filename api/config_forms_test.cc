@@ -1,0 +1,168 @@
+// The seed's config forms (nested, externally tagged, its spellings and
+// defaults) next to this library's flat one: each parses to the config the
+// flat form describes, survives parse -> ToJson -> parse, and every mistake
+// is an InvalidArgument naming its field.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "synapsed/storage/config.h"
+#include "util/status_matchers.h"
+
+namespace synapsed::storage {
+namespace {
+
+using ::synapsed::storage::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+StorageConfig Parse(const std::string& json) {
+  auto c = StorageConfig::FromJson(json);
+  EXPECT_TRUE(c.ok()) << json << ": " << c.status();
+  return c.ok() ? *c : StorageConfig();
+}
+
+// Each group: JSON texts in different forms that must give one config.
+struct Group {
+  std::vector<std::string> forms;
+};
+
+const std::vector<Group>& Groups() {
+  static const auto* groups = new std::vector<Group>{
+      {{R"({"type": "rocksdb", "path": "/x", "max_open_files": 7, "write_buffer_size": 1048576})",
+        R"({"type": "rocks_db", "path": "/x", "max_open_files": 7, "write_buffer_size": 1048576})",
+        R"({"type": "rocks_db", "rocks_db": {"path": "/x", "max_open_files": 7, "write_buffer_size": 1048576}})",
+        R"({"type": "rocksdb", "rocksdb": {"path": "/x", "max_open_files": 7, "write_buffer_size": 1048576}})",
+        R"({"RocksDb": {"path": "/x", "max_open_files": 7, "write_buffer_size": 1048576}})",
+        R"({"backend": {"RocksDb": {"path": "/x", "max_open_files": 7, "write_buffer_size": 1048576}}})",
+        R"({"type": "rocks_db", "backend": {"RocksDb": {"path": "/x", "max_open_files": 7, "write_buffer_size": 1048576}}})"}},
+      {{R"({"type": "memory", "initial_capacity": 1024, "cache": {"policy": "lfu"}})",
+        R"({"type": "memory", "memory": {"initial_capacity": 1024}, "cache": {"cache_type": "Lfu"}})",
+        R"({"Memory": {"initial_capacity": 1024}, "cache": {"cache_type": "lfu"}})",
+        R"({"backend": {"Memory": {"initial_capacity": 1024}}, "cache": {"policy": "Lfu", "cache_type": "lfu"}})"}},
+      {{R"({"type": "memory"})", R"({"Memory": {}})", R"({"backend": "Memory"})",
+        R"({"type": "memory", "memory": {}})"}},
+      {{R"({"type": "native", "path": "/n", "block_cache_size": 4096, "create_if_missing": false,
+           "compression": {"enabled": true, "algorithm": "zstd"}})",
+        R"({"type": "native", "native": {"path": "/n", "block_cache_size": 4096, "create_if_missing": false},
+           "compression": {"enabled": true, "algorithm": "Zstd"}})",
+        R"({"Native": {"path": "/n", "block_cache_size": 4096, "create_if_missing": false},
+           "compression": {"enabled": true, "algorithm": "zstd"}})"}},
+      {{R"({"type": "sqlite", "path": "/s.db"})", R"({"Sqlite": {"path": "/s.db"}})",
+        R"({"type": "sqlite", "sqlite": {"path": "/s.db"}})"}},
+      {{R"({"type": "leveldb", "path": "/l"})", R"({"LevelDb": {"path": "/l"}})",
+        R"({"type": "level_db", "level_db": {"path": "/l"}})"}},
+      {{R"({"type": "distributed", "path": "/d"})", R"({"Distributed": {"path": "/d"}})",
+        R"({"backend": {"Distributed": {"path": "/d"}}})"}},
+  };
+  return *groups;
+}
+
+TEST(ConfigForms, EveryFormGivesTheSameConfigAndRoundTrips) {
+  for (const Group& g : Groups()) {
+    const StorageConfig first = Parse(g.forms[0]);
+    for (const std::string& form : g.forms) {
+      SCOPED_TRACE(form);
+      const StorageConfig c = Parse(form);
+      EXPECT_EQ(c, first) << c.ToJson() << " vs " << first.ToJson();
+      auto again = StorageConfig::FromJson(c.ToJson());
+      ASSERT_TRUE(again.ok()) << again.status();
+      EXPECT_EQ(*again, c) << c.ToJson();
+    }
+  }
+}
+
+TEST(ConfigForms, TheFormsCarryTheirValues) {
+  StorageConfig r = Parse(Groups()[0].forms[4]);
+  EXPECT_EQ(r.type, BackendType::kRocksDb);
+  EXPECT_EQ(r.path, "/x");
+  EXPECT_EQ(r.rocksdb.max_open_files, 7);
+  EXPECT_EQ(r.rocksdb.write_buffer_size, 1u << 20);
+  StorageConfig m = Parse(Groups()[1].forms[3]);
+  EXPECT_EQ(m.type, BackendType::kMemory);
+  EXPECT_EQ(m.memory.initial_capacity, 1024u);
+  ASSERT_TRUE(m.cache.has_value());
+  EXPECT_EQ(m.cache->policy, CacheConfig::Policy::kLfu);
+  EXPECT_NE(m, Parse(R"({"type": "memory"})"));
+}
+
+TEST(ConfigForms, SeedDefaults) {
+  StorageConfig r = Parse(R"({"RocksDb": {"path": "/x"}})");
+  EXPECT_EQ(r.rocksdb.write_buffer_size, 16u << 20);
+  EXPECT_EQ(r.rocksdb.max_open_files, 1000);
+  StorageConfig c = Parse(R"({"type": "memory", "compression": {"algorithm": "lz4"}})");
+  ASSERT_TRUE(c.compression.has_value());
+  EXPECT_FALSE(c.compression->enabled);
+  EXPECT_EQ(Parse(R"({"type": "memory"})").memory.initial_capacity, 0u);
+}
+
+TEST(ConfigForms, SledIsRefusedNamingTheBackendsThatExist) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"type": "sled", "path": "/x"})", "\"type\""},
+      {R"({"type": "sled", "sled": {"path": "/x"}})", "\"type\""},
+      {R"({"Sled": {"path": "/x"}})", "\"Sled\""},
+      {R"({"backend": {"Sled": {"path": "/x"}}})", "\"backend.Sled\""},
+      {R"({"backend": "Sled"})", "\"backend\""},
+  };
+  for (const auto& [json, field] : cases) {
+    EXPECT_THAT(StorageConfig::FromJson(json),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(field), HasSubstr("no C or C++ interface"),
+                               HasSubstr("no Debian package"), HasSubstr("rocksdb"),
+                               HasSubstr("native"), HasSubstr("leveldb"))))
+        << json;
+  }
+}
+
+TEST(ConfigForms, ErrorsNameTheField) {
+  const std::pair<const char*, const char*> cases[] = {
+      // unknown fields, in each form
+      {R"({"type": "rocks_db", "rocks_db": {"path": "/x", "max_open_file": 1}})",
+       "\"rocks_db.max_open_file\""},
+      {R"({"RocksDb": {"path": "/x", "max_open_file": 1}})", "\"RocksDb.max_open_file\""},
+      {R"({"backend": {"RocksDb": {"path": "/x", "max_open_file": 1}}})",
+       "\"backend.RocksDb.max_open_file\""},
+      {R"({"RocksDb": {"path": "/x"}, "extra": 1})", "\"extra\""},
+      {R"({"Memory": {"initial_capacity": 1, "path": "/x"}})", "\"Memory.path\""},
+      {R"({"type": "memory", "cache": {"cache_typ": "lru"}})", "\"cache.cache_typ\""},
+      // wrong types
+      {R"({"RocksDb": {"path": "/x", "max_open_files": "many"}})", "\"RocksDb.max_open_files\""},
+      {R"({"Memory": {"initial_capacity": -1}})", "\"Memory.initial_capacity\""},
+      {R"({"type": "memory", "initial_capacity": "big"})", "\"initial_capacity\""},
+      {R"({"RocksDb": 5})", "\"RocksDb\""},
+      {R"({"type": "rocks_db", "rocks_db": [1]})", "\"rocks_db\""},
+      {R"({"backend": 5})", "\"backend\""},
+      {R"({"backend": {}})", "\"backend\""},
+      {R"({"type": "memory", "cache": {"cache_type": 1}})", "\"cache.cache_type\""},
+      {R"({"type": 3})", "\"type\""},
+      // unknown backends
+      {R"({"type": "rocks"})", "\"type\""},
+      {R"({"backend": {"Rocks": {}}})", "\"backend.Rocks\""},
+      {R"({"backend": "Rocks"})", "\"backend\""},
+      {R"({"type": "memory", "cache": {"cache_type": "Fifo"}})", "\"cache.cache_type\""},
+      // missing
+      {R"({"RocksDb": {}})", "\"RocksDb.path\""},
+      {R"({"type": "rocks_db", "rocks_db": {}})", "\"rocks_db.path\""},
+      // conflicting forms
+      {R"({"type": "memory", "RocksDb": {"path": "/x"}})", "\"type\""},
+      {R"({"type": "sqlite", "backend": {"RocksDb": {"path": "/x"}}})", "\"type\""},
+      {R"({"RocksDb": {"path": "/x"}, "Memory": {}})", "\"RocksDb\""},
+      {R"({"backend": {"Memory": {}}, "RocksDb": {"path": "/x"}})", "\"RocksDb\""},
+      {R"({"backend": {"Memory": {}, "RocksDb": {"path": "/x"}}})", "\"backend\""},
+      {R"({"type": "rocks_db", "sqlite": {"path": "/x"}})", "\"sqlite\""},
+      {R"({"type": "rocks_db", "rocks_db": {"path": "/x"}, "rocksdb": {"path": "/x"}})",
+       "\"rocksdb\""},
+      {R"({"type": "rocks_db", "path": "/y", "rocks_db": {"path": "/x"}})", "\"path\""},
+      {R"({"type": "memory", "cache": {"policy": "lru", "cache_type": "Arc"}})",
+       "\"cache.cache_type\""},
+  };
+  for (const auto& [json, field] : cases) {
+    EXPECT_THAT(StorageConfig::FromJson(json),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(field)))
+        << json;
+  }
+}
+
+}  // namespace
+}  // namespace synapsed::storage

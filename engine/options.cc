@@ -1,0 +1,45 @@
+#include "engine/options.h"
+
+#include "nlohmann/json.hpp"
+
+namespace synapsed::storage::engine {
+
+EngineOptions EngineOptionsFrom(const NativeOptions& native) {
+  EngineOptions o;
+  o.write_buffer_size = native.write_buffer_size;
+  o.block_cache_size = native.block_cache_size;
+  o.create_if_missing = native.create_if_missing;
+  o.error_if_exists = native.error_if_exists;
+  return o;
+}
+
+std::string EngineOptionsToJson(const EngineOptions& o) {
+  nlohmann::json j;
+  j["fs"] = o.fs == nullptr ? "default" : "custom";
+  j["create_if_missing"] = o.create_if_missing;
+  j["error_if_exists"] = o.error_if_exists;
+  j["read_only"] = o.read_only;
+  j["write_buffer_size"] = o.write_buffer_size;
+  j["max_immutable_memtables"] = o.max_immutable_memtables;
+  j["use_io_uring"] = o.use_io_uring;
+  j["wal_buffer_bytes"] = o.wal_buffer_bytes;
+  j["table"] = {{"block_size", o.table.block_size},
+                {"restart_interval", o.table.restart_interval},
+                {"index_restart_interval", o.table.index_restart_interval},
+                {"bloom_bits_per_key", o.table.bloom_bits_per_key},
+                {"compression", sstable::CompressionTypeName(o.table.compression)},
+                {"zstd_level", o.table.zstd_level},
+                {"creation_time", o.table.creation_time}};
+  j["block_cache_size"] = o.block_cache_size;
+  j["max_open_files"] = o.max_open_files;
+  j["l0_compaction_trigger"] = o.l0_compaction_trigger;
+  j["l0_slowdown_trigger"] = o.l0_slowdown_trigger;
+  j["l0_stop_trigger"] = o.l0_stop_trigger;
+  j["base_level_bytes"] = o.base_level_bytes;
+  j["level_multiplier"] = o.level_multiplier;
+  j["target_file_size"] = o.target_file_size;
+  j["background_threads"] = o.background_threads;
+  return j.dump(2);
+}
+
+}  // namespace synapsed::storage::engine
