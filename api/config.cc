@@ -94,9 +94,11 @@ absl::StatusOr<CompressionConfig> ParseCompression(const json& j) {
       c.algorithm = CompressionConfig::Algorithm::kSnappy;
     } else if (s == "none") {
       c.algorithm = CompressionConfig::Algorithm::kNone;
+    } else if (s == "adaptive") {
+      c.algorithm = CompressionConfig::Algorithm::kAdaptive;
     } else {
       return FieldError("compression.algorithm",
-                        fmt::format("unknown algorithm \"{}\" (lz4, zstd, snappy, none)", s));
+                        fmt::format("unknown algorithm \"{}\" (lz4, zstd, snappy, none, adaptive)", s));
     }
   }
   RETURN_IF_ERROR(ReadUnsigned(j, "min_size", "compression.min_size", &c.min_size));
@@ -118,6 +120,7 @@ const char* AlgorithmName(CompressionConfig::Algorithm a) {
     case CompressionConfig::Algorithm::kZstd: return "zstd";
     case CompressionConfig::Algorithm::kSnappy: return "snappy";
     case CompressionConfig::Algorithm::kNone: return "none";
+    case CompressionConfig::Algorithm::kAdaptive: return "adaptive";
   }
   return "?";
 }

@@ -42,7 +42,9 @@ struct CacheConfig {
 
 // The value compression layer (layers/).
 struct CompressionConfig {
-  enum class Algorithm { kLz4, kZstd, kSnappy, kNone };
+  // kAdaptive: the layer picks none, LZ4 or Zstandard per value from
+  // measured ratio and speed (layers/adaptive_codec.h).
+  enum class Algorithm { kLz4, kZstd, kSnappy, kNone, kAdaptive };
   bool enabled = true;
   Algorithm algorithm = Algorithm::kLz4;
   size_t min_size = 1024;  // values shorter than this are stored as they are
