@@ -107,6 +107,16 @@ TEST(Config, ParsesEveryField) {
   EXPECT_EQ(again.ToJson(), c.ToJson());
 }
 
+TEST(Config, AdaptiveCompressionParsesAndPrints) {
+  ASSERT_OK_AND_ASSIGN(StorageConfig c, StorageConfig::FromJson(R"({"type": "memory",
+    "compression": {"algorithm": "adaptive"}})"));
+  ASSERT_TRUE(c.compression.has_value());
+  EXPECT_EQ(c.compression->algorithm, CompressionConfig::Algorithm::kAdaptive);
+  EXPECT_NE(c.ToJson().find(R"("algorithm":"adaptive")"), std::string::npos) << c.ToJson();
+  ASSERT_OK_AND_ASSIGN(StorageConfig again, StorageConfig::FromJson(c.ToJson()));
+  EXPECT_EQ(again.compression->algorithm, CompressionConfig::Algorithm::kAdaptive);
+}
+
 TEST(Config, Defaults) {
   ASSERT_OK_AND_ASSIGN(StorageConfig c,
                        StorageConfig::FromJson(R"({"type":"memory","cache":{}})"));

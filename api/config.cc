@@ -73,7 +73,8 @@ constexpr std::pair<const char*, CompressionConfig::Algorithm> kAlgorithms[] = {
     {"lz4", CompressionConfig::Algorithm::kLz4},
     {"zstd", CompressionConfig::Algorithm::kZstd},
     {"snappy", CompressionConfig::Algorithm::kSnappy},
-    {"none", CompressionConfig::Algorithm::kNone}};
+    {"none", CompressionConfig::Algorithm::kNone},
+    {"adaptive", CompressionConfig::Algorithm::kAdaptive}};
 
 absl::StatusOr<CacheConfig::Policy> ReadPolicy(const json& j, const char* name) {
   const std::string field = fmt::format("cache.{}", name);
@@ -123,7 +124,7 @@ absl::StatusOr<CompressionConfig> ParseCompression(const json& j) {
     auto algorithm = LookupName(kAlgorithms, s);
     if (!algorithm) {
       return FieldError("compression.algorithm",
-                        fmt::format("unknown algorithm \"{}\" (lz4, zstd, snappy, none)", s));
+                        fmt::format("unknown algorithm \"{}\" (lz4, zstd, snappy, none, adaptive)", s));
     }
     c.algorithm = *algorithm;
   }

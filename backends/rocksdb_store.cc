@@ -55,6 +55,10 @@ rocksdb::CompressionType ToRocks(CompressionConfig::Algorithm a) {
       return rocksdb::kZSTD;
     case CompressionConfig::Algorithm::kSnappy:
       return rocksdb::kSnappyCompression;
+    case CompressionConfig::Algorithm::kAdaptive:
+      // The value layer's per-value choice has no RocksDB counterpart; LZ4
+      // is the cheap codec it would mostly settle on.
+      return rocksdb::kLZ4Compression;
     case CompressionConfig::Algorithm::kNone:
       break;
   }

@@ -26,12 +26,24 @@ uint64_t NowMicros() {
       .count();
 }
 
+// The table options for tables written to `level`: the engine's, with the
+// level's codec (EngineOptions::compression_per_level).
+sstable::TableBuilderOptions TableOptionsForLevel(const EngineOptions& o,
+                                                  int level) {
+  sstable::TableBuilderOptions t = o.table;
+  const auto& codecs = o.compression_per_level;
+  if (!codecs.empty()) {
+    t.compression = codecs[std::min<size_t>(level, codecs.size() - 1)];
+  }
+  return t;
+}
+
 // Writes one table file from internal keys added in order, filling `meta`.
 struct TableWriter {
-  TableWriter(env::FileSystem* f, const sstable::TableBuilderOptions* o)
+  TableWriter(env::FileSystem* f, const sstable::TableBuilderOptions& o)
       : fs(f), options(o) {}
   env::FileSystem* fs;
-  const sstable::TableBuilderOptions* options;
+  const sstable::TableBuilderOptions options;
   std::string path;
   std::unique_ptr<env::WritableFile> file;
   std::unique_ptr<sstable::TableBuilder> builder;
@@ -42,7 +54,7 @@ struct TableWriter {
     meta = FileMetaData();
     meta.number = number;
     ASSIGN_OR_RETURN(file, fs->NewWritableFile(path));
-    builder = std::make_unique<sstable::TableBuilder>(*options, file.get());
+    builder = std::make_unique<sstable::TableBuilder>(options, file.get());
     return absl::OkStatus();
   }
   absl::Status Add(std::string_view ikey, std::string_view value) {
@@ -135,7 +147,7 @@ absl::Status DBImpl::FlushOne() {
   flushing_ = true;
   const uint64_t start = NowMicros();
   absl::Status s;
-  TableWriter w(fs_, &options_.table);
+  TableWriter w(fs_, TableOptionsForLevel(options_, /*level=*/0));
   {
     mu_.Unlock();
     s = w.Open(number, dir_);
@@ -259,7 +271,7 @@ absl::Status DBImpl::WriteCompactionOutputs(const compaction::CompactionPick& pi
   auto merged = compaction::NewMergingIterator(std::move(children));
   compaction::CompactionIterator ci(merged.get(), LiveSnapshots(), pick.bottommost);
 
-  TableWriter w(fs_, &options_.table);
+  TableWriter w(fs_, TableOptionsForLevel(options_, pick.output_level));
   bool open = false;
   std::string last_user_key;
   auto finish = [&]() -> absl::Status {

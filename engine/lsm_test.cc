@@ -13,6 +13,7 @@
 #include "env/mem_env.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "sstable/table_reader.h"
 #include "util/random.h"
 #include "util/status_matchers.h"
 #include "util/test_seed.h"
@@ -158,6 +159,63 @@ TEST_F(LsmTest, CompactRangeLeavesOneSortedRunWithoutStaleVersions) {
     }
   }
   EXPECT_EQ(entries, model.size());  // exactly one version per live key
+  ASSERT_NO_FATAL_FAILURE(Check(model));
+}
+
+// Flush writes L0 with the first codec; compaction writes the bottom level
+// with the last one. Checked in each table's own properties and blocks.
+TEST_F(LsmTest, EachLevelIsWrittenWithItsCodec) {
+  using sstable::CompressionType;
+  options_.compression_per_level = {CompressionType::kLz4,
+                                    CompressionType::kZstd};
+  options_.l0_compaction_trigger = 100;  // keep the flushed tables in L0
+  options_.l0_slowdown_trigger = 200;
+  options_.l0_stop_trigger = 300;
+  ASSERT_NO_FATAL_FAILURE(Open());
+  Model model;
+  auto load = [&](int first) {
+    for (int i = first; i < first + 600; ++i) {
+      // Compressible values, so that both codecs keep their output.
+      std::string k = fmt::format("key{:06}", i);
+      std::string v = fmt::format("value {} of a compressible kind, ", i);
+      v += v + v;
+      ASSERT_OK(db()->Put(k, v));
+      model[k] = v;
+    }
+  };
+  // Codec label and data blocks per codec of every table in `level`.
+  auto tables_at = [&](int level, CompressionType want) {
+    auto v = db_->current_version();
+    int n = 0;
+    for (const auto& f : v->shape().levels[level]) {
+      const std::string path = TableFileName("/db", f->number);
+      auto file = fs_.NewRandomAccessFile(path);
+      ASSERT_OK(file.status());
+      auto t = sstable::TableReader::Open({}, std::move(*file), f->file_size,
+                                          f->number, path, nullptr);
+      ASSERT_OK(t.status());
+      const auto& p = (*t)->properties();
+      EXPECT_EQ(p.compression, want == CompressionType::kZstd ? "zstd:3" : "lz4")
+          << "L" << level << " " << path;
+      EXPECT_EQ(p.blocks_by_codec[static_cast<int>(want)], p.num_data_blocks)
+          << "L" << level << " " << path;
+      ++n;
+    }
+    EXPECT_GT(n, 0) << "no table at L" << level;
+  };
+  ASSERT_NO_FATAL_FAILURE(load(0));
+  ASSERT_OK(db_->CompactRange(std::nullopt, std::nullopt));
+  ASSERT_NO_FATAL_FAILURE(load(600));
+  ASSERT_OK(db_->FlushMemTables());
+  // CompactRange left one sorted run, at the base level or below.
+  int bottom = 0;
+  const auto& levels = db_->current_version()->shape().levels;
+  for (int l = 1; l < static_cast<int>(levels.size()); ++l) {
+    if (!levels[l].empty()) bottom = l;
+  }
+  ASSERT_GT(bottom, 0);
+  ASSERT_NO_FATAL_FAILURE(tables_at(0, CompressionType::kLz4));
+  ASSERT_NO_FATAL_FAILURE(tables_at(bottom, CompressionType::kZstd));
   ASSERT_NO_FATAL_FAILURE(Check(model));
 }
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "env/env.h"
 #include "sstable/table_options.h"
@@ -48,6 +49,14 @@ struct EngineOptions {
 
   // --- tables ---
   sstable::TableBuilderOptions table;
+  // Codec of the tables written to each level (flush writes L0, compaction
+  // its output level): level i uses compression_per_level[i], or the last
+  // entry past the end; empty: table.compression everywhere. E.g. {kLz4,
+  // kLz4, kZstd}: upper levels, rewritten soon and read hot, keep LZ4's
+  // cheap compression and decoding; L2 and below, where most bytes rest,
+  // take Zstandard's smaller output at more CPU per block. A table moved
+  // down without being rewritten (a trivial move) keeps its codec.
+  std::vector<sstable::CompressionType> compression_per_level;
   // Bytes of blocks the block cache may hold (sharded ARC).
   size_t block_cache_size = 64 << 20;
   size_t max_open_files = 1000;

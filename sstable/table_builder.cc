@@ -10,6 +10,14 @@
 namespace synapsed::storage::sstable {
 
 namespace {
+// Adaptive mode: 4 failed tries in a row (16 KiB of 4 KiB blocks) is enough
+// to call the data incompressible without reacting to one odd block; then
+// one block in 16 is sampled, which bounds the codec work on incompressible
+// data to ~1/16 and the compressible blocks stored raw, when the data turns
+// compressible, to 15.
+constexpr int kFailuresToSkip = 4;
+constexpr int kSampleInterval = 16;
+
 std::string CompressionLabel(const TableBuilderOptions& o) {
   if (o.compression == CompressionType::kZstd) {
     return fmt::format("zstd:{}", o.zstd_level);
@@ -23,7 +31,8 @@ TableBuilder::TableBuilder(const TableBuilderOptions& options,
     : options_(options),
       file_(file),
       data_block_(options.restart_interval),
-      index_block_(options.index_restart_interval) {
+      index_block_(options.index_restart_interval),
+      sampler_(kFailuresToSkip, kSampleInterval) {
   if (options_.bloom_bits_per_key > 0) {
     filter_.emplace(options_.bloom_bits_per_key);
     props_.filter_bits_per_key = options_.bloom_bits_per_key;
@@ -85,7 +94,11 @@ void TableBuilder::FlushDataBlock() {
   props_.uncompressed_data_size += raw.size();
   CompressionType used;
   const uint64_t start = offset_;
-  pending_handle_ = WriteBlock(raw, /*compress=*/true, &used);
+  const bool adaptive = options_.adaptive_compression &&
+                        options_.compression != CompressionType::kNone;
+  const bool compress = !adaptive || sampler_.ShouldTry();
+  pending_handle_ = WriteBlock(raw, compress, &used);
+  if (adaptive && compress) sampler_.Record(used != CompressionType::kNone);
   props_.data_size += offset_ - start;
   ++props_.blocks_by_codec[static_cast<uint8_t>(used)];
   ++props_.num_data_blocks;

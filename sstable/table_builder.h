@@ -26,6 +26,7 @@
 #include "env/env.h"
 #include "sstable/block_builder.h"
 #include "sstable/bloom.h"
+#include "sstable/compression_sampler.h"
 #include "sstable/format.h"
 #include "sstable/properties.h"
 #include "sstable/table_options.h"
@@ -60,6 +61,10 @@ class TableBuilder {
   // cut compaction outputs at a target size.
   uint64_t FileSize() const { return offset_; }
   absl::Status status() const { return status_; }
+  // Data blocks the codec was run on, and those stored raw without trying
+  // (adaptive mode only; 0 otherwise). Not persisted: for tests and stats.
+  uint64_t DataBlocksTried() const { return sampler_.tried(); }
+  uint64_t DataBlocksNotTried() const { return sampler_.skipped(); }
 
  private:
   void FlushDataBlock();
@@ -82,6 +87,7 @@ class TableBuilder {
   bool pending_index_entry_ = false;
   BlockHandle pending_handle_;
   std::string compressed_;  // scratch for CompressBlock
+  CompressionSampler sampler_;
   TableProperties props_;
 };
 

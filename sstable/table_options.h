@@ -25,6 +25,13 @@ struct TableBuilderOptions {
   // Zstandard is smaller and slower (meant for cold data).
   CompressionType compression = CompressionType::kLz4;
   int zstd_level = 3;
+  // Adaptive mode: after a few data blocks in a row fail to compress (save
+  // less than 1/8), try only a sample of the following ones and store the
+  // rest raw without spending a codec pass on them, until a sample
+  // compresses again (sstable/compression_sampler.h). Saves CPU on data
+  // that does not compress; may store a few compressible blocks raw right
+  // after the data turns compressible.
+  bool adaptive_compression = false;
   // Seconds since the Unix epoch recorded in the properties; 0 means now.
   // Fixed only for reproducible tables (tests, the spec's example).
   uint64_t creation_time = 0;

@@ -65,7 +65,9 @@ struct CacheConfig {
 
 // The value compression layer (layers/).
 struct CompressionConfig {
-  enum class Algorithm { kLz4, kZstd, kSnappy, kNone };
+  // kAdaptive: the layer picks none, LZ4 or Zstandard per value from
+  // measured ratio and speed (layers/adaptive_codec.h).
+  enum class Algorithm { kLz4, kZstd, kSnappy, kNone, kAdaptive };
   // Off unless asked for, as in the seed: compressing costs CPU on every
   // read and write and only pays for values that compress.
   bool enabled = false;
