@@ -3,8 +3,9 @@
 # module layering check, the Release build's full suite (with crash-test
 # kill points compiled in), an install into a temporary prefix with the
 # examples built and run against it, then the suites with threads, untrusted
-# input or crash recovery under ASan+UBSan and TSan, then a short libFuzzer
-# run of the table reader. Every skipped test case must be listed in
+# input or crash recovery under ASan+UBSan and TSan, clang's thread-safety
+# analysis of the lock annotations, then a short libFuzzer run of the table
+# reader. Every skipped test case must be listed in
 # tests/expected_skips.txt. Long torture and fuzz runs are flags of their
 # tools, not part of this.
 #
@@ -56,6 +57,9 @@ if [ "${1:-}" != "--quick" ]; then
   # synchronization (they run under ASan above).
   GTEST_FILTER='-*rocksdb*:*leveldb*:*sqlite*' \
     build_and_test ci-tsan "$SAN_ARGS -DSYNAPSED_SANITIZE=thread" "$SAN_TARGETS" "$SAN_REGEX"
+  # clang's thread-safety analysis over the lock annotations (compile only).
+  echo "=== clang -Wthread-safety ==="
+  scripts/check_thread_safety.sh build/ci-tsa
   # The table reader's libFuzzer target, a short bounded run (clang only).
   build_and_test ci-fuzz "$SAN_ARGS -DSYNAPSED_SANITIZE=address -DSYNAPSED_BUILD_FUZZ=ON \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++" \
