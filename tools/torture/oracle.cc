@@ -91,7 +91,12 @@ void Oracle::MarkOpen() {
 bool Oracle::IsOpen() const {
   return std::atomic_ref<uint32_t>(l_->config.child_open).load(std::memory_order_acquire) != 0;
 }
-uint64_t Oracle::acked(uint32_t key) const { return l_->keys()[key].acked; }
+// Another writer thread may ack this key's write while an iterator of this
+// thread reads it: an atomic access (the layout is plain memory shared across
+// processes, so std::atomic_ref, as for child_open above).
+uint64_t Oracle::acked(uint32_t key) const {
+  return std::atomic_ref<uint64_t>(l_->keys()[key].acked).load(std::memory_order_acquire);
+}
 uint64_t Oracle::groups(int t) const { return l_->group_len[t]; }
 
 std::optional<uint64_t> Oracle::WriteBegin(int t, std::span<const KeyWrite> writes,
@@ -124,7 +129,7 @@ void Oracle::WriteAck(int t, uint64_t group) {
   Fence();
   for (uint32_t i = 0; i < g.n; ++i) {
     const WriteRec& w = l_->writes(t)[g.first + i];
-    l_->keys()[w.key].acked = w.state;
+    std::atomic_ref<uint64_t>(l_->keys()[w.key].acked).store(w.state, std::memory_order_release);
     Fence();
     l_->keys()[w.key].pending = 0;
   }

@@ -112,7 +112,8 @@ TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints) {
     }
     std::vector<WorkloadStats> stats(o.threads);
     std::vector<absl::Status> status(o.threads);
-    std::vector<bool> failed_before_crash(o.threads, false);
+    // One byte per thread: std::vector<bool> packs the flags into shared words.
+    std::vector<char> failed_before_crash(o.threads, 0);
     {
       std::vector<std::thread> threads;
       for (uint32_t t = 0; t < o.threads; ++t) {
