@@ -19,6 +19,9 @@ JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 # Paths relative to the checkout, so clones in other folders share the cache.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+# Without this ccache also hashes the working directory of every -g compile
+# (the sanitizer and fuzz builds), so a clone in another folder missed there.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 mkdir -p build
 
 # build_and_test NAME "CMAKE ARGS" "TARGETS (empty: all)" "CTEST REGEX (empty: all)"
