@@ -3,7 +3,7 @@
 //
 // Each shard keeps its resident entries in one list, oldest first. A hit
 // moves the entry to the newest end, so Lookup takes the shard lock
-// exclusively (the cost PERFORMANCE.md measures in RocksDB's LRU). Insert
+// exclusively (the cost a lock-per-lookup LRU pays on every hit). Insert
 // evicts from the oldest end until the new charge fits; pinned entries are
 // never evicted (they are moved to the newest end: they are in use). When
 // nothing more can be evicted, strict_capacity_limit refuses the insert

@@ -8,6 +8,7 @@
 
 #include "fmt/format.h"
 #include "util/coding.h"
+#include "util/zstd_context.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage::layers {
@@ -17,26 +18,6 @@ namespace {
 enum Tag : uint8_t { kRaw = 0x00, kLz4 = 0x01, kZstd = 0x02, kSnappy = 0x03 };
 
 constexpr int kZstdLevel = 3;
-
-// ZSTD_compress/ZSTD_decompress set up a context on every call, which costs
-// more than compressing a 1 KiB value; keep one of each per thread instead
-// (as sstable/block_io.cc does for blocks).
-ZSTD_CCtx* ThreadCCtx() {
-  struct Owner {
-    ZSTD_CCtx* ctx = ZSTD_createCCtx();
-    ~Owner() { ZSTD_freeCCtx(ctx); }
-  };
-  thread_local Owner owner;
-  return owner.ctx;
-}
-ZSTD_DCtx* ThreadDCtx() {
-  struct Owner {
-    ZSTD_DCtx* ctx = ZSTD_createDCtx();
-    ~Owner() { ZSTD_freeDCtx(ctx); }
-  };
-  thread_local Owner owner;
-  return owner.ctx;
-}
 
 }  // namespace
 
@@ -55,7 +36,7 @@ bool Compress(Tag tag, std::string_view value, std::string* body) {
     }
     case kZstd: {
       body->resize(ZSTD_compressBound(value.size()));
-      size_t n = ZSTD_compressCCtx(ThreadCCtx(), body->data(), body->size(), value.data(),
+      size_t n = ZSTD_compressCCtx(ThreadZstdCCtx(), body->data(), body->size(), value.data(),
                                    value.size(), kZstdLevel);
       body->resize(ZSTD_isError(n) ? 0 : n);
       return !ZSTD_isError(n);
@@ -148,7 +129,7 @@ absl::StatusOr<std::string> DecodeCompressedValue(std::string_view stored) {
     }
     case kZstd: {
       size_t n =
-          ZSTD_decompressDCtx(ThreadDCtx(), out.data(), raw_len, stored.data(), stored.size());
+          ZSTD_decompressDCtx(ThreadZstdDCtx(), out.data(), raw_len, stored.data(), stored.size());
       if (ZSTD_isError(n) || n != raw_len) {
         return absl::DataLossError("compression layer: corrupt Zstandard value");
       }

@@ -41,7 +41,7 @@ class Arena {
     size_t block_size = kDefaultBlockSize;
     // Ask the kernel for transparent huge pages on regular blocks (madvise).
     // Blocks are then aligned to 2 MiB: one fault per 2 MiB instead of one
-    // per 4 KiB on first touch, which PERFORMANCE.md §3 measures at up to
+    // per 4 KiB on first touch, which was measured at up to
     // ~5 µs per page on the benchmark VM. Only useful with block_size >= 2 MiB.
     bool huge_pages = false;
     // Take regular blocks from this pool and give them back on destruction

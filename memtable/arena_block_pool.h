@@ -1,7 +1,7 @@
 // ArenaBlockPool: recycles arena blocks across memtables. A flushed
 // memtable's blocks go back to the pool instead of to the allocator, and the
 // next memtable takes them already faulted in, so a long fill stops paying
-// the first-touch cost of fresh pages (PERFORMANCE.md §3: up to ~5 µs per
+// the first-touch cost of fresh pages (measured at up to ~5 µs per
 // 4 KiB page on the benchmark VM; a 4 MiB memtable is 1024 pages).
 // Reserve() can pre-fault blocks at open or from a background thread.
 //

@@ -1,6 +1,6 @@
 // MemTableBloom: a whole-key bloom filter over the user keys of one memtable,
 // so a Get for a key the memtable does not hold usually costs one hash and
-// one cache line instead of a skiplist search (PERFORMANCE.md: under
+// one cache line instead of a skiplist search (under
 // readwhilewriting most memtable probes are misses).
 //
 // Cache-local layout: a key's probes all fall in one 64-byte line picked by

@@ -8,30 +8,12 @@
 
 #include "fmt/format.h"
 #include "util/coding.h"
+#include "util/zstd_context.h"
 
 namespace synapsed::storage::sstable {
 
 namespace {
 constexpr std::align_val_t kBufferAlign{64};
-
-// ZSTD_compress/ZSTD_decompress build a context on every call, which costs
-// more than decoding a 4 KiB block; keep one of each per thread instead.
-ZSTD_CCtx* ThreadCCtx() {
-  struct Owner {
-    ZSTD_CCtx* ctx = ZSTD_createCCtx();
-    ~Owner() { ZSTD_freeCCtx(ctx); }
-  };
-  thread_local Owner owner;
-  return owner.ctx;
-}
-ZSTD_DCtx* ThreadDCtx() {
-  struct Owner {
-    ZSTD_DCtx* ctx = ZSTD_createDCtx();
-    ~Owner() { ZSTD_freeDCtx(ctx); }
-  };
-  thread_local Owner owner;
-  return owner.ctx;
-}
 }  // namespace
 
 void BlockBuffer::Free::operator()(char* p) const {
@@ -65,7 +47,7 @@ CompressionType CompressBlock(std::string_view raw, CompressionType wanted,
       const size_t bound = ZSTD_compressBound(raw.size());
       payload->resize(header + bound);
       const size_t n =
-          ZSTD_compressCCtx(ThreadCCtx(), payload->data() + header, bound,
+          ZSTD_compressCCtx(ThreadZstdCCtx(), payload->data() + header, bound,
                             raw.data(), raw.size(), zstd_level);
       if (!ZSTD_isError(n) && header + n < limit) {
         payload->resize(header + n);
@@ -119,7 +101,7 @@ absl::StatusOr<BlockBuffer> DecodePayload(std::string_view payload,
       return CorruptionError(file_name, offset, "bad zstd frame size");
     }
     BlockBuffer buf(raw_size);
-    const size_t n = ZSTD_decompressDCtx(ThreadDCtx(), buf.data(), raw_size,
+    const size_t n = ZSTD_decompressDCtx(ThreadZstdDCtx(), buf.data(), raw_size,
                                          in.data(), in.size());
     if (ZSTD_isError(n) || n != raw_size) {
       return CorruptionError(file_name, offset,
