@@ -241,7 +241,7 @@ class RocksDbStore final : public Store {
 
   absl::Status Write(const WriteOptions& options, const WriteBatch& batch) override {
     if (batch.Empty()) return absl::OkStatus();
-    rocksdb::WriteBatch wb(batch.ByteSize());
+    rocksdb::WriteBatch wb(batch.ApproximateSize());
     rocksdb::Status st;
     RETURN_IF_ERROR(batch.Iterate(
         [&](std::string_view k, std::string_view v) {
