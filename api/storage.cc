@@ -103,10 +103,4 @@ absl::StatusOr<std::vector<KeyValue>> IterableStorage::Scan(
   return out;
 }
 
-absl::StatusOr<std::string> Transaction::Get(std::string_view key) {
-  std::string v;
-  RETURN_IF_ERROR(Get(key, &v));
-  return v;
-}
-
 }  // namespace synapsed::storage

@@ -3,7 +3,7 @@
 //   Storage              Get, Put, Delete, Exists, Flush (+ GetSnapshot)
 //   BatchedStorage       Write(WriteBatch), BatchGet, BatchPut, BatchDelete
 //   IterableStorage      NewIterator over [start, end), prefix, Scan
-//   TransactionalStorage BeginTransaction -> Transaction
+//   TransactionalStorage BeginTransaction -> Transaction (transaction.h)
 //
 // `Store` offers all four; it is what backends implement, what layers wrap and
 // what StorageBuilder returns.
@@ -38,6 +38,7 @@
 #include "synapsed/storage/options.h"
 #include "synapsed/storage/pinnable_value.h"
 #include "synapsed/storage/snapshot.h"
+#include "synapsed/storage/transaction.h"
 #include "synapsed/storage/write_batch.h"
 
 namespace synapsed::storage {
@@ -119,38 +120,6 @@ class IterableStorage : public virtual Storage {
       const KeyRange& range, size_t limit = 0, bool reverse = false,
       const ReadOptions& options = {});
 };
-
-// A unit of work with snapshot isolation and read-your-writes.
-//
-// Reads see the store as of BeginTransaction, merged with this transaction's
-// own writes. Commit applies every write atomically, or fails with Aborted if
-// another writer committed one of the keys this transaction wrote (or read
-// with GetForUpdate) after it began: first committer wins. Plain snapshot
-// isolation allows write skew; read with GetForUpdate to prevent it.
-// After Commit or Rollback every call fails with FailedPrecondition.
-// Destroying an unfinished transaction rolls it back. Not thread-safe.
-class Transaction {
- public:
-  virtual ~Transaction() = default;
-
-  [[nodiscard]] virtual absl::Status Get(std::string_view key,
-                                         std::string* value) = 0;
-  // As Get, and a later commit fails if `key` changed after this began.
-  [[nodiscard]] virtual absl::Status GetForUpdate(std::string_view key,
-                                                  std::string* value) = 0;
-  [[nodiscard]] virtual absl::Status Put(std::string_view key,
-                                         std::string_view value) = 0;
-  [[nodiscard]] virtual absl::Status Delete(std::string_view key) = 0;
-  [[nodiscard]] virtual std::unique_ptr<Iterator> NewIterator(
-      const KeyRange& range) = 0;
-  [[nodiscard]] virtual absl::Status Commit(const WriteOptions& options) = 0;
-  [[nodiscard]] virtual absl::Status Rollback() = 0;
-
-  [[nodiscard]] absl::Status Commit() { return Commit(WriteOptions()); }
-  [[nodiscard]] absl::StatusOr<std::string> Get(std::string_view key);
-};
-
-struct TransactionOptions {};
 
 class TransactionalStorage : public virtual Storage {
  public:
