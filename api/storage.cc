@@ -103,4 +103,10 @@ absl::StatusOr<std::vector<KeyValue>> IterableStorage::Scan(
   return out;
 }
 
+absl::Status Store::CompactRange(std::optional<std::string_view>,
+                                 std::optional<std::string_view>) {
+  return absl::UnimplementedError(
+      fmt::format("the {} store cannot compact a range", Name()));
+}
+
 }  // namespace synapsed::storage

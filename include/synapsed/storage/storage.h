@@ -139,10 +139,19 @@ class Store : public BatchedStorage,
   // The backend (or layer stack) name, e.g. "memory", "cache(native)".
   virtual std::string Name() const = 0;
   // Backend-specific introspection ("stats", "lsm", ...); NotFound if unknown.
+  // Layers answer their own names and forward the rest.
   [[nodiscard]] virtual absl::StatusOr<std::string> GetProperty(
       std::string_view name) {
     return absl::NotFoundError("unknown property " + std::string(name));
   }
+  // Compacts the keys in [begin, end] (nullopt: unbounded on that side;
+  // begin > end is empty), and returns when it is done: overwritten versions no snapshot needs and
+  // deletion markers in the range are dropped where the backend can. Never
+  // needed for correctness; for reclaiming space and read cost after bulk
+  // deletes or loads. Contents are unchanged. Unimplemented (the default)
+  // for a backend with no way to compact a range; layers forward it.
+  [[nodiscard]] virtual absl::Status CompactRange(
+      std::optional<std::string_view> begin, std::optional<std::string_view> end);
 };
 
 }  // namespace synapsed::storage
