@@ -82,8 +82,9 @@ absl::Status BatchedStorage::BatchDelete(const WriteOptions& options,
 }
 
 absl::StatusOr<std::vector<KeyValue>> IterableStorage::Scan(
-    const KeyRange& range, size_t limit, bool reverse,
+    const KeyRange& range, size_t limit, Direction direction,
     const ReadOptions& options) {
+  const bool reverse = direction == Direction::kReverse;
   std::unique_ptr<Iterator> it = NewIterator(options, range);
   std::vector<KeyValue> out;
   if (reverse) {

@@ -59,7 +59,7 @@ class Conformance : public ::testing::TestWithParam<BackendFactory> {
   }
   std::string ScanString(const KeyRange& range, bool reverse = false,
                          const ReadOptions& ro = {}) {
-    auto kvs = store_->Scan(range, 0, reverse, ro);
+    auto kvs = store_->Scan(range, 0, reverse ? Direction::kReverse : Direction::kForward, ro);
     if (!kvs.ok()) return "<" + kvs.status().ToString() + ">";
     std::string out;
     for (const auto& kv : *kvs) out += kv.key + "=" + kv.value + " ";
@@ -243,7 +243,7 @@ TEST_P(Conformance, IterationBoundsAndDirections) {
   EXPECT_EQ(ScanString(KeyRange::Between("c", "b"), true), "");
   EXPECT_EQ(ScanString(KeyRange::From("e")), "");
   EXPECT_EQ(ScanString(KeyRange::Before("a"), true), "");
-  ASSERT_OK_AND_ASSIGN(auto limited, store_->Scan(KeyRange::All(), 2, true));
+  ASSERT_OK_AND_ASSIGN(auto limited, store_->Scan(KeyRange::All(), 2, Direction::kReverse));
   ASSERT_EQ(limited.size(), 2u);
   EXPECT_EQ(limited[1].key, "c");
 }
@@ -646,13 +646,14 @@ TEST_P(Conformance, RandomizedAgainstModel) {
       } else {
         const std::string prefix = "t" + std::to_string(id) + "/";
         const bool reverse = rnd.OneIn(2);
-        auto scan = store_->Scan(KeyRange::Prefix(prefix), 0, reverse);
+        const Direction dir = reverse ? Direction::kReverse : Direction::kForward;
+        auto scan = store_->Scan(KeyRange::Prefix(prefix), 0, dir);
         ASSERT_OK(scan.status());
         std::vector<KeyValue> expect;
         for (const auto& [k, v] : model) expect.push_back({k, v});
         if (reverse) std::reverse(expect.begin(), expect.end());
         ASSERT_EQ(*scan, expect) << "seed " << seed << " op " << op;
-        auto all = store_->Scan(KeyRange::All(), 0, reverse);
+        auto all = store_->Scan(KeyRange::All(), 0, dir);
         ASSERT_OK(all.status());
         for (size_t i = 1; i < all->size(); ++i) {
           ASSERT_EQ((*all)[i - 1].key < (*all)[i].key, !reverse);

@@ -182,7 +182,7 @@ std::vector<std::string> Run(const std::vector<MOp>& ops, int config, uint32_t k
         const size_t limit = op.id % 3 == 0 ? 0 : op.id % 17;
         std::vector<KeyValue> kvs;
         if (db) {
-          auto r = db->Scan(range, limit, op.flag);
+          auto r = db->Scan(range, limit, op.flag ? Direction::kReverse : Direction::kForward);
           if (!r.ok()) {
             line = "error " + std::string(r.status().message());
             break;

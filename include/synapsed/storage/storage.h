@@ -115,10 +115,10 @@ class IterableStorage : public virtual Storage {
   [[nodiscard]] virtual std::unique_ptr<Iterator> NewIterator(
       const ReadOptions& options, const KeyRange& range) = 0;
 
-  // Up to `limit` pairs of `range` (0: no limit), ascending or descending.
+  // Up to `limit` pairs of `range` (0: no limit), in `direction` order.
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
-      const KeyRange& range, size_t limit = 0, bool reverse = false,
-      const ReadOptions& options = {});
+      const KeyRange& range, size_t limit = 0,
+      Direction direction = Direction::kForward, const ReadOptions& options = {});
 };
 
 class TransactionalStorage : public virtual Storage {
