@@ -2,6 +2,7 @@
 // (The builder's are in storage/storage_test.cc.)
 #include <string>
 
+#include "api/write_batch_internal.h"
 #include "gtest/gtest.h"
 #include "synapsed/storage/config.h"
 #include "synapsed/storage/storage.h"
@@ -18,7 +19,7 @@ TEST(WriteBatch, EncodesAsDocumented) {
   WriteBatch b;
   ASSERT_OK(b.Put("k", "v"));
   ASSERT_OK(b.Delete("d"));
-  b.SetSequence(0x0102);
+  WriteBatchInternal::SetSequence(&b, 0x0102);
   // docs/format/wal.md, "Record payloads": the worked example.
   const std::string expected(
       "\x02\x01\x00\x00\x00\x00\x00\x00"  // sequence 0x102
@@ -26,9 +27,9 @@ TEST(WriteBatch, EncodesAsDocumented) {
       "\x01\x01k\x01v"                    // put "k" -> "v"
       "\x00\x01" "d",                     // delete "d"
       12 + 5 + 3);
-  EXPECT_EQ(b.Rep(), expected);
+  EXPECT_EQ(WriteBatchInternal::Contents(b), expected);
   WriteBatch decoded;
-  ASSERT_OK(decoded.SetRep(expected));
+  ASSERT_OK(WriteBatchInternal::SetContents(&decoded, expected));
   std::string trace;
   ASSERT_OK(decoded.Iterate(
       [&](std::string_view k, std::string_view v) {
@@ -36,20 +37,20 @@ TEST(WriteBatch, EncodesAsDocumented) {
       },
       [&](std::string_view k) { trace += "del(" + std::string(k) + ")"; }));
   EXPECT_EQ(trace, "put(k,v)del(d)");
-  EXPECT_EQ(decoded.Sequence(), 0x102u);
+  EXPECT_EQ(WriteBatchInternal::Sequence(decoded), 0x102u);
   EXPECT_EQ(decoded.Count(), 2u);
 }
 
 TEST(WriteBatch, MalformedRepIsDataLoss) {
   WriteBatch b;
-  EXPECT_THAT(b.SetRep("short"), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(WriteBatchInternal::SetContents(&b, "short"), StatusIs(absl::StatusCode::kDataLoss));
   std::string bad("\0\0\0\0\0\0\0\0\x01\0\0\0\x07", 13);  // unknown tag
-  EXPECT_THAT(b.SetRep(bad), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("tag")));
+  EXPECT_THAT(WriteBatchInternal::SetContents(&b, bad), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("tag")));
   std::string miscount("\0\0\0\0\0\0\0\0\x02\0\0\0\x00\x01k", 15);
-  EXPECT_THAT(b.SetRep(miscount), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(WriteBatchInternal::SetContents(&b, miscount), StatusIs(absl::StatusCode::kDataLoss));
   std::string truncated("\0\0\0\0\0\0\0\0\x01\0\0\0\x01\x05k", 15);
-  EXPECT_THAT(b.SetRep(truncated), StatusIs(absl::StatusCode::kDataLoss));
-  EXPECT_TRUE(b.Empty());  // unchanged by failed SetRep
+  EXPECT_THAT(WriteBatchInternal::SetContents(&b, truncated), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_TRUE(b.Empty());  // unchanged by failed SetContents
 }
 
 TEST(WriteBatch, OversizedInputIsRejectedAndBatchUnchanged) {
@@ -59,7 +60,7 @@ TEST(WriteBatch, OversizedInputIsRejectedAndBatchUnchanged) {
   EXPECT_THAT(b.Delete(std::string(kMaxKeySize + 1, 'k')),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE(b.Empty());
-  EXPECT_EQ(b.ByteSize(), WriteBatch::kHeaderSize);
+  EXPECT_EQ(b.ApproximateSize(), WriteBatchInternal::kHeaderSize);
   ASSERT_OK(b.Put(std::string(kMaxKeySize, 'k'), ""));
   EXPECT_EQ(b.Count(), 1u);
 }

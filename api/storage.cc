@@ -82,8 +82,9 @@ absl::Status BatchedStorage::BatchDelete(const WriteOptions& options,
 }
 
 absl::StatusOr<std::vector<KeyValue>> IterableStorage::Scan(
-    const KeyRange& range, size_t limit, bool reverse,
+    const KeyRange& range, size_t limit, Direction direction,
     const ReadOptions& options) {
+  const bool reverse = direction == Direction::kReverse;
   std::unique_ptr<Iterator> it = NewIterator(options, range);
   std::vector<KeyValue> out;
   if (reverse) {
@@ -103,10 +104,10 @@ absl::StatusOr<std::vector<KeyValue>> IterableStorage::Scan(
   return out;
 }
 
-absl::StatusOr<std::string> Transaction::Get(std::string_view key) {
-  std::string v;
-  RETURN_IF_ERROR(Get(key, &v));
-  return v;
+absl::Status Store::CompactRange(std::optional<std::string_view>,
+                                 std::optional<std::string_view>) {
+  return absl::UnimplementedError(
+      fmt::format("the {} store cannot compact a range", Name()));
 }
 
 }  // namespace synapsed::storage

@@ -1,5 +1,7 @@
 #include "synapsed/storage/write_batch.h"
 
+#include "api/write_batch_internal.h"
+
 #include "fmt/format.h"
 #include "synapsed/storage/storage.h"
 #include "util/coding.h"
@@ -9,6 +11,7 @@ namespace synapsed::storage {
 namespace {
 constexpr uint8_t kPutTag = 0x01;     // on disk: do not change
 constexpr uint8_t kDeleteTag = 0x00;  // on disk: do not change
+constexpr size_t kHeaderSize = WriteBatchInternal::kHeaderSize;
 }  // namespace
 
 WriteBatch::WriteBatch() { Clear(); }
@@ -18,8 +21,13 @@ void WriteBatch::Clear() {
 }
 
 uint32_t WriteBatch::Count() const { return DecodeFixed32(rep_.data() + 8); }
-uint64_t WriteBatch::Sequence() const { return DecodeFixed64(rep_.data()); }
-void WriteBatch::SetSequence(uint64_t seq) { EncodeFixed64(rep_.data(), seq); }
+
+uint64_t WriteBatchInternal::Sequence(const WriteBatch& b) {
+  return DecodeFixed64(b.rep_.data());
+}
+void WriteBatchInternal::SetSequence(WriteBatch* b, uint64_t seq) {
+  EncodeFixed64(b->rep_.data(), seq);
+}
 
 absl::Status WriteBatch::Put(std::string_view key, std::string_view value) {
   RETURN_IF_ERROR(ValidateKeyValue(key, value));
@@ -79,15 +87,15 @@ absl::Status WriteBatch::Iterate(
   return absl::OkStatus();
 }
 
-absl::Status WriteBatch::SetRep(std::string rep) {
+absl::Status WriteBatchInternal::SetContents(WriteBatch* b, std::string rep) {
   if (rep.size() < kHeaderSize) {
     return absl::DataLossError(
         fmt::format("write batch: {} bytes, shorter than its header", rep.size()));
   }
-  std::string old = std::move(rep_);
-  rep_ = std::move(rep);
-  absl::Status s = Iterate([](auto, auto) {}, [](auto) {});
-  if (!s.ok()) rep_ = std::move(old);
+  std::string old = std::move(b->rep_);
+  b->rep_ = std::move(rep);
+  absl::Status s = b->Iterate([](auto, auto) {}, [](auto) {});
+  if (!s.ok()) b->rep_ = std::move(old);
   return s;
 }
 

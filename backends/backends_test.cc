@@ -163,7 +163,7 @@ TEST_F(BackendsTest, SqliteSnapshotSurvivesManyWritesAndCommits) {
   ReadOptions ro;
   ro.snapshot = snap.get();
   EXPECT_EQ(Read(*store, "a", ro), "old");
-  ASSERT_OK_AND_ASSIGN(auto all, store->Scan(KeyRange::All(), 0, false, ro));
+  ASSERT_OK_AND_ASSIGN(auto all, store->Scan(KeyRange::All(), 0, Direction::kForward, ro));
   EXPECT_EQ(all.size(), 1u);
   snap.reset();
   ASSERT_OK(store->Flush());

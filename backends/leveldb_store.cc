@@ -156,6 +156,16 @@ class LevelDbStore final : public Store {
     return stats;
   }
 
+  // LevelDB's CompactRange returns nothing: a failed compaction becomes its
+  // background error, which the next write reports.
+  absl::Status CompactRange(std::optional<std::string_view> begin,
+                            std::optional<std::string_view> end) override {
+    leveldb::Slice b = begin ? ToSlice(*begin) : leveldb::Slice();
+    leveldb::Slice e = end ? ToSlice(*end) : leveldb::Slice();
+    db_->CompactRange(begin ? &b : nullptr, end ? &e : nullptr);
+    return absl::OkStatus();
+  }
+
  private:
   absl::Status ToRead(const ReadOptions& options, leveldb::ReadOptions* ro) const {
     ro->verify_checksums = options.verify_checksums;

@@ -241,7 +241,7 @@ class RocksDbStore final : public Store {
 
   absl::Status Write(const WriteOptions& options, const WriteBatch& batch) override {
     if (batch.Empty()) return absl::OkStatus();
-    rocksdb::WriteBatch wb(batch.ByteSize());
+    rocksdb::WriteBatch wb(batch.ApproximateSize());
     rocksdb::Status st;
     RETURN_IF_ERROR(batch.Iterate(
         [&](std::string_view k, std::string_view v) {
@@ -298,6 +298,22 @@ class RocksDbStore final : public Store {
       return absl::InternalError("rocksdb has no rocksdb.stats");
     }
     return stats;
+  }
+
+  absl::Status CompactRange(std::optional<std::string_view> begin,
+                            std::optional<std::string_view> end) override {
+    // An inverted range is empty (as for the other stores), where RocksDB
+    // would call it an invalid argument.
+    if (begin && end && *begin > *end) return absl::OkStatus();
+    rocksdb::CompactRangeOptions co;
+    // By default RocksDB skips the bottommost level when only it holds the
+    // range; forcing it drops deletion markers there too, as the native
+    // engine's CompactRange does.
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    rocksdb::Slice b = begin ? ToSlice(*begin) : rocksdb::Slice();
+    rocksdb::Slice e = end ? ToSlice(*end) : rocksdb::Slice();
+    return FromRocks(db_->CompactRange(co, begin ? &b : nullptr, end ? &e : nullptr),
+                     "compact range");
   }
 
  private:

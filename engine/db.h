@@ -60,8 +60,9 @@ namespace synapsed::storage::engine {
     const EngineOptions& options, const std::string& path);
 
 class DBImpl;
-// The native engine behind `store` (for its own operations: CompactRange,
-// FlushMemTables, the current version), or null if it is another backend.
+// The native engine behind `store` (for its own operations: FlushMemTables,
+// the current version; CompactRange is on Store), or null if it is another
+// backend or a layer stack.
 DBImpl* AsNativeEngine(Store* store);
 
 }  // namespace synapsed::storage::engine

@@ -383,9 +383,13 @@ void DBImpl::ResumeCompactions() {
   bg_cv_.SignalAll();
 }
 
-absl::Status DBImpl::CompactRange(const std::optional<std::string>& begin,
-                                  const std::optional<std::string>& end) {
+absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin_key,
+                                  std::optional<std::string_view> end_key) {
   RETURN_IF_ERROR(FlushMemTables());  // also refuses a read-only database
+  // The picker keeps the bounds across its loop: own copies of the caller's.
+  std::optional<std::string> begin, end;
+  if (begin_key) begin.emplace(*begin_key);
+  if (end_key) end.emplace(*end_key);
   MutexLock l(&mu_);
   ++manual_compactions_;
   absl::Status s;

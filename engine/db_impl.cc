@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "api/bounded_iterator.h"
+#include "api/write_batch_internal.h"
 #include "cache/arc_cache.h"
 #include "engine/db.h"
 #include "engine/db_iterator.h"
@@ -217,15 +218,15 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader.ReadRecord(&record, &offset));
     if (!more) break;
-    if (absl::Status s = batch.SetRep(std::move(record)); !s.ok()) {
+    if (absl::Status s = WriteBatchInternal::SetContents(&batch, std::move(record)); !s.ok()) {
       return absl::DataLossError(
           fmt::format("{} at offset {}: {}", path, offset, std::string(s.message())));
     }
     if (batch.Count() == 0) continue;
-    const SequenceNumber last_seq = batch.Sequence() + batch.Count() - 1;
+    const SequenceNumber last_seq = WriteBatchInternal::Sequence(batch) + batch.Count() - 1;
     if (last_seq <= flushed_seq) continue;  // already in a table
     if (mem_ == nullptr) mem_ = std::make_shared<MemTable>(number, MemTableOpts());
-    InsertIntoMemTable(batch, batch.Sequence());
+    InsertIntoMemTable(batch, WriteBatchInternal::Sequence(batch));
     if (last_seq > last_sequence_.load()) last_sequence_.store(last_seq);
     if (mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) {
       MutexLock l(&mu_);
@@ -333,7 +334,7 @@ absl::Status DBImpl::MakeRoomForWrite() {
 
 void DBImpl::InsertIntoMemTable(const WriteBatch& batch, SequenceNumber first_seq) {
   SequenceNumber seq = first_seq;
-  // The batch was checked when it was built (or read back by SetRep).
+  // The batch was checked when it was built (or read back by SetContents).
   (void)batch.Iterate(
       [&](std::string_view k, std::string_view v) {
         mem_->Add(seq++, ValueType::kValue, k, v);
@@ -430,12 +431,12 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
   bool sync = w->sync;
   const WriteBatch* batch = w->batch;
   if (status.ok() && w->check_keys == nullptr && w->batch != nullptr) {
-    size_t bytes = w->batch->ByteSize();
+    size_t bytes = WriteBatchInternal::ByteSize(*w->batch);
     for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
       Writer* next = *it;
       if (next->check_keys != nullptr || next->batch == nullptr) break;
       if (next->sync && !w->sync) break;  // don't make a non-sync leader wait for a sync
-      bytes += next->batch->ByteSize();
+      bytes += WriteBatchInternal::ByteSize(*next->batch);
       if (bytes > kMaxGroupBytes) break;
       if (batch == w->batch) {
         group_batch_.Clear();
@@ -456,9 +457,9 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
       if (batch == nullptr) {
         status = log_->Sync();
       } else if (!batch->Empty()) {
-        // SetSequence on a caller's batch would race with nobody: the batch
+        // WriteBatchInternal::SetSequence would write to the caller's batch, which
         // is const for the caller, so stamp a copy only when needed.
-        std::string rep(batch->Rep());
+        std::string rep(WriteBatchInternal::Contents(*batch));
         EncodeFixed64(rep.data(), first);
         SYNAPSED_KILL_POINT("write.before_log");
         status = log_->AddRecord(rep, sync);
@@ -473,7 +474,7 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     if (status.ok()) {
       if (batch != nullptr && !batch->Empty()) {
         last_sequence_.store(first + batch->Count() - 1, std::memory_order_release);
-        stats_.user_bytes_written += batch->ByteSize() - WriteBatch::kHeaderSize;
+        stats_.user_bytes_written += WriteBatchInternal::ByteSize(*batch) - WriteBatchInternal::kHeaderSize;
       }
     } else if (bg_error_.ok() && !absl::IsAborted(status)) {
       RecordBackgroundError(status);  // the log's state is unknown from here on

@@ -83,10 +83,11 @@ class DBImpl final : public Store, public TransactionCommitter {
 
   // Flushes every memtable to tables and waits for it (db_background.cc).
   absl::Status FlushMemTables();
-  // Compacts the user keys in [begin, end] (nullopt: open) down to the last
-  // level, waiting for it (db_background.cc).
-  absl::Status CompactRange(const std::optional<std::string>& begin,
-                            const std::optional<std::string>& end);
+  // Store::CompactRange: the user keys in [begin, end] (nullopt: open) down
+  // to the last level, then that level's tables in the range rewritten;
+  // waits for it (db_background.cc).
+  absl::Status CompactRange(std::optional<std::string_view> begin,
+                            std::optional<std::string_view> end) override;
   // Holds automatic compactions (flushes go on) until as many Resume calls,
   // as RocksDB's PauseBackgroundWork does for tests and maintenance windows.
   // A compaction already running finishes. Writes still slow down and stop

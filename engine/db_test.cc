@@ -29,7 +29,8 @@ class DBTest : public ::testing::Test {
     return OpenNativeStore(options_, "/db");
   }
   std::string Dump(Store* db, bool reverse = false, const ReadOptions& ro = {}) {
-    auto kvs = db->Scan(KeyRange::All(), 0, reverse, ro);
+    auto kvs = db->Scan(KeyRange::All(), 0,
+                        reverse ? Direction::kReverse : Direction::kForward, ro);
     if (!kvs.ok()) return kvs.status().ToString();
     std::string out;
     for (const auto& kv : *kvs) out += kv.key + "=" + kv.value + ",";

@@ -50,7 +50,7 @@ class LsmTest : public ::testing::Test {
     return nlohmann::json::parse(*s);
   }
   void Check(const Model& model, const ReadOptions& ro = {}) {
-    auto all = db()->Scan(KeyRange::All(), 0, false, ro);
+    auto all = db()->Scan(KeyRange::All(), 0, Direction::kForward, ro);
     ASSERT_OK(all.status());
     ASSERT_EQ(all->size(), model.size());
     auto it = model.begin();
@@ -59,7 +59,7 @@ class LsmTest : public ::testing::Test {
       ASSERT_EQ(kv.value, it->second) << kv.key;
       ++it;
     }
-    auto rev = db()->Scan(KeyRange::All(), 0, true, ro);
+    auto rev = db()->Scan(KeyRange::All(), 0, Direction::kReverse, ro);
     ASSERT_OK(rev.status());
     ASSERT_EQ(rev->size(), model.size());
     for (const auto& [k, v] : model) {

@@ -47,7 +47,7 @@ class TxnTest : public ::testing::Test {
 };
 
 absl::StatusOr<int64_t> Total(Store* db, const ReadOptions& ro) {
-  auto all = db->Scan(KeyRange::Prefix("acct/"), 0, false, ro);
+  auto all = db->Scan(KeyRange::Prefix("acct/"), 0, Direction::kForward, ro);
   if (!all.ok()) return all.status();
   if (all->size() != kAccounts) {
     return absl::InternalError(fmt::format("{} accounts", all->size()));
@@ -182,7 +182,7 @@ TEST_F(TxnTest, ManySnapshotsKeepTheirStateThroughCompactionThenReclaim) {
   for (const auto& [snap, expect] : snaps) {
     ReadOptions ro;
     ro.snapshot = snap.get();
-    ASSERT_OK_AND_ASSIGN(auto all, db->Scan(KeyRange::All(), 0, false, ro));
+    ASSERT_OK_AND_ASSIGN(auto all, db->Scan(KeyRange::All(), 0, Direction::kForward, ro));
     std::map<std::string, std::string> got;
     for (auto& kv : all) got[kv.key] = kv.value;
     EXPECT_EQ(got, expect);

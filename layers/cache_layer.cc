@@ -243,6 +243,11 @@ class CacheLayer final : public Store {
     return std::unique_ptr<Transaction>(
         new CacheLayerTransaction(this, std::move(txn)));
   }
+  // Compaction changes no value, so cached entries stay valid.
+  absl::Status CompactRange(std::optional<std::string_view> begin,
+                            std::optional<std::string_view> end) override {
+    return base_->CompactRange(begin, end);
+  }
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
     if (name != "cache.stats") return base_->GetProperty(name);
     return fmt::format(

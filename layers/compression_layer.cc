@@ -296,6 +296,11 @@ class CompressionLayer final : public Store {
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
     return inner_->GetProperty(name);
   }
+  // Keys are stored as given (only values are encoded): the range carries over.
+  absl::Status CompactRange(std::optional<std::string_view> begin,
+                            std::optional<std::string_view> end) override {
+    return inner_->CompactRange(begin, end);
+  }
 
  private:
   std::unique_ptr<Store> inner_;

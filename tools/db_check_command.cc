@@ -15,6 +15,7 @@
 #include <map>
 #include <regex>
 
+#include "api/write_batch_internal.h"
 #include "engine/db.h"
 #include "engine/filenames.h"
 #include "env/env.h"
@@ -233,18 +234,18 @@ void Checker::CheckLog(uint64_t number, bool last) {
       }
       if (!*more) break;
       WriteBatch batch;
-      if (absl::Status bs = batch.SetRep(std::move(record)); !bs.ok()) {
+      if (absl::Status bs = WriteBatchInternal::SetContents(&batch, std::move(record)); !bs.ok()) {
         s = absl::DataLossError(fmt::format("{} at offset {}: {}", path, offset,
                                             std::string(bs.message())));
         break;
       }
-      if (batch.Count() > 0 && batch.Sequence() < next_seq) {
+      if (batch.Count() > 0 && WriteBatchInternal::Sequence(batch) < next_seq) {
         s = absl::DataLossError(fmt::format(
             "{} at offset {}: sequence {} after a record that ended at {}", path, offset,
-            batch.Sequence(), next_seq - 1));
+            WriteBatchInternal::Sequence(batch), next_seq - 1));
         break;
       }
-      if (batch.Count() > 0) next_seq = batch.Sequence() + batch.Count();
+      if (batch.Count() > 0) next_seq = WriteBatchInternal::Sequence(batch) + batch.Count();
       ++records;
       ops += batch.Count();
       progress.Update(records, 0, "records");

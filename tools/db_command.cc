@@ -234,7 +234,7 @@ void AddDemoCommand(CLI::App* app) {
     CheckOk(scan.status(), "scan");
     std::cout << "scan  prefix \"fruit/\":\n";
     for (const auto& kv : *scan) std::cout << "        " << kv.key << " = " << kv.value << "\n";
-    auto rev = store->Scan(KeyRange::All(), 0, /*reverse=*/true);
+    auto rev = store->Scan(KeyRange::All(), 0, Direction::kReverse);
     CheckOk(rev.status(), "scan");
     std::cout << "scan  everything, reverse:\n";
     for (const auto& kv : *rev) std::cout << "        " << kv.key << " = " << kv.value << "\n";

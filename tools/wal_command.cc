@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "api/write_batch_internal.h"
 #include "engine/filenames.h"
 #include "env/env.h"
 #include "fmt/format.h"
@@ -58,7 +59,7 @@ void DumpWal(const WalDumpFlags& flags) {
     }
     if (!*more) break;
     WriteBatch batch;
-    if (absl::Status s = batch.SetRep(record); !s.ok()) {
+    if (absl::Status s = WriteBatchInternal::SetContents(&batch, record); !s.ok()) {
       error = absl::DataLossError(
           fmt::format("{} at offset {}: {}", flags.file, offset, std::string(s.message())));
       break;
@@ -68,7 +69,7 @@ void DumpWal(const WalDumpFlags& flags) {
     progress.Update(count, 0, "records");
     nlohmann::json ops_json = nlohmann::json::array();
     std::string text;
-    uint64_t seq = batch.Sequence();
+    uint64_t seq = WriteBatchInternal::Sequence(batch);
     absl::Status it = batch.Iterate(
         [&](std::string_view k, std::string_view v) {
           if (flags.json) {
@@ -93,12 +94,12 @@ void DumpWal(const WalDumpFlags& flags) {
     if (flags.json) {
       records.push_back({{"log", number},
                          {"offset", offset},
-                         {"sequence", batch.Sequence()},
+                         {"sequence", WriteBatchInternal::Sequence(batch)},
                          {"count", batch.Count()},
                          {"ops", ops_json}});
     } else {
       std::cout << fmt::format("log {} offset {} sequence {} count {}\n{}", number, offset,
-                               batch.Sequence(), batch.Count(), text);
+                               WriteBatchInternal::Sequence(batch), batch.Count(), text);
     }
     if (!it.ok()) {
       error = absl::DataLossError(

@@ -20,6 +20,7 @@ struct BackendFactory {
   bool persistent = false;     // data survives close + open of the same dir
   bool transactions = true;    // offers TransactionalStorage
   bool snapshots = true;       // offers GetSnapshot
+  bool compacts_ranges = true; // CompactRange works (else Unimplemented)
   // Non-empty: this build lacks the backend (a peer configured off) and
   // every test of it is skipped with this reason.
   std::string missing = "";

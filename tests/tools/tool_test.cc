@@ -197,6 +197,18 @@ TEST(ToolDb, PutDeleteCompact) {
   EXPECT_EQ(RunTool({"db", "put", "--config", config, "k2", "v2"}).code, 0);
   r = RunTool({"db", "scan", "--config", config, "--keys-only"});
   EXPECT_EQ(Lines(r.out), (std::vector<std::string>{"k", "k2"}));
+  // db compact goes through Store::CompactRange, so a layer stack compacts
+  // too; only the bare engine has a table shape to show.
+  const std::string layered = TempDir("layered") + "/c.json";
+  std::ofstream(layered) << json({{"type", "native"},
+                                  {"path", fresh},
+                                  {"cache", {{"policy", "lru"}, {"max_entries", 100}}}})
+                                .dump();
+  r = RunTool({"db", "compact", "--config", layered});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("compacted [first .. last] in "));
+  EXPECT_THAT(r.out, Not(HasSubstr("before")));
+  EXPECT_EQ(RunTool({"db", "get", "--config", config, "k2"}).out, "v2\n");
 }
 
 TEST(ToolDb, ReadingCommandsChangeNothing) {

@@ -174,7 +174,7 @@ TestDb BuildDb() {
   engine::DBImpl* engine = engine::AsNativeEngine(store.get());
   auto ok = [](const absl::Status& s) { EXPECT_TRUE(s.ok()) << s; };
   for (int i = 0; i < 1000; ++i) ok(store->Put(fmt::format("key{:05}", i), OldValue(i)));
-  ok(engine->CompactRange(std::nullopt, std::nullopt));
+  ok(store->CompactRange(std::nullopt, std::nullopt));
   for (int i = 100; i < 300; ++i) ok(store->Put(fmt::format("key{:05}", i), NewValue(i)));
   for (int i = 300; i < 350; ++i) ok(store->Delete(fmt::format("key{:05}", i)));
   ok(engine->FlushMemTables());

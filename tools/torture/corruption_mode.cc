@@ -268,7 +268,7 @@ TortureReport RunCorruption(const TortureOptions& o) {
       if (round < 3) {
         absl::Status s = engine::AsNativeEngine(db->get())->FlushMemTables();
         if (s.ok() && round == 1) {
-          s = engine::AsNativeEngine(db->get())->CompactRange(std::nullopt, std::nullopt);
+          s = (*db)->CompactRange(std::nullopt, std::nullopt);
         }
         if (!s.ok()) {
           rep.error = "build: " + std::string(s.message());

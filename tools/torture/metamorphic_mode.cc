@@ -182,7 +182,7 @@ std::vector<std::string> Run(const std::vector<MOp>& ops, int config, uint32_t k
         const size_t limit = op.id % 3 == 0 ? 0 : op.id % 17;
         std::vector<KeyValue> kvs;
         if (db) {
-          auto r = db->Scan(range, limit, op.flag);
+          auto r = db->Scan(range, limit, op.flag ? Direction::kReverse : Direction::kForward);
           if (!r.ok()) {
             line = "error " + std::string(r.status().message());
             break;
@@ -229,10 +229,10 @@ std::vector<std::string> Run(const std::vector<MOp>& ops, int config, uint32_t k
       case OpKind::kFlush:
       case OpKind::kCompact:
         if (db) {
-          engine::DBImpl* e = engine::AsNativeEngine(db.get());
+          // Flushing memtables is the engine's own; compaction is the Store's.
           absl::Status s = op.kind == OpKind::kFlush
-                               ? e->FlushMemTables()
-                               : e->CompactRange(KeyName(op.a), KeyName(op.b));
+                               ? engine::AsNativeEngine(db.get())->FlushMemTables()
+                               : db->CompactRange(KeyName(op.a), KeyName(op.b));
           if (!s.ok()) line = std::string(s.message());
         }
         break;

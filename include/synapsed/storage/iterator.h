@@ -45,6 +45,10 @@ struct KeyRange {
 // there is none (the prefix is empty or all 0xff bytes).
 std::optional<std::string> PrefixSuccessor(std::string_view prefix);
 
+// Which way a scan walks its range: ascending or descending bytewise order.
+// An enum rather than a bool so that a call reads `Scan(r, 0, kReverse)`.
+enum class Direction { kForward, kReverse };
+
 class Iterator {
  public:
   virtual ~Iterator() = default;

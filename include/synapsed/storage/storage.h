@@ -3,7 +3,7 @@
 //   Storage              Get, Put, Delete, Exists, Flush (+ GetSnapshot)
 //   BatchedStorage       Write(WriteBatch), BatchGet, BatchPut, BatchDelete
 //   IterableStorage      NewIterator over [start, end), prefix, Scan
-//   TransactionalStorage BeginTransaction -> Transaction
+//   TransactionalStorage BeginTransaction -> Transaction (transaction.h)
 //
 // `Store` offers all four; it is what backends implement, what layers wrap and
 // what StorageBuilder returns.
@@ -38,6 +38,7 @@
 #include "synapsed/storage/options.h"
 #include "synapsed/storage/pinnable_value.h"
 #include "synapsed/storage/snapshot.h"
+#include "synapsed/storage/transaction.h"
 #include "synapsed/storage/write_batch.h"
 
 namespace synapsed::storage {
@@ -114,43 +115,11 @@ class IterableStorage : public virtual Storage {
   [[nodiscard]] virtual std::unique_ptr<Iterator> NewIterator(
       const ReadOptions& options, const KeyRange& range) = 0;
 
-  // Up to `limit` pairs of `range` (0: no limit), ascending or descending.
+  // Up to `limit` pairs of `range` (0: no limit), in `direction` order.
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> Scan(
-      const KeyRange& range, size_t limit = 0, bool reverse = false,
-      const ReadOptions& options = {});
+      const KeyRange& range, size_t limit = 0,
+      Direction direction = Direction::kForward, const ReadOptions& options = {});
 };
-
-// A unit of work with snapshot isolation and read-your-writes.
-//
-// Reads see the store as of BeginTransaction, merged with this transaction's
-// own writes. Commit applies every write atomically, or fails with Aborted if
-// another writer committed one of the keys this transaction wrote (or read
-// with GetForUpdate) after it began: first committer wins. Plain snapshot
-// isolation allows write skew; read with GetForUpdate to prevent it.
-// After Commit or Rollback every call fails with FailedPrecondition.
-// Destroying an unfinished transaction rolls it back. Not thread-safe.
-class Transaction {
- public:
-  virtual ~Transaction() = default;
-
-  [[nodiscard]] virtual absl::Status Get(std::string_view key,
-                                         std::string* value) = 0;
-  // As Get, and a later commit fails if `key` changed after this began.
-  [[nodiscard]] virtual absl::Status GetForUpdate(std::string_view key,
-                                                  std::string* value) = 0;
-  [[nodiscard]] virtual absl::Status Put(std::string_view key,
-                                         std::string_view value) = 0;
-  [[nodiscard]] virtual absl::Status Delete(std::string_view key) = 0;
-  [[nodiscard]] virtual std::unique_ptr<Iterator> NewIterator(
-      const KeyRange& range) = 0;
-  [[nodiscard]] virtual absl::Status Commit(const WriteOptions& options) = 0;
-  [[nodiscard]] virtual absl::Status Rollback() = 0;
-
-  [[nodiscard]] absl::Status Commit() { return Commit(WriteOptions()); }
-  [[nodiscard]] absl::StatusOr<std::string> Get(std::string_view key);
-};
-
-struct TransactionOptions {};
 
 class TransactionalStorage : public virtual Storage {
  public:
@@ -170,10 +139,19 @@ class Store : public BatchedStorage,
   // The backend (or layer stack) name, e.g. "memory", "cache(native)".
   virtual std::string Name() const = 0;
   // Backend-specific introspection ("stats", "lsm", ...); NotFound if unknown.
+  // Layers answer their own names and forward the rest.
   [[nodiscard]] virtual absl::StatusOr<std::string> GetProperty(
       std::string_view name) {
     return absl::NotFoundError("unknown property " + std::string(name));
   }
+  // Compacts the keys in [begin, end] (nullopt: unbounded on that side;
+  // begin > end is empty), and returns when it is done: overwritten versions no snapshot needs and
+  // deletion markers in the range are dropped where the backend can. Never
+  // needed for correctness; for reclaiming space and read cost after bulk
+  // deletes or loads. Contents are unchanged. Unimplemented (the default)
+  // for a backend with no way to compact a range; layers forward it.
+  [[nodiscard]] virtual absl::Status CompactRange(
+      std::optional<std::string_view> begin, std::optional<std::string_view> end);
 };
 
 }  // namespace synapsed::storage

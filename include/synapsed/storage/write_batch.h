@@ -9,7 +9,10 @@
 //            | 0x00 varint32(key_len) key                               (delete)
 //
 // `sequence` is 0 until the engine stamps the batch at commit; op i gets
-// sequence + i. Not thread-safe: one thread builds a batch.
+// sequence + i. The header and the representation are the engine's business:
+// it reaches them through WriteBatchInternal (api/write_batch_internal.h), so
+// users cannot stamp a sequence or adopt unchecked bytes by accident.
+// Not thread-safe: one thread builds a batch.
 #ifndef SYNAPSED_STORAGE_WRITE_BATCH_H_
 #define SYNAPSED_STORAGE_WRITE_BATCH_H_
 
@@ -24,8 +27,6 @@ namespace synapsed::storage {
 
 class WriteBatch {
  public:
-  static constexpr size_t kHeaderSize = 12;
-
   WriteBatch();
 
   // InvalidArgument (naming the limit) for an oversized key or value; the
@@ -38,24 +39,19 @@ class WriteBatch {
 
   uint32_t Count() const;
   bool Empty() const { return Count() == 0; }
-  // Bytes of the representation.
-  size_t ByteSize() const { return rep_.size(); }
+  // Bytes the batch occupies once encoded (what it adds to the log, give or
+  // take the record framing); a guide for sizing batches.
+  size_t ApproximateSize() const { return rep_.size(); }
 
-  uint64_t Sequence() const;
-  void SetSequence(uint64_t seq);
-
-  // Calls `put` / `del` for each op in order. DataLoss if the representation
-  // is malformed (only possible for one built by FromRep).
+  // Calls `put` / `del` for each op in order. DataLoss only for a malformed
+  // representation, which a batch built through this interface never has.
   absl::Status Iterate(
       absl::FunctionRef<void(std::string_view, std::string_view)> put,
       absl::FunctionRef<void(std::string_view)> del) const;
 
-  std::string_view Rep() const { return rep_; }
-  // Adopts a representation read from a log. Fails with DataLoss if it is too
-  // short, or if the ops do not parse or do not match the count.
-  [[nodiscard]] absl::Status SetRep(std::string rep);
-
  private:
+  friend class WriteBatchInternal;
+
   std::string rep_;
 };
 
