@@ -30,23 +30,45 @@ constexpr bool kHaveLevelDb = false;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config) {
+absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config,
+                                                   OpenMode mode) {
+  const bool read_only = mode == OpenMode::kReadOnly;
   switch (config.type) {
     case BackendType::kMemory:
+      if (read_only) {
+        return absl::InvalidArgumentError(
+            "a memory store keeps nothing between opens: there is nothing to open "
+            "read-only");
+      }
       return NewMemoryStore(config.memory);
-    case BackendType::kNative:
-      return engine::OpenNativeStore(engine::EngineOptionsFrom(config.native),
-                                     config.path);
+    case BackendType::kNative: {
+      engine::EngineOptions options = engine::EngineOptionsFrom(config.native);
+      if (read_only) {
+        options.read_only = true;
+        options.create_if_missing = false;
+        options.error_if_exists = false;
+      }
+      return engine::OpenNativeStore(options, config.path);
+    }
     case BackendType::kRocksDb: {
       RocksDbStoreOptions options;
       options.block_cache_size = config.rocksdb.block_cache_size;
       options.write_buffer_size = config.rocksdb.write_buffer_size;
       options.max_open_files = config.rocksdb.max_open_files;
+      options.read_only = read_only;
       return OpenRocksDbStore(options, config.path);
     }
-    case BackendType::kSqlite:
-      return OpenSqliteStore(SqliteStoreOptions(), config.path);
+    case BackendType::kSqlite: {
+      SqliteStoreOptions options;
+      options.read_only = read_only;
+      return OpenSqliteStore(options, config.path);
+    }
     case BackendType::kLevelDb:
+      if (read_only && kHaveLevelDb) {
+        return absl::UnimplementedError(
+            "leveldb has no read-only open: its Open writes a new log and manifest "
+            "(open it read-write, or use another backend's tools)");
+      }
       return OpenLevelDbStore(LevelDbStoreOptions(), config.path);
     case BackendType::kDistributed:
       break;

@@ -12,8 +12,17 @@
 
 namespace synapsed::storage {
 
+// kReadOnly opens an existing store without writing it (what the tools'
+// reading commands use): native (EngineOptions::read_only), rocksdb
+// (OpenForReadOnly) and sqlite (SQLITE_OPEN_READONLY) refuse writes, Flush
+// and CompactRange with FailedPrecondition. LevelDB has no read-only open
+// (its Open always writes a new log and manifest) and a memory store has
+// nothing to reopen: both are refused with the reason. NotFound when there
+// is no store to open.
+enum class OpenMode { kReadWrite, kReadOnly };
+
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> OpenBackend(
-    const StorageConfig& config);
+    const StorageConfig& config, OpenMode mode = OpenMode::kReadWrite);
 
 // Whether OpenBackend can open `type` in this build.
 [[nodiscard]] bool BackendAvailable(BackendType type);

@@ -1,9 +1,12 @@
 // Backend-specific behaviour the conformance suite does not cover: a second
 // open of a locked database, LevelDB's missing transactions, options taking
-// effect, and reopening with create_if_missing=false.
+// effect, reopening with create_if_missing=false, and read-only opens.
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "backends/backend_registry.h"
 #include "backends/leveldb_store.h"
@@ -170,6 +173,146 @@ TEST_F(BackendsTest, SqliteSnapshotSurvivesManyWritesAndCommits) {
   EXPECT_EQ(Read(*store, "a"), "new");
   ASSERT_OK_AND_ASSIGN(std::string stats, store->GetProperty("stats"));
   EXPECT_THAT(stats, ::testing::HasSubstr("tracked_keys: 0"));
+}
+
+// Every file under `dir` (or the file `dir` itself) with its bytes, to
+// show that a read-only open changed nothing.
+std::map<std::string, std::string> Files(const std::string& path) {
+  std::map<std::string, std::string> out;
+  auto read = [&](const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    out[p.string()] = bytes.str();
+  };
+  if (std::filesystem::is_regular_file(path)) {
+    read(path);
+    return out;
+  }
+  for (const auto& e : std::filesystem::recursive_directory_iterator(path)) {
+    if (e.is_regular_file()) read(e.path());
+  }
+  return out;
+}
+
+// Writes k1..k3 through a read-write open, closes, then opens read-only:
+// the data reads back, every kind of write fails with FailedPrecondition,
+// and `watched` (the store's files) is byte-identical afterwards.
+void CheckReadOnlyOpen(StorageConfig config, const std::string& watched) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto rw, OpenBackend(config));
+    for (int i = 1; i <= 3; ++i) {
+      ASSERT_OK(rw->Put("k" + std::to_string(i), "v" + std::to_string(i)));
+    }
+    ASSERT_OK(rw->Delete("k3"));
+    ASSERT_OK(rw->Flush());
+  }
+  const auto before = Files(watched);
+  {
+    ASSERT_OK_AND_ASSIGN(auto ro, OpenBackend(config, OpenMode::kReadOnly));
+    EXPECT_EQ(Read(*ro, "k1"), "v1");
+    EXPECT_EQ(Read(*ro, "k2"), "v2");
+    EXPECT_THAT(ro->Get("k3"), StatusIs(absl::StatusCode::kNotFound));
+    ASSERT_OK_AND_ASSIGN(auto all, ro->Scan(KeyRange::All()));
+    EXPECT_EQ(all.size(), 2u);
+    ASSERT_OK_AND_ASSIGN(auto snap, ro->GetSnapshot());
+    ReadOptions at;
+    at.snapshot = snap.get();
+    EXPECT_EQ(Read(*ro, "k1", at), "v1");
+
+    const auto read_only = StatusIs(absl::StatusCode::kFailedPrecondition,
+                                    ::testing::HasSubstr("read-only"));
+    EXPECT_THAT(ro->Put("k1", "changed"), read_only);
+    EXPECT_THAT(ro->Delete("k1"), read_only);
+    WriteBatch batch;
+    ASSERT_OK(batch.Put("k9", "v9"));
+    EXPECT_THAT(ro->Write(WriteOptions(), batch), read_only);
+    auto txn = ro->BeginTransaction();
+    if (txn.ok()) {
+      // The native engine lends a transaction; its commit is refused.
+      ASSERT_OK((*txn)->Put("k1", "changed"));
+      EXPECT_THAT((*txn)->Commit(), read_only);
+    } else {
+      EXPECT_THAT(txn.status(), read_only);
+    }
+    const absl::Status compact = ro->CompactRange(std::nullopt, std::nullopt);
+    EXPECT_TRUE(absl::IsFailedPrecondition(compact) || absl::IsUnimplemented(compact))
+        << compact;
+    EXPECT_THAT(ro->Flush(), read_only);
+    EXPECT_EQ(Read(*ro, "k1"), "v1");
+  }
+  auto after = Files(watched);
+  // SQLite may leave the companion files of a WAL-mode reader.
+  std::erase_if(after, [&](const auto& kv) {
+    return before.count(kv.first) == 0 &&
+           (kv.first.ends_with("-wal") || kv.first.ends_with("-shm"));
+  });
+  EXPECT_EQ(after.size(), before.size());
+  for (const auto& [name, bytes] : before) {
+    auto it = after.find(name);
+    ASSERT_NE(it, after.end()) << name << " disappeared";
+    EXPECT_TRUE(it->second == bytes) << name << " changed";
+  }
+}
+
+TEST_F(BackendsTest, ReadOnlyNativeChangesNothing) {
+  CheckReadOnlyOpen(StorageConfig::Native(root_ + "/n"), root_ + "/n");
+}
+
+TEST_F(BackendsTest, ReadOnlyRocksDbChangesNothing) {
+  SKIP_WITHOUT(BackendType::kRocksDb);
+  StorageConfig c;
+  c.type = BackendType::kRocksDb;
+  c.path = root_ + "/r";
+  CheckReadOnlyOpen(c, c.path);
+}
+
+TEST_F(BackendsTest, ReadOnlySqliteChangesNothing) {
+  SKIP_WITHOUT(BackendType::kSqlite);
+  StorageConfig c;
+  c.type = BackendType::kSqlite;
+  c.path = root_ + "/s.db";
+  CheckReadOnlyOpen(c, root_);
+  // A file that is not a synapsed store is refused, and left alone.
+  std::ofstream(root_ + "/other.db") << "";
+  c.path = root_ + "/other.db";
+  EXPECT_THAT(OpenBackend(c, OpenMode::kReadOnly),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       ::testing::HasSubstr("not a synapsed sqlite store")));
+}
+
+TEST_F(BackendsTest, ReadOnlyLevelDbAndMemoryAreRefused) {
+  StorageConfig m;
+  m.type = BackendType::kMemory;
+  EXPECT_THAT(OpenBackend(m, OpenMode::kReadOnly),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("nothing to open read-only")));
+  SKIP_WITHOUT(BackendType::kLevelDb);
+  StorageConfig l;
+  l.type = BackendType::kLevelDb;
+  l.path = root_ + "/l";
+  EXPECT_THAT(OpenBackend(l, OpenMode::kReadOnly),
+              StatusIs(absl::StatusCode::kUnimplemented,
+                       ::testing::HasSubstr("no read-only open")));
+  EXPECT_FALSE(std::filesystem::exists(l.path));
+}
+
+// Nothing to open is NotFound, and nothing is created.
+TEST_F(BackendsTest, ReadOnlyOfAMissingStoreIsNotFound) {
+  std::vector<StorageConfig> configs = {StorageConfig::Native(root_ + "/none")};
+  for (BackendType type : {BackendType::kRocksDb, BackendType::kSqlite}) {
+    if (!BackendAvailable(type)) continue;
+    StorageConfig c;
+    c.type = type;
+    c.path = root_ + "/none";
+    configs.push_back(c);
+  }
+  for (const StorageConfig& c : configs) {
+    EXPECT_THAT(OpenBackend(c, OpenMode::kReadOnly),
+                StatusIs(absl::StatusCode::kNotFound))
+        << BackendTypeName(c.type);
+    EXPECT_FALSE(std::filesystem::exists(c.path)) << BackendTypeName(c.type);
+  }
 }
 
 // A peer this build lacks answers a clear Unimplemented through the

@@ -1,5 +1,9 @@
 #include "backends/rocksdb_store.h"
 
+#include <unistd.h>
+
+#include <cstdarg>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -8,6 +12,7 @@
 #include "fmt/format.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/optimistic_transaction_db.h"
@@ -17,6 +22,14 @@
 
 namespace synapsed::storage {
 namespace {
+
+// Discards RocksDB's info log. A read-only open uses it: RocksDB would
+// otherwise rotate LOG to LOG.old.* and start a new LOG in the directory.
+class DiscardingLogger final : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
@@ -194,11 +207,17 @@ class RocksTransaction final : public Transaction {
 
 class RocksDbStore final : public Store {
  public:
-  RocksDbStore(std::unique_ptr<rocksdb::OptimisticTransactionDB> db)
-      : txn_db_(std::move(db)), db_(txn_db_->GetBaseDB()) {}
+  // Read-write: plain operations on the transaction DB's base DB.
+  RocksDbStore(std::unique_ptr<rocksdb::OptimisticTransactionDB> db, std::string path)
+      : txn_db_(std::move(db)), db_(txn_db_->GetBaseDB()), path_(std::move(path)) {}
+  // Read-only (DB::OpenForReadOnly): no transaction DB; every write refused.
+  RocksDbStore(std::unique_ptr<rocksdb::DB> read_only_db, std::string path)
+      : read_only_db_(std::move(read_only_db)), db_(read_only_db_.get()),
+        path_(std::move(path)) {}
   ~RocksDbStore() override {
     // Closing syncs nothing unsynced by contract; just release the DB.
     txn_db_.reset();
+    read_only_db_.reset();
   }
 
   std::string Name() const override { return "rocksdb"; }
@@ -219,16 +238,19 @@ class RocksDbStore final : public Store {
 
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override {
+    RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKeyValue(key, value));
     return FromRocks(db_->Put(ToWrite(options), ToSlice(key), ToSlice(value)), "put");
   }
 
   absl::Status Delete(const WriteOptions& options, std::string_view key) override {
+    RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKey(key));
     return FromRocks(db_->Delete(ToWrite(options), ToSlice(key)), "delete");
   }
 
   absl::Status Flush() override {
+    RETURN_IF_ERROR(Writable());  // as the native engine: no flush read-only
     RETURN_IF_ERROR(FromRocks(db_->FlushWAL(/*sync=*/true), "flush wal"));
     return FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush");
   }
@@ -240,6 +262,7 @@ class RocksDbStore final : public Store {
   }
 
   absl::Status Write(const WriteOptions& options, const WriteBatch& batch) override {
+    RETURN_IF_ERROR(Writable());
     if (batch.Empty()) return absl::OkStatus();
     rocksdb::WriteBatch wb(batch.ApproximateSize());
     rocksdb::Status st;
@@ -288,6 +311,7 @@ class RocksDbStore final : public Store {
 
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions&) override {
+    RETURN_IF_ERROR(Writable());
     return std::unique_ptr<Transaction>(std::make_unique<RocksTransaction>(txn_db_.get()));
   }
 
@@ -302,6 +326,7 @@ class RocksDbStore final : public Store {
 
   absl::Status CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) override {
+    RETURN_IF_ERROR(Writable());
     // An inverted range is empty (as for the other stores), where RocksDB
     // would call it an invalid argument.
     if (begin && end && *begin > *end) return absl::OkStatus();
@@ -317,6 +342,14 @@ class RocksDbStore final : public Store {
   }
 
  private:
+  // FailedPrecondition on a read-only open (RocksDB itself would answer
+  // NotSupported, and a read-only DB has no transactions at all).
+  absl::Status Writable() const {
+    if (read_only_db_ == nullptr) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        fmt::format("rocksdb: {} is open read-only", path_));
+  }
+
   absl::Status ToRead(const ReadOptions& options, rocksdb::ReadOptions* ro) const {
     ro->verify_checksums = options.verify_checksums;
     ro->fill_cache = options.fill_cache;
@@ -334,8 +367,10 @@ class RocksDbStore final : public Store {
     return wo;
   }
 
-  std::unique_ptr<rocksdb::OptimisticTransactionDB> txn_db_;
-  rocksdb::DB* db_;  // the base DB of txn_db_
+  std::unique_ptr<rocksdb::OptimisticTransactionDB> txn_db_;  // read-write only
+  std::unique_ptr<rocksdb::DB> read_only_db_;                // read-only only
+  rocksdb::DB* db_;  // the base DB of txn_db_, or read_only_db_
+  const std::string path_;
 };
 
 }  // namespace
@@ -358,11 +393,25 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  if (options.read_only) {
+    // Writes nothing to the directory and takes no lock; a missing database
+    // is NotFound (RocksDB says InvalidArgument "does not exist").
+    o.create_if_missing = false;
+    o.info_log = std::make_shared<DiscardingLogger>();
+    if (::access((path + "/CURRENT").c_str(), F_OK) != 0) {
+      return absl::NotFoundError(fmt::format("rocksdb: no database in {}", path));
+    }
+    rocksdb::DB* ro = nullptr;
+    RETURN_IF_ERROR(FromRocks(rocksdb::DB::OpenForReadOnly(o, path, &ro),
+                              "open read-only " + path));
+    return std::unique_ptr<Store>(
+        std::make_unique<RocksDbStore>(std::unique_ptr<rocksdb::DB>(ro), path));
+  }
   rocksdb::OptimisticTransactionDB* db = nullptr;
   rocksdb::Status s = rocksdb::OptimisticTransactionDB::Open(o, path, &db);
   RETURN_IF_ERROR(FromRocks(s, "open " + path));
   return std::unique_ptr<Store>(std::make_unique<RocksDbStore>(
-      std::unique_ptr<rocksdb::OptimisticTransactionDB>(db)));
+      std::unique_ptr<rocksdb::OptimisticTransactionDB>(db), path));
 }
 
 }  // namespace synapsed::storage

@@ -41,6 +41,10 @@ struct RocksDbStoreOptions {
   // Block compression (kNone: none).
   CompressionConfig::Algorithm compression = CompressionConfig::Algorithm::kLz4;
   bool create_if_missing = true;
+  // DB::OpenForReadOnly: nothing in the directory is written and no lock is
+  // taken; writes, transactions, Flush and CompactRange fail with
+  // FailedPrecondition; NotFound if there is no database.
+  bool read_only = false;
 };
 
 // Opens (creating if allowed) the RocksDB database in the directory `path`.

@@ -80,8 +80,13 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const std::string& path, const ConnectionOptions& options) {
   sqlite3* db = nullptr;
   // NOMUTEX: the pool gives a connection to one thread at a time.
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (options.create) flags |= SQLITE_OPEN_CREATE;
+  int flags = SQLITE_OPEN_NOMUTEX;
+  if (options.read_only) {
+    flags |= SQLITE_OPEN_READONLY;
+  } else {
+    flags |= SQLITE_OPEN_READWRITE;
+    if (options.create) flags |= SQLITE_OPEN_CREATE;
+  }
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = FromSqlite(rc, db, "open " + path);
@@ -96,6 +101,17 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   // Writers are serialized by the store; the timeout only covers
   // checkpoints and other processes.
   sqlite3_busy_timeout(db, 10000);
+  if (options.read_only) {
+    RETURN_IF_ERROR(conn->Exec(
+        fmt::format("PRAGMA cache_size = -{}", std::max<size_t>(options.cache_bytes / 1024, 1))
+            .c_str()));
+    // The kv table must exist; this reads the schema and nothing else.
+    if (!conn->Exec("SELECT key, value FROM kv LIMIT 0").ok()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "sqlite: {} is not a synapsed sqlite store (it has no kv table)", path));
+    }
+    return conn;
+  }
   // page_size only takes effect before the file's first table exists.
   RETURN_IF_ERROR(conn->Exec(fmt::format("PRAGMA page_size = {}", options.page_size).c_str()));
   RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode = WAL"));

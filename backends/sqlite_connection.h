@@ -51,11 +51,16 @@ struct ConnectionOptions {
   size_t cache_bytes = 64 << 20;  // this connection's page cache
   size_t page_size = 4096;        // applied when the file is created
   bool create = true;             // create the file if missing
+  // SQLITE_OPEN_READONLY: the file is not written (SQLite may still make its
+  // -wal and -shm companions, as any reader of a WAL-mode file does), the
+  // schema is not created but must exist, and writes fail.
+  bool read_only = false;
 };
 
 class Connection {
  public:
-  // Opens `path` (WAL mode, schema created if needed).
+  // Opens `path` (WAL mode, schema created if needed; read-only: the schema
+  // must be there, else FailedPrecondition "not a synapsed sqlite store").
   static absl::StatusOr<std::unique_ptr<Connection>> Open(
       const std::string& path, const ConnectionOptions& options);
   ~Connection();

@@ -190,9 +190,13 @@ class SqliteIterator final : public Iterator {
 
 class SqliteStore final : public Store, public TransactionCommitter {
  public:
+  // lock_fd: the held "<path>.lock", or -1 for a read-only open.
   SqliteStore(std::string path, sqlite::ConnectionOptions options, int lock_fd)
-      : path_(std::move(path)), pool_(path_, options), lock_fd_(lock_fd) {}
-  ~SqliteStore() override { ::close(lock_fd_); }
+      : path_(std::move(path)), pool_(path_, options), lock_fd_(lock_fd),
+        read_only_(options.read_only) {}
+  ~SqliteStore() override {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+  }
 
   absl::Status Init() {
     // The first connection creates the schema and switches to WAL mode.
@@ -215,17 +219,20 @@ class SqliteStore final : public Store, public TransactionCommitter {
 
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override {
+    RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKeyValue(key, value));
     return WriteOne(options, key, &value);
   }
 
   absl::Status Delete(const WriteOptions& options, std::string_view key) override {
+    RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKey(key));
     return WriteOne(options, key, nullptr);
   }
 
   // A synced write makes the WAL, and so every earlier commit, durable.
   absl::Status Flush() override {
+    RETURN_IF_ERROR(Writable());  // as the native engine: no flush read-only
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
     MutexLock l(&write_mu_);
     RETURN_IF_ERROR(c->SetSync(true));
@@ -255,6 +262,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   }
 
   absl::Status Write(const WriteOptions& options, const WriteBatch& batch) override {
+    RETURN_IF_ERROR(Writable());
     if (batch.Empty()) return absl::OkStatus();
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
     MutexLock l(&write_mu_);
@@ -308,6 +316,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
 
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions&) override {
+    RETURN_IF_ERROR(Writable());
     ASSIGN_OR_RETURN(SnapshotHandle snap, GetSnapshot());
     return std::unique_ptr<Transaction>(
         std::make_unique<OptimisticTransaction>(this, this, std::move(snap)));
@@ -341,6 +350,11 @@ class SqliteStore final : public Store, public TransactionCommitter {
   }
 
  private:
+  absl::Status Writable() const {
+    if (!read_only_) return absl::OkStatus();
+    return absl::FailedPreconditionError(fmt::format("sqlite: {} is open read-only", path_));
+  }
+
   absl::StatusOr<const SqliteSnapshot*> SnapshotOf(const ReadOptions& options) const {
     if (options.snapshot == nullptr) return nullptr;
     if (options.snapshot->owner() != this) {
@@ -399,6 +413,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   const std::string path_;
   ConnectionPool pool_;
   const int lock_fd_;
+  const bool read_only_;
   Mutex write_mu_;  // one writer at a time
   uint64_t seq_ ABSL_GUARDED_BY(write_mu_) = 0;  // commits so far
   std::multiset<uint64_t> live_ ABSL_GUARDED_BY(write_mu_);  // snapshot seqs
@@ -420,6 +435,20 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions&
   struct stat st;
   if (!options.create_if_missing && ::stat(path.c_str(), &st) != 0) {
     return absl::NotFoundError(fmt::format("sqlite: no database file {}", path));
+  }
+  if (options.read_only) {
+    // No lock: SQLite's own locking lets a reader share the file with a
+    // writer, and a read-only open must not create "<path>.lock".
+    if (::stat(path.c_str(), &st) != 0) {
+      return absl::NotFoundError(fmt::format("sqlite: no database file {}", path));
+    }
+    sqlite::ConnectionOptions co;
+    co.cache_bytes = options.cache_size;
+    co.create = false;
+    co.read_only = true;
+    auto store = std::make_unique<SqliteStore>(path, co, -1);
+    RETURN_IF_ERROR(store->Init());
+    return std::unique_ptr<Store>(std::move(store));
   }
   const std::string lock_path = path + ".lock";
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -47,6 +47,10 @@ struct SqliteStoreOptions {
   // file is created.
   size_t page_size = 4096;
   bool create_if_missing = true;
+  // Opens the file read-only (it must exist) and takes no lock: writes,
+  // transactions and Flush fail with FailedPrecondition. SQLite may
+  // create the -wal and -shm files beside a WAL-mode database it reads.
+  bool read_only = false;
 };
 
 // Opens (creating if allowed) the SQLite database file `path`.

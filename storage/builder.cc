@@ -10,6 +10,11 @@ namespace synapsed::storage {
 
 absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
   std::unique_ptr<Store> store;
+  if (backend_ && read_only_) {
+    return absl::InvalidArgumentError(
+        "ReadOnly() with a user-supplied backend: the builder cannot make that "
+        "store read-only (open it read-only in the factory instead)");
+  }
   if (backend_) {
     ASSIGN_OR_RETURN(store, backend_(config_));
     // A factory returning OK and no store would crash the first layer.
@@ -18,7 +23,8 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
           "the user-supplied backend factory returned no store");
     }
   } else {
-    ASSIGN_OR_RETURN(store, OpenBackend(config_));
+    ASSIGN_OR_RETURN(store, OpenBackend(config_, read_only_ ? OpenMode::kReadOnly
+                                                            : OpenMode::kReadWrite));
   }
   // Innermost first: the cache above the compression holds plain values.
   if (config_.compression && config_.compression->enabled &&

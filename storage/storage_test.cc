@@ -153,6 +153,43 @@ TEST(Builder, CompactRangeAndPropertiesReachThroughTheLayers) {
 
 // The seed's externally tagged memory config reaches the memory backend: its
 // reservation shows as node bytes held before any write.
+// ReadOnly() stacks the configured layers on a read-only open: what the
+// compression layer wrote reads back decoded, writes are refused, and a
+// user's factory cannot be made read-only.
+TEST(Builder, ReadOnlyReadsThroughTheLayers) {
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/synapsed_storage_ro_" +
+                          std::to_string(::getpid());
+  StorageConfig c = StorageConfig::Native(dir);
+  c.compression = CompressionConfig{};
+  c.compression->enabled = true;
+  c.compression->min_size = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, StorageBuilder(c).Build());
+    ASSERT_OK(store->Put("k", std::string(300, 'x')));
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, StorageBuilder(c).WithCache(CacheConfig{}).ReadOnly().Build());
+    EXPECT_EQ(store->Name(), "cache(compression(native))");
+    ASSERT_OK_AND_ASSIGN(std::string v, store->Get("k"));
+    EXPECT_EQ(v, std::string(300, 'x'));
+    EXPECT_THAT(store->Put("k", "y"), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                               HasSubstr("read-only")));
+    ASSERT_OK_AND_ASSIGN(v, store->Get("k"));
+    EXPECT_EQ(v, std::string(300, 'x'));
+  }
+  std::filesystem::remove_all(dir);
+  EXPECT_THAT(StorageBuilder(c).ReadOnly().Build(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  EXPECT_THAT(StorageBuilder(StorageConfig::Memory())
+                  .WithBackend([](const StorageConfig&) {
+                    return StorageBuilder(StorageConfig::Memory()).Build();
+                  })
+                  .ReadOnly()
+                  .Build(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ReadOnly()")));
+}
+
 TEST(Builder, SeedMemoryConfigReservesNodes) {
   auto node_bytes = [](Store& s) -> std::string {
     auto stats = s.GetProperty("stats");

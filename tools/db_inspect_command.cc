@@ -48,7 +48,10 @@ void Stats(const InspectFlags& f) {
 // version the open recovered plus the engine's level scores.
 void Lsm(const InspectFlags& f) {
   OpenedStore db = OpenForRead(f.store, "db lsm");
-  if (db.native == nullptr) FailWith(kExitError, "db lsm: not a native store");
+  if (db.native == nullptr) {
+    FailWith(kExitError, fmt::format("db lsm: {} is not the native engine without layers",
+                                     db.store->Name()));
+  }
   const nlohmann::json stats = nlohmann::json::parse(Property(db.store.get(), "lsm.json"));
   const auto& shape = db.native->current_version()->shape();
   nlohmann::json levels = nlohmann::json::array();
@@ -140,7 +143,10 @@ nlohmann::json PropertiesJson(int level, uint64_t number, const sstable::TableRe
 // Every live table's properties, read from the table files themselves.
 void Properties(const InspectFlags& f) {
   OpenedStore db = OpenForRead(f.store, "db properties");
-  if (db.native == nullptr) FailWith(kExitError, "db properties: not a native store");
+  if (db.native == nullptr) {
+    FailWith(kExitError, fmt::format("db properties: {} is not the native engine without layers",
+                                     db.store->Name()));
+  }
   env::FileSystem* fs = env::DefaultFileSystem();
   const auto version = db.native->current_version();
   nlohmann::json rows = nlohmann::json::array();

@@ -43,26 +43,11 @@ std::string NativeDir(const StoreFlags& flags, std::string_view command) {
 
 OpenedStore OpenForRead(const StoreFlags& flags, std::string_view command) {
   const StorageConfig config = ConfigFor(flags, command);
-  if (config.type != BackendType::kNative) {
-    FailWith(kExitError,
-             fmt::format("{}: reading commands open only native databases (read-only); "
-                         "the {} backend has no read-only open here",
-                         command, BackendTypeName(config.type)));
-  }
-  if (config.cache || (config.compression && config.compression->enabled)) {
-    FailWith(kExitError,
-             fmt::format("{}: reading commands open the native engine directly and "
-                         "cannot apply the cache or compression layers",
-                         command));
-  }
-  engine::EngineOptions options = engine::EngineOptionsFrom(config.native);
   // Reading commands never create or change a database, whatever the config.
-  options.read_only = true;
-  options.create_if_missing = false;
-  options.error_if_exists = false;
-  auto store = engine::OpenNativeStore(options, config.path);
+  auto store = StorageBuilder(config).ReadOnly().Build();
   if (!store.ok()) Fail(store.status(), fmt::format("{}: opening {}", command, config.path));
-  std::cerr << fmt::format("synapsed: opened {} read-only\n", config.path);
+  std::cerr << fmt::format("synapsed: opened {} read-only ({})\n", config.path,
+                           (*store)->Name());
   OpenedStore out;
   out.native = engine::AsNativeEngine(store->get());
   out.store = std::move(*store);

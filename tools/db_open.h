@@ -1,11 +1,13 @@
 // How `synapsed db` subcommands find and open their store.
 //
 // --dir DIR names a native database; --config FILE a StorageConfig JSON.
-// Reading subcommands (get, exists, scan, stats, lsm, check, properties)
-// open the native engine with EngineOptions::read_only: no lock is taken,
-// nothing in the directory is created, changed or deleted, and they say so
-// on stderr ("opened DIR read-only"). Other backends have no read-only open
-// here, so reading subcommands refuse them rather than risk a write.
+// Reading subcommands (get, exists, scan, stats, lsm, properties) open any
+// backend the config names read-only through StorageBuilder::ReadOnly(), with
+// the config's layers: no lock is taken, nothing in the directory is created,
+// changed or deleted, and they say so on stderr ("opened DIR read-only").
+// LevelDB has no read-only open and is refused with the reason; `lsm` and
+// `properties` need the native engine without layers. `db check` reads a
+// native directory's files itself (NativeDir).
 // Writing subcommands (put, delete, compact) open read-write through
 // StorageBuilder, and create a missing database only when asked (--create).
 //
@@ -36,7 +38,7 @@ struct OpenedStore {
   engine::DBImpl* native = nullptr;  // the native engine, null for others
 };
 
-// Opens read-only (native only) and prints the notice on stderr.
+// Opens read-only (any backend but leveldb) and prints the notice on stderr.
 OpenedStore OpenForRead(const StoreFlags& flags, std::string_view command);
 // Opens read-write. `create`: make the database if the directory has none.
 OpenedStore OpenForWrite(const StoreFlags& flags, std::string_view command,

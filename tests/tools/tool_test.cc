@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "engine/db.h"
+#include "synapsed/storage/builder.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -257,15 +258,73 @@ TEST(ToolDb, BadInput) {
   r = RunTool({"db", "lsm"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("give --dir DIR or --config FILE"));
-  const std::string config = TempDir("rocks") + "/c.json";
-  std::ofstream(config) << R"({"type": "rocksdb", "path": "/tmp/x"})";
+  const std::string config = TempDir("level") + "/c.json";
+  std::ofstream(config) << R"({"type": "leveldb", "path": "/tmp/x"})";
   r = RunTool({"db", "get", "--config", config, "k"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_THAT(r.err, HasSubstr("no read-only open"));
+  EXPECT_THAT(r.err, HasSubstr(StorageBuilder::HasBackend(BackendType::kLevelDb)
+                                   ? "leveldb has no read-only open"
+                                   : "this build has no leveldb backend"));
   r = RunTool({"db", "get", "--dir", empty, "--config", config, "k"});  // exclusive
   EXPECT_NE(r.code, 0);
   r = RunTool({"db", "frobnicate"});
   EXPECT_NE(r.code, 0);
+}
+
+// Reading commands open any backend read-only through the builder: a
+// rocksdb or sqlite store written with `db put --config` reads back without
+// a byte of its files changing, and the layers of the config apply.
+void ReadsThroughTheBuilder(BackendType type, const std::string& path,
+                            const std::string& watched) {
+  const std::string config = TempDir("any") + "/c.json";
+  std::ofstream(config) << json({{"type", BackendTypeName(type)}, {"path", path}}).dump();
+  RunResult r = RunTool({"db", "put", "--config", config, "--sync", "k1", "v1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(RunTool({"db", "put", "--config", config, "k2", "v2"}).code, 0);
+  const auto before = Snapshot(watched);
+  r = RunTool({"db", "get", "--config", config, "k1"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "v1\n");
+  EXPECT_THAT(r.err, HasSubstr("read-only (" + std::string(BackendTypeName(type)) + ")"));
+  r = RunTool({"db", "scan", "--config", config, "--keys-only"});
+  EXPECT_EQ(Lines(r.out), (std::vector<std::string>{"k1", "k2"})) << r.err;
+  EXPECT_EQ(RunTool({"db", "exists", "--config", config, "k3"}).out, "false\n");
+  auto after = Snapshot(watched);
+  std::erase_if(after, [&](const auto& kv) {  // a WAL-mode SQLite reader's files
+    return before.count(kv.first) == 0 &&
+           (kv.first.ends_with("-wal") || kv.first.ends_with("-shm"));
+  });
+  EXPECT_EQ(after, before) << "a reading command changed the store's files";
+  // The table shape is the native engine's alone.
+  r = RunTool({"db", "lsm", "--config", config});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("is not the native engine without layers"));
+  // A config with a layer reads through it.
+  const std::string cached = TempDir("any_cached") + "/c.json";
+  std::ofstream(cached) << json({{"type", BackendTypeName(type)},
+                                 {"path", path},
+                                 {"cache", {{"policy", "lru"}, {"max_entries", 10}}}})
+                               .dump();
+  r = RunTool({"db", "get", "--config", cached, "k2"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "v2\n");
+  EXPECT_THAT(r.err, HasSubstr("read-only (cache(" + std::string(BackendTypeName(type)) + "))"));
+}
+
+TEST(ToolDb, ReadOnlyRocksDbThroughTheBuilder) {
+  if (!StorageBuilder::HasBackend(BackendType::kRocksDb)) {
+    GTEST_SKIP() << "this build has no rocksdb backend";
+  }
+  const std::string dir = TempDir("rocks_ro") + "/db";
+  ReadsThroughTheBuilder(BackendType::kRocksDb, dir, dir);
+}
+
+TEST(ToolDb, ReadOnlySqliteThroughTheBuilder) {
+  if (!StorageBuilder::HasBackend(BackendType::kSqlite)) {
+    GTEST_SKIP() << "this build has no sqlite backend";
+  }
+  const std::string dir = TempDir("sqlite_ro");
+  ReadsThroughTheBuilder(BackendType::kSqlite, dir + "/s.db", dir);
 }
 
 TEST(ToolDb, ProgressOnlyOnATerminal) {

@@ -14,6 +14,16 @@
 // configured layers on what it returns. The factory's Store must keep the
 // contracts of storage.h (the layers rely on them).
 //
+// ReadOnly() opens an existing store without writing it, for inspection:
+// native, rocksdb and sqlite stores open in their read-only modes (no lock is
+// taken, nothing in the directory is created or changed; SQLite may add its
+// -wal and -shm companion files) and every write, transaction commit, Flush
+// and CompactRange fails with FailedPrecondition. LevelDB has no read-only open
+// and a memory store has nothing to reopen: Build() refuses both with the
+// reason, and refuses ReadOnly() with WithBackend (the builder cannot make a
+// user's store read-only). NotFound when there is no store to open. Layers
+// stack as usual (the compression layer still decodes what it reads).
+//
 // Thread safety: a builder is a value; use one from one thread at a time.
 // Build() may be called more than once (each call opens a new store).
 #ifndef SYNAPSED_STORAGE_BUILDER_H_
@@ -52,6 +62,12 @@ class StorageBuilder {
     return *this;
   }
 
+  // Opens an existing store for reading only (see above).
+  StorageBuilder& ReadOnly() {
+    read_only_ = true;
+    return *this;
+  }
+
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> Build() const;
 
   // Whether this build of the library has the backend `type` names (the
@@ -62,6 +78,7 @@ class StorageBuilder {
  private:
   StorageConfig config_;
   BackendFactory backend_;  // empty: open config_.type
+  bool read_only_ = false;
 };
 
 }  // namespace synapsed::storage
