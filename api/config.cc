@@ -214,7 +214,7 @@ std::set<std::string> BackendFields(BackendType type) {
       return {"initial_capacity"};
     case BackendType::kNative:
       return {"path", "write_buffer_size", "block_cache_size", "create_if_missing",
-              "error_if_exists"};
+              "error_if_exists", "compression_per_level", "adaptive_compression"};
     case BackendType::kRocksDb:
       return {"path", "block_cache_size", "write_buffer_size", "max_open_files"};
     case BackendType::kSqlite:
@@ -223,6 +223,28 @@ std::set<std::string> BackendFields(BackendType type) {
       return {"path"};
   }
   return {};
+}
+
+// "compression_per_level": ["none", "lz4", "zstd", ...], the native
+// tables' codec per level (tables have no Snappy or adaptive codec).
+absl::Status ReadTableCodecs(const json& obj, std::string_view field,
+                             std::vector<CompressionConfig::Algorithm>* out) {
+  if (!obj.contains("compression_per_level")) return absl::OkStatus();
+  const json& list = obj["compression_per_level"];
+  if (!list.is_array()) return FieldError(field, "expected an array of codec names");
+  out->clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = fmt::format("{}[{}]", field, i);
+    if (!list[i].is_string()) return FieldError(at, "expected a string");
+    const std::string s = list[i].get<std::string>();
+    auto codec = LookupName(kAlgorithms, s);
+    if (!codec || *codec == CompressionConfig::Algorithm::kSnappy ||
+        *codec == CompressionConfig::Algorithm::kAdaptive) {
+      return FieldError(at, fmt::format("\"{}\" is not a table codec (none, lz4, zstd)", s));
+    }
+    out->push_back(*codec);
+  }
+  return absl::OkStatus();
 }
 
 // Reads the backend's fields from `obj` (the whole config in the flat form,
@@ -261,6 +283,10 @@ absl::Status ParseBackendFields(const json& obj, std::string_view where,
                              &c->native.create_if_missing));
     RETURN_IF_ERROR(ReadBool(obj, "error_if_exists", field("error_if_exists"),
                              &c->native.error_if_exists));
+    RETURN_IF_ERROR(ReadTableCodecs(obj, field("compression_per_level"),
+                                    &c->native.compression_per_level));
+    RETURN_IF_ERROR(ReadBool(obj, "adaptive_compression", field("adaptive_compression"),
+                             &c->native.adaptive_compression));
   } else if (c->type == BackendType::kRocksDb) {
     RETURN_IF_ERROR(ReadUnsigned(obj, "block_cache_size", field("block_cache_size"),
                                  &c->rocksdb.block_cache_size));
@@ -405,6 +431,11 @@ std::string StorageConfig::ToJson() const {
     j["block_cache_size"] = native.block_cache_size;
     j["create_if_missing"] = native.create_if_missing;
     j["error_if_exists"] = native.error_if_exists;
+    j["compression_per_level"] = json::array();
+    for (CompressionConfig::Algorithm a : native.compression_per_level) {
+      j["compression_per_level"].push_back(NameOf(kAlgorithms, a));
+    }
+    j["adaptive_compression"] = native.adaptive_compression;
   } else if (type == BackendType::kMemory) {
     j["initial_capacity"] = memory.initial_capacity;
   } else if (type == BackendType::kRocksDb) {

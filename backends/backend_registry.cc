@@ -42,7 +42,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config,
       }
       return NewMemoryStore(config.memory);
     case BackendType::kNative: {
-      engine::EngineOptions options = engine::EngineOptionsFrom(config.native);
+      auto from = engine::EngineOptionsFrom(config.native);
+      if (!from.ok()) return from.status();
+      engine::EngineOptions options = *std::move(from);
       if (read_only) {
         options.read_only = true;
         options.create_if_missing = false;

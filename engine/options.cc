@@ -1,15 +1,36 @@
 #include "engine/options.h"
 
+#include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
 namespace synapsed::storage::engine {
 
-EngineOptions EngineOptionsFrom(const NativeOptions& native) {
+absl::StatusOr<EngineOptions> EngineOptionsFrom(const NativeOptions& native) {
   EngineOptions o;
   o.write_buffer_size = native.write_buffer_size;
   o.block_cache_size = native.block_cache_size;
   o.create_if_missing = native.create_if_missing;
   o.error_if_exists = native.error_if_exists;
+  for (size_t i = 0; i < native.compression_per_level.size(); ++i) {
+    switch (native.compression_per_level[i]) {
+      case CompressionConfig::Algorithm::kNone:
+        o.compression_per_level.push_back(sstable::CompressionType::kNone);
+        break;
+      case CompressionConfig::Algorithm::kLz4:
+        o.compression_per_level.push_back(sstable::CompressionType::kLz4);
+        break;
+      case CompressionConfig::Algorithm::kZstd:
+        o.compression_per_level.push_back(sstable::CompressionType::kZstd);
+        break;
+      case CompressionConfig::Algorithm::kSnappy:
+      case CompressionConfig::Algorithm::kAdaptive:
+        return absl::InvalidArgumentError(fmt::format(
+            "native.compression_per_level[{}]: tables are compressed with none, lz4 or "
+            "zstd (adaptive_compression samples blocks on top of any of them)",
+            i));
+    }
+  }
+  o.table.adaptive_compression = native.adaptive_compression;
   return o;
 }
 
@@ -28,8 +49,13 @@ std::string EngineOptionsToJson(const EngineOptions& o) {
                 {"index_restart_interval", o.table.index_restart_interval},
                 {"bloom_bits_per_key", o.table.bloom_bits_per_key},
                 {"compression", sstable::CompressionTypeName(o.table.compression)},
+                {"adaptive_compression", o.table.adaptive_compression},
                 {"zstd_level", o.table.zstd_level},
                 {"creation_time", o.table.creation_time}};
+  j["compression_per_level"] = nlohmann::json::array();
+  for (sstable::CompressionType t : o.compression_per_level) {
+    j["compression_per_level"].push_back(sstable::CompressionTypeName(t));
+  }
   j["block_cache_size"] = o.block_cache_size;
   j["max_open_files"] = o.max_open_files;
   j["l0_compaction_trigger"] = o.l0_compaction_trigger;

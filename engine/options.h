@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "env/env.h"
 #include "sstable/table_options.h"
 #include "synapsed/storage/config.h"
@@ -87,7 +88,9 @@ struct EngineOptions {
 // field is copied, the rest keep their defaults. The only mapping from
 // NativeOptions; callers set what the config does not carry (fs, read_only,
 // background_threads) on the result.
-EngineOptions EngineOptionsFrom(const NativeOptions& native);
+// InvalidArgument naming the field for a value the engine cannot take (a
+// table codec other than none, lz4 or zstd).
+absl::StatusOr<EngineOptions> EngineOptionsFrom(const NativeOptions& native);
 
 // Every field as one JSON object (keys are the field names; the table
 // options nested under "table"; fs as "default" or "custom").

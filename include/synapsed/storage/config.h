@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -88,6 +89,16 @@ struct NativeOptions {
   bool create_if_missing = true;
   // Fail to open if a database already exists.
   bool error_if_exists = false;
+  // Codec of the tables written to each level (kNone, kLz4 or kZstd; tables
+  // have no Snappy or adaptive codec): level i uses entry i, or the last entry
+  // past the end. Empty: LZ4 everywhere. E.g. {kNone, kLz4, kZstd}: L0 is
+  // rewritten soon and read hot, L1 takes cheap LZ4, and L2 and below, where
+  // most bytes rest, take Zstandard's smaller output.
+  std::vector<CompressionConfig::Algorithm> compression_per_level;
+  // Sample blocks and stop compressing data that does not compress: after
+  // a run of blocks that did not shrink, only one block in 16 is tried until
+  // one pays (sstable/compression_sampler.h). The table format is unchanged.
+  bool adaptive_compression = false;
   friend bool operator==(const NativeOptions&, const NativeOptions&) = default;
 };
 
