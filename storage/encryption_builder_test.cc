@@ -130,7 +130,9 @@ TEST_F(EncryptionBuilderTest, BadKeysFailBeforeTheBackendIsOpened) {
     two.key_env = "SOME_VAR";
     EXPECT_THAT(StorageBuilder(c).WithEncryption(two).Build(),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one source")));
-    if (!c.path.empty()) EXPECT_FALSE(std::filesystem::exists(c.path));
+    if (!c.path.empty()) {
+      EXPECT_FALSE(std::filesystem::exists(c.path));
+    }
   }
 }
 

@@ -184,9 +184,13 @@ std::vector<BackendFactory> AllBackends() {
       f.name = "cache_compression_encryption_memory";
       f.open = [keys](const std::string&) {
         StorageConfig c = StorageConfig::Memory();
-        c.cache = CacheConfig{.policy = CacheConfig::Policy::kArc, .max_entries = 64};
-        c.compression = CompressionConfig{
-            .enabled = true, .algorithm = CompressionConfig::Algorithm::kZstd, .min_size = 8};
+        c.cache = CacheConfig();
+        c.cache->policy = CacheConfig::Policy::kArc;
+        c.cache->max_entries = 64;
+        c.compression = CompressionConfig();
+        c.compression->enabled = true;
+        c.compression->algorithm = CompressionConfig::Algorithm::kZstd;
+        c.compression->min_size = 8;
         EncryptionConfig e;
         e.provider = keys;
         c.encryption = e;
