@@ -133,8 +133,8 @@ absl::StatusOr<CompressionConfig> ParseCompression(const json& j) {
 }
 
 // A non-empty string field, if present.
-absl::Status ReadString(const json& obj, const char* name, std::string_view field,
-                        std::string* out) {
+absl::Status ReadString(const json& obj, const char* name,
+                        std::string_view field, std::string* out) {
   if (!obj.contains(name)) return absl::OkStatus();
   if (!obj[name].is_string()) return FieldError(field, "expected a string");
   *out = obj[name].get<std::string>();
@@ -144,23 +144,28 @@ absl::Status ReadString(const json& obj, const char* name, std::string_view fiel
 
 absl::StatusOr<EncryptionConfig> ParseEncryption(const json& j) {
   if (!j.is_object()) return FieldError("encryption", "expected an object");
-  RETURN_IF_ERROR(CheckKnownFields(j, "encryption", {"key_file", "key_env", "key_id"}));
+  RETURN_IF_ERROR(
+      CheckKnownFields(j, "encryption", {"key_file", "key_env", "key_id"}));
   EncryptionConfig c;
-  RETURN_IF_ERROR(ReadString(j, "key_file", "encryption.key_file", &c.key_file));
+  RETURN_IF_ERROR(
+      ReadString(j, "key_file", "encryption.key_file", &c.key_file));
   RETURN_IF_ERROR(ReadString(j, "key_env", "encryption.key_env", &c.key_env));
   RETURN_IF_ERROR(ReadString(j, "key_id", "encryption.key_id", &c.key_id));
   if (c.key_file.empty() && c.key_env.empty()) {
-    return FieldError("encryption.key_file",
-                      "missing: give the key file, or \"key_env\" naming an environment "
-                      "variable that holds the keys");
+    return FieldError(
+        "encryption.key_file",
+        "missing: give the key file, or \"key_env\" naming an environment "
+        "variable that holds the keys");
   }
   if (!c.key_file.empty() && !c.key_env.empty()) {
-    return FieldError("encryption.key_env", "given next to \"encryption.key_file\"; give one");
+    return FieldError("encryption.key_env",
+                      "given next to \"encryption.key_file\"; give one");
   }
   if (j.contains("key_id") && !IsValidKeyId(c.key_id)) {
-    return FieldError("encryption.key_id",
-                      fmt::format("not a key id (1 to {} characters of A-Z a-z 0-9 . _ -)",
-                                  kMaxKeyIdSize));
+    return FieldError(
+        "encryption.key_id",
+        fmt::format("not a key id (1 to {} characters of A-Z a-z 0-9 . _ -)",
+                    kMaxKeyIdSize));
   }
   return c;
 }

@@ -19,7 +19,8 @@ namespace {
 // implicitly fetched cipher up on every init otherwise). Kept for the life
 // of the process: EVP_CIPHER objects are shared between threads.
 const EVP_CIPHER* Aes256Gcm() {
-  static const EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  static const EVP_CIPHER* cipher =
+      EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   return cipher;
 }
 
@@ -38,7 +39,8 @@ unsigned char* Bytes(std::string* s, size_t at) {
 absl::Status CheckSizes(std::string_view ad, std::string_view text) {
   if (ad.size() > INT_MAX || text.size() > INT_MAX) {
     return absl::InvalidArgumentError(fmt::format(
-        "AES-GCM input of {} bytes (associated data {}) exceeds 2 GiB", text.size(), ad.size()));
+        "AES-GCM input of {} bytes (associated data {}) exceeds 2 GiB",
+        text.size(), ad.size()));
   }
   return absl::OkStatus();
 }
@@ -51,14 +53,15 @@ absl::Status Start(bool encrypt, const SecureKey& key, const Nonce& nonce,
   ctx->reset(EVP_CIPHER_CTX_new());
   if (*ctx == nullptr) return OpenSslError("EVP_CIPHER_CTX_new");
   // GCM's default IV length is 96 bits, the nonce's size.
-  const int ok = encrypt ? EVP_EncryptInit_ex2(ctx->get(), Aes256Gcm(), key.bytes().data(),
-                                               nonce.data(), nullptr)
-                         : EVP_DecryptInit_ex2(ctx->get(), Aes256Gcm(), key.bytes().data(),
-                                               nonce.data(), nullptr);
+  const int ok =
+      encrypt ? EVP_EncryptInit_ex2(ctx->get(), Aes256Gcm(), key.bytes().data(),
+                                    nonce.data(), nullptr)
+              : EVP_DecryptInit_ex2(ctx->get(), Aes256Gcm(), key.bytes().data(),
+                                    nonce.data(), nullptr);
   if (ok != 1) return OpenSslError("AES-256-GCM init");
   int n = 0;
-  if (!ad.empty() &&
-      EVP_CipherUpdate(ctx->get(), nullptr, &n, Bytes(ad), static_cast<int>(ad.size())) != 1) {
+  if (!ad.empty() && EVP_CipherUpdate(ctx->get(), nullptr, &n, Bytes(ad),
+                                      static_cast<int>(ad.size())) != 1) {
     return OpenSslError("AES-256-GCM associated data");
   }
   return absl::OkStatus();
@@ -66,8 +69,9 @@ absl::Status Start(bool encrypt, const SecureKey& key, const Nonce& nonce,
 
 }  // namespace
 
-absl::Status AeadSeal(const SecureKey& key, const Nonce& nonce, std::string_view ad,
-                      std::string_view plaintext, std::string* out) {
+absl::Status AeadSeal(const SecureKey& key, const Nonce& nonce,
+                      std::string_view ad, std::string_view plaintext,
+                      std::string* out) {
   RETURN_IF_ERROR(CheckSizes(ad, plaintext));
   Ctx ctx;
   RETURN_IF_ERROR(Start(true, key, nonce, ad, &ctx));
@@ -80,7 +84,8 @@ absl::Status AeadSeal(const SecureKey& key, const Nonce& nonce, std::string_view
   // GCM is a stream mode: Final writes nothing, but computes the tag.
   ok = ok && EVP_EncryptFinal_ex(ctx.get(), Bytes(out, at + n), &tail) == 1 &&
        static_cast<size_t>(n + tail) == plaintext.size() &&
-       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagSize),
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
+                           static_cast<int>(kTagSize),
                            Bytes(out, at + plaintext.size())) == 1;
   if (!ok) {
     out->resize(at);
@@ -89,14 +94,17 @@ absl::Status AeadSeal(const SecureKey& key, const Nonce& nonce, std::string_view
   return absl::OkStatus();
 }
 
-absl::Status AeadOpen(const SecureKey& key, const Nonce& nonce, std::string_view ad,
-                      std::string_view sealed, std::string* out) {
+absl::Status AeadOpen(const SecureKey& key, const Nonce& nonce,
+                      std::string_view ad, std::string_view sealed,
+                      std::string* out) {
   if (sealed.size() < kTagSize) {
-    return absl::UnauthenticatedError(fmt::format(
-        "sealed data of {} bytes is shorter than the {}-byte tag", sealed.size(), kTagSize));
+    return absl::UnauthenticatedError(
+        fmt::format("sealed data of {} bytes is shorter than the {}-byte tag",
+                    sealed.size(), kTagSize));
   }
   RETURN_IF_ERROR(CheckSizes(ad, sealed));
-  const std::string_view ciphertext = sealed.substr(0, sealed.size() - kTagSize);
+  const std::string_view ciphertext =
+      sealed.substr(0, sealed.size() - kTagSize);
   unsigned char tag[kTagSize];
   std::memcpy(tag, sealed.data() + ciphertext.size(), kTagSize);
   Ctx ctx;
@@ -107,8 +115,8 @@ absl::Status AeadOpen(const SecureKey& key, const Nonce& nonce, std::string_view
   if ((!ciphertext.empty() &&
        EVP_DecryptUpdate(ctx.get(), Bytes(out, at), &n, Bytes(ciphertext),
                          static_cast<int>(ciphertext.size())) != 1) ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagSize), tag) !=
-          1) {
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG,
+                          static_cast<int>(kTagSize), tag) != 1) {
     OPENSSL_cleanse(Bytes(out, at), ciphertext.size());
     out->resize(at);
     return OpenSslError("AES-256-GCM open");

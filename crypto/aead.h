@@ -35,7 +35,8 @@ using Nonce = std::array<uint8_t, kNonceSize>;
 // InvalidArgument for inputs over 2 GiB; Internal if OpenSSL fails.
 [[nodiscard]] absl::Status AeadSeal(const SecureKey& key, const Nonce& nonce,
                                     std::string_view associated_data,
-                                    std::string_view plaintext, std::string* out);
+                                    std::string_view plaintext,
+                                    std::string* out);
 
 // Appends the plaintext of `sealed` to `*out` if the tag verifies.
 // Unauthenticated, and `*out` as it was, if it does not: the sealed bytes

@@ -47,9 +47,10 @@ TEST(Aead, KnownAnswers) {
   EXPECT_EQ(Seal(KeyFromHex(zero_key), zero_nonce, "", ""),
             Unhex("530f8afbc74536b9a963b4f1c4cb738b"));
   EXPECT_EQ(Seal(KeyFromHex(zero_key), zero_nonce, "", std::string(16, '\0')),
-            Unhex("cea7403d4d606b6e074ec5d3baf39d18" "d0d1c8a799996bf0265b98b5d48ab919"));
-  const SecureKey key =
-      KeyFromHex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+            Unhex("cea7403d4d606b6e074ec5d3baf39d18"
+                  "d0d1c8a799996bf0265b98b5d48ab919"));
+  const SecureKey key = KeyFromHex(
+      "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
   const Nonce nonce = NonceFromHex("cafebabefacedbaddecaf888");
   const std::string plaintext = Unhex(
       "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
@@ -76,7 +77,8 @@ TEST(Aead, RoundTripsEverySizeAndAppends) {
     ASSERT_EQ(sealed.size(), 4 + size + kTagSize);
     EXPECT_EQ(sealed.substr(0, 4), "head");
     std::string opened;
-    ASSERT_OK(AeadOpen(key, nonce, "ad", std::string_view(sealed).substr(4), &opened));
+    ASSERT_OK(AeadOpen(key, nonce, "ad", std::string_view(sealed).substr(4),
+                       &opened));
     EXPECT_EQ(opened, plaintext);
   }
 }
@@ -84,7 +86,8 @@ TEST(Aead, RoundTripsEverySizeAndAppends) {
 TEST(Aead, EveryTamperedByteFailsAndLeavesTheOutputAsItWas) {
   ASSERT_OK_AND_ASSIGN(SecureKey key, SecureKey::Random());
   const Nonce nonce = NonceFromHex("000102030405060708090a0b");
-  const std::string sealed = Seal(key, nonce, "associated", "a secret of some length");
+  const std::string sealed =
+      Seal(key, nonce, "associated", "a secret of some length");
   for (size_t i = 0; i < sealed.size(); ++i) {
     for (uint8_t flip : {0x01, 0x80}) {
       std::string bad = sealed;
@@ -120,7 +123,8 @@ TEST(Aead, OtherAssociatedDataKeyOrNonceFails) {
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(AeadOpen(other, nonce, "key-a", sealed, &out),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(AeadOpen(key, NonceFromHex("00000000000000000000002b"), "key-a", sealed, &out),
+  EXPECT_THAT(AeadOpen(key, NonceFromHex("00000000000000000000002b"), "key-a",
+                       sealed, &out),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_EQ(out, "");
   ASSERT_OK(AeadOpen(key, nonce, "key-a", sealed, &out));

@@ -31,14 +31,15 @@ inline constexpr size_t kMaxKeyFileSize = 64 << 10;
 // Parses key-file text. `source` names it in errors ("key file /etc/k",
 // "environment variable APP_KEY"). InvalidArgument for malformed text, a
 // bad or repeated id, or no key at all.
-[[nodiscard]] absl::StatusOr<std::vector<MasterKey>> ParseKeyFile(std::string_view text,
-                                                                  std::string_view source);
+[[nodiscard]] absl::StatusOr<std::vector<MasterKey>> ParseKeyFile(
+    std::string_view text, std::string_view source);
 
 // Reads and parses the key file at `path`. PermissionDenied, naming the
 // file and its mode, if the mode has any group or other bit (the file must
 // be readable by its owner alone: chmod 600); FailedPrecondition if it is
 // not a regular file or is too large; NotFound if it does not exist.
-[[nodiscard]] absl::StatusOr<std::vector<MasterKey>> ReadKeyFile(const std::string& path);
+[[nodiscard]] absl::StatusOr<std::vector<MasterKey>> ReadKeyFile(
+    const std::string& path);
 
 }  // namespace synapsed::storage::crypto
 

@@ -23,13 +23,15 @@ class LoadedKeyProvider final : public KeyProvider {
     for (const MasterKey& k : keys_) ids.push_back(k.id);
     return ids;
   }
-  absl::Status ReadKey(std::string_view id, std::span<uint8_t, kMasterKeySize> out) override {
+  absl::Status ReadKey(std::string_view id,
+                       std::span<uint8_t, kMasterKeySize> out) override {
     for (const MasterKey& k : keys_) {
       if (k.id != id) continue;
       std::copy(k.key.bytes().begin(), k.key.bytes().end(), out.begin());
       return absl::OkStatus();
     }
-    return absl::NotFoundError(fmt::format("{} has no key \"{}\"", source_, id));
+    return absl::NotFoundError(
+        fmt::format("{} has no key \"{}\"", source_, id));
   }
 
  private:
@@ -39,12 +41,15 @@ class LoadedKeyProvider final : public KeyProvider {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<KeyProvider>> NewKeyFileProvider(const std::string& path) {
+absl::StatusOr<std::unique_ptr<KeyProvider>> NewKeyFileProvider(
+    const std::string& path) {
   ASSIGN_OR_RETURN(std::vector<MasterKey> keys, ReadKeyFile(path));
-  return std::make_unique<LoadedKeyProvider>(std::move(keys), "key file " + path);
+  return std::make_unique<LoadedKeyProvider>(std::move(keys),
+                                             "key file " + path);
 }
 
-absl::StatusOr<std::unique_ptr<KeyProvider>> NewEnvKeyProvider(const std::string& name) {
+absl::StatusOr<std::unique_ptr<KeyProvider>> NewEnvKeyProvider(
+    const std::string& name) {
   const std::string source = "environment variable " + name;
   // Parsed in place: the environment is the program's, not ours to wipe.
   const char* text = std::getenv(name.c_str());

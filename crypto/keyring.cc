@@ -11,14 +11,15 @@ namespace synapsed::storage::crypto {
 absl::Status Keyring::Add(MasterKey key) {
   if (!IsValidKeyId(key.id)) {
     return absl::InvalidArgumentError(fmt::format(
-        "invalid master key id (1 to {} characters of A-Z a-z 0-9 . _ -)", kMaxKeyIdSize));
+        "invalid master key id (1 to {} characters of A-Z a-z 0-9 . _ -)",
+        kMaxKeyIdSize));
   }
   auto shared = std::make_shared<const MasterKey>(std::move(key));
   MutexLock lock(&mu_);
   for (const auto& k : keys_) {
     if (k->id == shared->id) {
-      return absl::AlreadyExistsError(
-          fmt::format("the keyring already holds master key \"{}\"", shared->id));
+      return absl::AlreadyExistsError(fmt::format(
+          "the keyring already holds master key \"{}\"", shared->id));
     }
   }
   keys_.push_back(shared);
@@ -38,15 +39,17 @@ std::shared_ptr<const MasterKey> Keyring::Current() const {
   return current_;
 }
 
-absl::StatusOr<std::shared_ptr<const MasterKey>> Keyring::Find(std::string_view id) const {
+absl::StatusOr<std::shared_ptr<const MasterKey>> Keyring::Find(
+    std::string_view id) const {
   MutexLock lock(&mu_);
   std::vector<std::string_view> held;
   for (const auto& k : keys_) {
     if (k->id == id) return k;
     held.push_back(k->id);
   }
-  return absl::NotFoundError(fmt::format("unknown master key id \"{}\" (the keyring holds: {})",
-                                         id, held.empty() ? "none" : fmt::format("{}", fmt::join(held, ", "))));
+  return absl::NotFoundError(fmt::format(
+      "unknown master key id \"{}\" (the keyring holds: {})", id,
+      held.empty() ? "none" : fmt::format("{}", fmt::join(held, ", "))));
 }
 
 std::vector<std::string> Keyring::Ids() const {
@@ -56,41 +59,47 @@ std::vector<std::string> Keyring::Ids() const {
   return ids;
 }
 
-absl::StatusOr<std::unique_ptr<Keyring>> LoadKeyring(KeyProvider& provider,
-                                                     std::string_view current_id,
-                                                     std::string_view source) {
+absl::StatusOr<std::unique_ptr<Keyring>> LoadKeyring(
+    KeyProvider& provider, std::string_view current_id,
+    std::string_view source) {
   ASSIGN_OR_RETURN(std::vector<std::string> ids, provider.KeyIds());
-  if (ids.empty()) return absl::InvalidArgumentError(fmt::format("{} offers no key", source));
+  if (ids.empty()) {
+    return absl::InvalidArgumentError(fmt::format("{} offers no key", source));
+  }
   auto keyring = std::make_unique<Keyring>();
   for (const std::string& id : ids) {
     if (!IsValidKeyId(id)) {
-      return absl::InvalidArgumentError(fmt::format(
-          "{} offers an invalid key id (1 to {} characters of A-Z a-z 0-9 . _ -)", source,
-          kMaxKeyIdSize));
+      return absl::InvalidArgumentError(
+          fmt::format("{} offers an invalid key id (1 to {} characters of A-Z "
+                      "a-z 0-9 . _ -)",
+                      source, kMaxKeyIdSize));
     }
     ASSIGN_OR_RETURN(SecureKey key, SecureKey::Allocate());
     RETURN_IF_ERROR(provider.ReadKey(id, key.mutable_bytes()));
     absl::Status added = keyring->Add(MasterKey{id, std::move(key)});
     if (absl::IsAlreadyExists(added)) {
-      return absl::InvalidArgumentError(fmt::format("{} offers key id \"{}\" twice", source, id));
+      return absl::InvalidArgumentError(
+          fmt::format("{} offers key id \"{}\" twice", source, id));
     }
     RETURN_IF_ERROR(added);
   }
   if (!current_id.empty() && !keyring->SetCurrent(current_id).ok()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "key_id \"{}\" is not among the keys of {} ({})", current_id, source,
-        fmt::join(ids, ", ")));
+    return absl::InvalidArgumentError(
+        fmt::format("key_id \"{}\" is not among the keys of {} ({})",
+                    current_id, source, fmt::join(ids, ", ")));
   }
   return keyring;
 }
 
-absl::StatusOr<std::unique_ptr<Keyring>> LoadKeyring(const EncryptionConfig& config) {
+absl::StatusOr<std::unique_ptr<Keyring>> LoadKeyring(
+    const EncryptionConfig& config) {
   const int sources = !config.key_file.empty() + !config.key_env.empty() +
                       (config.provider != nullptr);
   if (sources != 1) {
-    return absl::InvalidArgumentError(fmt::format(
-        "encryption: give exactly one source of keys (key_file, key_env or a provider), not {}",
-        sources));
+    return absl::InvalidArgumentError(
+        fmt::format("encryption: give exactly one source of keys (key_file, "
+                    "key_env or a provider), not {}",
+                    sources));
   }
   if (config.provider != nullptr) {
     return LoadKeyring(*config.provider, config.key_id, "the key provider");

@@ -36,7 +36,8 @@ class Keyring {
   // The key to seal with; null while the keyring is empty.
   std::shared_ptr<const MasterKey> Current() const;
   // The key `id`, or NotFound naming the id and the ids held.
-  [[nodiscard]] absl::StatusOr<std::shared_ptr<const MasterKey>> Find(std::string_view id) const;
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const MasterKey>> Find(
+      std::string_view id) const;
   // The ids held, in the order they were added.
   std::vector<std::string> Ids() const;
 
@@ -50,9 +51,9 @@ class Keyring {
 // is `current_id`, or the last one when it is empty. `source` names the
 // provider in errors. InvalidArgument if the provider offers no key, an
 // invalid or repeated id, or not `current_id`.
-[[nodiscard]] absl::StatusOr<std::unique_ptr<Keyring>> LoadKeyring(KeyProvider& provider,
-                                                                   std::string_view current_id,
-                                                                   std::string_view source);
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Keyring>> LoadKeyring(
+    KeyProvider& provider, std::string_view current_id,
+    std::string_view source);
 
 // The keyring `config` describes: from its key_file, key_env or provider
 // (exactly one must be given), with key_id as the current key.

@@ -11,7 +11,8 @@ absl::Status OpenSslError(std::string_view what) {
   char reason[256] = "no reason given";
   if (code != 0) ERR_error_string_n(code, reason, sizeof(reason));
   ERR_clear_error();
-  return absl::InternalError(fmt::format("{} failed in OpenSSL: {}", what, reason));
+  return absl::InternalError(
+      fmt::format("{} failed in OpenSSL: {}", what, reason));
 }
 
 }  // namespace synapsed::storage::crypto

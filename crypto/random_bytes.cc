@@ -12,7 +12,9 @@ namespace synapsed::storage::crypto {
 absl::Status RandomBytes(std::span<uint8_t> out) {
   while (!out.empty()) {
     const size_t n = std::min<size_t>(out.size(), INT_MAX);
-    if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) return OpenSslError("RAND_bytes");
+    if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) {
+      return OpenSslError("RAND_bytes");
+    }
     out = out.subspan(n);
   }
   return absl::OkStatus();

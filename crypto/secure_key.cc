@@ -28,7 +28,8 @@ constexpr size_t kSecureHeapMinAllocation = SecureKey::kSize;
 bool SecureHeapReady() {
   static const bool ready = [] {
     if (CRYPTO_secure_malloc_initialized()) return true;
-    const int r = CRYPTO_secure_malloc_init(kSecureHeapBytes, kSecureHeapMinAllocation);
+    const int r =
+        CRYPTO_secure_malloc_init(kSecureHeapBytes, kSecureHeapMinAllocation);
     if (r == 1) return true;
     if (r == 2) CRYPTO_secure_malloc_done();
     return false;
@@ -50,8 +51,8 @@ absl::StatusOr<SecureKey> SecureKey::Allocate() {
       return SecureKey(static_cast<uint8_t*>(p), Memory::kSecureHeap);
     }
   }
-  void* page = ::mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+  void* page = ::mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (page == MAP_FAILED) {
     return absl::ResourceExhaustedError(
         fmt::format("cannot map a page for a key: {}", std::strerror(errno)));
@@ -59,8 +60,9 @@ absl::StatusOr<SecureKey> SecureKey::Allocate() {
   if (::madvise(page, PageSize(), MADV_DONTDUMP) != 0) {
     const int err = errno;
     ::munmap(page, PageSize());
-    return absl::InternalError(fmt::format(
-        "cannot exclude a key's page from core dumps (madvise): {}", std::strerror(err)));
+    return absl::InternalError(
+        fmt::format("cannot exclude a key's page from core dumps (madvise): {}",
+                    std::strerror(err)));
   }
   const Memory memory = ::mlock(page, PageSize()) == 0 ? Memory::kLockedPage
                                                        : Memory::kUnlockedPage;
@@ -89,9 +91,9 @@ absl::StatusOr<SecureKey> SecureKey::FromHex(std::string_view hex) {
     const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       // The position only: the text around it is key material.
-      return absl::InvalidArgumentError(fmt::format(
-          "a key is {} hex digits; character {} is not one", 2 * kSize,
-          hi < 0 ? 2 * i + 1 : 2 * i + 2));
+      return absl::InvalidArgumentError(
+          fmt::format("a key is {} hex digits; character {} is not one",
+                      2 * kSize, hi < 0 ? 2 * i + 1 : 2 * i + 2));
     }
     key.data_[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

@@ -20,7 +20,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr std::string_view kHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+constexpr std::string_view kHex =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 TEST(SecureKey, FromHexReadsBothCases) {
   ASSERT_OK_AND_ASSIGN(SecureKey lower, SecureKey::FromHex(kHex));
@@ -29,7 +30,8 @@ TEST(SecureKey, FromHexReadsBothCases) {
                        SecureKey::FromHex("000102030405060708090A0B0C0D0E0F"
                                           "101112131415161718191A1B1C1D1E1F"));
   EXPECT_TRUE(lower.SameBytes(upper));
-  ASSERT_OK_AND_ASSIGN(SecureKey other, SecureKey::FromHex(std::string(64, 'f')));
+  ASSERT_OK_AND_ASSIGN(SecureKey other,
+                       SecureKey::FromHex(std::string(64, 'f')));
   EXPECT_FALSE(lower.SameBytes(other));
 }
 
@@ -42,13 +44,15 @@ TEST(SecureKey, FromHexErrorsSayWhatAndNotTheDigits) {
                              Not(HasSubstr("0405060708")))));
   std::string bad(kHex);
   bad[40] = 'g';
-  EXPECT_THAT(SecureKey::FromHex(bad),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("character 41"), Not(HasSubstr("0405060708")))));
+  EXPECT_THAT(
+      SecureKey::FromHex(bad),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("character 41"), Not(HasSubstr("0405060708")))));
   bad = std::string(kHex);
   bad[63] = ' ';
-  EXPECT_THAT(SecureKey::FromHex(bad),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("character 64")));
+  EXPECT_THAT(
+      SecureKey::FromHex(bad),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("character 64")));
 }
 
 TEST(SecureKey, RandomKeysDifferAndAllocateIsZero) {

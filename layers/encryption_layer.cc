@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "layers/decoding_iterator.h"
 #include "layers/value_envelope.h"
 #include "util/mutex.h"
 #include "util/status_macros.h"
@@ -25,55 +26,31 @@ absl::Status CheckSizes(std::string_view key, std::string_view value,
   const size_t overhead = EnvelopeOverhead(sealing.id);
   if (value.size() > kMaxValueSize - overhead) {
     return absl::InvalidArgumentError(fmt::format(
-        "value of {} bytes exceeds the maximum value size under the encryption layer, {} "
-        "bytes (the backend's {} less the {}-byte envelope)",
+        "value of {} bytes exceeds the maximum value size under the encryption "
+        "layer, {} bytes (the backend's {} less the {}-byte envelope)",
         value.size(), kMaxValueSize - overhead, kMaxValueSize, overhead));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> CheckAndSeal(const crypto::MasterKey& key, std::string_view user_key,
+absl::StatusOr<std::string> CheckAndSeal(const crypto::MasterKey& key,
+                                         std::string_view user_key,
                                          std::string_view value) {
   RETURN_IF_ERROR(CheckSizes(user_key, value, key));
   return SealValue(key, user_key, value);
 }
 
-// Opens the values of an inner iterator. A value that does not open ends
-// iteration with that status (never returned as data).
-class OpeningIterator final : public Iterator {
- public:
-  OpeningIterator(std::unique_ptr<Iterator> inner, std::shared_ptr<const crypto::Keyring> keys)
-      : inner_(std::move(inner)), keys_(std::move(keys)) {}
-  bool Valid() const override { return status_.ok() && inner_->Valid(); }
-  void SeekToFirst() override { Settle([&] { inner_->SeekToFirst(); }); }
-  void SeekToLast() override { Settle([&] { inner_->SeekToLast(); }); }
-  void Seek(std::string_view t) override { Settle([&] { inner_->Seek(t); }); }
-  void SeekForPrev(std::string_view t) override { Settle([&] { inner_->SeekForPrev(t); }); }
-  void Next() override { Settle([&] { inner_->Next(); }); }
-  void Prev() override { Settle([&] { inner_->Prev(); }); }
-  std::string_view key() const override { return inner_->key(); }
-  std::string_view value() const override { return value_; }
-  absl::Status status() const override { return status_.ok() ? inner_->status() : status_; }
-
- private:
-  template <typename F>
-  void Settle(F move) {
-    status_ = absl::OkStatus();
-    move();
-    if (!inner_->Valid()) return;
-    auto v = OpenValue(*keys_, inner_->key(), inner_->value());
-    if (!v.ok()) {
-      status_ = v.status();
-      return;
-    }
-    value_ = *std::move(v);
-  }
-
-  const std::unique_ptr<Iterator> inner_;
-  const std::shared_ptr<const crypto::Keyring> keys_;
-  std::string value_;
-  absl::Status status_;
-};
+// Iteration opens every value; one that does not open ends it (never
+// returned as data).
+std::unique_ptr<Iterator> NewOpeningIterator(
+    std::unique_ptr<Iterator> inner,
+    std::shared_ptr<const crypto::Keyring> keys) {
+  return NewDecodingIterator(
+      std::move(inner),
+      [keys = std::move(keys)](std::string_view key, std::string_view stored) {
+        return OpenValue(*keys, key, stored);
+      });
+}
 
 class EnvelopeStore;
 
@@ -90,7 +67,9 @@ class SealingTransaction final : public Transaction {
   absl::Status Get(std::string_view key, std::string* value) override;
   absl::Status GetForUpdate(std::string_view key, std::string* value) override;
   absl::Status Put(std::string_view key, std::string_view value) override;
-  absl::Status Delete(std::string_view key) override { return inner_->Delete(key); }
+  absl::Status Delete(std::string_view key) override {
+    return inner_->Delete(key);
+  }
   std::unique_ptr<Iterator> NewIterator(const KeyRange& range) override;
   absl::Status Commit(const WriteOptions& options) override;
   absl::Status Rollback() override { return inner_->Rollback(); }
@@ -105,15 +84,19 @@ class SealingTransaction final : public Transaction {
   EnvelopeStore* const store_;
   const std::unique_ptr<Transaction> inner_;
   std::set<std::string, std::less<>> put_keys_;
-  std::set<std::string, std::less<>> sealing_ids_;  // keys the puts were sealed under
+  // The ids of the master keys the puts were sealed under.
+  std::set<std::string, std::less<>> sealing_ids_;
 };
 
 class EnvelopeStore final : public EncryptionLayer {
  public:
-  EnvelopeStore(std::unique_ptr<Store> inner, std::shared_ptr<crypto::Keyring> keys)
+  EnvelopeStore(std::unique_ptr<Store> inner,
+                std::shared_ptr<crypto::Keyring> keys)
       : inner_(std::move(inner)), keys_(std::move(keys)) {}
 
-  std::string Name() const override { return "encryption(" + inner_->Name() + ")"; }
+  std::string Name() const override {
+    return "encryption(" + inner_->Name() + ")";
+  }
 
   absl::Status Get(const ReadOptions& options, std::string_view key,
                    PinnableValue* value) override {
@@ -123,20 +106,24 @@ class EnvelopeStore final : public EncryptionLayer {
     return absl::OkStatus();
   }
   // Presence is the backend's to answer; the value is not opened.
-  absl::StatusOr<bool> Exists(const ReadOptions& options, std::string_view key) override {
+  absl::StatusOr<bool> Exists(const ReadOptions& options,
+                              std::string_view key) override {
     return inner_->Exists(options, key);
   }
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override {
     ReaderMutexLock gate(&write_gate_);
-    ASSIGN_OR_RETURN(std::string sealed, CheckAndSeal(*keys_->Current(), key, value));
+    ASSIGN_OR_RETURN(std::string sealed,
+                     CheckAndSeal(*keys_->Current(), key, value));
     return inner_->Put(options, key, sealed);
   }
-  absl::Status Delete(const WriteOptions& options, std::string_view key) override {
+  absl::Status Delete(const WriteOptions& options,
+                      std::string_view key) override {
     ReaderMutexLock gate(&write_gate_);
     return inner_->Delete(options, key);
   }
-  absl::Status Write(const WriteOptions& options, const WriteBatch& batch) override {
+  absl::Status Write(const WriteOptions& options,
+                     const WriteBatch& batch) override {
     ReaderMutexLock gate(&write_gate_);
     const std::shared_ptr<const crypto::MasterKey> current = keys_->Current();
     WriteBatch sealed;
@@ -154,9 +141,12 @@ class EnvelopeStore final : public EncryptionLayer {
     return inner_->Write(options, sealed);
   }
   absl::Status Flush() override { return inner_->Flush(); }
-  absl::StatusOr<SnapshotHandle> GetSnapshot() override { return inner_->GetSnapshot(); }
+  absl::StatusOr<SnapshotHandle> GetSnapshot() override {
+    return inner_->GetSnapshot();
+  }
   absl::StatusOr<std::vector<std::optional<std::string>>> BatchGet(
-      const ReadOptions& options, std::span<const std::string_view> keys) override {
+      const ReadOptions& options,
+      std::span<const std::string_view> keys) override {
     ASSIGN_OR_RETURN(auto values, inner_->BatchGet(options, keys));
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i]) {
@@ -167,7 +157,7 @@ class EnvelopeStore final : public EncryptionLayer {
   }
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
                                         const KeyRange& range) override {
-    return std::make_unique<OpeningIterator>(inner_->NewIterator(options, range), keys_);
+    return NewOpeningIterator(inner_->NewIterator(options, range), keys_);
   }
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions& options) override {
@@ -178,10 +168,11 @@ class EnvelopeStore final : public EncryptionLayer {
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
     if (name != "encryption.keys") return inner_->GetProperty(name);
     const std::vector<std::string> ids = keys_->Ids();
+    // The enum runs from the strongest protection to the weakest.
     crypto::SecureKey::Memory weakest = crypto::SecureKey::Memory::kSecureHeap;
     for (const std::string& id : ids) {
       ASSIGN_OR_RETURN(auto key, keys_->Find(id));
-      weakest = std::max(weakest, key->key.memory());  // the enum runs strongest first
+      weakest = std::max(weakest, key->key.memory());
     }
     return fmt::format("current={} keys={} memory={}", keys_->Current()->id,
                        fmt::join(ids, ","), crypto::MemoryName(weakest));
@@ -201,7 +192,8 @@ class EnvelopeStore final : public EncryptionLayer {
   // One chunk of Reseal: from the first key after `*resume` (or the first
   // key), with writes through the layer held off. False once the chunk
   // reached the last key.
-  absl::StatusOr<bool> ResealChunk(std::optional<std::string>* resume, ResealStats* stats);
+  absl::StatusOr<bool> ResealChunk(std::optional<std::string>* resume,
+                                   ResealStats* stats);
 
   const std::unique_ptr<Store> inner_;
   const std::shared_ptr<crypto::Keyring> keys_;
@@ -219,15 +211,18 @@ absl::Status SealingTransaction::Get(std::string_view key, std::string* value) {
   return absl::OkStatus();
 }
 
-absl::Status SealingTransaction::GetForUpdate(std::string_view key, std::string* value) {
+absl::Status SealingTransaction::GetForUpdate(std::string_view key,
+                                              std::string* value) {
   std::string stored;
   RETURN_IF_ERROR(inner_->GetForUpdate(key, &stored));
   ASSIGN_OR_RETURN(*value, OpenValue(*store_->keys_, key, stored));
   return absl::OkStatus();
 }
 
-absl::Status SealingTransaction::Put(std::string_view key, std::string_view value) {
-  const std::shared_ptr<const crypto::MasterKey> current = store_->keys_->Current();
+absl::Status SealingTransaction::Put(std::string_view key,
+                                     std::string_view value) {
+  const std::shared_ptr<const crypto::MasterKey> current =
+      store_->keys_->Current();
   ASSIGN_OR_RETURN(std::string sealed, CheckAndSeal(*current, key, value));
   RETURN_IF_ERROR(inner_->Put(key, sealed));
   put_keys_.emplace(key);
@@ -235,24 +230,28 @@ absl::Status SealingTransaction::Put(std::string_view key, std::string_view valu
   return absl::OkStatus();
 }
 
-std::unique_ptr<Iterator> SealingTransaction::NewIterator(const KeyRange& range) {
-  return std::make_unique<OpeningIterator>(inner_->NewIterator(range), store_->keys_);
+std::unique_ptr<Iterator> SealingTransaction::NewIterator(
+    const KeyRange& range) {
+  return NewOpeningIterator(inner_->NewIterator(range), store_->keys_);
 }
 
 absl::Status SealingTransaction::Commit(const WriteOptions& options) {
   ReaderMutexLock gate(&store_->write_gate_);
-  const std::shared_ptr<const crypto::MasterKey> current = store_->keys_->Current();
-  if (sealing_ids_.size() > 1 || (!sealing_ids_.empty() && *sealing_ids_.begin() != current->id)) {
+  const std::shared_ptr<const crypto::MasterKey> current =
+      store_->keys_->Current();
+  if (sealing_ids_.size() > 1 ||
+      (!sealing_ids_.empty() && *sealing_ids_.begin() != current->id)) {
     RETURN_IF_ERROR(ResealWrites(*current));
   }
   return inner_->Commit(options);
 }
 
-absl::Status SealingTransaction::ResealWrites(const crypto::MasterKey& current) {
+absl::Status SealingTransaction::ResealWrites(
+    const crypto::MasterKey& current) {
   for (const std::string& key : put_keys_) {
     std::string stored;
     absl::Status s = inner_->Get(key, &stored);  // this transaction's own value
-    if (absl::IsNotFound(s)) continue;          // deleted after it was put
+    if (absl::IsNotFound(s)) continue;           // deleted after it was put
     RETURN_IF_ERROR(s);
     ASSIGN_OR_RETURN(std::string_view id, EnvelopeKeyId(stored, key));
     if (id == current.id) continue;
@@ -264,12 +263,13 @@ absl::Status SealingTransaction::ResealWrites(const crypto::MasterKey& current) 
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> EnvelopeStore::ResealChunk(std::optional<std::string>* resume,
-                                                ResealStats* stats) {
+absl::StatusOr<bool> EnvelopeStore::ResealChunk(
+    std::optional<std::string>* resume, ResealStats* stats) {
   MutexLock gate(&write_gate_);
   // Read under the gate: the chunk sees every write made through the layer.
   const std::shared_ptr<const crypto::MasterKey> current = keys_->Current();
-  std::unique_ptr<Iterator> it = inner_->NewIterator(ReadOptions(), KeyRange::All());
+  std::unique_ptr<Iterator> it =
+      inner_->NewIterator(ReadOptions(), KeyRange::All());
   if (*resume) {
     it->Seek(**resume + std::string(1, '\0'));  // the first key after it
   } else {
@@ -277,14 +277,18 @@ absl::StatusOr<bool> EnvelopeStore::ResealChunk(std::optional<std::string>* resu
   }
   WriteBatch batch;
   size_t values = 0, bytes = 0;
-  for (; it->Valid() && values < kResealChunkValues && bytes < kResealChunkBytes; it->Next()) {
+  for (;
+       it->Valid() && values < kResealChunkValues && bytes < kResealChunkBytes;
+       it->Next()) {
     ++values;
     bytes += it->value().size();
     ++stats->values_scanned;
     *resume = std::string(it->key());
-    ASSIGN_OR_RETURN(std::string_view id, EnvelopeKeyId(it->value(), it->key()));
+    ASSIGN_OR_RETURN(std::string_view id,
+                     EnvelopeKeyId(it->value(), it->key()));
     if (id == current->id) continue;
-    ASSIGN_OR_RETURN(std::string value, OpenValue(*keys_, it->key(), it->value()));
+    ASSIGN_OR_RETURN(std::string value,
+                     OpenValue(*keys_, it->key(), it->value()));
     ASSIGN_OR_RETURN(std::string sealed, SealValue(*current, it->key(), value));
     RETURN_IF_ERROR(batch.Put(it->key(), sealed));
     ++stats->values_resealed;
@@ -312,7 +316,9 @@ absl::StatusOr<ResealStats> EnvelopeStore::Reseal() {
 
 absl::StatusOr<std::unique_ptr<EncryptionLayer>> NewEncryptionLayer(
     std::unique_ptr<Store> inner, std::shared_ptr<crypto::Keyring> keyring) {
-  if (inner == nullptr) return absl::InvalidArgumentError("encryption layer: no inner store");
+  if (inner == nullptr) {
+    return absl::InvalidArgumentError("encryption layer: no inner store");
+  }
   if (keyring == nullptr || keyring->Current() == nullptr) {
     return absl::InvalidArgumentError("encryption layer: no master key");
   }
@@ -322,8 +328,10 @@ absl::StatusOr<std::unique_ptr<EncryptionLayer>> NewEncryptionLayer(
 
 absl::StatusOr<std::unique_ptr<EncryptionLayer>> NewEncryptionLayer(
     std::unique_ptr<Store> inner, const EncryptionConfig& config) {
-  ASSIGN_OR_RETURN(std::unique_ptr<crypto::Keyring> keyring, crypto::LoadKeyring(config));
-  return NewEncryptionLayer(std::move(inner), std::shared_ptr<crypto::Keyring>(std::move(keyring)));
+  ASSIGN_OR_RETURN(std::unique_ptr<crypto::Keyring> keyring,
+                   crypto::LoadKeyring(config));
+  return NewEncryptionLayer(
+      std::move(inner), std::shared_ptr<crypto::Keyring>(std::move(keyring)));
 }
 
 }  // namespace synapsed::storage::layers

@@ -84,12 +84,14 @@ class EncryptionLayer : public Store {
 // ("encryption.keys") answers "current=ID keys=ID,ID,... memory=KIND", KIND
 // being where the weakest-held key lives (crypto/secure_key.h:
 // secure_heap, locked_page, unlocked_page); other properties go to `inner`.
-[[nodiscard]] absl::StatusOr<std::unique_ptr<EncryptionLayer>> NewEncryptionLayer(
-    std::unique_ptr<Store> inner, const EncryptionConfig& config);
+[[nodiscard]] absl::StatusOr<std::unique_ptr<EncryptionLayer>>
+NewEncryptionLayer(std::unique_ptr<Store> inner,
+                   const EncryptionConfig& config);
 
 // Wraps `inner` with `keyring`, which must hold a key.
-[[nodiscard]] absl::StatusOr<std::unique_ptr<EncryptionLayer>> NewEncryptionLayer(
-    std::unique_ptr<Store> inner, std::shared_ptr<crypto::Keyring> keyring);
+[[nodiscard]] absl::StatusOr<std::unique_ptr<EncryptionLayer>>
+NewEncryptionLayer(std::unique_ptr<Store> inner,
+                   std::shared_ptr<crypto::Keyring> keyring);
 
 }  // namespace synapsed::storage::layers
 

@@ -31,7 +31,9 @@ crypto::MasterKey TestKey(std::string id, uint8_t fill) {
 
 std::shared_ptr<crypto::Keyring> Ring(std::initializer_list<const char*> ids) {
   auto ring = std::make_shared<crypto::Keyring>();
-  for (const char* id : ids) EXPECT_OK(ring->Add(TestKey(id, static_cast<uint8_t>(id[1]))));
+  for (const char* id : ids) {
+    EXPECT_OK(ring->Add(TestKey(id, static_cast<uint8_t>(id[1]))));
+  }
   return ring;
 }
 
@@ -40,7 +42,9 @@ std::shared_ptr<crypto::Keyring> Ring(std::initializer_list<const char*> ids) {
 std::unique_ptr<Store> CopyOf(Store& from) {
   auto to = NewMemoryStore();
   auto it = from.NewIterator(ReadOptions(), KeyRange::All());
-  for (it->SeekToFirst(); it->Valid(); it->Next()) EXPECT_OK(to->Put(it->key(), it->value()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    EXPECT_OK(to->Put(it->key(), it->value()));
+  }
   EXPECT_OK(it->status());
   return to;
 }
@@ -60,13 +64,16 @@ std::map<std::string, int> IdsIn(Store& raw) {
 class EncryptionLayerTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(Ring({"k1"})); }
-  void Open(std::shared_ptr<crypto::Keyring> ring, std::unique_ptr<Store> inner = nullptr) {
+  void Open(std::shared_ptr<crypto::Keyring> ring,
+            std::unique_ptr<Store> inner = nullptr) {
     if (inner == nullptr) inner = NewMemoryStore();
     raw_ = inner.get();
-    ASSERT_OK_AND_ASSIGN(store_, NewEncryptionLayer(std::move(inner), std::move(ring)));
+    ASSERT_OK_AND_ASSIGN(store_,
+                         NewEncryptionLayer(std::move(inner), std::move(ring)));
   }
   // Changes the stored bytes of `key` behind the layer's back.
-  void Corrupt(std::string_view key, const std::function<void(std::string*)>& change) {
+  void Corrupt(std::string_view key,
+               const std::function<void(std::string*)>& change) {
     ASSERT_OK_AND_ASSIGN(std::string stored, raw_->Get(key));
     change(&stored);
     ASSERT_OK(raw_->Put(key, stored));
@@ -76,7 +83,8 @@ class EncryptionLayerTest : public ::testing::Test {
   std::unique_ptr<EncryptionLayer> store_;
 };
 
-TEST_F(EncryptionLayerTest, EveryWritePathSealsAndNoPlaintextReachesTheBackend) {
+TEST_F(EncryptionLayerTest,
+       EveryWritePathSealsAndNoPlaintextReachesTheBackend) {
   const std::string marker = "PLAINTEXT-MARKER";
   ASSERT_OK(store_->Put("put", marker + "1"));
   WriteBatch batch;
@@ -84,11 +92,13 @@ TEST_F(EncryptionLayerTest, EveryWritePathSealsAndNoPlaintextReachesTheBackend) 
   ASSERT_OK(batch.Put("gone", marker + "3"));
   ASSERT_OK(batch.Delete("gone"));
   ASSERT_OK(store_->Write(WriteOptions(), batch));
-  std::pair<std::string_view, std::string_view> kvs[] = {{"batch-put", "PLAINTEXT-MARKER4"}};
+  std::pair<std::string_view, std::string_view> kvs[] = {
+      {"batch-put", "PLAINTEXT-MARKER4"}};
   ASSERT_OK(store_->BatchPut(WriteOptions(), kvs));
   ASSERT_OK_AND_ASSIGN(auto txn, store_->BeginTransaction());
   ASSERT_OK(txn->Put("txn", marker + "5"));
-  ASSERT_OK_AND_ASSIGN(std::string own, txn->Get("txn"));  // read-your-writes opens
+  ASSERT_OK_AND_ASSIGN(std::string own,
+                       txn->Get("txn"));  // read-your-writes opens
   EXPECT_EQ(own, marker + "5");
   ASSERT_OK(txn->Commit());
 
@@ -100,15 +110,16 @@ TEST_F(EncryptionLayerTest, EveryWritePathSealsAndNoPlaintextReachesTheBackend) 
                                         {"txn", marker + "5"}}));
   std::string_view keys[] = {"put", "absent", "txn"};
   ASSERT_OK_AND_ASSIGN(auto got, store_->BatchGet(ReadOptions(), keys));
-  EXPECT_EQ(got, (std::vector<std::optional<std::string>>{marker + "1", std::nullopt,
-                                                          marker + "5"}));
+  EXPECT_EQ(got, (std::vector<std::optional<std::string>>{
+                     marker + "1", std::nullopt, marker + "5"}));
   ASSERT_OK_AND_ASSIGN(bool exists, store_->Exists("put"));
   EXPECT_TRUE(exists);
 
   auto it = raw_->NewIterator(ReadOptions(), KeyRange::All());
   int values = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++values) {
-    EXPECT_THAT(std::string(it->value()), Not(HasSubstr("MARKER"))) << it->key();
+    EXPECT_THAT(std::string(it->value()), Not(HasSubstr("MARKER")))
+        << it->key();
     EXPECT_THAT(std::string(it->value()), Not(HasSubstr("PLAIN")));
   }
   EXPECT_EQ(values, 4);
@@ -120,9 +131,10 @@ TEST_F(EncryptionLayerTest, AlteredValuesAreDataLossOnEveryReadPath) {
   ASSERT_OK(store_->Put("b", "the secret value"));
   ASSERT_OK(store_->Put("c", "third"));
   Corrupt("b", [](std::string* s) { s->back() ^= 0x01; });
-  const auto integrity = StatusIs(absl::StatusCode::kDataLoss,
-                                  AllOf(HasSubstr("integrity check failed for key \"b\""),
-                                        Not(HasSubstr("secret"))));
+  const auto integrity =
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr("integrity check failed for key \"b\""),
+                     Not(HasSubstr("secret"))));
   EXPECT_THAT(store_->Get("b"), integrity);
   std::string_view keys[] = {"a", "b"};
   EXPECT_THAT(store_->BatchGet(ReadOptions(), keys), integrity);
@@ -165,16 +177,18 @@ TEST_F(EncryptionLayerTest, SwappedTruncatedAndForeignValuesAreDataLoss) {
   ASSERT_OK_AND_ASSIGN(std::string mallory, raw_->Get("mallory"));
   ASSERT_OK(raw_->Put("alice", mallory));  // moved to another key
   ASSERT_OK(raw_->Put("mallory", alice));
-  EXPECT_THAT(store_->Get("alice"),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       AllOf(HasSubstr("integrity check failed for key \"alice\""),
-                             Not(HasSubstr("balance")))));
+  EXPECT_THAT(
+      store_->Get("alice"),
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr("integrity check failed for key \"alice\""),
+                     Not(HasSubstr("balance")))));
   EXPECT_THAT(store_->Get("mallory"), StatusIs(absl::StatusCode::kDataLoss));
   ASSERT_OK(raw_->Put("alice", alice.substr(0, alice.size() - 1)));  // cut
   EXPECT_THAT(store_->Get("alice"), StatusIs(absl::StatusCode::kDataLoss));
   ASSERT_OK(raw_->Put("alice", alice + "x"));  // extended
   EXPECT_THAT(store_->Get("alice"), StatusIs(absl::StatusCode::kDataLoss));
-  ASSERT_OK(raw_->Put("alice", "balance=10"));  // plaintext written around the layer
+  ASSERT_OK(
+      raw_->Put("alice", "balance=10"));  // plaintext written around the layer
   EXPECT_THAT(store_->Get("alice"), StatusIs(absl::StatusCode::kDataLoss));
   ASSERT_OK(raw_->Put("alice", alice));
   ASSERT_OK_AND_ASSIGN(std::string v, store_->Get("alice"));
@@ -196,7 +210,8 @@ TEST_F(EncryptionLayerTest, UnknownKeyIdIsNamed) {
                                          HasSubstr("\"k1\"")));
 }
 
-TEST_F(EncryptionLayerTest, RotationKeepsOldValuesReadableAndResealRetiresTheOldKey) {
+TEST_F(EncryptionLayerTest,
+       RotationKeepsOldValuesReadableAndResealRetiresTheOldKey) {
   std::map<std::string, std::string> model;
   for (int i = 0; i < 700; ++i) {  // several Reseal chunks
     const std::string k = fmt::format("key{:04}", i);
@@ -211,17 +226,20 @@ TEST_F(EncryptionLayerTest, RotationKeepsOldValuesReadableAndResealRetiresTheOld
   }
   ASSERT_OK(store_->Put("new", "under k2"));
   model["new"] = "under k2";
-  EXPECT_EQ(IdsIn(*raw_), (std::map<std::string, int>{{"k1", 600}, {"k2", 101}}));
+  EXPECT_EQ(IdsIn(*raw_),
+            (std::map<std::string, int>{{"k1", 600}, {"k2", 101}}));
   ASSERT_OK_AND_ASSIGN(auto all, store_->Scan(KeyRange::All()));
   ASSERT_EQ(all.size(), model.size());
   for (const KeyValue& kv : all) ASSERT_EQ(kv.value, model[kv.key]) << kv.key;
-  ASSERT_OK_AND_ASSIGN(std::string keys, store_->GetProperty("encryption.keys"));
+  ASSERT_OK_AND_ASSIGN(std::string keys,
+                       store_->GetProperty("encryption.keys"));
   EXPECT_EQ(keys, "current=k2 keys=k1,k2 memory=secure_heap");
 
   ASSERT_OK_AND_ASSIGN(ResealStats stats, store_->Reseal());
   EXPECT_EQ(stats.values_scanned, 701u);
   EXPECT_EQ(stats.values_resealed, 600u);
-  EXPECT_EQ(stats.resealed_by_key_id, (std::map<std::string, uint64_t>{{"k1", 600}}));
+  EXPECT_EQ(stats.resealed_by_key_id,
+            (std::map<std::string, uint64_t>{{"k1", 600}}));
   EXPECT_EQ(stats.current_key_id, "k2");
   EXPECT_EQ(IdsIn(*raw_), (std::map<std::string, int>{{"k2", 701}}));
   ASSERT_OK_AND_ASSIGN(stats, store_->Reseal());  // nothing left to do
@@ -236,20 +254,25 @@ TEST_F(EncryptionLayerTest, RotationKeepsOldValuesReadableAndResealRetiresTheOld
     ASSERT_EQ(got, v);
   }
   Open(Ring({"k1"}), CopyOf(*raw_));
-  EXPECT_THAT(store_->Get("key0001"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->Get("key0001"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(EncryptionLayerTest, ResealStopsAtAValueThatDoesNotOpen) {
-  for (int i = 0; i < 10; ++i) ASSERT_OK(store_->Put(fmt::format("k{}", i), "v"));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK(store_->Put(fmt::format("k{}", i), "v"));
+  }
   Corrupt("k5", [](std::string* s) { (*s)[30] ^= 0x20; });
   ASSERT_OK(store_->keyring().Add(TestKey("k2", 2)));
-  EXPECT_THAT(store_->Reseal(), StatusIs(absl::StatusCode::kDataLoss,
-                                         HasSubstr("integrity check failed for key \"k5\"")));
+  EXPECT_THAT(store_->Reseal(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("integrity check failed for key \"k5\"")));
 }
 
 // A transaction that sealed under k1 and commits after k2 became current
 // (and a Reseal ran) re-seals its writes under k2 as it commits.
-TEST_F(EncryptionLayerTest, TransactionCommittingAfterRotationSealsUnderTheNewKey) {
+TEST_F(EncryptionLayerTest,
+       TransactionCommittingAfterRotationSealsUnderTheNewKey) {
   ASSERT_OK(store_->Put("untouched", "old"));
   ASSERT_OK_AND_ASSIGN(auto txn, store_->BeginTransaction());
   ASSERT_OK(txn->Put("t1", "written before the rotation"));
@@ -270,7 +293,9 @@ TEST_F(EncryptionLayerTest, TransactionCommittingAfterRotationSealsUnderTheNewKe
 // ends under the new key and none is lost or reverted.
 TEST_F(EncryptionLayerTest, ResealWhileWritersWrite) {
   const uint64_t seed = ::synapsed::storage::testing::TestSeed();
-  for (int i = 0; i < 2000; ++i) ASSERT_OK(store_->Put(fmt::format("k{:05}", i), "old"));
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_OK(store_->Put(fmt::format("k{:05}", i), "old"));
+  }
   ASSERT_OK(store_->keyring().Add(TestKey("k2", 2)));
   std::atomic<bool> done{false};
   std::vector<std::map<std::string, std::string>> models(2);
@@ -291,7 +316,8 @@ TEST_F(EncryptionLayerTest, ResealWhileWritersWrite) {
   done = true;
   for (auto& w : writers) w.join();
   EXPECT_EQ(stats.values_scanned, 2000u) << "seed " << seed;
-  EXPECT_EQ(IdsIn(*raw_), (std::map<std::string, int>{{"k2", 2000}})) << "seed " << seed;
+  EXPECT_EQ(IdsIn(*raw_), (std::map<std::string, int>{{"k2", 2000}}))
+      << "seed " << seed;
   for (const auto& model : models) {
     for (const auto& [k, v] : model) {
       ASSERT_OK_AND_ASSIGN(std::string got, store_->Get(k));
@@ -307,9 +333,10 @@ TEST_F(EncryptionLayerTest, ValueLimitLeavesRoomForTheEnvelope) {
   EXPECT_EQ(stored.size(), kMaxValueSize);
   EXPECT_THAT(store_->Put("over", std::string(limit + 1, 'v')),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(fmt::format("value of {} bytes exceeds the maximum value size "
-                                             "under the encryption layer, {} bytes",
-                                             limit + 1, limit))));
+                       HasSubstr(fmt::format(
+                           "value of {} bytes exceeds the maximum value size "
+                           "under the encryption layer, {} bytes",
+                           limit + 1, limit))));
   WriteBatch batch;
   ASSERT_OK(batch.Put("over", std::string(limit + 1, 'v')));
   EXPECT_THAT(store_->Write(WriteOptions(), batch),
@@ -326,24 +353,30 @@ TEST_F(EncryptionLayerTest, PropertiesSnapshotsAndCompactionPassThrough) {
   at_snap.snapshot = snap.get();
   ASSERT_OK_AND_ASSIGN(std::string v, store_->Get("a", at_snap));
   EXPECT_EQ(v, "1");
-  ASSERT_OK_AND_ASSIGN(std::string stats, store_->GetProperty("stats"));  // the backend's
+  ASSERT_OK_AND_ASSIGN(std::string stats,
+                       store_->GetProperty("stats"));  // the backend's
   EXPECT_THAT(stats, HasSubstr("node_heap_bytes"));
-  EXPECT_THAT(store_->GetProperty("encryption.nothing"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetProperty("encryption.nothing"),
+              StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(store_->CompactRange(std::nullopt, std::nullopt).code(),
             raw_->CompactRange(std::nullopt, std::nullopt).code());
 }
 
 TEST(NewEncryptionLayer, RefusesMissingKeysAndStores) {
-  EXPECT_THAT(NewEncryptionLayer(NewMemoryStore(), std::make_shared<crypto::Keyring>()),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no master key")));
+  EXPECT_THAT(
+      NewEncryptionLayer(NewMemoryStore(), std::make_shared<crypto::Keyring>()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no master key")));
   EXPECT_THAT(NewEncryptionLayer(nullptr, Ring({"k1"})),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no inner store")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("no inner store")));
   EXPECT_THAT(NewEncryptionLayer(NewMemoryStore(), EncryptionConfig()),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one source")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("exactly one source")));
   EncryptionConfig missing;
   missing.key_file = "/nonexistent/synapsed.key";
   EXPECT_THAT(NewEncryptionLayer(NewMemoryStore(), missing),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/synapsed.key")));
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("/nonexistent/synapsed.key")));
 }
 
 }  // namespace

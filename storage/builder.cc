@@ -16,9 +16,10 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
   if (config_.encryption) {
     if (!backend_ && config_.type == BackendType::kNative) {
       return absl::UnimplementedError(
-          "native file encryption is not built yet: a native store configured with "
-          "encryption is not opened, since it would not be encrypted (the integrity "
-          "envelope layer serves the memory, rocksdb, sqlite and leveldb backends)");
+          "native file encryption is not built yet: a native store configured "
+          "with encryption is not opened, since it would not be encrypted "
+          "(the integrity envelope layer serves the memory, rocksdb, sqlite "
+          "and leveldb backends)");
     }
     ASSIGN_OR_RETURN(keyring, crypto::LoadKeyring(*config_.encryption));
   }
@@ -36,9 +37,10 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
   // Innermost first: values are compressed before they are sealed, and the
   // cache above both holds plain values.
   if (keyring) {
-    ASSIGN_OR_RETURN(store, layers::NewEncryptionLayer(
-                                std::move(store), std::shared_ptr<crypto::Keyring>(
-                                                      std::move(keyring))));
+    ASSIGN_OR_RETURN(store,
+                     layers::NewEncryptionLayer(
+                         std::move(store),
+                         std::shared_ptr<crypto::Keyring>(std::move(keyring))));
   }
   if (config_.compression && config_.compression->enabled &&
       config_.compression->algorithm != CompressionConfig::Algorithm::kNone) {

@@ -20,9 +20,12 @@ class FixedKeyProvider final : public KeyProvider {
   absl::StatusOr<std::vector<std::string>> KeyIds() override {
     return std::vector<std::string>{"conformance-1"};
   }
-  absl::Status ReadKey(std::string_view id, std::span<uint8_t, kMasterKeySize> out) override {
+  absl::Status ReadKey(std::string_view id,
+                       std::span<uint8_t, kMasterKeySize> out) override {
     if (id != "conformance-1") return absl::NotFoundError("no such key");
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(0xc0 + i);
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i] = static_cast<uint8_t>(0xc0 + i);
+    }
     return absl::OkStatus();
   }
 };
@@ -164,8 +167,8 @@ std::vector<BackendFactory> AllBackends() {
   // the builder's whole stack (cache over compression over the envelope).
   // One fixed key for every open, so that persistent stores reopen.
   const auto keys = std::make_shared<FixedKeyProvider>();
-  for (BackendType type : {BackendType::kMemory, BackendType::kRocksDb, BackendType::kSqlite,
-                           BackendType::kLevelDb}) {
+  for (BackendType type : {BackendType::kMemory, BackendType::kRocksDb,
+                           BackendType::kSqlite, BackendType::kLevelDb}) {
     for (const BackendFactory& b : bases) {
       if (b.name != BackendTypeName(type)) continue;
       BackendFactory f = b;
