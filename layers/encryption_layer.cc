@@ -289,7 +289,8 @@ absl::StatusOr<bool> EnvelopeStore::ResealChunk(
     if (id == current->id) continue;
     ASSIGN_OR_RETURN(std::string value,
                      OpenValue(*keys_, it->key(), it->value()));
-    ASSIGN_OR_RETURN(std::string sealed, SealValue(*current, it->key(), value));
+    ASSIGN_OR_RETURN(std::string sealed,
+                     CheckAndSeal(*current, it->key(), value));
     RETURN_IF_ERROR(batch.Put(it->key(), sealed));
     ++stats->values_resealed;
     ++stats->resealed_by_key_id[std::string(id)];

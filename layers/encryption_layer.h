@@ -22,6 +22,11 @@
 //   opens as if current.
 // - Writes made to the backend directly, not through the layer.
 //
+// A store must always be opened with the layer: values written without it
+// (before encryption was turned on, say) do not open through it (DataLoss),
+// so encrypting an existing store means copying its pairs through the layer
+// into a new one.
+//
 // Nonces are random, so one master key should seal at most 2^32 values
 // (NIST SP 800-38D, 8.3) before the next rotation.
 //
@@ -72,7 +77,9 @@ class EncryptionLayer : public Store {
   // Rewrites every value sealed under a key other than the current one
   // under the current one, then flushes the inner store so that the
   // rewrites are durable. A value that fails to open stops it with that
-  // error (DataLoss, naming the key), with what was rewritten so far kept.
+  // error (DataLoss naming the key, or FailedPrecondition naming a key id
+  // the keyring lacks), with what was rewritten so far kept; running it
+  // again resumes the work.
   [[nodiscard]] virtual absl::StatusOr<ResealStats> Reseal() = 0;
 
   // The keys the layer holds; Add a key to rotate.
