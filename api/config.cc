@@ -132,6 +132,44 @@ absl::StatusOr<CompressionConfig> ParseCompression(const json& j) {
   return c;
 }
 
+// A non-empty string field, if present.
+absl::Status ReadString(const json& obj, const char* name,
+                        std::string_view field, std::string* out) {
+  if (!obj.contains(name)) return absl::OkStatus();
+  if (!obj[name].is_string()) return FieldError(field, "expected a string");
+  *out = obj[name].get<std::string>();
+  if (out->empty()) return FieldError(field, "must not be empty");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EncryptionConfig> ParseEncryption(const json& j) {
+  if (!j.is_object()) return FieldError("encryption", "expected an object");
+  RETURN_IF_ERROR(
+      CheckKnownFields(j, "encryption", {"key_file", "key_env", "key_id"}));
+  EncryptionConfig c;
+  RETURN_IF_ERROR(
+      ReadString(j, "key_file", "encryption.key_file", &c.key_file));
+  RETURN_IF_ERROR(ReadString(j, "key_env", "encryption.key_env", &c.key_env));
+  RETURN_IF_ERROR(ReadString(j, "key_id", "encryption.key_id", &c.key_id));
+  if (c.key_file.empty() && c.key_env.empty()) {
+    return FieldError(
+        "encryption.key_file",
+        "missing: give the key file, or \"key_env\" naming an environment "
+        "variable that holds the keys");
+  }
+  if (!c.key_file.empty() && !c.key_env.empty()) {
+    return FieldError("encryption.key_env",
+                      "given next to \"encryption.key_file\"; give one");
+  }
+  if (j.contains("key_id") && !IsValidKeyId(c.key_id)) {
+    return FieldError(
+        "encryption.key_id",
+        fmt::format("not a key id (1 to {} characters of A-Z a-z 0-9 . _ -)",
+                    kMaxKeyIdSize));
+  }
+  return c;
+}
+
 template <typename E, size_t N>
 const char* NameOf(const std::pair<const char*, E> (&names)[N], E value) {
   for (const auto& [name, v] : names) {
@@ -353,7 +391,7 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   for (const auto& [key, value] : j.items()) {
     if (FindVariant(key) != nullptr || key == "Sled") variants.push_back(key);
   }
-  std::set<std::string> known = {"type", "cache", "compression"};
+  std::set<std::string> known = {"type", "cache", "compression", "encryption"};
   if (j.contains("backend")) {
     if (!variants.empty()) {
       return FieldError(variants[0], "a backend tag next to \"backend\"; give one");
@@ -419,6 +457,9 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   if (j.contains("compression") && !j["compression"].is_null()) {
     ASSIGN_OR_RETURN(c.compression, ParseCompression(j["compression"]));
   }
+  if (j.contains("encryption") && !j["encryption"].is_null()) {
+    ASSIGN_OR_RETURN(c.encryption, ParseEncryption(j["encryption"]));
+  }
   return c;
 }
 
@@ -452,6 +493,14 @@ std::string StorageConfig::ToJson() const {
     j["compression"] = {{"enabled", compression->enabled},
                         {"algorithm", NameOf(kAlgorithms, compression->algorithm)},
                         {"min_size", compression->min_size}};
+  }
+  if (encryption) {
+    // A provider set in code has no JSON form and is left out.
+    json e = json::object();
+    if (!encryption->key_file.empty()) e["key_file"] = encryption->key_file;
+    if (!encryption->key_env.empty()) e["key_env"] = encryption->key_env;
+    if (!encryption->key_id.empty()) e["key_id"] = encryption->key_id;
+    j["encryption"] = e;
   }
   return j.dump();
 }

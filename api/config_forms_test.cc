@@ -56,6 +56,12 @@ const std::vector<Group>& Groups() {
         R"({"type": "sqlite", "sqlite": {"path": "/s.db"}})"}},
       {{R"({"type": "leveldb", "path": "/l"})", R"({"LevelDb": {"path": "/l"}})",
         R"({"type": "level_db", "level_db": {"path": "/l"}})"}},
+      {{R"({"type": "rocksdb", "path": "/r", "encryption": {"key_file": "/k", "key_id": "k-2"}})",
+        R"({"RocksDb": {"path": "/r"}, "encryption": {"key_id": "k-2", "key_file": "/k"}})",
+        R"({"backend": {"RocksDb": {"path": "/r"}}, "encryption": {"key_file": "/k", "key_id": "k-2"}})",
+        R"({"type": "rocks_db", "rocks_db": {"path": "/r"}, "encryption": {"key_file": "/k", "key_id": "k-2"}})"}},
+      {{R"({"type": "memory", "encryption": {"key_env": "APP_KEYS"}})",
+        R"({"Memory": {}, "encryption": {"key_env": "APP_KEYS"}, "cache": null})"}},
       {{R"({"type": "distributed", "path": "/d"})", R"({"Distributed": {"path": "/d"}})",
         R"({"backend": {"Distributed": {"path": "/d"}}})"}},
   };
@@ -88,6 +94,22 @@ TEST(ConfigForms, TheFormsCarryTheirValues) {
   ASSERT_TRUE(m.cache.has_value());
   EXPECT_EQ(m.cache->policy, CacheConfig::Policy::kLfu);
   EXPECT_NE(m, Parse(R"({"type": "memory"})"));
+}
+
+TEST(ConfigForms, EncryptionCarriesItsFields) {
+  StorageConfig r = Parse(Groups()[6].forms[1]);
+  ASSERT_TRUE(r.encryption.has_value());
+  EXPECT_EQ(r.encryption->key_file, "/k");
+  EXPECT_EQ(r.encryption->key_id, "k-2");
+  EXPECT_EQ(r.encryption->key_env, "");
+  EXPECT_EQ(r.encryption->provider, nullptr);
+  StorageConfig m = Parse(Groups()[7].forms[0]);
+  ASSERT_TRUE(m.encryption.has_value());
+  EXPECT_EQ(m.encryption->key_env, "APP_KEYS");
+  EXPECT_FALSE(Parse(R"({"type": "memory", "encryption": null})").encryption.has_value());
+  EXPECT_NE(r.ToJson().find(R"("encryption":{"key_file":"/k","key_id":"k-2"})"),
+            std::string::npos)
+      << r.ToJson();
 }
 
 TEST(ConfigForms, SeedDefaults) {
@@ -170,6 +192,25 @@ TEST(ConfigForms, ErrorsNameTheField) {
        "\"compression_per_level[0]\""},
       {R"({"type": "native", "path": "/x", "adaptive_compression": "yes"})",
        "\"adaptive_compression\""},
+      // encryption: unknown fields, wrong types, missing or doubled sources
+      {R"({"type": "memory", "encryption": {"key_file": "/k", "keyfile": "/k"}})",
+       "\"encryption.keyfile\""},
+      {R"({"type": "memory", "encryption": {"key_file": "/k", "key_id": "k1", "cipher": "aes"}})",
+       "\"encryption.cipher\""},
+      {R"({"type": "memory", "encryption": "/k"})", "\"encryption\""},
+      {R"({"type": "memory", "encryption": {"key_file": 7}})", "\"encryption.key_file\""},
+      {R"({"type": "memory", "encryption": {"key_file": ""}})", "\"encryption.key_file\""},
+      {R"({"type": "memory", "encryption": {"key_env": ["A"]}})", "\"encryption.key_env\""},
+      {R"({"type": "memory", "encryption": {"key_file": "/k", "key_id": 2}})",
+       "\"encryption.key_id\""},
+      {R"({"type": "memory", "encryption": {"key_file": "/k", "key_id": "a b"}})",
+       "\"encryption.key_id\""},
+      {R"({"type": "memory", "encryption": {}})", "\"encryption.key_file\""},
+      {R"({"type": "memory", "encryption": {"key_id": "k1"}})", "\"encryption.key_file\""},
+      {R"({"type": "memory", "encryption": {"key_file": "/k", "key_env": "K"}})",
+       "\"encryption.key_env\""},
+      {R"({"RocksDb": {"path": "/x", "encryption": {"key_file": "/k"}}})",
+       "\"RocksDb.encryption\""},
   };
   for (const auto& [json, field] : cases) {
     EXPECT_THAT(StorageConfig::FromJson(json),

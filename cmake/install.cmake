@@ -35,12 +35,13 @@ install(FILES ${PROJECT_BINARY_DIR}/synapsed_storageConfig.cmake
 # Requires every dependency that has a .pc file; LevelDB has none in Debian
 # and is linked by name.
 set(SYNAPSED_PC_LIBS "")
-foreach(t storage layers backends engine compaction sstable cache wal memtable env api util)
+foreach(t storage layers backends engine compaction sstable cache wal memtable env crypto api util)
   string(APPEND SYNAPSED_PC_LIBS " -lsynapsed_${t}")
 endforeach()
 set(SYNAPSED_PC_REQUIRES "absl_status absl_statusor absl_strings absl_synchronization")
 string(APPEND SYNAPSED_PC_REQUIRES " absl_time absl_flat_hash_map absl_flat_hash_set")
 string(APPEND SYNAPSED_PC_REQUIRES " absl_inlined_vector fmt libxxhash liblz4 libzstd liburing snappy")
+string(APPEND SYNAPSED_PC_REQUIRES " libcrypto")
 set(SYNAPSED_PC_EXTRA_LIBS "")
 if(SYNAPSED_WITH_ROCKSDB)
   string(APPEND SYNAPSED_PC_REQUIRES " rocksdb")

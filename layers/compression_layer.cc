@@ -7,9 +7,10 @@
 #include <chrono>
 
 #include "fmt/format.h"
+#include "layers/decoding_iterator.h"
 #include "util/coding.h"
-#include "util/zstd_context.h"
 #include "util/status_macros.h"
+#include "util/zstd_context.h"
 
 namespace synapsed::storage::layers {
 namespace {
@@ -166,42 +167,13 @@ absl::StatusOr<WriteBatch> EncodeBatch(const WriteBatch& in, const CompressionCo
   return out;
 }
 
-// Decodes values of an inner iterator. A value that fails to decode ends
-// iteration with DataLoss (never returned as data).
-class DecodingIterator final : public Iterator {
- public:
-  explicit DecodingIterator(std::unique_ptr<Iterator> inner) : inner_(std::move(inner)) {}
-  bool Valid() const override { return status_.ok() && inner_->Valid(); }
-  void SeekToFirst() override { Settle([&] { inner_->SeekToFirst(); }); }
-  void SeekToLast() override { Settle([&] { inner_->SeekToLast(); }); }
-  void Seek(std::string_view t) override { Settle([&] { inner_->Seek(t); }); }
-  void SeekForPrev(std::string_view t) override { Settle([&] { inner_->SeekForPrev(t); }); }
-  void Next() override { Settle([&] { inner_->Next(); }); }
-  void Prev() override { Settle([&] { inner_->Prev(); }); }
-  std::string_view key() const override { return inner_->key(); }
-  std::string_view value() const override { return value_; }
-  absl::Status status() const override {
-    return status_.ok() ? inner_->status() : status_;
-  }
-
- private:
-  template <typename F>
-  void Settle(F move) {
-    status_ = absl::OkStatus();
-    move();
-    if (!inner_->Valid()) return;
-    auto v = DecodeCompressedValue(inner_->value());
-    if (!v.ok()) {
-      status_ = v.status();
-      return;
-    }
-    value_ = std::move(*v);
-  }
-
-  std::unique_ptr<Iterator> inner_;
-  std::string value_;
-  absl::Status status_;
-};
+std::unique_ptr<Iterator> NewDecompressingIterator(
+    std::unique_ptr<Iterator> inner) {
+  return NewDecodingIterator(std::move(inner),
+                             [](std::string_view, std::string_view stored) {
+                               return DecodeCompressedValue(stored);
+                             });
+}
 
 class CompressingTransaction final : public Transaction {
  public:
@@ -226,7 +198,7 @@ class CompressingTransaction final : public Transaction {
   }
   absl::Status Delete(std::string_view key) override { return inner_->Delete(key); }
   std::unique_ptr<Iterator> NewIterator(const KeyRange& range) override {
-    return std::make_unique<DecodingIterator>(inner_->NewIterator(range));
+    return NewDecompressingIterator(inner_->NewIterator(range));
   }
   absl::Status Commit(const WriteOptions& options) override { return inner_->Commit(options); }
   absl::Status Rollback() override { return inner_->Rollback(); }
@@ -285,7 +257,7 @@ class CompressionLayer final : public Store {
   }
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
                                         const KeyRange& range) override {
-    return std::make_unique<DecodingIterator>(inner_->NewIterator(options, range));
+    return NewDecompressingIterator(inner_->NewIterator(options, range));
   }
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions& options) override {

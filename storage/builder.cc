@@ -2,13 +2,27 @@
 
 #include "absl/status/status.h"
 #include "backends/backend_registry.h"
+#include "crypto/keyring.h"
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
+#include "layers/encryption_layer.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage {
 
 absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
+  // Keys first: a store that cannot be encrypted is not opened at all.
+  std::unique_ptr<crypto::Keyring> keyring;
+  if (config_.encryption) {
+    if (!backend_ && config_.type == BackendType::kNative) {
+      return absl::UnimplementedError(
+          "native file encryption is not built yet: a native store configured "
+          "with encryption is not opened, since it would not be encrypted "
+          "(the integrity envelope layer serves the memory, rocksdb, sqlite "
+          "and leveldb backends)");
+    }
+    ASSIGN_OR_RETURN(keyring, crypto::LoadKeyring(*config_.encryption));
+  }
   std::unique_ptr<Store> store;
   if (backend_ && read_only_) {
     return absl::InvalidArgumentError(
@@ -26,7 +40,14 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
     ASSIGN_OR_RETURN(store, OpenBackend(config_, read_only_ ? OpenMode::kReadOnly
                                                             : OpenMode::kReadWrite));
   }
-  // Innermost first: the cache above the compression holds plain values.
+  // Innermost first: values are compressed before they are sealed, and the
+  // cache above both holds plain values.
+  if (keyring) {
+    ASSIGN_OR_RETURN(store,
+                     layers::NewEncryptionLayer(
+                         std::move(store),
+                         std::shared_ptr<crypto::Keyring>(std::move(keyring))));
+  }
   if (config_.compression && config_.compression->enabled &&
       config_.compression->algorithm != CompressionConfig::Algorithm::kNone) {
     ASSIGN_OR_RETURN(store, layers::NewCompressionLayer(std::move(store),

@@ -9,8 +9,28 @@
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
 #include "synapsed/storage/builder.h"
+#include "synapsed/storage/encryption.h"
 
 namespace synapsed::storage::testing {
+namespace {
+
+// The master key of the envelope cases: fixed, so a reopen reads the store.
+class FixedKeyProvider final : public KeyProvider {
+ public:
+  absl::StatusOr<std::vector<std::string>> KeyIds() override {
+    return std::vector<std::string>{"conformance-1"};
+  }
+  absl::Status ReadKey(std::string_view id,
+                       std::span<uint8_t, kMasterKeySize> out) override {
+    if (id != "conformance-1") return absl::NotFoundError("no such key");
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i] = static_cast<uint8_t>(0xc0 + i);
+    }
+    return absl::OkStatus();
+  }
+};
+
+}  // namespace
 
 std::vector<BackendFactory> AllBackends() {
   std::vector<BackendFactory> all;
@@ -138,6 +158,46 @@ std::vector<BackendFactory> AllBackends() {
         c.policy = CacheConfig::Policy::kArc;
         c.max_entries = 64;
         return NewCacheLayer(std::move(*compressed), c);
+      };
+      all.push_back(std::move(f));
+    }
+  }
+  // Memory and the peers again under the integrity envelope, stacked by the
+  // builder's WithEncryption as an embedder would, and memory once more under
+  // the builder's whole stack (cache over compression over the envelope).
+  // One fixed key for every open, so that persistent stores reopen.
+  const auto keys = std::make_shared<FixedKeyProvider>();
+  for (BackendType type : {BackendType::kMemory, BackendType::kRocksDb,
+                           BackendType::kSqlite, BackendType::kLevelDb}) {
+    for (const BackendFactory& b : bases) {
+      if (b.name != BackendTypeName(type)) continue;
+      BackendFactory f = b;
+      f.name = "encryption_" + b.name;
+      f.open = [type, keys](const std::string& dir) {
+        StorageConfig c;
+        c.type = type;
+        if (type != BackendType::kMemory) c.path = dir;
+        EncryptionConfig e;
+        e.provider = keys;
+        return StorageBuilder(c).WithEncryption(e).Build();
+      };
+      all.push_back(std::move(f));
+      if (type != BackendType::kMemory) continue;
+      f = b;
+      f.name = "cache_compression_encryption_memory";
+      f.open = [keys](const std::string&) {
+        StorageConfig c = StorageConfig::Memory();
+        c.cache = CacheConfig();
+        c.cache->policy = CacheConfig::Policy::kArc;
+        c.cache->max_entries = 64;
+        c.compression = CompressionConfig();
+        c.compression->enabled = true;
+        c.compression->algorithm = CompressionConfig::Algorithm::kZstd;
+        c.compression->min_size = 8;
+        EncryptionConfig e;
+        e.provider = keys;
+        c.encryption = e;
+        return StorageBuilder(c).Build();
       };
       all.push_back(std::move(f));
     }
