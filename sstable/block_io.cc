@@ -8,6 +8,7 @@
 
 #include "fmt/format.h"
 #include "util/coding.h"
+#include "util/status_macros.h"
 #include "util/zstd_context.h"
 
 namespace synapsed::storage::sstable {
@@ -154,6 +155,18 @@ absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
   if (info != nullptr) {
     info->type = static_cast<CompressionType>(type);
     info->stored_size = handle.size;
+  }
+  if (options.cipher != nullptr) {
+    std::string plain;
+    absl::Status s = options.cipher->Open(handle.offset, options.unit, type,
+                                          payload, &plain);
+    if (absl::IsUnauthenticated(s)) {
+      return CorruptionError(file_name, handle.offset,
+                             "block does not authenticate (wrong key, or the "
+                             "block was altered or moved)");
+    }
+    RETURN_IF_ERROR(s);
+    return DecodePayload(plain, type, file_name, handle.offset);
   }
   if (type == static_cast<uint8_t>(CompressionType::kNone)) {
     buf.Truncate(handle.size);

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "crypto/file_cipher.h"
 #include "env/env.h"
 #include "sstable/format.h"
 
@@ -63,6 +64,10 @@ absl::StatusOr<BlockBuffer> DecodePayload(std::string_view payload,
 
 struct ReadBlockOptions {
   bool verify_checksum = true;
+  // For an encrypted table: the payload is opened (authenticated and
+  // decrypted) as a unit of this kind before it is decompressed.
+  const crypto::FileCipher* cipher = nullptr;
+  crypto::UnitKind unit = crypto::UnitKind::kDataBlock;
 };
 
 // What ReadBlock found besides the contents; for tools.
@@ -72,7 +77,9 @@ struct StoredBlockInfo {
 };
 
 // Reads the block at `handle`, checks that it lies inside `file_size`,
-// verifies its checksum and decompresses it.
+// verifies its checksum, opens it with options.cipher if there is one
+// (DataLoss "does not authenticate" naming the file and offset when that
+// fails) and decompresses it.
 absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
                                       std::string_view file_name,
                                       uint64_t file_size,

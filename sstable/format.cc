@@ -59,7 +59,8 @@ absl::StatusOr<Footer> Footer::Decode(std::string_view input,
   }
   Footer f;
   f.format_version = DecodeFixed32(p + kFooterHandlesLength);
-  if (f.format_version != kFormatVersion) {
+  if (f.format_version != kFormatVersion &&
+      f.format_version != kEncryptedFormatVersion) {
     return CorruptionError(
         file_name, offset,
         fmt::format("unsupported format version {}", f.format_version));

@@ -39,6 +39,10 @@ std::string_view CompressionTypeName(CompressionType t);
 // The format version written in every footer and properties block. A reader
 // refuses versions it does not know.
 inline constexpr uint32_t kFormatVersion = 1;
+// The footer's version for a table whose blocks are sealed with the file's
+// data key (AES-256-GCM; docs/format/encryption.md). Everything else in the
+// layout is the same; each stored payload is 16 bytes longer.
+inline constexpr uint32_t kEncryptedFormatVersion = 2;
 
 // Low 64 bits of XXH3-64 (seed 0) of the 24 ASCII bytes
 // "synapsed-storage sstable" (see docs/format/sstable.md; a test checks it).

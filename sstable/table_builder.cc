@@ -97,7 +97,7 @@ void TableBuilder::FlushDataBlock() {
   const bool adaptive = options_.adaptive_compression &&
                         options_.compression != CompressionType::kNone;
   const bool compress = !adaptive || sampler_.ShouldTry();
-  pending_handle_ = WriteBlock(raw, compress, &used);
+  pending_handle_ = WriteBlock(raw, compress, crypto::UnitKind::kDataBlock, &used);
   if (adaptive && compress) sampler_.Record(used != CompressionType::kNone);
   props_.data_size += offset_ - start;
   ++props_.blocks_by_codec[static_cast<uint8_t>(used)];
@@ -113,6 +113,7 @@ void TableBuilder::WriteRaw(std::string_view bytes) {
 }
 
 BlockHandle TableBuilder::WriteBlock(std::string_view raw, bool compress,
+                                     crypto::UnitKind unit,
                                      CompressionType* used) {
   CompressionType type = CompressionType::kNone;
   std::string_view payload = raw;
@@ -120,6 +121,14 @@ BlockHandle TableBuilder::WriteBlock(std::string_view raw, bool compress,
     type = CompressBlock(raw, options_.compression, options_.zstd_level,
                          &compressed_);
     if (type != CompressionType::kNone) payload = compressed_;
+  }
+  // compress -> seal -> checksum: the checksum covers the stored bytes, so
+  // it can be verified without the key.
+  if (options_.cipher != nullptr && status_.ok()) {
+    sealed_.clear();
+    status_ = options_.cipher->Seal(offset_, unit, static_cast<uint8_t>(type),
+                                    payload, &sealed_);
+    payload = sealed_;
   }
   BlockHandle handle{offset_, payload.size()};
   std::string trailer;
@@ -142,7 +151,8 @@ absl::StatusOr<FinishedTable> TableBuilder::Finish() {
   if (filter_) {
     std::string filter = filter_->Finish();
     const uint64_t start = offset_;
-    filter_handle = WriteBlock(filter, /*compress=*/false);
+    filter_handle =
+        WriteBlock(filter, /*compress=*/false, crypto::UnitKind::kFilterBlock);
     props_.filter_size = offset_ - start;
   }
 
@@ -154,7 +164,8 @@ absl::StatusOr<FinishedTable> TableBuilder::Finish() {
   }
   const uint64_t index_start = offset_;
   const BlockHandle index_handle =
-      WriteBlock(index_block_.Finish(), /*compress=*/true);
+      WriteBlock(index_block_.Finish(), /*compress=*/true,
+                 crypto::UnitKind::kIndexBlock);
   props_.index_size = offset_ - index_start;
 
   props_.largest_key = last_key_;
@@ -166,7 +177,8 @@ absl::StatusOr<FinishedTable> TableBuilder::Finish() {
                     std::chrono::system_clock::now().time_since_epoch())
                     .count());
   const BlockHandle props_handle =
-      WriteBlock(EncodeProperties(props_), /*compress=*/true);
+      WriteBlock(EncodeProperties(props_), /*compress=*/true,
+                 crypto::UnitKind::kPropertiesBlock);
 
   // Meta-index names sort bytewise: "filter.bloom" < "properties".
   std::string h;
@@ -178,11 +190,13 @@ absl::StatusOr<FinishedTable> TableBuilder::Finish() {
   props_handle.EncodeTo(&h);
   metaindex.Add(kMetaPropertiesName, h);
   const BlockHandle metaindex_handle =
-      WriteBlock(metaindex.Finish(), /*compress=*/false);
+      WriteBlock(metaindex.Finish(), /*compress=*/false,
+                 crypto::UnitKind::kMetaIndexBlock);
 
   Footer footer;
   footer.metaindex = metaindex_handle;
   footer.index = index_handle;
+  if (options_.cipher != nullptr) footer.format_version = kEncryptedFormatVersion;
   std::string f;
   footer.EncodeTo(&f);
   WriteRaw(f);

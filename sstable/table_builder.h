@@ -70,6 +70,7 @@ class TableBuilder {
   void FlushDataBlock();
   // Compresses (if allowed), writes payload and trailer; returns its handle.
   BlockHandle WriteBlock(std::string_view raw, bool compress,
+                         crypto::UnitKind unit,
                          CompressionType* used = nullptr);
   void WriteRaw(std::string_view bytes);
 
@@ -87,6 +88,7 @@ class TableBuilder {
   bool pending_index_entry_ = false;
   BlockHandle pending_handle_;
   std::string compressed_;  // scratch for CompressBlock
+  std::string sealed_;      // scratch for the cipher
   CompressionSampler sampler_;
   TableProperties props_;
 };

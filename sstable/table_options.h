@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
+#include "crypto/file_cipher.h"
 #include "sstable/format.h"
 
 namespace synapsed::storage::sstable {
@@ -35,12 +37,21 @@ struct TableBuilderOptions {
   // Seconds since the Unix epoch recorded in the properties; 0 means now.
   // Fixed only for reproducible tables (tests, the spec's example).
   uint64_t creation_time = 0;
+  // Seals every block (after compression, before the checksum) under the
+  // table's data key, and marks the footer kEncryptedFormatVersion. Null: a
+  // plain table.
+  std::shared_ptr<const crypto::FileCipher> cipher;
 };
 
 struct TableReaderOptions {
   // Verify every block checksum on load. Only tools and fuzzers turn this
   // off (to reach the decoders with damaged bytes); the engine never does.
   bool verify_checksums = true;
+  // The table's data key, for an encrypted table. A table whose footer says
+  // encrypted is refused without one (FailedPrecondition), and a plain table
+  // is refused with one (DataLoss: an encrypted database holds no plain
+  // table).
+  std::shared_ptr<const crypto::FileCipher> cipher;
 };
 
 // Per-read choices.

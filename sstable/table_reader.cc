@@ -49,10 +49,21 @@ absl::Status TableReader::LoadMetaBlocks() {
   if (!read.ok()) return read.status();
   ASSIGN_OR_RETURN(layout_.footer,
                    Footer::Decode(*read, file_name_, footer_offset));
+  const bool encrypted =
+      layout_.footer.format_version == kEncryptedFormatVersion;
+  if (encrypted && options_.cipher == nullptr) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{}: the table is encrypted and no data key was given", file_name_));
+  }
+  if (!encrypted && options_.cipher != nullptr) {
+    return CorruptionError(file_name_, footer_offset,
+                           "a plain table where an encrypted one belongs");
+  }
 
   // Meta-index: name -> handle.
   ASSIGN_OR_RETURN(BlockBuffer meta_contents,
-                   ReadContents(layout_.footer.metaindex, nullptr));
+                   ReadContents(layout_.footer.metaindex,
+                                crypto::UnitKind::kMetaIndexBlock, nullptr));
   ASSIGN_OR_RETURN(std::unique_ptr<Block> meta,
                    Block::Create(std::move(meta_contents), file_name_,
                                  layout_.footer.metaindex.offset));
@@ -80,7 +91,8 @@ absl::Status TableReader::LoadMetaBlocks() {
   }
 
   ASSIGN_OR_RETURN(BlockBuffer props_contents,
-                   ReadContents(layout_.properties, nullptr));
+                   ReadContents(layout_.properties,
+                                crypto::UnitKind::kPropertiesBlock, nullptr));
   ASSIGN_OR_RETURN(std::unique_ptr<Block> props,
                    Block::Create(std::move(props_contents), file_name_,
                                  layout_.properties.offset));
@@ -98,7 +110,8 @@ absl::Status TableReader::LoadMetaBlocks() {
       filter_ = Pinned<BloomFilter>(std::move(h));
     } else {
       ASSIGN_OR_RETURN(BlockBuffer contents,
-                       ReadContents(layout_.filter, nullptr));
+                       ReadContents(layout_.filter,
+                                    crypto::UnitKind::kFilterBlock, nullptr));
       ASSIGN_OR_RETURN(std::unique_ptr<BloomFilter> f,
                        BloomFilter::Create(std::move(contents), file_name_,
                                            layout_.filter.offset));
@@ -112,7 +125,8 @@ absl::Status TableReader::LoadMetaBlocks() {
           // The cache refused (strict capacity) and dropped the filter:
           // read it again and keep it outside the cache.
           ASSIGN_OR_RETURN(BlockBuffer again,
-                           ReadContents(layout_.filter, nullptr));
+                           ReadContents(layout_.filter,
+                                        crypto::UnitKind::kFilterBlock, nullptr));
           ASSIGN_OR_RETURN(f, BloomFilter::Create(std::move(again), file_name_,
                                                   layout_.filter.offset));
           filter_ = Pinned<BloomFilter>(std::move(f));
@@ -137,9 +151,12 @@ TableReader::CacheKey TableReader::MakeCacheKey(uint64_t offset,
 }
 
 absl::StatusOr<BlockBuffer> TableReader::ReadContents(
-    const BlockHandle& handle, StoredBlockInfo* info) const {
+    const BlockHandle& handle, crypto::UnitKind unit,
+    StoredBlockInfo* info) const {
   ReadBlockOptions ro;
   ro.verify_checksum = options_.verify_checksums;
+  ro.cipher = options_.cipher.get();
+  ro.unit = unit;
   return ReadBlock(*file_, file_name_, file_size_, handle, ro, info);
 }
 
@@ -153,7 +170,10 @@ absl::StatusOr<BlockRef> TableReader::LoadBlock(const ReadOptions& options,
       return BlockRef(std::move(h));
     }
   }
-  ASSIGN_OR_RETURN(BlockBuffer contents, ReadContents(handle, nullptr));
+  const crypto::UnitKind unit = kind == BlockKind::kIndex
+                                     ? crypto::UnitKind::kIndexBlock
+                                     : crypto::UnitKind::kDataBlock;
+  ASSIGN_OR_RETURN(BlockBuffer contents, ReadContents(handle, unit, nullptr));
   ASSIGN_OR_RETURN(std::unique_ptr<Block> block,
                    Block::Create(std::move(contents), file_name_,
                                  handle.offset));
@@ -164,7 +184,7 @@ absl::StatusOr<BlockRef> TableReader::LoadBlock(const ReadOptions& options,
     if (inserted.ok()) return BlockRef(*std::move(inserted));
     // Refused under strict capacity; the cache dropped the block, so read
     // it again for this caller alone.
-    ASSIGN_OR_RETURN(BlockBuffer again, ReadContents(handle, nullptr));
+    ASSIGN_OR_RETURN(BlockBuffer again, ReadContents(handle, unit, nullptr));
     ASSIGN_OR_RETURN(block, Block::Create(std::move(again), file_name_,
                                           handle.offset));
   }
@@ -177,7 +197,8 @@ absl::StatusOr<BlockRef> TableReader::ReadDataBlock(
   if (info == nullptr) {
     return LoadBlock(options, handle, BlockKind::kData, cache::Priority::kLow);
   }
-  ASSIGN_OR_RETURN(BlockBuffer contents, ReadContents(handle, info));
+  ASSIGN_OR_RETURN(BlockBuffer contents,
+                   ReadContents(handle, crypto::UnitKind::kDataBlock, info));
   ASSIGN_OR_RETURN(std::unique_ptr<Block> block,
                    Block::Create(std::move(contents), file_name_,
                                  handle.offset));

@@ -99,6 +99,32 @@ bool LogReader::CutShortByEnd() const {
 
 absl::StatusOr<bool> LogReader::ReadRecord(std::string* record,
                                            uint64_t* record_offset) {
+  if (options_.cipher == nullptr) return ReadFramedRecord(record, record_offset);
+  std::string sealed;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, ReadFramedRecord(&sealed, record_offset));
+    if (!more) return false;
+    record->clear();
+    absl::Status s = options_.cipher->Open(
+        *record_offset, crypto::UnitKind::kRecord, 0, sealed, record);
+    if (s.ok()) return true;
+    if (!absl::IsUnauthenticated(s)) {
+      error_ = s;
+      return s;
+    }
+    if (options_.skip_corruption) {
+      skipped_bytes_ += sealed.size();
+      continue;
+    }
+    error_ = Corruption(*record_offset,
+                        "record does not authenticate (wrong key, or the "
+                        "record was altered or moved)");
+    return error_;
+  }
+}
+
+absl::StatusOr<bool> LogReader::ReadFramedRecord(std::string* record,
+                                                 uint64_t* record_offset) {
   if (!error_.ok()) return error_;
   if (done_) return false;
   auto fail = [this](absl::Status s) {

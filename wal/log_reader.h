@@ -39,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crypto/file_cipher.h"
 #include "env/env.h"
 
 namespace synapsed::storage::wal {
@@ -58,6 +59,13 @@ struct LogReaderOptions {
   // Skip corrupted regions (reported by skipped_bytes()) instead of returning
   // DataLossError. Loses acknowledged writes; for salvage tools only.
   bool skip_corruption = false;
+  // An encrypted log or manifest: each record is opened (authenticated and
+  // decrypted) under the file's data key, with the offset of its first
+  // fragment. A record whose fragments are intact but that does not
+  // authenticate is DataLossError naming the file and offset, wherever it
+  // is (the checksums passed, so it is not a torn write: the key is wrong
+  // or the bytes were replaced). Not owned; outlives the reader.
+  const crypto::FileCipher* cipher = nullptr;
 };
 
 class LogReader {
@@ -97,6 +105,9 @@ class LogReader {
     uint64_t nonzero_end = 0;  // just past the last non-zero byte before it
   };
 
+  // ReadRecord without the cipher: the record as its fragments hold it.
+  absl::StatusOr<bool> ReadFramedRecord(std::string* record,
+                                        uint64_t* record_offset);
   // Reads the next block; a short block means end of file.
   absl::Status LoadNextBlock();
   // Scans from the current position to the end of the file for intact

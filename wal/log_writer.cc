@@ -46,6 +46,19 @@ absl::Status LogWriter::Fail(absl::Status s) {
 absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
   if (!status_.ok()) return status_;
   if (closed_) return absl::FailedPreconditionError("AddRecord on closed log");
+  if (options_.cipher != nullptr) {
+    // The first fragment starts here, or past the padding of a block with
+    // no room left for a header: that offset is the record's nonce.
+    uint64_t start = size_;
+    if (kBlockSize - block_offset_ < kHeaderSize) start += kBlockSize - block_offset_;
+    sealed_.clear();
+    if (absl::Status s = options_.cipher->Seal(start, crypto::UnitKind::kRecord, 0,
+                                               payload, &sealed_);
+        !s.ok()) {
+      return Fail(s);
+    }
+    payload = sealed_;
+  }
   EncodeRecord(payload, &buffer_);
   if (sync || buffer_.size() >= options_.buffer_bytes) return HandOver(sync);
   return absl::OkStatus();

@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "crypto/file_cipher.h"
 #include "env/env.h"
 
 namespace synapsed::storage::wal {
@@ -42,6 +43,12 @@ struct LogWriterOptions {
   // (or on Flush/Sync/Close or a sync record). Trades a crash-loss window of
   // up to this many unsynced bytes for no syscall per unsynced record.
   size_t buffer_bytes = 0;
+  // An encrypted log or manifest: each record is sealed under the file's
+  // data key, with the offset of its first fragment as the nonce, before it
+  // is cut into fragments (so the checksums cover the sealed bytes). The
+  // file must be new: appending to a file written under the same key
+  // earlier would repeat offsets. Not owned; outlives the writer.
+  const crypto::FileCipher* cipher = nullptr;
 };
 
 class LogWriter {
@@ -90,6 +97,7 @@ class LogWriter {
   size_t block_offset_;  // position within the current block
   uint64_t size_;        // logical file size including buffer_
   std::string buffer_;   // encoded bytes not yet handed to the file
+  std::string sealed_;   // scratch: the record sealed by options_.cipher
   absl::Status status_;  // first error, sticky
   bool closed_ = false;
 };

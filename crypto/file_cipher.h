@@ -1,0 +1,86 @@
+// FileCipher: seals and opens the units of one encrypted engine file — a
+// table block, a log or manifest record — under that file's own data key.
+// Spec: docs/format/encryption.md, "Native engine file encryption".
+//
+//   nonce := offset (fixed64, little-endian) | 00 00 00 00
+//   AD    := "SYNF" | format version (u8, 1) | file kind (u8) | unit kind (u8)
+//            | codec (u8) | file number (fixed64) | offset (fixed64)
+//
+// `offset` is where the unit starts in its file. A file is written once,
+// front to back, under a data key made for it alone (the engine never
+// appends to a file it did not create in this process, and a new file gets
+// a new random key), so an offset, and with it a nonce, is never used twice
+// under one key. The associated data binds each unit to its place: a unit
+// copied to another offset, another file, or read as another kind of unit
+// fails to open.
+//
+// Immutable; thread-safe.
+#ifndef SYNAPSED_CRYPTO_FILE_CIPHER_H_
+#define SYNAPSED_CRYPTO_FILE_CIPHER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "crypto/aead.h"
+#include "crypto/secure_key.h"
+
+namespace synapsed::storage::crypto {
+
+// On disk (in the associated data and the key registry): never renumber.
+enum class FileKind : uint8_t { kLog = 1, kTable = 2, kManifest = 3 };
+
+// What a sealed unit is. On disk (in the associated data): never renumber.
+enum class UnitKind : uint8_t {
+  kRecord = 1,      // a log or manifest record
+  kDataBlock = 2,
+  kIndexBlock = 3,
+  kFilterBlock = 4,
+  kPropertiesBlock = 5,
+  kMetaIndexBlock = 6,
+};
+
+class FileCipher {
+ public:
+  // Bytes a sealed unit adds to its plaintext (the GCM tag).
+  static constexpr size_t kOverhead = kTagSize;
+  static constexpr uint8_t kFormatVersion = 1;
+
+  FileCipher(std::shared_ptr<const SecureKey> data_key, uint64_t file_number,
+             FileKind kind)
+      : key_(std::move(data_key)), file_number_(file_number), kind_(kind) {}
+
+  uint64_t file_number() const { return file_number_; }
+  FileKind kind() const { return kind_; }
+
+  // Appends the sealed form of `plaintext` (kOverhead bytes longer) to
+  // `*out`. `codec` is the unit's compression type byte (0 where there is
+  // none), authenticated with it.
+  [[nodiscard]] absl::Status Seal(uint64_t offset, UnitKind unit, uint8_t codec,
+                                  std::string_view plaintext,
+                                  std::string* out) const;
+  // Appends the plaintext to `*out`. Unauthenticated (and `*out` as it was)
+  // if the bytes, the place or the key differ from the sealing; callers
+  // report it as DataLoss naming the file and offset.
+  [[nodiscard]] absl::Status Open(uint64_t offset, UnitKind unit, uint8_t codec,
+                                  std::string_view sealed,
+                                  std::string* out) const;
+
+  // The nonce and associated data of a unit (for tests and the spec's
+  // worked example).
+  static Nonce NonceFor(uint64_t offset);
+  std::string AssociatedData(uint64_t offset, UnitKind unit,
+                             uint8_t codec) const;
+
+ private:
+  std::shared_ptr<const SecureKey> key_;
+  uint64_t file_number_;
+  FileKind kind_;
+};
+
+}  // namespace synapsed::storage::crypto
+
+#endif  // SYNAPSED_CRYPTO_FILE_CIPHER_H_
