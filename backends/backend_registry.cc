@@ -31,7 +31,8 @@ constexpr bool kHaveLevelDb = false;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config,
-                                                   OpenMode mode) {
+                                                   OpenMode mode,
+                                                   std::shared_ptr<crypto::Keyring> keyring) {
   const bool read_only = mode == OpenMode::kReadOnly;
   switch (config.type) {
     case BackendType::kMemory:
@@ -45,6 +46,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config,
       auto from = engine::EngineOptionsFrom(config.native);
       if (!from.ok()) return from.status();
       engine::EngineOptions options = *std::move(from);
+      options.keyring = std::move(keyring);
       if (read_only) {
         options.read_only = true;
         options.create_if_missing = false;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "crypto/keyring.h"
 #include "synapsed/storage/config.h"
 #include "synapsed/storage/storage.h"
 
@@ -21,8 +22,11 @@ namespace synapsed::storage {
 // is no store to open.
 enum class OpenMode { kReadWrite, kReadOnly };
 
+// `keyring`: the native engine encrypts its files under it (the other
+// backends ignore it; the builder stacks the envelope layer on them).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> OpenBackend(
-    const StorageConfig& config, OpenMode mode = OpenMode::kReadWrite);
+    const StorageConfig& config, OpenMode mode = OpenMode::kReadWrite,
+    std::shared_ptr<crypto::Keyring> keyring = nullptr);
 
 // Whether OpenBackend can open `type` in this build.
 [[nodiscard]] bool BackendAvailable(BackendType type);

@@ -142,4 +142,6 @@ std::string_view MemoryName(SecureKey::Memory memory) {
   return "unlocked_page";
 }
 
+void Wipe(void* p, size_t n) { OPENSSL_cleanse(p, n); }
+
 }  // namespace synapsed::storage::crypto

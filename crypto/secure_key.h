@@ -79,6 +79,10 @@ class SecureKey {
 
 std::string_view MemoryName(SecureKey::Memory memory);
 
+// Overwrites `n` bytes at `p` with zeros in a way the compiler cannot drop
+// (OPENSSL_cleanse): for key bytes that passed through ordinary memory.
+void Wipe(void* p, size_t n);
+
 }  // namespace synapsed::storage::crypto
 
 #endif  // SYNAPSED_CRYPTO_SECURE_KEY_H_

@@ -40,10 +40,12 @@ sstable::TableBuilderOptions TableOptionsForLevel(const EngineOptions& o,
 
 // Writes one table file from internal keys added in order, filling `meta`.
 struct TableWriter {
-  TableWriter(env::FileSystem* f, const sstable::TableBuilderOptions& o)
-      : fs(f), options(o) {}
+  TableWriter(env::FileSystem* f, const sstable::TableBuilderOptions& o,
+              KeyRegistry* k)
+      : fs(f), options(o), keys(k) {}
   env::FileSystem* fs;
-  const sstable::TableBuilderOptions options;
+  sstable::TableBuilderOptions options;
+  KeyRegistry* keys;  // null: plain tables
   std::string path;
   std::unique_ptr<env::WritableFile> file;
   std::unique_ptr<sstable::TableBuilder> builder;
@@ -53,6 +55,10 @@ struct TableWriter {
     path = TableFileName(dir, number);
     meta = FileMetaData();
     meta.number = number;
+    // The data key is durable before the first byte it seals.
+    if (keys != nullptr) {
+      ASSIGN_OR_RETURN(options.cipher, keys->NewFile(number, crypto::FileKind::kTable));
+    }
     ASSIGN_OR_RETURN(file, fs->NewWritableFile(path));
     builder = std::make_unique<sstable::TableBuilder>(options, file.get());
     return absl::OkStatus();
@@ -147,7 +153,7 @@ absl::Status DBImpl::FlushOne() {
   flushing_ = true;
   const uint64_t start = NowMicros();
   absl::Status s;
-  TableWriter w(fs_, TableOptionsForLevel(options_, /*level=*/0));
+  TableWriter w(fs_, TableOptionsForLevel(options_, /*level=*/0), keys_.get());
   {
     mu_.Unlock();
     s = w.Open(number, dir_);
@@ -271,7 +277,7 @@ absl::Status DBImpl::WriteCompactionOutputs(const compaction::CompactionPick& pi
   auto merged = compaction::NewMergingIterator(std::move(children));
   compaction::CompactionIterator ci(merged.get(), LiveSnapshots(), pick.bottommost);
 
-  TableWriter w(fs_, TableOptionsForLevel(options_, pick.output_level));
+  TableWriter w(fs_, TableOptionsForLevel(options_, pick.output_level), keys_.get());
   bool open = false;
   std::string last_user_key;
   auto finish = [&]() -> absl::Status {
@@ -343,11 +349,15 @@ void DBImpl::DeleteObsoleteFiles() {
         break;
       case FileKind::kCurrent:
       case FileKind::kLock:
+      case FileKind::kKeys:
         break;
     }
     if (!keep) {
       if (p->kind == FileKind::kTable) table_cache_->Evict(p->number);
       (void)fs_->DeleteFile(env::JoinPath(dir_, name));
+      // Its data key goes with the next registry write (never before the
+      // file: a key must outlive what it sealed).
+      if (keys_ != nullptr && p->kind != FileKind::kTemp) keys_->Forget(p->number);
       SYNAPSED_KILL_POINT("obsolete.after_delete");
     }
   }

@@ -85,7 +85,7 @@ absl::Status DBImpl::Open() {
     for (const std::string& n : names) {
       auto p = ParseFileName(n);
       if (!p || !(p->kind == FileKind::kLock || p->kind == FileKind::kManifest ||
-                  p->kind == FileKind::kTemp)) {
+                  p->kind == FileKind::kTemp || p->kind == FileKind::kKeys)) {
         foreign.push_back(n);
       }
     }
@@ -111,6 +111,21 @@ absl::Status DBImpl::Open() {
         "database {} is in use: {}", dir_, std::string(lock.status().message())));
   }
   lock_ = std::move(*lock);
+  if (has_current) {
+    // The keys before any other file: a wrong or missing key changes nothing.
+    RETURN_IF_ERROR(OpenKeys());
+  } else {
+    // An interrupted creation's files go (the lock stays).
+    for (const std::string& n : names) {
+      auto p = ParseFileName(n);
+      if (p && p->kind != FileKind::kLock) {
+        RETURN_IF_ERROR(fs_->DeleteFile(env::JoinPath(dir_, n)));
+      }
+    }
+    if (options_.keyring != nullptr) {
+      ASSIGN_OR_RETURN(keys_, KeyRegistry::Create(fs_, dir_, options_.keyring));
+    }
+  }
 
   InitTables();
 
@@ -131,12 +146,6 @@ absl::Status DBImpl::Open() {
     std::sort(logs.begin(), logs.end());
     RETURN_IF_ERROR(versions_->StartNewManifest());
   } else {
-    for (const std::string& n : names) {
-      auto p = ParseFileName(n);
-      if (p && p->kind != FileKind::kLock) {
-        RETURN_IF_ERROR(fs_->DeleteFile(env::JoinPath(dir_, n)));
-      }
-    }
     RETURN_IF_ERROR(versions_->Create());
   }
   last_sequence_.store(versions_->last_sequence());
@@ -158,8 +167,32 @@ void DBImpl::InitTables() {
   sstable::TableCacheOptions tco;
   tco.max_open_files = options_.max_open_files;
   tco.file_name = [dir = dir_](uint64_t n) { return TableFileName(dir, n); };
+  // keys_ is set (or not) before this and outlives the table cache.
+  if (options_.keyring != nullptr) {
+    tco.cipher_for = [this](uint64_t n) {
+      return keys_->CipherFor(n, crypto::FileKind::kTable);
+    };
+  }
   table_cache_ = std::make_unique<sstable::TableCache>(fs_, dir_, tco, block_cache_.get());
-  versions_ = std::make_unique<VersionSet>(fs_, dir_, table_cache_.get());
+  versions_ = std::make_unique<VersionSet>(fs_, dir_, table_cache_.get(), keys_.get());
+}
+
+absl::Status DBImpl::OpenKeys() {
+  ASSIGN_OR_RETURN(bool encrypted, KeyRegistry::Exists(fs_, dir_));
+  if (encrypted && options_.keyring == nullptr) {
+    return absl::FailedPreconditionError(fmt::format(
+        "database {} is encrypted (it has a KEYS file): open it with its master key",
+        dir_));
+  }
+  if (!encrypted && options_.keyring != nullptr) {
+    return absl::FailedPreconditionError(fmt::format(
+        "database {} is not encrypted: it cannot be opened with an encryption key",
+        dir_));
+  }
+  if (encrypted) {
+    ASSIGN_OR_RETURN(keys_, KeyRegistry::Open(fs_, dir_, options_.keyring));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DBImpl::OpenReadOnly() {
@@ -170,6 +203,7 @@ absl::Status DBImpl::OpenReadOnly() {
     return absl::InvalidArgumentError(
         fmt::format("{} is not a synapsed database: it has no {} file", dir_, kCurrentName));
   }
+  RETURN_IF_ERROR(OpenKeys());
   InitTables();
   RETURN_IF_ERROR(versions_->Recover());
   ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
@@ -204,6 +238,11 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
   ASSIGN_OR_RETURN(auto file, fs_->NewSequentialFile(path));
   wal::LogReaderOptions ro;
   ro.last_log = last;
+  std::shared_ptr<const crypto::FileCipher> cipher;
+  if (keys_ != nullptr) {
+    ASSIGN_OR_RETURN(cipher, keys_->CipherFor(number, crypto::FileKind::kLog));
+    ro.cipher = cipher.get();
+  }
   wal::LogReader reader(std::move(file), path, number, ro);
   // Memtables are flushed oldest first, so the tables hold every sequence up
   // to their largest one: a log record at or below it was flushed already
@@ -254,6 +293,11 @@ absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
 absl::Status DBImpl::NewLog() {
   const uint64_t number = versions_->NewFileNumber();
   const std::string path = LogFileName(dir_, number);
+  std::shared_ptr<const crypto::FileCipher> cipher;
+  if (keys_ != nullptr) {
+    // A new data key for every log: nothing is appended under an old one.
+    ASSIGN_OR_RETURN(cipher, keys_->NewFile(number, crypto::FileKind::kLog));
+  }
   env::WritableFileOptions fo;
   fo.use_io_uring = options_.use_io_uring;
   ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(path, fo));
@@ -262,7 +306,9 @@ absl::Status DBImpl::NewLog() {
   RETURN_IF_ERROR(fs_->SyncDir(dir_));
   wal::LogWriterOptions wo;
   wo.buffer_bytes = options_.wal_buffer_bytes;
+  wo.cipher = cipher.get();
   log_ = std::make_unique<wal::LogWriter>(std::move(file), number, wo);
+  log_cipher_ = std::move(cipher);  // after the writer that used the old one
   SYNAPSED_KILL_POINT("switch.after_new_log");
   if (mem_ != nullptr && !mem_->Empty()) imms_.insert(imms_.begin(), mem_);
   mem_ = std::make_shared<MemTable>(number, MemTableOpts());

@@ -17,6 +17,7 @@
 #include "api/optimistic_transaction.h"
 #include "cache/cache.h"
 #include "compaction/picker.h"
+#include "engine/key_registry.h"
 #include "engine/options.h"
 #include "engine/version.h"
 #include "memtable/arena_block_pool.h"
@@ -110,6 +111,9 @@ class DBImpl final : public Store, public TransactionCommitter {
   // --- db_impl.cc ---
   absl::Status OpenReadOnly();
   // The block cache, table cache and version set (both open paths).
+  // Opens the key registry if the database has one, after checking that
+  // the options' keyring matches how the database is stored.
+  absl::Status OpenKeys();
   void InitTables();
   absl::Status Recover(std::vector<uint64_t> logs);
   absl::Status ReplayLog(uint64_t number, bool last);
@@ -149,6 +153,9 @@ class DBImpl final : public Store, public TransactionCommitter {
   env::FileSystem* const fs_;
   const std::string dir_;
   std::unique_ptr<env::FileLock> lock_;
+  // An encrypted database's data keys (null: plain). Set at open, before
+  // anything else reads or writes a file; thread-safe itself.
+  std::unique_ptr<KeyRegistry> keys_;
   std::unique_ptr<cache::Cache> block_cache_;
   std::unique_ptr<sstable::TableCache> table_cache_;
   std::unique_ptr<VersionSet> versions_;
@@ -171,6 +178,7 @@ class DBImpl final : public Store, public TransactionCommitter {
 
   // Owned by the current leader (one at a time, handed over under mu_).
   std::unique_ptr<wal::LogWriter> log_;
+  std::shared_ptr<const crypto::FileCipher> log_cipher_;  // log_'s, if encrypted
   std::shared_ptr<MemTable> mem_;
 
   // The published read view. A short reader lock guards the shared_ptr

@@ -38,6 +38,9 @@ std::optional<ParsedFileName> ParseFileName(std::string_view name) {
   if (name == kCurrentName) return ParsedFileName{FileKind::kCurrent};
   if (name == kLockName) return ParsedFileName{FileKind::kLock};
   if (name == "CURRENT.tmp") return ParsedFileName{FileKind::kTemp};
+  // KEYS.tmp is not garbage for the obsolete-file sweep: a registry write
+  // may be between its temp file and the rename (the next write replaces it).
+  if (name == "KEYS" || name == "KEYS.tmp") return ParsedFileName{FileKind::kKeys};
   if (name.starts_with("MANIFEST-")) {
     if (auto n = ParseNumber(name.substr(9))) {
       return ParsedFileName{FileKind::kManifest, *n};

@@ -7,6 +7,7 @@
 //   NNNNNN.sst           tables (docs/format/sstable.md)
 //   LOCK                 held (fcntl) while a process has the database open
 //   CURRENT.tmp          a CURRENT being replaced
+//   KEYS, KEYS.tmp       an encrypted database's data keys (engine/key_registry.h)
 //
 // Logs, tables and manifests share one number space (the manifest's
 // next_file_number). Anything in the directory that the manifest does not
@@ -24,7 +25,7 @@ namespace synapsed::storage::engine {
 inline constexpr std::string_view kCurrentName = "CURRENT";
 inline constexpr std::string_view kLockName = "LOCK";
 
-enum class FileKind { kLog, kTable, kManifest, kCurrent, kLock, kTemp };
+enum class FileKind { kLog, kTable, kManifest, kCurrent, kLock, kTemp, kKeys };
 
 struct ParsedFileName {
   FileKind kind;

@@ -79,7 +79,7 @@ absl::StatusOr<std::string> CurrentManifestPath(env::FileSystem* fs,
 }
 
 ManifestReplay ReplayManifest(env::FileSystem* fs, const std::string& path,
-                              bool keep_records) {
+                              bool keep_records, const KeyRegistry* keys) {
   ManifestReplay r;
   r.path = path;
   const std::string base = path.substr(path.rfind('/') + 1);
@@ -103,6 +103,16 @@ ManifestReplay ReplayManifest(env::FileSystem* fs, const std::string& path,
   // the manifest short; a whole final edit that fails its checksum is damage
   // (dropping it would resurrect the files it deleted). docs/format/manifest.md
   ro.only_short_tails_are_torn = true;
+  std::shared_ptr<const crypto::FileCipher> cipher;
+  if (keys != nullptr) {
+    auto c = keys->CipherFor(r.number, crypto::FileKind::kManifest);
+    if (!c.ok()) {
+      r.status = c.status();
+      return r;
+    }
+    cipher = *std::move(c);
+    ro.cipher = cipher.get();
+  }
   wal::LogReader reader(std::move(*file), path, r.number, ro);
   std::string record;
   uint64_t offset = 0;

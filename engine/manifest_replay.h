@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "compaction/file_metadata.h"
+#include "engine/key_registry.h"
 #include "engine/version_edit.h"
 #include "env/env.h"
 
@@ -78,8 +79,10 @@ struct ManifestReplay {
 
 // Replays the manifest at `path`. Recovery passes keep_records = false: it
 // needs only the final state, and a long-lived manifest's edits add up.
+// `keys`: an encrypted database's registry, whose data key opens the
+// manifest's records (null: a plain manifest).
 ManifestReplay ReplayManifest(env::FileSystem* fs, const std::string& path,
-                              bool keep_records);
+                              bool keep_records, const KeyRegistry* keys = nullptr);
 
 }  // namespace synapsed::storage::engine
 

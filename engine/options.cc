@@ -40,6 +40,7 @@ std::string EngineOptionsToJson(const EngineOptions& o) {
   j["create_if_missing"] = o.create_if_missing;
   j["error_if_exists"] = o.error_if_exists;
   j["read_only"] = o.read_only;
+  j["encrypted"] = o.keyring != nullptr;
   j["write_buffer_size"] = o.write_buffer_size;
   j["max_immutable_memtables"] = o.max_immutable_memtables;
   j["use_io_uring"] = o.use_io_uring;

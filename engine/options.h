@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crypto/keyring.h"
 #include "env/env.h"
 #include "sstable/table_options.h"
 #include "synapsed/storage/config.h"
@@ -28,6 +29,13 @@ struct EngineOptions {
   bool create_if_missing = true;
   // Refuse to open an existing database.
   bool error_if_exists = false;
+  // Encrypt every log, table and manifest (docs/format/encryption.md,
+  // "Native engine file encryption") with data keys wrapped under this
+  // keyring's master key in the directory's KEYS file. Null: a plain
+  // database. An encrypted database opened without a keyring, a plain one
+  // opened with one, or a keyring without the database's master key fails
+  // the open with FailedPrecondition, before anything is read or written.
+  std::shared_ptr<crypto::Keyring> keyring;
   // Open for reading only: no lock is taken, nothing in the directory is
   // created, changed or deleted (torn log tails are skipped, not cut), and
   // every write fails with FailedPrecondition. For inspection tools; the

@@ -231,8 +231,9 @@ std::string Version::DebugString() const {
 
 // --- VersionSet ----------------------------------------------------------------
 
-VersionSet::VersionSet(env::FileSystem* fs, std::string dir, sstable::TableCache* tables)
-    : fs_(fs), dir_(std::move(dir)), tables_(tables) {
+VersionSet::VersionSet(env::FileSystem* fs, std::string dir, sstable::TableCache* tables,
+                       KeyRegistry* keys)
+    : fs_(fs), dir_(std::move(dir)), tables_(tables), keys_(keys) {
   Install(std::make_shared<Version>(LsmShape()));
 }
 
@@ -284,8 +285,15 @@ absl::StatusOr<std::shared_ptr<const Version>> VersionSet::Apply(
 absl::Status VersionSet::WriteSnapshotManifest() {
   const uint64_t number = NewFileNumber();
   const std::string path = ManifestFileName(dir_, number);
+  std::shared_ptr<const crypto::FileCipher> cipher;
+  if (keys_ != nullptr) {
+    // Durable before the manifest's first byte is written under it.
+    ASSIGN_OR_RETURN(cipher, keys_->NewFile(number, crypto::FileKind::kManifest));
+  }
   ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(path));
-  auto writer = std::make_unique<wal::LogWriter>(std::move(file), number);
+  wal::LogWriterOptions wo;
+  wo.cipher = cipher.get();
+  auto writer = std::make_unique<wal::LogWriter>(std::move(file), number, wo);
   VersionEdit snap;
   snap.format_version = kManifestFormatVersion;
   snap.log_number = log_number_.load();
@@ -313,6 +321,7 @@ absl::Status VersionSet::WriteSnapshotManifest() {
   }
   if (manifest_ != nullptr) (void)manifest_->Close();
   manifest_ = std::move(writer);
+  manifest_cipher_ = std::move(cipher);
   manifest_number_ = number;
   return absl::OkStatus();
 }
@@ -328,7 +337,7 @@ absl::Status VersionSet::Recover() {
     return absl::DataLossError(fmt::format("{}: cannot read: {}", CurrentFileName(dir_),
                                            std::string(path.status().message())));
   }
-  ManifestReplay r = ReplayManifest(fs_, *path, /*keep_records=*/false);
+  ManifestReplay r = ReplayManifest(fs_, *path, /*keep_records=*/false, keys_);
   if (!r.status.ok()) {
     if (absl::IsDataLoss(r.status)) return r.status;
     return absl::DataLossError(fmt::format("{} (named by CURRENT): {}", *path,

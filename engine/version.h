@@ -30,6 +30,7 @@
 #include "util/mutex.h"
 #include "compaction/file_metadata.h"
 #include "compaction/merging_iterator.h"
+#include "engine/key_registry.h"
 #include "engine/version_edit.h"
 #include "memtable/memtable.h"
 #include "synapsed/storage/pinnable_value.h"
@@ -81,7 +82,10 @@ std::unique_ptr<InternalIterator> NewLevelIterator(
 
 class VersionSet {
  public:
-  VersionSet(env::FileSystem* fs, std::string dir, sstable::TableCache* tables);
+  // `keys`: an encrypted database's key registry (null: plain); must outlive
+  // the set.
+  VersionSet(env::FileSystem* fs, std::string dir, sstable::TableCache* tables,
+             KeyRegistry* keys = nullptr);
   ~VersionSet();
 
   // A new, empty database: writes MANIFEST and CURRENT.
@@ -123,12 +127,14 @@ class VersionSet {
   env::FileSystem* const fs_;
   const std::string dir_;
   sstable::TableCache* const tables_;
+  KeyRegistry* const keys_;
 
   std::atomic<uint64_t> next_file_number_{2};
   std::atomic<uint64_t> log_number_{0};
   std::atomic<SequenceNumber> last_sequence_{0};
   uint64_t manifest_number_ = 0;
   std::unique_ptr<wal::LogWriter> manifest_;
+  std::shared_ptr<const crypto::FileCipher> manifest_cipher_;  // manifest_'s
   absl::Status manifest_error_;
 
   mutable Mutex mu_;

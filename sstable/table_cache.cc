@@ -41,8 +41,12 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
                                            name, std::string(file_or.status().message())));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<env::RandomAccessFile> file, std::move(file_or));
+  TableReaderOptions reader_options = options_.reader_options;
+  if (options_.cipher_for) {
+    ASSIGN_OR_RETURN(reader_options.cipher, options_.cipher_for(file_number));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<TableReader> opened,
-                   TableReader::Open(options_.reader_options, std::move(file),
+                   TableReader::Open(reader_options, std::move(file),
                                      file_size, file_number, std::move(name),
                                      block_cache_));
   std::shared_ptr<const TableReader> reader(std::move(opened));

@@ -47,6 +47,9 @@ struct TableCacheOptions {
   TableReaderOptions reader_options;
   // Where file `n` lives; TableFileName(dir, n) by default.
   std::function<std::string(uint64_t)> file_name;
+  // An encrypted database's data key of table `n` (unset: plain tables).
+  std::function<absl::StatusOr<std::shared_ptr<const crypto::FileCipher>>(uint64_t)>
+      cipher_for;
 };
 
 class TableCache {

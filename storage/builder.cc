@@ -12,17 +12,14 @@ namespace synapsed::storage {
 
 absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
   // Keys first: a store that cannot be encrypted is not opened at all.
-  std::unique_ptr<crypto::Keyring> keyring;
+  std::shared_ptr<crypto::Keyring> keyring;
   if (config_.encryption) {
-    if (!backend_ && config_.type == BackendType::kNative) {
-      return absl::UnimplementedError(
-          "native file encryption is not built yet: a native store configured "
-          "with encryption is not opened, since it would not be encrypted "
-          "(the integrity envelope layer serves the memory, rocksdb, sqlite "
-          "and leveldb backends)");
-    }
     ASSIGN_OR_RETURN(keyring, crypto::LoadKeyring(*config_.encryption));
   }
+  // The native engine encrypts its files itself; every other store gets the
+  // integrity envelope layer.
+  const bool native_files = keyring != nullptr && !backend_ &&
+                            config_.type == BackendType::kNative;
   std::unique_ptr<Store> store;
   if (backend_ && read_only_) {
     return absl::InvalidArgumentError(
@@ -37,16 +34,15 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
           "the user-supplied backend factory returned no store");
     }
   } else {
-    ASSIGN_OR_RETURN(store, OpenBackend(config_, read_only_ ? OpenMode::kReadOnly
-                                                            : OpenMode::kReadWrite));
+    ASSIGN_OR_RETURN(store, OpenBackend(config_,
+                                        read_only_ ? OpenMode::kReadOnly
+                                                   : OpenMode::kReadWrite,
+                                        native_files ? keyring : nullptr));
   }
   // Innermost first: values are compressed before they are sealed, and the
   // cache above both holds plain values.
-  if (keyring) {
-    ASSIGN_OR_RETURN(store,
-                     layers::NewEncryptionLayer(
-                         std::move(store),
-                         std::shared_ptr<crypto::Keyring>(std::move(keyring))));
+  if (keyring != nullptr && !native_files) {
+    ASSIGN_OR_RETURN(store, layers::NewEncryptionLayer(std::move(store), keyring));
   }
   if (config_.compression && config_.compression->enabled &&
       config_.compression->algorithm != CompressionConfig::Algorithm::kNone) {

@@ -102,21 +102,55 @@ TEST_F(EncryptionBuilderTest, UserBackendIsWrapped) {
   EXPECT_EQ(store->Name(), "encryption(memory)");
 }
 
-TEST_F(EncryptionBuilderTest, NativeIsRefusedAndNothingIsCreated) {
+// The native engine encrypts its files instead of stacking the envelope:
+// no marker in any file after flushes and compactions, and a missing, wrong
+// or unwanted key is refused with every file left as it was.
+TEST_F(EncryptionBuilderTest, NativeEncryptsItsFiles) {
   const std::string dir = root_ + "/native";
-  EXPECT_THAT(StorageBuilder(StorageConfig::Native(dir))
-                  .WithEncryption(KeyFile(key_file_))
-                  .Build(),
-              StatusIs(absl::StatusCode::kUnimplemented,
-                       HasSubstr("native file encryption is not built yet")));
   ASSERT_OK_AND_ASSIGN(
       StorageConfig json,
       StorageConfig::FromJson(fmt::format(
-          R"({{"type": "native", "path": "{}", "encryption": {{"key_file": "{}"}}}})",
+          R"({{"type": "native", "path": "{}", "write_buffer_size": 65536,
+               "encryption": {{"key_file": "{}"}}}})",
           dir, key_file_)));
-  EXPECT_THAT(StorageBuilder(json).Build(),
-              StatusIs(absl::StatusCode::kUnimplemented));
-  EXPECT_FALSE(std::filesystem::exists(dir));
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, StorageBuilder(json).Build());
+    EXPECT_EQ(store->Name(), "native");
+    for (int i = 0; i < 3000; ++i) {
+      ASSERT_OK(store->Put(fmt::format("{}-key-{:05}", kMarker, i),
+                           fmt::format("{}-value-{}", kMarker, i)));
+    }
+    ASSERT_OK(store->CompactRange(std::nullopt, std::nullopt));
+    ASSERT_OK(store->Put(std::string(kMarker) + "-in-the-log", std::string(kMarker)));
+    ASSERT_OK(store->Flush());
+    ASSERT_OK(store->Put(std::string(kMarker) + "-only-in-the-log", std::string(kMarker)));
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir + "/KEYS"));
+  std::string all = AllBytes(dir);
+  EXPECT_EQ(all.find(kMarker), std::string::npos) << "a marker is on disk in clear";
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, StorageBuilder(json).Build());
+    ASSERT_OK_AND_ASSIGN(std::string v, store->Get(fmt::format("{}-key-{:05}", kMarker, 1234)));
+    EXPECT_EQ(v, fmt::format("{}-value-1234", kMarker));
+    ASSERT_OK_AND_ASSIGN(v, store->Get(std::string(kMarker) + "-only-in-the-log"));
+    EXPECT_EQ(v, kMarker);
+  }
+  all = AllBytes(dir);
+  EXPECT_THAT(StorageBuilder(StorageConfig::Native(dir)).Build(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("is encrypted")));
+  EXPECT_THAT(StorageBuilder(StorageConfig::Native(dir))
+                  .WithEncryption(KeyFile(WriteKeyFile("other.key", 0600, "k2")))
+                  .Build(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("encrypted under master key \"k1\"")));
+  EXPECT_EQ(AllBytes(dir), all) << "a refused open changed a file";
+  // A plain database opened with a key.
+  const std::string plain = root_ + "/plain";
+  ASSERT_OK(StorageBuilder(StorageConfig::Native(plain)).Build().status());
+  const std::string plain_bytes = AllBytes(plain);
+  EXPECT_THAT(StorageBuilder(StorageConfig::Native(plain)).WithEncryption(KeyFile(key_file_)).Build(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("is not encrypted")));
+  EXPECT_EQ(AllBytes(plain), plain_bytes);
 }
 
 TEST_F(EncryptionBuilderTest, BadKeysFailBeforeTheBackendIsOpened) {

@@ -5,6 +5,7 @@
 #include "backends/leveldb_store.h"
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
+#include "crypto/keyring.h"
 #include "engine/db.h"
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
@@ -161,6 +162,39 @@ std::vector<BackendFactory> AllBackends() {
       };
       all.push_back(std::move(f));
     }
+  }
+  // The native engine with its files encrypted (the builder's
+  // WithEncryption), with default and with tiny buffers (every test across
+  // many flushes and compactions, so across many data keys).
+  {
+    const auto native_keys = std::make_shared<FixedKeyProvider>();
+    all.push_back({"encrypted_native",
+                   [native_keys](const std::string& dir) {
+                     EncryptionConfig e;
+                     e.provider = native_keys;
+                     return StorageBuilder(StorageConfig::Native(dir)).WithEncryption(e).Build();
+                   },
+                   /*persistent=*/true});
+    all.push_back({"encrypted_native_tiny_buffers",
+                   [native_keys](const std::string& dir) {
+                     EncryptionConfig e;
+                     e.provider = native_keys;
+                     auto keyring = crypto::LoadKeyring(e);
+                     if (!keyring.ok()) return absl::StatusOr<std::unique_ptr<Store>>(keyring.status());
+                     engine::EngineOptions o;
+                     o.write_buffer_size = 4096;
+                     o.table.block_size = 256;
+                     o.target_file_size = 8 << 10;
+                     o.base_level_bytes = 16 << 10;
+                     o.level_multiplier = 4;
+                     o.l0_compaction_trigger = 2;
+                     o.l0_slowdown_trigger = 4;
+                     o.l0_stop_trigger = 8;
+                     o.block_cache_size = 64 << 10;
+                     o.keyring = std::shared_ptr<crypto::Keyring>(*std::move(keyring));
+                     return engine::OpenNativeStore(o, dir);
+                   },
+                   /*persistent=*/true});
   }
   // Memory and the peers again under the integrity envelope, stacked by the
   // builder's WithEncryption as an embedder would, and memory once more under
