@@ -4,6 +4,7 @@
 #include <string>
 
 #include "env/mem_env.h"
+#include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/checksum.h"
@@ -177,6 +178,35 @@ TEST_F(KeyRegistryTest, ForgottenFilesLeaveWithTheNextWrite) {
   EXPECT_THAT(reopened->CipherFor(3, crypto::FileKind::kLog),
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_OK(reopened->CipherFor(4, crypto::FileKind::kLog).status());
+}
+
+// The worked example of docs/format/encryption.md ("Key registry"), made
+// independently of this code.
+TEST_F(KeyRegistryTest, DocExampleOpens) {
+  std::string hex = "73796e61707365642d6b657973010a746573742d6b65792d31b0b1b2b3b4b5b6b7b8b9babba6"
+                    "93b9b65a24036253bc9abc65bae3440105010a746573742d6b65792d31c0c1c2c3c4c5c6c7c8"
+                    "c9cacb40096524333dd019d090b7e97ee1a6191c22b16c68b749ed729a11516b2021e986f671"
+                    "260e55c6df83885d8dbaaf53f497ac3359";
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  ASSERT_EQ(bytes.size(), 131u);
+  WriteKeys(bytes);
+  std::string key_hex;
+  for (int i = 0; i < 32; ++i) key_hex += fmt::format("{:02x}", i);
+  auto ring = std::make_shared<crypto::Keyring>();
+  ASSERT_OK_AND_ASSIGN(crypto::SecureKey key, crypto::SecureKey::FromHex(key_hex));
+  ASSERT_OK(ring->Add(crypto::MasterKey{"test-key-1", std::move(key)}));
+  ASSERT_OK_AND_ASSIGN(auto r, KeyRegistry::Open(fs_.get(), "/db", ring));
+  EXPECT_EQ(r->master_key_id(), "test-key-1");
+  EXPECT_EQ(r->FilesPerGeneration(), (std::map<std::string, uint64_t>{{"test-key-1", 1}}));
+  ASSERT_OK_AND_ASSIGN(auto log, r->CipherFor(5, crypto::FileKind::kLog));
+  // "hello" sealed at offset 0 of log 5 under the data key 40 41 .. 5f.
+  EXPECT_EQ(Seal(*log, "hello"),
+            std::string("\x32\x51\x5c\x14\xfb\x9b\x57\xd1\x28\xb1\x7f\x4d\x7a\xcd\x1d\x52"
+                        "\x35\xff\xc6\xc9\x7f",
+                        21));
 }
 
 }  // namespace
