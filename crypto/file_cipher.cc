@@ -1,8 +1,31 @@
 #include "crypto/file_cipher.h"
 
+#include <atomic>
+
 #include "util/coding.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::crypto {
+namespace {
+
+std::atomic<bool> g_observed{false};
+Mutex g_observer_mu;
+SealObserver* g_observer ABSL_GUARDED_BY(g_observer_mu) = nullptr;
+
+void Observe(const SecureKey& key, const Nonce& nonce) {
+  if (!g_observed.load(std::memory_order_relaxed)) return;
+  MutexLock l(&g_observer_mu);
+  if (g_observer != nullptr) (*g_observer)(key, nonce);
+}
+
+}  // namespace
+
+void SetSealObserverForTesting(SealObserver observer) {
+  MutexLock l(&g_observer_mu);
+  delete g_observer;
+  g_observer = observer ? new SealObserver(std::move(observer)) : nullptr;
+  g_observed.store(g_observer != nullptr, std::memory_order_relaxed);
+}
 
 Nonce FileCipher::NonceFor(uint64_t offset) {
   Nonce nonce{};
@@ -27,8 +50,9 @@ std::string FileCipher::AssociatedData(uint64_t offset, UnitKind unit,
 absl::Status FileCipher::Seal(uint64_t offset, UnitKind unit, uint8_t codec,
                               std::string_view plaintext,
                               std::string* out) const {
-  return AeadSeal(*key_, NonceFor(offset), AssociatedData(offset, unit, codec),
-                  plaintext, out);
+  const Nonce nonce = NonceFor(offset);
+  Observe(*key_, nonce);
+  return AeadSeal(*key_, nonce, AssociatedData(offset, unit, codec), plaintext, out);
 }
 
 absl::Status FileCipher::Open(uint64_t offset, UnitKind unit, uint8_t codec,

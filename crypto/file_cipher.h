@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -80,6 +81,12 @@ class FileCipher {
   uint64_t file_number_;
   FileKind kind_;
 };
+
+// For the nonce audit in tests: `observer` sees the data key and the nonce
+// of every unit FileCipher seals, in any thread, until it is replaced (null
+// stops it). Costs one relaxed atomic load per seal when unset.
+using SealObserver = std::function<void(const SecureKey& key, const Nonce& nonce)>;
+void SetSealObserverForTesting(SealObserver observer);
 
 }  // namespace synapsed::storage::crypto
 

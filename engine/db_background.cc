@@ -440,6 +440,7 @@ absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin_key,
 absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
   // options_ is const from construction: no lock needed.
   if (name == "options.json") return EngineOptionsToJson(options_);
+  if (name == "encryption.keys") return EncryptionStatusJson();
   auto view = View();
   const auto& shape = view->version->shape();
   size_t mem_bytes = 0;

@@ -155,6 +155,8 @@ absl::Status DBImpl::Open() {
   RETURN_IF_ERROR(NewLog());
   PublishView();
   DeleteObsoleteFiles();
+  // The keys of the files just deleted leave KEYS now.
+  if (keys_ != nullptr) RETURN_IF_ERROR(keys_->Persist());
   if (options_.background_threads) StartBackgroundThreads();
   return absl::OkStatus();
 }
@@ -460,7 +462,8 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
 
   // This writer leads. Build the group.
   absl::Status status = bg_error_;
-  if (status.ok() && w->switch_memtable && !mem_->Empty()) {
+  if (status.ok() && w->switch_memtable &&
+      (!mem_->Empty() || w->new_log_even_if_empty)) {
     status = log_->Sync();
     if (status.ok()) status = log_->Close();
     if (status.ok()) status = NewLog();

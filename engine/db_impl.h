@@ -96,6 +96,19 @@ class DBImpl final : public Store, public TransactionCommitter {
   void PauseCompactions();
   void ResumeCompactions();
 
+  // --- an encrypted database (FailedPrecondition for a plain one) ---
+  // Re-wraps every data key under the keyring's current master key (add the
+  // new key to options.keyring first) and replaces KEYS atomically; a crash
+  // at any step leaves KEYS under the old or the new key. Files do not
+  // change; they move to data keys of the new generation as compaction
+  // rewrites them, or all at once with ReencryptAll.
+  absl::Status RotateMasterKey();
+  // Rewrites every table and starts a new log and manifest, so that every
+  // live file has a data key made under the current master key, then drops
+  // the keys of deleted files from KEYS. Writes may continue meanwhile;
+  // what they add is under the current key anyway.
+  absl::Status ReencryptAll();
+
  private:
   using MemTable = memtable::MemTable;
 
@@ -114,6 +127,10 @@ class DBImpl final : public Store, public TransactionCommitter {
   // Opens the key registry if the database has one, after checking that
   // the options' keyring matches how the database is stored.
   absl::Status OpenKeys();
+  // OK for an encrypted database, FailedPrecondition otherwise.
+  absl::Status Encrypted() const;
+  // GetProperty("encryption.keys").
+  std::string EncryptionStatusJson() const;
   void InitTables();
   absl::Status Recover(std::vector<uint64_t> logs);
   absl::Status ReplayLog(uint64_t number, bool last);
@@ -207,6 +224,9 @@ struct DBImpl::Writer {
   // Switch to a new memtable (if the current one holds anything) so a
   // flush can take it.
   bool switch_memtable = false;
+  // With switch_memtable: switch even an empty memtable, so that the log
+  // moves to a new file (and, encrypted, a new data key).
+  bool new_log_even_if_empty = false;
   bool done = false;
   absl::Status status;
   CondVar cv;

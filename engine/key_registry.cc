@@ -219,6 +219,7 @@ absl::Status KeyRegistry::WriteLocked(const crypto::MasterKey& master) {
         std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), &out));
   }
   PutFixed32(&out, static_cast<uint32_t>(Hash64(out)));
+  forgotten_ = false;
 
   const std::string tmp = env::JoinPath(dir_, kKeysTempName);
   RETURN_IF_ERROR(env::WriteStringToFile(fs_, out, tmp, /*sync=*/true));
@@ -277,7 +278,15 @@ absl::StatusOr<std::shared_ptr<const crypto::FileCipher>> KeyRegistry::CipherFor
 
 void KeyRegistry::Forget(uint64_t number) {
   MutexLock l(&mu_);
-  entries_.erase(number);
+  if (entries_.erase(number) > 0) forgotten_ = true;
+}
+
+absl::Status KeyRegistry::Persist() {
+  MutexLock l(&mu_);
+  if (!forgotten_) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::shared_ptr<const crypto::MasterKey> master,
+                   keyring_->Find(master_id_));
+  return WriteLocked(*master);
 }
 
 absl::Status KeyRegistry::RotateMasterKey() {
@@ -298,6 +307,13 @@ std::map<std::string, uint64_t> KeyRegistry::FilesPerGeneration() const {
   MutexLock l(&mu_);
   std::map<std::string, uint64_t> out;
   for (const auto& [number, e] : entries_) ++out[e.generation];
+  return out;
+}
+
+std::map<std::string, std::vector<uint64_t>> KeyRegistry::Generations() const {
+  MutexLock l(&mu_);
+  std::map<std::string, std::vector<uint64_t>> out;
+  for (const auto& [number, e] : entries_) out[e.generation].push_back(number);
   return out;
 }
 

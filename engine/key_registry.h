@@ -74,6 +74,9 @@ class KeyRegistry {
   // Re-wraps every data key under the keyring's current master key and
   // replaces KEYS. The data keys, and so the files, do not change.
   [[nodiscard]] absl::Status RotateMasterKey();
+  // Rewrites KEYS under its master key if keys were forgotten since the
+  // last write (so it lists only live files).
+  [[nodiscard]] absl::Status Persist();
 
   // The id of the master key KEYS is wrapped under.
   std::string master_key_id() const;
@@ -82,6 +85,8 @@ class KeyRegistry {
   std::map<std::string, uint64_t> FilesPerGeneration() const;
   // The files whose data key was made under `generation`, by number.
   std::vector<uint64_t> FilesOfGeneration(const std::string& generation) const;
+  // Every generation with its files' numbers.
+  std::map<std::string, std::vector<uint64_t>> Generations() const;
 
  private:
   struct Entry {
@@ -105,6 +110,7 @@ class KeyRegistry {
   mutable Mutex mu_;
   std::string master_id_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  bool forgotten_ ABSL_GUARDED_BY(mu_) = false;  // entries dropped, not yet written
 };
 
 }  // namespace synapsed::storage::engine
