@@ -10,7 +10,7 @@
 namespace synapsed::storage::tools {
 namespace {
 
-StorageConfig ConfigFor(const StoreFlags& flags, std::string_view command) {
+StorageConfig ConfigWithoutKeys(const StoreFlags& flags, std::string_view command) {
   if (!flags.config_file.empty()) {
     auto text = env::ReadFileToString(env::DefaultFileSystem(), flags.config_file);
     if (!text.ok()) Fail(text.status(), fmt::format("{}: reading the config", command));
@@ -22,6 +22,16 @@ StorageConfig ConfigFor(const StoreFlags& flags, std::string_view command) {
   FailWith(kExitError, fmt::format("{}: give --dir DIR or --config FILE", command));
 }
 
+StorageConfig ConfigFor(const StoreFlags& flags, std::string_view command) {
+  StorageConfig config = ConfigWithoutKeys(flags, command);
+  if (!flags.key_file.empty()) {
+    EncryptionConfig e;
+    e.key_file = flags.key_file;
+    config.encryption = e;
+  }
+  return config;
+}
+
 }  // namespace
 
 void AddStoreFlags(CLI::App* cmd, StoreFlags* flags) {
@@ -29,6 +39,8 @@ void AddStoreFlags(CLI::App* cmd, StoreFlags* flags) {
                                  "a StorageConfig JSON file");
   auto* dir = cmd->add_option("--dir", flags->dir, "a native database directory");
   config->excludes(dir);
+  cmd->add_option("--key-file", flags->key_file,
+                  "the key file of an encrypted store (docs/format/encryption.md)");
 }
 
 std::string NativeDir(const StoreFlags& flags, std::string_view command) {

@@ -27,9 +27,11 @@ namespace synapsed::storage::tools {
 struct StoreFlags {
   std::string config_file;
   std::string dir;
+  std::string key_file;  // an encrypted store's key file (--key-file)
 };
 
-// Adds --dir and --config (mutually exclusive; one is required at run time).
+// Adds --dir and --config (mutually exclusive; one is required at run time),
+// and --key-file (an encrypted store's keys; overrides the config's).
 void AddStoreFlags(CLI::App* cmd, StoreFlags* flags);
 
 struct OpenedStore {

@@ -5,6 +5,7 @@
 
 #include "tools/bench_command.h"
 #include "tools/db_command.h"
+#include "tools/keys_command.h"
 #include "tools/manifest_command.h"
 #include "tools/torture_command.h"
 #include "tools/wal_command.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   synapsed::storage::tools::AddDemoCommand(&app);
   synapsed::storage::tools::AddDbCommand(&app);
+  synapsed::storage::tools::AddKeysCommand(&app);
   synapsed::storage::tools::AddWalCommand(&app);
   synapsed::storage::tools::AddManifestCommand(&app);
   synapsed::storage::tools::AddBenchCommand(&app);

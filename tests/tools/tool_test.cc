@@ -327,6 +327,51 @@ TEST(ToolDb, ReadOnlySqliteThroughTheBuilder) {
   ReadsThroughTheBuilder(BackendType::kSqlite, dir + "/s.db", dir);
 }
 
+// `synapsed keys`: a key file made with mode 0600, an encrypted database
+// written and read with it, refused without it, rotated to a new key (then
+// only the new file opens it) and re-encrypted; no key is ever printed.
+TEST(ToolKeys, GenerateRotateReencrypt) {
+  const std::string root = TempDir("keys");
+  const std::string k1 = root + "/k1.key", k2 = root + "/k2.key", db = root + "/db";
+  RunResult r = RunTool({"keys", "generate", k1, "--id", "k1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(std::filesystem::status(k1).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(RunTool({"keys", "generate", k1}).code, 1);  // never overwritten
+  ASSERT_EQ(RunTool({"keys", "generate", k2, "--id", "k2"}).code, 0);
+  ASSERT_EQ(RunTool({"db", "put", "--dir", db, "--create", "--key-file", k1, "fruit",
+                     "marker-apple"})
+                .code,
+            0);
+  EXPECT_EQ(RunTool({"db", "get", "--dir", db, "--key-file", k1, "fruit"}).out,
+            "marker-apple\n");
+  r = RunTool({"db", "get", "--dir", db, "fruit"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("is encrypted"));
+  r = RunTool({"keys", "status", "--dir", db, "--key-file", k1});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(ParseJson(r)["master_key"], "k1");
+  r = RunTool({"keys", "rotate", "--dir", db, "--key-file", k1, "--new-key-file", k2});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(RunTool({"db", "get", "--dir", db, "--key-file", k2, "fruit"}).out,
+            "marker-apple\n");
+  r = RunTool({"db", "get", "--dir", db, "--key-file", k1, "fruit"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not among the keys given (k1)"));
+  r = RunTool({"keys", "reencrypt", "--dir", db, "--key-file", k2});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json status = ParseJson(r);
+  EXPECT_EQ(status["generations"].size(), 1u) << status.dump();
+  EXPECT_TRUE(status["generations"].contains("k2")) << status.dump();
+  // Nothing of the value, and no key, in any file or output.
+  for (const auto& [name, bytes] : Snapshot(db)) {
+    EXPECT_EQ(bytes.find("marker-apple"), std::string::npos) << name;
+  }
+  const std::string key_text = ReadAll(k2);
+  const std::string key_hex = key_text.substr(key_text.rfind(' ') + 1, 64);
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(key_hex)));
+}
+
 TEST(ToolDb, ProgressOnlyOnATerminal) {
   const TestDb& db = SharedDb();
   RunResult tty = RunToolOnTerminal({"db", "scan", "--dir", db.dir});

@@ -23,7 +23,6 @@ extern char** environ;
 
 namespace synapsed::storage::tools_test {
 namespace fs = std::filesystem;
-namespace {
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -31,6 +30,8 @@ std::string ReadAll(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+namespace {
 
 int DecodeWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);

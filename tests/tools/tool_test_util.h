@@ -48,6 +48,8 @@ void FlipByte(const std::string& path, uint64_t offset);
 
 // name -> contents of every file in `dir`.
 std::map<std::string, std::string> Snapshot(const std::string& dir);
+// The bytes of the file at `path` ("" if it cannot be read).
+std::string ReadAll(const std::string& path);
 
 }  // namespace synapsed::storage::tools_test
 
