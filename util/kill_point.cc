@@ -39,6 +39,8 @@ const std::vector<std::string>& KillPointNames() {
       "manifest.after_current_tmp",// CURRENT.tmp synced, not renamed
       "manifest.after_rename",     // CURRENT renamed, directory not synced
       "obsolete.after_delete",     // one obsolete file deleted
+      "keys.after_temp",           // encrypted: KEYS.tmp synced, not renamed
+      "keys.after_rename",         // encrypted: KEYS renamed, directory not synced
   };
   return names;
 }

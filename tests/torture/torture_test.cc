@@ -135,6 +135,47 @@ TEST(Torture, Corruption) {
   EXPECT_EQ(r.values_matched, r.writes_survived);
 }
 
+// The crash, power-loss, kill-point and corruption modes on an encrypted
+// database: recovery and damage detection through the sealed formats, and
+// every kill point of the key registry reached.
+TEST(Torture, EncryptedPowerLossAndKillPoints) {
+  TortureOptions o = Short("powerloss");
+  o.seed ^= 0xe1;
+  o.encryption = true;
+  o.cycles = 20;
+  o.ops_per_cycle = 1500;
+  ExpectPass(RunTorture(o), Promise::kSyncedWrites);
+  if (!KillPointsCompiledIn()) return;
+  o.mode = "killpoints";
+  o.cycles = 2 * KillPointNames().size();
+  o.ops_per_cycle = 2000;
+  TortureReport r = RunTorture(o);
+  ExpectPass(r, Promise::kSyncedWrites);
+  EXPECT_TRUE(r.killpoints_unreached.empty()) << FormatReport(r);
+}
+
+TEST(Torture, EncryptedProcessCrash) {
+  TortureOptions o = Short("crash");
+  o.seed ^= 0xe2;
+  o.encryption = true;
+  o.cycles = 4;
+  o.max_kill_ms = 400;
+  ExpectPass(RunTorture(o), Promise::kEveryWrite);
+}
+
+TEST(Torture, EncryptedCorruption) {
+  TortureOptions o = Short("corruption");
+  o.seed ^= 0xe3;
+  o.encryption = true;
+  o.cycles = 30;
+  o.ops_per_cycle = 2000;
+  TortureReport r = RunTorture(o);
+  EXPECT_TRUE(r.ok()) << FormatReport(r);
+  EXPECT_EQ(r.corruptions_injected, 30u);
+  EXPECT_GT(r.corruptions_detected, 0u);
+  EXPECT_GT(r.writes_survived, 0u) << FormatReport(r);
+}
+
 TEST(Torture, Metamorphic) {
   TortureOptions o = Short("metamorphic");
   o.cycles = 3;

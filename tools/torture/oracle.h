@@ -56,6 +56,8 @@ struct WorkloadConfig {
   uint64_t wal_buffer_bytes = 0;
   uint32_t l0_trigger = 2;
   uint32_t use_io_uring = 1;
+  // 1: the database is encrypted under TortureKeyring(seed) (torture.h).
+  uint32_t encrypted = 0;
   char dir[512] = {};
   // Crash mode: 0 until the child has the database open (Oracle::MarkOpen);
   // the parent starts the kill timer then, so an open never eats the run.

@@ -1,6 +1,9 @@
 #include "tools/torture/torture.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "fmt/format.h"
 #include "fmt/ranges.h"
@@ -18,7 +21,26 @@ engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem
   e.use_io_uring = c.use_io_uring != 0;
   e.table.block_size = 1024;
   e.block_cache_size = 1 << 20;
+  if (c.encrypted != 0) e.keyring = TortureKeyring(c.seed);
   return e;
+}
+
+std::shared_ptr<crypto::Keyring> TortureKeyring(uint64_t seed) {
+  std::string hex;
+  uint64_t x = seed;
+  for (int i = 0; i < 4; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    hex += fmt::format("{:016x}", x);
+  }
+  auto ring = std::make_shared<crypto::Keyring>();
+  auto key = crypto::SecureKey::FromHex(hex);
+  // Allocation of locked memory is the only way this fails; an unencrypted
+  // run would be wrong, so fail loudly.
+  if (!key.ok() || !ring->Add(crypto::MasterKey{"torture", *std::move(key)}).ok()) {
+    std::fprintf(stderr, "torture: cannot make the test master key\n");
+    std::abort();
+  }
+  return ring;
 }
 
 void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {
@@ -35,6 +57,7 @@ void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {
   c->l0_trigger = o.l0_trigger;
   // The oracle file starts zeroed, so every field is set here.
   c->use_io_uring = o.use_io_uring ? 1 : 0;
+  c->encrypted = o.encryption ? 1 : 0;
   c->child_open = 0;
   std::memset(c->dir, 0, sizeof(c->dir));
   std::strncpy(c->dir, o.dir.c_str(), sizeof(c->dir) - 1);
@@ -51,6 +74,10 @@ TortureReport RunTorture(const TortureOptions& o) {
   }
   if (o.threads < 1 || o.threads > kMaxThreads || o.keys < 1 || o.keys > 999999) {
     bad.error = "--threads must be 1 or 2 and --keys 1..999999";
+    return bad;
+  }
+  if (o.encryption && o.mode == "metamorphic") {
+    bad.error = "--encryption applies to crash, powerloss, killpoints and corruption";
     return bad;
   }
   if (o.mode == "crash") return RunCrash(o);

@@ -60,6 +60,10 @@ struct TortureOptions {
   // user-space buffer after every unbuffered record, so crash mode is as
   // strict as with io_uring (only wal_buffer_bytes > 0 relaxes it).
   bool use_io_uring = true;
+  // crash / powerloss / killpoints / corruption: the database encrypted
+  // (EngineOptions::keyring, a test key made from the seed), so recovery and
+  // damage detection are checked through the encrypted formats.
+  bool encryption = false;
   // crash / corruption: the work directory (created; empty: a temp dir).
   std::string dir;
   // crash: most milliseconds a child runs, once it has the database open,
@@ -124,6 +128,9 @@ int RunTortureChild(const std::string& oracle_path);
 
 // --- shared by the modes (torture.cc) ---
 engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem* fs);
+// The master key of an encrypted torture run: a test key derived from the
+// seed (never a secret), the same in the parent and its children.
+std::shared_ptr<crypto::Keyring> TortureKeyring(uint64_t seed);
 void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c);
 bool KillPointsCompiledIn();
 TortureReport RunCrash(const TortureOptions& o);
