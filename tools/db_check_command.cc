@@ -23,7 +23,9 @@
 #include "nlohmann/json.hpp"
 #include "synapsed/storage/write_batch.h"
 #include "tools/db_open.h"
+#include "crypto/keyring.h"
 #include "tools/db_subcommands.h"
+#include "tools/file_keys.h"
 #include "engine/manifest_replay.h"
 #include "tools/table_meta.h"
 #include "tools/sst_command.h"
@@ -40,7 +42,10 @@ struct CheckFlags {
 
 class Checker {
  public:
-  Checker(env::FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  // `keys`: an encrypted database's registry (null: plain).
+  Checker(env::FileSystem* fs, std::string dir, std::unique_ptr<engine::KeyRegistry> keys,
+          std::string key_file)
+      : fs_(fs), dir_(std::move(dir)), keys_(std::move(keys)), key_file_(std::move(key_file)) {}
 
   void Run();
   void Print(bool json) const;
@@ -65,6 +70,8 @@ class Checker {
 
   env::FileSystem* const fs_;
   const std::string dir_;
+  const std::unique_ptr<engine::KeyRegistry> keys_;
+  const std::string key_file_;
   engine::ManifestReplay manifest_;
   nlohmann::json manifest_json_, tables_json_ = nlohmann::json::array(),
                                  logs_json_ = nlohmann::json::array();
@@ -127,7 +134,7 @@ void Checker::CheckManifest() {
     lines_.push_back(fmt::format("FAIL  {}", engine::CurrentFileName(dir_)));
     return;
   }
-  manifest_ = engine::ReplayManifest(fs_, *path, /*keep_records=*/false);
+  manifest_ = engine::ReplayManifest(fs_, *path, /*keep_records=*/false, keys_.get());
   manifest_json_ = {{"file", *path},
                     {"records", manifest_.num_records},
                     {"torn_tail_bytes", manifest_.torn_tail_bytes},
@@ -173,7 +180,13 @@ void Checker::CheckTables(bool from_manifest) {
                                             path, *size, meta.file_size,
                                             std::min(*size, meta.file_size)));
       } else {
-        r = CheckSstFile(path);
+        std::shared_ptr<const crypto::FileCipher> cipher;
+        if (keys_ != nullptr) {
+          auto c = keys_->CipherFor(number, crypto::FileKind::kTable);
+          if (c.ok()) cipher = *std::move(c);
+          else r.status = c.status();
+        }
+        if (r.status.ok()) r = CheckSstFile(path, cipher);
         s = r.status;
         if (s.ok() && from_manifest && r.entries != meta.num_entries) {
           s = absl::DataLossError(fmt::format("{}: {} entries, the manifest says {}", path,
@@ -221,6 +234,16 @@ void Checker::CheckLog(uint64_t number, bool last) {
   } else {
     wal::LogReaderOptions ro;
     ro.last_log = last;  // only the newest log may end torn
+    std::shared_ptr<const crypto::FileCipher> cipher;
+    if (keys_ != nullptr) {
+      auto c = keys_->CipherFor(number, crypto::FileKind::kLog);
+      if (c.ok()) {
+        cipher = *std::move(c);
+        ro.cipher = cipher.get();
+      } else {
+        s = c.status();
+      }
+    }
     wal::LogReader reader(std::move(*file), path, number, ro);
     std::string record;
     uint64_t offset = 0;
@@ -275,6 +298,12 @@ void Checker::CheckOpen() {
   engine::EngineOptions options;
   options.read_only = true;
   options.create_if_missing = false;
+  if (keys_ != nullptr) {
+    EncryptionConfig e;
+    e.key_file = key_file_;
+    auto ring = crypto::LoadKeyring(e);
+    if (ring.ok()) options.keyring = std::shared_ptr<crypto::Keyring>(*std::move(ring));
+  }
   auto store = engine::OpenNativeStore(options, dir_);
   if (store.ok()) return;
   const std::string msg = std::string(store.status().message());
@@ -337,7 +366,8 @@ void AddDbCheckCommand(CLI::App* db) {
     if (!exists.ok()) Fail(exists.status(), "db check");
     if (!*exists) FailWith(kExitError, fmt::format("db check: {}: no such directory", dir));
     std::cerr << fmt::format("synapsed: opened {} read-only (checking every file)\n", dir);
-    Checker checker(fs, dir);
+    Checker checker(fs, dir, OpenFileKeys(dir, f->store.key_file, "db check"),
+                    f->store.key_file);
     checker.Run();
     checker.Print(f->json);
     if (!checker.ok()) FailWith(kExitCorrupt, "db check: the database has problems");

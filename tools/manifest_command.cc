@@ -7,6 +7,8 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "engine/manifest_replay.h"
+#include "env/env.h"
+#include "tools/file_keys.h"
 #include "tools/table_meta.h"
 #include "tools/tool_util.h"
 
@@ -16,6 +18,7 @@ namespace {
 struct ManifestDumpFlags {
   std::string path;
   bool json = false;
+  std::string key_file;
 };
 
 // L0 by number (oldest first), L1+ by smallest key: the order reads use,
@@ -54,7 +57,9 @@ int Dump(const ManifestDumpFlags& flags) {
     if (!named.ok()) Fail(named.status(), "manifest dump");
     path = *named;
   }
-  const engine::ManifestReplay r = engine::ReplayManifest(fs, path, /*keep_records=*/true);
+  auto keys = OpenFileKeys(env::DirName(path), flags.key_file, "manifest dump");
+  const engine::ManifestReplay r =
+      engine::ReplayManifest(fs, path, /*keep_records=*/true, keys.get());
   if (r.status.code() != absl::StatusCode::kDataLoss && !r.status.ok()) {
     Fail(r.status, "manifest dump");  // not a manifest, unreadable: no output
   }
@@ -127,6 +132,7 @@ void AddManifestCommand(CLI::App* app) {
                    "a database directory (its CURRENT manifest) or a MANIFEST-NNNNNN file")
       ->required();
   dump->add_flag("--json", flags->json, "print JSON");
+  AddKeyFileFlag(dump, &flags->key_file);
   dump->callback([flags] { Dump(*flags); });
 }
 

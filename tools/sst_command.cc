@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "env/env.h"
 #include "fmt/format.h"
+#include "tools/file_keys.h"
 #include "nlohmann/json.hpp"
 #include "sstable/table_iterator.h"
 #include "sstable/table_reader.h"
@@ -22,6 +23,7 @@ using sstable::TableReader;
 
 struct SstFlags {
   std::string file;
+  std::string key_file;
   bool json = false;
   bool hex = false;
   int64_t limit = -1;
@@ -42,14 +44,25 @@ int Fail(const absl::Status& s) {
 
 // Opens FILE read-only, checksums on, no block cache. The caller is
 // expected to report the error through Fail().
-absl::StatusOr<std::unique_ptr<TableReader>> OpenFile(const std::string& path) {
+absl::StatusOr<std::unique_ptr<TableReader>> OpenFile(
+    const std::string& path, std::shared_ptr<const crypto::FileCipher> cipher) {
   env::FileSystem* fs = env::DefaultFileSystem();
   auto size = fs->GetFileSize(path);
   if (!size.ok()) return size.status();
   auto file = fs->NewRandomAccessFile(path);
   if (!file.ok()) return file.status();
-  return TableReader::Open({}, std::move(*file), *size, /*file_number=*/0,
+  sstable::TableReaderOptions ro;
+  ro.cipher = std::move(cipher);
+  return TableReader::Open(ro, std::move(*file), *size, /*file_number=*/0,
                            path, /*block_cache=*/nullptr);
+}
+
+// The data key of `path` when it belongs to an encrypted database.
+std::shared_ptr<const crypto::FileCipher> SstCipher(const std::string& path,
+                                                    const std::string& key_file,
+                                                    std::string_view command) {
+  auto keys = OpenFileKeys(env::DirName(path), key_file, command);
+  return CipherForFile(keys.get(), path, command);
 }
 
 std::string Show(std::string_view bytes, bool hex) {
@@ -69,7 +82,7 @@ std::string TypeName(uint8_t t) {
 }
 
 int Properties(const SstFlags& f) {
-  auto t = OpenFile(f.file);
+  auto t = OpenFile(f.file, SstCipher(f.file, f.key_file, "sst properties"));
   if (!t.ok()) return Fail(t.status());
   const sstable::TableProperties& p = (*t)->properties();
   const sstable::TableLayout& l = (*t)->layout();
@@ -109,7 +122,7 @@ int Properties(const SstFlags& f) {
 }
 
 int Dump(const SstFlags& f) {
-  auto t = OpenFile(f.file);
+  auto t = OpenFile(f.file, SstCipher(f.file, f.key_file, "sst dump"));
   if (!t.ok()) return Fail(t.status());
   sstable::ReadOptions ro;
   ro.fill_cache = false;
@@ -191,9 +204,10 @@ absl::Status WalkBlocks(const TableReader& t,
 
 }  // namespace
 
-SstCheckResult CheckSstFile(const std::string& path) {
+SstCheckResult CheckSstFile(const std::string& path,
+                            std::shared_ptr<const crypto::FileCipher> cipher) {
   SstCheckResult r;
-  auto t = OpenFile(path);
+  auto t = OpenFile(path, std::move(cipher));
   r.status = t.status();
   if (r.status.ok()) {
     r.status = WalkBlocks(
@@ -214,7 +228,8 @@ SstCheckResult CheckSstFile(const std::string& path) {
 namespace {
 
 int Check(const SstFlags& f) {
-  const SstCheckResult r = CheckSstFile(f.file);
+  const SstCheckResult r =
+      CheckSstFile(f.file, SstCipher(f.file, f.key_file, "sst check"));
   const absl::Status& s = r.status;
   const uint64_t blocks = r.data_blocks, entries = r.entries;
   if (f.json) {
@@ -233,7 +248,7 @@ int Check(const SstFlags& f) {
 }
 
 int Blocks(const SstFlags& f) {
-  auto t = OpenFile(f.file);
+  auto t = OpenFile(f.file, SstCipher(f.file, f.key_file, "sst blocks"));
   if (!t.ok()) return Fail(t.status());
   nlohmann::json rows = nlohmann::json::array();
   if (!f.json) {
@@ -298,6 +313,7 @@ void AddFileCommand(CLI::App* sst, const char* name, const char* help,
   auto flags = std::make_shared<SstFlags>();
   CLI::App* cmd = sst->add_subcommand(name, help);
   cmd->add_option("file", flags->file, "the .sst file")->required();
+  AddKeyFileFlag(cmd, &flags->key_file);
   if (json) cmd->add_flag("--json", flags->json, "print JSON");
   if (hex) cmd->add_flag("--hex", flags->hex, "print keys and values in hex");
   if (limit) {

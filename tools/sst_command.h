@@ -19,9 +19,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "crypto/file_cipher.h"
 
 namespace synapsed::storage::tools {
 
@@ -39,7 +41,9 @@ struct SstCheckResult {
   uint64_t data_blocks = 0;
   uint64_t entries = 0;
 };
-SstCheckResult CheckSstFile(const std::string& path);
+// `cipher`: the table's data key, for a table of an encrypted database.
+SstCheckResult CheckSstFile(const std::string& path,
+                            std::shared_ptr<const crypto::FileCipher> cipher = nullptr);
 
 }  // namespace synapsed::storage::tools
 

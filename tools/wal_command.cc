@@ -8,6 +8,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "synapsed/storage/write_batch.h"
+#include "tools/file_keys.h"
 #include "tools/tool_util.h"
 #include "wal/log_reader.h"
 
@@ -20,6 +21,7 @@ struct WalDumpFlags {
   bool json = false;
   bool values = false;
   bool strict = false;
+  std::string key_file;
 };
 
 void DumpWal(const WalDumpFlags& flags) {
@@ -44,6 +46,14 @@ void DumpWal(const WalDumpFlags& flags) {
   if (!file.ok()) Fail(file.status(), "wal dump");
   wal::LogReaderOptions ro;
   ro.last_log = !flags.strict;
+  auto keys = OpenFileKeys(env::DirName(flags.file), flags.key_file, "wal dump");
+  std::shared_ptr<const crypto::FileCipher> cipher;
+  if (keys != nullptr) {
+    auto c = keys->CipherFor(number, crypto::FileKind::kLog);
+    if (!c.ok()) Fail(c.status(), "wal dump");
+    cipher = *std::move(c);
+    ro.cipher = cipher.get();
+  }
   wal::LogReader reader(std::move(*file), flags.file, number, ro);
   nlohmann::json records = nlohmann::json::array();
   std::string record;
@@ -152,6 +162,7 @@ void AddWalCommand(CLI::App* app) {
   dump->add_flag("--strict", flags->strict,
                  "read as an older log: a damaged final record is corruption, not a torn tail");
   dump->add_flag("--json", flags->json, "print JSON");
+  AddKeyFileFlag(dump, &flags->key_file);
   dump->callback([flags] { DumpWal(*flags); });
 }
 

@@ -15,8 +15,8 @@ const std::vector<std::string>& KnownBenchmarks() {
 }
 
 const std::vector<std::string>& KnownEngines() {
-  static const std::vector<std::string> kNames = {"native", "rocksdb", "leveldb", "sqlite",
-                                                  "memory"};
+  static const std::vector<std::string> kNames = {"native", "native_encrypted", "rocksdb",
+                                                  "leveldb", "sqlite", "memory"};
   return kNames;
 }
 

@@ -363,6 +363,29 @@ TEST(ToolKeys, GenerateRotateReencrypt) {
   json status = ParseJson(r);
   EXPECT_EQ(status["generations"].size(), 1u) << status.dump();
   EXPECT_TRUE(status["generations"].contains("k2")) << status.dump();
+  // The file-level commands read an encrypted database with its key file,
+  // and say what is missing without it.
+  r = RunTool({"db", "check", "--dir", db});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("is an encrypted database: give --key-file"));
+  r = RunTool({"db", "check", "--dir", db, "--key-file", k2});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("OK"));
+  r = RunTool({"manifest", "dump", db, "--key-file", k2});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(RunTool({"manifest", "dump", db}).code, 1);
+  std::string table, log;
+  for (const auto& [name, bytes] : Snapshot(db)) {
+    if (name.ends_with(".sst")) table = db + "/" + name;
+    if (name.ends_with(".log")) log = db + "/" + name;
+  }
+  ASSERT_FALSE(table.empty());
+  r = RunTool({"sst", "dump", table, "--key-file", k2});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("marker-apple"));
+  EXPECT_EQ(RunTool({"sst", "check", table}).code, 1);
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(RunTool({"wal", "dump", log, "--key-file", k2}).code, 0);
   // Nothing of the value, and no key, in any file or output.
   for (const auto& [name, bytes] : Snapshot(db)) {
     EXPECT_EQ(bytes.find("marker-apple"), std::string::npos) << name;
