@@ -1,6 +1,6 @@
 // The seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/): small
 // valid inputs made by the real encoders, in each target's input layout
-// (each target's header says it). This test owns the files named seed-*: it
+// (tests/fuzz/fuzz_inputs.h). This test owns the files named seed-*: it
 // fails if one differs from what the encoders make now (a format changed),
 // is missing, or is not made here; SYNAPSED_REWRITE=1 rewrites them. Other
 // files there (crash inputs a fix added, inputs merged from long runs) are
@@ -13,15 +13,19 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "sstable/table_builder.h"
 #include "sstable/table_exerciser.h"
+#include "tests/fuzz/fuzz_inputs.h"
 #include "util/internal_key.h"
 #include "util/status_matchers.h"
+#include "wal/log_writer.h"
 
 namespace synapsed::storage::fuzz {
 namespace {
@@ -107,6 +111,57 @@ TEST(SeedCorpus, SstableReader) {
       Byte(7) + std::string("\x00\x08\x10\x05", 4) +
       std::string("\x10\x00\x40\x33\x00\x01", 6) + "\x20";
   CheckOrRewrite("sstable_reader", seeds);
+}
+
+// ---- log_reader: flags, then a file image (raw) or parameters (structured).
+
+std::string Log(const std::vector<std::string>& records,
+                uint64_t number = kLogNumber, std::string file = "") {
+  wal::LogWriter w(std::make_unique<StringFile>(&file), number);
+  for (const std::string& r : records)
+    EXPECT_OK(w.AddRecord(r, /*sync=*/false));
+  EXPECT_OK(w.Close());
+  return file;
+}
+
+TEST(SeedCorpus, LogReader) {
+  const std::string three = Log({"hello", "", "world!"});
+  Seeds seeds;
+  seeds["seed-raw-three-records"] = Byte(0) + three;
+  seeds["seed-raw-last-log-torn"] =
+      Byte(kLogLastLog) + three.substr(0, three.size() - 3);
+  // The manifest's rule: a whole final record that does not decode is damage.
+  std::string flipped = three;
+  flipped.back() ^= 1;
+  seeds["seed-raw-manifest-flipped"] =
+      Byte(kLogLastLog | kLogOnlyShortTailsAreTorn) + flipped;
+  std::string middle = three;
+  middle[15 + 2] ^= 0x40;  // in "hello"
+  seeds["seed-raw-skip-corruption"] =
+      Byte(kLogSkipCorruption | 2 << kLogChunkShift) + middle;
+  seeds["seed-raw-older-log-follows"] =
+      Byte(kLogLastLog | 1 << kLogChunkShift) + Log({"new"}) +
+      Log({"old", "older"}, kOlderLogNumber);
+  seeds["seed-raw-zero-tail"] =
+      Byte(3 << kLogChunkShift) + three + std::string(40, '\0');
+  // Structured: records, seed, shape (1 recycled, 2 cut, 4 zero tail, 8 fix
+  // checksums), then [cut: record, offset in it:u16] and edits (offset:u24
+  // xor:u8).
+  seeds["seed-structured-plain"] = Byte(kLogStructured) + "\x05\x01" + Byte(0);
+  seeds["seed-structured-recycled"] =
+      Byte(kLogStructured | kLogLastLog) + "\x0c\x02" + Byte(1);
+  seeds["seed-structured-manifest-cut"] =
+      Byte(kLogStructured | kLogLastLog | kLogOnlyShortTailsAreTorn) +
+      "\x08\x03" + Byte(2) + "\x34\x12\x00";
+  seeds["seed-structured-zero-tail-edited"] =
+      Byte(kLogStructured | kLogSkipCorruption) + "\x06\x04" + Byte(4) +
+      std::string("\x10\x00\x00\x01\x00\x81\x00\x80", 8);
+  // The first fragment's type made Middle, its checksum fixed: intact, out
+  // of order.
+  seeds["seed-structured-middle-first"] = Byte(kLogStructured) + "\x03\x05" +
+                                          Byte(8) +
+                                          std::string("\x06\x00\x00\x02", 4);
+  CheckOrRewrite("log_reader", seeds);
 }
 
 }  // namespace
