@@ -19,9 +19,12 @@
 #include <string_view>
 #include <vector>
 
+#include "api/write_batch_internal.h"
+#include "engine/version_edit.h"
 #include "gtest/gtest.h"
 #include "sstable/table_builder.h"
 #include "sstable/table_exerciser.h"
+#include "synapsed/storage/write_batch.h"
 #include "tests/fuzz/fuzz_inputs.h"
 #include "util/internal_key.h"
 #include "util/status_matchers.h"
@@ -162,6 +165,61 @@ TEST(SeedCorpus, LogReader) {
                                           Byte(8) +
                                           std::string("\x06\x00\x00\x02", 4);
   CheckOrRewrite("log_reader", seeds);
+}
+
+// ---- version_edit: a manifest record's payload.
+
+TEST(SeedCorpus, VersionEdit) {
+  using engine::VersionEdit;
+  Seeds seeds;
+  VersionEdit snapshot;
+  snapshot.format_version = engine::kManifestFormatVersion;
+  snapshot.log_number = 5;
+  snapshot.next_file_number = 9;
+  snapshot.last_sequence = 300;
+  compaction::FileMetaData f;
+  f.number = 7;
+  f.file_size = 1234;
+  f.smallest = MakeInternalKey("a", 1, ValueType::kValue);
+  f.largest = MakeInternalKey("z", 300, ValueType::kDeletion);
+  f.smallest_seq = 1;
+  f.largest_seq = 300;
+  f.num_entries = 300;
+  f.num_deletions = 2;
+  snapshot.new_files.emplace_back(0, f);
+  f.number = 8;
+  f.smallest = MakeInternalKey("b", 5, ValueType::kValue);
+  snapshot.new_files.emplace_back(3, f);
+  seeds["seed-snapshot"] = snapshot.Encode();
+  VersionEdit compaction;
+  compaction.deleted_files = {{0, 7}, {3, 8}};
+  compaction.new_files.emplace_back(4, f);
+  compaction.next_file_number = 10;
+  seeds["seed-compaction"] = compaction.Encode();
+  VersionEdit flush;
+  flush.log_number = 12;
+  flush.last_sequence = 1u << 20;
+  seeds["seed-flush"] = flush.Encode();
+  CheckOrRewrite("version_edit", seeds);
+}
+
+// ---- write_batch: the representation, header included.
+
+TEST(SeedCorpus, WriteBatch) {
+  Seeds seeds;
+  WriteBatch empty;
+  seeds["seed-empty"] = std::string(WriteBatchInternal::Contents(empty));
+  WriteBatch ops;
+  ASSERT_OK(ops.Put("key", "value"));
+  ASSERT_OK(ops.Delete("gone"));
+  ASSERT_OK(ops.Put("", ""));
+  WriteBatchInternal::SetSequence(&ops, 1000);
+  seeds["seed-puts-and-delete"] =
+      std::string(WriteBatchInternal::Contents(ops));
+  WriteBatch big;
+  ASSERT_OK(big.Put("k", std::string(300, 'v')));  // a two-byte length
+  seeds["seed-long-value"] = std::string(WriteBatchInternal::Contents(big));
+  CheckOrRewrite("write_batch", seeds);
 }
 
 }  // namespace
