@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "sstable/table_builder.h"
 #include "sstable/table_exerciser.h"
+#include "synapsed/storage/config.h"
 #include "synapsed/storage/write_batch.h"
 #include "tests/fuzz/fuzz_inputs.h"
 #include "util/internal_key.h"
@@ -220,6 +221,41 @@ TEST(SeedCorpus, WriteBatch) {
   ASSERT_OK(big.Put("k", std::string(300, 'v')));  // a two-byte length
   seeds["seed-long-value"] = std::string(WriteBatchInternal::Contents(big));
   CheckOrRewrite("write_batch", seeds);
+}
+
+// ---- config: JSON text, in each of FromJson's forms.
+
+TEST(SeedCorpus, Config) {
+  Seeds seeds;
+  StorageConfig native = StorageConfig::Native("/var/lib/app/db");
+  native.native.compression_per_level = {CompressionConfig::Algorithm::kNone,
+                                         CompressionConfig::Algorithm::kZstd};
+  native.cache = CacheConfig{CacheConfig::Policy::kArc, 100000, 60};
+  native.compression =
+      CompressionConfig{true, CompressionConfig::Algorithm::kLz4, 1024};
+  native.encryption.emplace();
+  native.encryption->key_file = "/etc/app/db.key";
+  native.encryption->key_id = "k2";
+  seeds["seed-flat-native"] = native.ToJson();
+  StorageConfig memory = StorageConfig::Memory();
+  memory.encryption.emplace();
+  memory.encryption->key_env = "APP_KEYS";
+  seeds["seed-flat-memory"] = memory.ToJson();
+  StorageConfig rocks;
+  rocks.type = BackendType::kRocksDb;
+  rocks.path = "/x";
+  seeds["seed-flat-rocksdb"] = rocks.ToJson();
+  // The seed's forms, as config.h shows them.
+  seeds["seed-nested"] =
+      R"({"type": "rocks_db", "rocks_db": {"path": "/x", "max_open_files": 1000}})";
+  seeds["seed-tagged"] =
+      R"({"RocksDb": {"path": "/x", "max_open_files": 1000}})";
+  seeds["seed-tagged-backend"] =
+      R"({"backend": {"Memory": {"initial_capacity": 1024}}, "cache": {"cache_type": "Lru", "max_entries": 10, "ttl_seconds": null}})";
+  for (const auto& [name, text] : seeds) {
+    EXPECT_OK(StorageConfig::FromJson(text)) << name;
+  }
+  CheckOrRewrite("config", seeds);
 }
 
 }  // namespace
