@@ -107,6 +107,25 @@ class ChunkedFile final : public env::SequentialFile {
   const bool copy_;
 };
 
+// ---- value_envelope_fuzzer: layers/value_envelope.h
+//
+//   input := mode:u8 (raw | structured)
+//
+// The low bit of `mode` is kEnvelopeRaw (the stored bytes come from the
+// input) or kEnvelopeStructured (a seal made by the target, then altered);
+// see the target for the layouts.
+//
+// The keyring holds these two test keys (those of docs/format/encryption.md;
+// never use a printed key).
+inline constexpr std::string_view kEnvelopeKeyId1 = "test-key-1";
+inline constexpr std::string_view kEnvelopeKeyHex1 =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+inline constexpr std::string_view kEnvelopeKeyId2 = "k2";
+inline constexpr std::string_view kEnvelopeKeyHex2 =
+    "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+inline constexpr uint8_t kEnvelopeRaw = 0;
+inline constexpr uint8_t kEnvelopeStructured = 1;
+
 }  // namespace synapsed::storage::fuzz
 
 #endif  // SYNAPSED_TESTS_FUZZ_FUZZ_INPUTS_H_

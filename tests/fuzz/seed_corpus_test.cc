@@ -20,8 +20,11 @@
 #include <vector>
 
 #include "api/write_batch_internal.h"
+#include "crypto/key_file.h"
+#include "crypto/master_key.h"
 #include "engine/version_edit.h"
 #include "gtest/gtest.h"
+#include "layers/value_envelope.h"
 #include "sstable/table_builder.h"
 #include "sstable/table_exerciser.h"
 #include "synapsed/storage/config.h"
@@ -256,6 +259,72 @@ TEST(SeedCorpus, Config) {
     EXPECT_OK(StorageConfig::FromJson(text)) << name;
   }
   CheckOrRewrite("config", seeds);
+}
+
+// ---- key_file: key-file text.
+
+TEST(SeedCorpus, KeyFile) {
+  Seeds seeds;
+  // docs/format/encryption.md, "Key file", "Example".
+  seeds["seed-doc-example"] =
+      std::string(crypto::kKeyFileHeader) +
+      "\n# rotated in 2025: test-key-1 stays until every value is "
+      "re-sealed\n" +
+      std::string(kEnvelopeKeyId1) + " " + std::string(kEnvelopeKeyHex1) +
+      "\n" +
+      "test-key-2 "
+      "FFEEDDCCBBAA99887766554433221100ffeeddccbbaa99887766554433221100\n";
+  seeds["seed-one-key-no-newline"] = std::string(crypto::kKeyFileHeader) +
+                                     "\nk1 " + std::string(kEnvelopeKeyHex2);
+  seeds["seed-blank-lines"] = std::string(crypto::kKeyFileHeader) + "\n\n#\n" +
+                              std::string(kEnvelopeKeyId2) + " " +
+                              std::string(kEnvelopeKeyHex2) + "\n\n";
+  for (const auto& [name, text] : seeds) {
+    EXPECT_OK(crypto::ParseKeyFile(text, name)) << name;
+  }
+  CheckOrRewrite("key_file", seeds);
+}
+
+// ---- value_envelope: mode, then a stored value (raw) or parameters.
+
+crypto::MasterKey TestKey(std::string_view id, std::string_view hex) {
+  auto key = crypto::SecureKey::FromHex(hex);
+  EXPECT_OK(key);
+  return crypto::MasterKey{std::string(id), *std::move(key)};
+}
+
+TEST(SeedCorpus, ValueEnvelope) {
+  const crypto::MasterKey key1 = TestKey(kEnvelopeKeyId1, kEnvelopeKeyHex1);
+  const crypto::MasterKey key2 = TestKey(kEnvelopeKeyId2, kEnvelopeKeyHex2);
+  crypto::Nonce nonce;
+  for (size_t i = 0; i < nonce.size(); ++i)
+    nonce[i] = static_cast<uint8_t>(0xa0 + i);
+  Seeds seeds;
+  // docs/format/encryption.md, "Value envelope", "Example".
+  auto raw = [&](const crypto::MasterKey& key, std::string_view user_key,
+                 std::string_view value) {
+    absl::StatusOr<std::string> stored =
+        layers::SealValueWithNonce(key, nonce, user_key, value);
+    EXPECT_OK(stored);
+    return Byte(kEnvelopeRaw) + Byte(static_cast<uint8_t>(user_key.size())) +
+           std::string(user_key) + stored.value_or("");
+  };
+  seeds["seed-raw-doc-example"] = raw(key1, "user/1", "ada");
+  seeds["seed-raw-empty"] = raw(key2, "", "");
+  seeds["seed-raw-longer"] =
+      raw(key2, "a/longer/user/key", std::string(100, 'x'));
+  // Structured: key, value length, user key length, nonce, alter, amount,
+  // value, user key, edits.
+  seeds["seed-structured-intact"] = Byte(kEnvelopeStructured) +
+                                    std::string("\x00\x03\x06\xa0\x00\x00", 6) +
+                                    "ada" + "user/1";
+  seeds["seed-structured-cut"] = Byte(kEnvelopeStructured) +
+                                 std::string("\x01\x05\x02\x10\x02\x07", 6) +
+                                 "value" + "k1";
+  seeds["seed-structured-other-key-edited"] =
+      Byte(kEnvelopeStructured) + std::string("\x00\x02\x01\x33\x01\x00", 6) +
+      "ab" + "u" + std::string("\x03\x00\x01\x20\x00\x80", 6);
+  CheckOrRewrite("value_envelope", seeds);
 }
 
 }  // namespace
