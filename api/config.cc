@@ -2,6 +2,7 @@
 #include "synapsed/storage/config.h"
 
 #include <cctype>
+#include <limits>
 #include <optional>
 #include <set>
 #include <utility>
@@ -331,10 +332,23 @@ absl::Status ParseBackendFields(const json& obj, std::string_view where,
     RETURN_IF_ERROR(ReadUnsigned(obj, "write_buffer_size", field("write_buffer_size"),
                                  &c->rocksdb.write_buffer_size));
     if (obj.contains("max_open_files")) {
-      if (!obj["max_open_files"].is_number_integer()) {
+      const json& v = obj["max_open_files"];
+      if (!v.is_number_integer()) {
         return FieldError(field("max_open_files"), "expected an integer");
       }
-      c->rocksdb.max_open_files = obj["max_open_files"].get<int>();
+      // Checked before narrowing: get<int>() would wrap 4294967297 to 1.
+      using Limits = std::numeric_limits<int>;
+      const bool fits =
+          v.is_number_unsigned()
+              ? v.get<uint64_t>() <= static_cast<uint64_t>(Limits::max())
+              : v.get<int64_t>() >= Limits::min() &&
+                    v.get<int64_t>() <= Limits::max();
+      if (!fits) {
+        return FieldError(field("max_open_files"),
+                          fmt::format("{} is out of range ({} to {})", v.dump(),
+                                      Limits::min(), Limits::max()));
+      }
+      c->rocksdb.max_open_files = v.get<int>();
     }
   }
   return absl::OkStatus();

@@ -140,6 +140,29 @@ TEST(ConfigForms, SledIsRefusedNamingTheBackendsThatExist) {
   }
 }
 
+// Found by tests/fuzz/config_fuzzer (corpus/config/crash-max-open-files-wraps):
+// a number past int's range was narrowed (10052183648 became 1462249056),
+// so the store opened with a limit the config never gave.
+TEST(ConfigForms, MaxOpenFilesOutsideAnIntIsRefusedNotWrapped) {
+  for (const char* n :
+       {"10052183648", "2147483648", "-2147483649", "18446744073709551615"}) {
+    const std::string json =
+        std::string(R"({"RocksDb": {"path": "/x", "max_open_files": )") + n +
+        "}}";
+    EXPECT_THAT(StorageConfig::FromJson(json),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("\"RocksDb.max_open_files\""),
+                               HasSubstr("out of range"))))
+        << json;
+  }
+  for (int n : {-1, 0, 2147483647, -2147483647 - 1}) {
+    const std::string json =
+        R"({"type": "rocksdb", "path": "/x", "max_open_files": )" +
+        std::to_string(n) + "}";
+    EXPECT_EQ(Parse(json).rocksdb.max_open_files, n) << json;
+  }
+}
+
 TEST(ConfigForms, ErrorsNameTheField) {
   const std::pair<const char*, const char*> cases[] = {
       // unknown fields, in each form

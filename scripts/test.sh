@@ -4,10 +4,11 @@
 # kill points compiled in), an install into a temporary prefix with the
 # examples built and run against it, then the suites with threads, untrusted
 # input or crash recovery under ASan+UBSan and TSan, clang's thread-safety
-# analysis of the lock annotations, then a short libFuzzer run of the table
-# reader. Every skipped test case must be listed in
-# tests/expected_skips.txt. Long torture and fuzz runs are flags of their
-# tools, not part of this.
+# analysis of the lock annotations, then a short run of each libFuzzer
+# target of tests/fuzz/. Every skipped test case must be listed in
+# tests/expected_skips.txt. Long torture runs (flags of the tool) and long
+# fuzz runs (targets of the fuzz build, tests/fuzz/CMakeLists.txt) are not
+# part of this.
 #
 #   scripts/test.sh            everything (what CI runs)
 #   scripts/test.sh --quick    the Release build and its tests only
@@ -64,9 +65,9 @@ if [ "${1:-}" != "--quick" ]; then
   # clang's thread-safety analysis over the lock annotations (compile only).
   echo "=== clang -Wthread-safety ==="
   scripts/check_thread_safety.sh build/ci-tsa
-  # The table reader's libFuzzer target, a short bounded run (clang only).
+  # Every libFuzzer target (tests/fuzz/), a short bounded run each (clang only).
   build_and_test ci-fuzz "$SAN_ARGS -DSYNAPSED_SANITIZE=address -DSYNAPSED_BUILD_FUZZ=ON \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++" \
-    "sstable_reader_fuzzer" "^sstable_reader_fuzz_short$"
+    "fuzzers" "_fuzz_short$"
 fi
 echo "=== all tests passed ==="

@@ -10,7 +10,8 @@
 //          interval, value seed); the remaining input is a list of
 //          (u16 offset, u8 xor) edits applied to it, and bit 2 truncates
 //          the result by the last input byte. This reaches deep states
-//          without a seed corpus.
+//          from a few bytes; corpus/sstable_reader/ holds some such inputs
+//          and a small table (tests/fuzz/seed_corpus_test.cc).
 #include <cstddef>
 #include <cstdint>
 #include <string>
