@@ -15,7 +15,11 @@
 #include "crypto/secure_key.h"
 #include "engine/db.h"
 #include "engine/db_impl.h"
+#include "env/env.h"
 #include "fmt/format.h"
+#include "layers/encryption_layer.h"
+#include "nlohmann/json.hpp"
+#include "synapsed/storage/builder.h"
 #include "synapsed/storage/encryption.h"
 #include "tools/tool_util.h"
 
@@ -23,6 +27,7 @@ namespace synapsed::storage::tools {
 namespace {
 
 struct KeysFlags {
+  std::string config_file;
   std::string dir;
   std::string key_file;
   std::string new_key_file;
@@ -130,6 +135,46 @@ void Reencrypt(const KeysFlags& f) {
   std::cout << *text << "\n";
 }
 
+void Reseal(const KeysFlags& f) {
+  auto text = env::ReadFileToString(env::DefaultFileSystem(), f.config_file);
+  if (!text.ok()) Fail(text.status(), "keys reseal: reading the config");
+  auto config = StorageConfig::FromJson(*text);
+  if (!config.ok()) Fail(config.status(), fmt::format("keys reseal: {}", f.config_file));
+  if (!f.key_file.empty()) {
+    EncryptionConfig e;
+    e.key_file = f.key_file;
+    config->encryption = e;
+  }
+  if (!config->encryption) {
+    FailWith(kExitError, "keys reseal: the config has no \"encryption\" and no --key-file");
+  }
+  if (config->type == BackendType::kNative) {
+    FailWith(kExitError, "keys reseal: a native store encrypts its files: use keys rotate "
+                         "and keys reencrypt");
+  }
+  // The envelope on top: the other layers only change what is inside the
+  // sealed values, which a reseal carries over as it is.
+  config->cache.reset();
+  config->compression.reset();
+  auto store = StorageBuilder(*config).Build();
+  if (!store.ok()) Fail(store.status(), "keys reseal: opening the store");
+  auto* layer = dynamic_cast<layers::EncryptionLayer*>(store->get());
+  if (layer == nullptr) {
+    FailWith(kExitError, fmt::format("keys reseal: {} is not under the encryption layer",
+                                     (*store)->Name()));
+  }
+  auto stats = layer->Reseal();
+  if (!stats.ok()) Fail(stats.status(), "keys reseal");
+  nlohmann::json by_key = nlohmann::json::object();
+  for (const auto& [id, n] : stats->resealed_by_key_id) by_key[id] = n;
+  std::cout << nlohmann::json({{"current_key", stats->current_key_id},
+                               {"values_scanned", stats->values_scanned},
+                               {"values_resealed", stats->values_resealed},
+                               {"resealed_by_old_key", by_key}})
+                   .dump(2)
+            << "\n";
+}
+
 }  // namespace
 
 void AddKeysCommand(CLI::App* app) {
@@ -161,6 +206,12 @@ void AddKeysCommand(CLI::App* app) {
       "reencrypt", "rewrite every file under data keys of the current master key");
   with_db(re);
   re->callback([f] { Reencrypt(*f); });
+
+  CLI::App* reseal = keys->add_subcommand(
+      "reseal", "another backend under the envelope: re-seal values of older keys");
+  reseal->add_option("--config", f->config_file, "the store's StorageConfig JSON")->required();
+  reseal->add_option("--key-file", f->key_file, "the key file (overrides the config's)");
+  reseal->callback([f] { Reseal(*f); });
 }
 
 }  // namespace synapsed::storage::tools

@@ -14,6 +14,12 @@
 //                                     rewrites every file under data keys made
 //                                     under F's current key, so that no file is
 //                                     left whose key an older master key wrapped
+//   keys reseal --config CONFIG [--key-file F]
+//                                     another backend under the integrity
+//                                     envelope: rewrites every value sealed under
+//                                     an older key with the current one (the last
+//                                     key of the key file; rotate by appending a
+//                                     key to it), then prints the counts
 //
 // Keys are never printed. Exit codes: tools/tool_util.h.
 #ifndef SYNAPSED_TOOLS_KEYS_COMMAND_H_

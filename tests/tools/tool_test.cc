@@ -395,6 +395,46 @@ TEST(ToolKeys, GenerateRotateReencrypt) {
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(key_hex)));
 }
 
+// `keys reseal` on a store under the integrity envelope: values written
+// under k1, the key file then given a second key (now current), reseal
+// rewrites them, after which a key file with k2 alone reads them.
+TEST(ToolKeys, ResealSqliteUnderTheEnvelope) {
+  if (!StorageBuilder::HasBackend(BackendType::kSqlite)) {
+    GTEST_SKIP() << "this build has no sqlite backend";
+  }
+  const std::string root = TempDir("reseal");
+  const std::string k1 = root + "/k1.key", k2 = root + "/k2.key", both = root + "/both.key";
+  ASSERT_EQ(RunTool({"keys", "generate", k1, "--id", "k1"}).code, 0);
+  ASSERT_EQ(RunTool({"keys", "generate", k2, "--id", "k2"}).code, 0);
+  // A key file holding k1 then k2 (k2 current), mode 0600.
+  {
+    const std::string a = ReadAll(k1), b = ReadAll(k2);
+    std::ofstream(both) << a << b.substr(b.find('\n') + 1);
+    std::filesystem::permissions(both, std::filesystem::perms::owner_read |
+                                           std::filesystem::perms::owner_write);
+  }
+  const std::string config = root + "/c.json";
+  std::ofstream(config) << json({{"type", "sqlite"}, {"path", root + "/s.db"}}).dump();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(RunTool({"db", "put", "--config", config, "--key-file", k1,
+                       "k" + std::to_string(i), "v" + std::to_string(i)})
+                  .code,
+              0);
+  }
+  RunResult r = RunTool({"keys", "reseal", "--config", config, "--key-file", both});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json stats = ParseJson(r);
+  EXPECT_EQ(stats["current_key"], "k2");
+  EXPECT_EQ(stats["values_resealed"], 5);
+  EXPECT_EQ(stats["resealed_by_old_key"]["k1"], 5);
+  r = RunTool({"db", "get", "--config", config, "--key-file", k2, "k3"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "v3\n");
+  r = RunTool({"keys", "reseal", "--config", config});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no \"encryption\""));
+}
+
 TEST(ToolDb, ProgressOnlyOnATerminal) {
   const TestDb& db = SharedDb();
   RunResult tty = RunToolOnTerminal({"db", "scan", "--dir", db.dir});
