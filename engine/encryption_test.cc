@@ -16,6 +16,7 @@
 #include "env/mem_env.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
+#include "engine/encryption_test_util.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "util/checksum.h"
@@ -30,17 +31,8 @@ namespace {
 using ::synapsed::storage::testing::StatusIs;
 using ::testing::HasSubstr;
 
-crypto::MasterKey Master(std::string id, char fill) {
-  auto key = crypto::SecureKey::FromHex(std::string(64, fill));
-  EXPECT_TRUE(key.ok()) << key.status();
-  return crypto::MasterKey{std::move(id), *std::move(key)};
-}
-
-std::shared_ptr<crypto::Keyring> Ring(std::vector<std::pair<std::string, char>> keys) {
-  auto ring = std::make_shared<crypto::Keyring>();
-  for (auto& [id, fill] : keys) EXPECT_OK(ring->Add(Master(id, fill)));
-  return ring;
-}
+using encryption_testing::Master;
+using encryption_testing::Ring;
 
 class EncryptionTest : public ::testing::Test {
  protected:

@@ -303,27 +303,10 @@ std::string KeyRegistry::master_key_id() const {
   return master_id_;
 }
 
-std::map<std::string, uint64_t> KeyRegistry::FilesPerGeneration() const {
-  MutexLock l(&mu_);
-  std::map<std::string, uint64_t> out;
-  for (const auto& [number, e] : entries_) ++out[e.generation];
-  return out;
-}
-
 std::map<std::string, std::vector<uint64_t>> KeyRegistry::Generations() const {
   MutexLock l(&mu_);
   std::map<std::string, std::vector<uint64_t>> out;
   for (const auto& [number, e] : entries_) out[e.generation].push_back(number);
-  return out;
-}
-
-std::vector<uint64_t> KeyRegistry::FilesOfGeneration(
-    const std::string& generation) const {
-  MutexLock l(&mu_);
-  std::vector<uint64_t> out;
-  for (const auto& [number, e] : entries_) {
-    if (e.generation == generation) out.push_back(number);
-  }
   return out;
 }
 

@@ -81,11 +81,7 @@ class KeyRegistry {
   // The id of the master key KEYS is wrapped under.
   std::string master_key_id() const;
   // Per generation (the id of the master key current when a data key was
-  // made): the number of files. For `synapsed keys status`.
-  std::map<std::string, uint64_t> FilesPerGeneration() const;
-  // The files whose data key was made under `generation`, by number.
-  std::vector<uint64_t> FilesOfGeneration(const std::string& generation) const;
-  // Every generation with its files' numbers.
+  // made): the numbers of its files, ascending. For `synapsed keys status`.
   std::map<std::string, std::vector<uint64_t>> Generations() const;
 
  private:

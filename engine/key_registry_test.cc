@@ -6,6 +6,7 @@
 #include "env/mem_env.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
+#include "engine/encryption_test_util.h"
 #include "gtest/gtest.h"
 #include "util/checksum.h"
 #include "util/coding.h"
@@ -17,17 +18,8 @@ namespace {
 using ::synapsed::storage::testing::StatusIs;
 using ::testing::HasSubstr;
 
-crypto::MasterKey Master(std::string id, char fill) {
-  auto key = crypto::SecureKey::FromHex(std::string(64, fill));
-  EXPECT_TRUE(key.ok()) << key.status();
-  return crypto::MasterKey{std::move(id), *std::move(key)};
-}
-
-std::shared_ptr<crypto::Keyring> Ring(std::vector<std::pair<std::string, char>> keys) {
-  auto ring = std::make_shared<crypto::Keyring>();
-  for (auto& [id, fill] : keys) EXPECT_OK(ring->Add(Master(id, fill)));
-  return ring;
-}
+using encryption_testing::Master;
+using encryption_testing::Ring;
 
 class KeyRegistryTest : public ::testing::Test {
  protected:
@@ -78,7 +70,7 @@ TEST_F(KeyRegistryTest, DataKeysSurviveAReopen) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("no data key for table file 5")));
   EXPECT_THAT(r->CipherFor(3, crypto::FileKind::kTable),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("recorded as a log file")));
-  EXPECT_EQ(r->FilesPerGeneration(), (std::map<std::string, uint64_t>{{"k1", 2}}));
+  EXPECT_EQ(encryption_testing::FileCounts(r->Generations()), (std::map<std::string, uint64_t>{{"k1", 2}}));
   // No key byte in the file: only wrapped keys.
   const std::string bytes = Keys();
   EXPECT_EQ(bytes.find(std::string(32, '\x11')), std::string::npos);
@@ -154,7 +146,7 @@ TEST_F(KeyRegistryTest, RotationRewrapsUnderTheNewKeyAndKeepsTheFiles) {
   ASSERT_OK(ring->Add(Master("k2", '2')));  // now current
   ASSERT_OK(r->NewFile(5, crypto::FileKind::kTable).status());
   EXPECT_EQ(r->master_key_id(), "k1");  // not rotated yet: still wrapped under k1
-  EXPECT_EQ(r->FilesPerGeneration(),
+  EXPECT_EQ(encryption_testing::FileCounts(r->Generations()),
             (std::map<std::string, uint64_t>{{"k1", 1}, {"k2", 1}}));
   ASSERT_OK(r->RotateMasterKey());
   EXPECT_EQ(r->master_key_id(), "k2");
@@ -163,7 +155,7 @@ TEST_F(KeyRegistryTest, RotationRewrapsUnderTheNewKeyAndKeepsTheFiles) {
   ASSERT_OK_AND_ASSIGN(auto reopened, KeyRegistry::Open(fs_.get(), "/db", Ring({{"k2", '2'}})));
   ASSERT_OK_AND_ASSIGN(auto log, reopened->CipherFor(3, crypto::FileKind::kLog));
   EXPECT_EQ(OpenUnit(*log, unit), "old file");
-  EXPECT_EQ(reopened->FilesOfGeneration("k1"), std::vector<uint64_t>{3});
+  EXPECT_EQ(reopened->Generations()["k1"], std::vector<uint64_t>{3});
   EXPECT_THAT(KeyRegistry::Open(fs_.get(), "/db", Ring({{"k1", '1'}})),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -200,7 +192,7 @@ TEST_F(KeyRegistryTest, DocExampleOpens) {
   ASSERT_OK(ring->Add(crypto::MasterKey{"test-key-1", std::move(key)}));
   ASSERT_OK_AND_ASSIGN(auto r, KeyRegistry::Open(fs_.get(), "/db", ring));
   EXPECT_EQ(r->master_key_id(), "test-key-1");
-  EXPECT_EQ(r->FilesPerGeneration(), (std::map<std::string, uint64_t>{{"test-key-1", 1}}));
+  EXPECT_EQ(encryption_testing::FileCounts(r->Generations()), (std::map<std::string, uint64_t>{{"test-key-1", 1}}));
   ASSERT_OK_AND_ASSIGN(auto log, r->CipherFor(5, crypto::FileKind::kLog));
   // "hello" sealed at offset 0 of log 5 under the data key 40 41 .. 5f.
   EXPECT_EQ(Seal(*log, "hello"),

@@ -31,6 +31,22 @@ class FixedKeyProvider final : public KeyProvider {
   }
 };
 
+// Tiny memtables, tables and levels: every test runs across many flushes
+// and compactions, several levels deep.
+engine::EngineOptions TinyBuffers() {
+  engine::EngineOptions o;
+  o.write_buffer_size = 4096;
+  o.table.block_size = 256;
+  o.target_file_size = 8 << 10;
+  o.base_level_bytes = 16 << 10;
+  o.level_multiplier = 4;
+  o.l0_compaction_trigger = 2;
+  o.l0_slowdown_trigger = 4;
+  o.l0_stop_trigger = 8;
+  o.block_cache_size = 64 << 10;
+  return o;
+}
+
 }  // namespace
 
 std::vector<BackendFactory> AllBackends() {
@@ -43,21 +59,9 @@ std::vector<BackendFactory> AllBackends() {
                    return StorageBuilder(StorageConfig::Native(dir)).Build();
                  },
                  /*persistent=*/true});
-  // Tiny memtables, tables and levels: every test runs across many
-  // flushes and compactions, several levels deep.
-  all.push_back({"native_tiny_buffers",
+  all.push_back({"native_tiny_buffers",  // TinyBuffers()
                  [](const std::string& dir) {
-                   engine::EngineOptions o;
-                   o.write_buffer_size = 4096;
-                   o.table.block_size = 256;
-                   o.target_file_size = 8 << 10;
-                   o.base_level_bytes = 16 << 10;
-                   o.level_multiplier = 4;
-                   o.l0_compaction_trigger = 2;
-                   o.l0_slowdown_trigger = 4;
-                   o.l0_stop_trigger = 8;
-                   o.block_cache_size = 64 << 10;
-                   return engine::OpenNativeStore(o, dir);
+                   return engine::OpenNativeStore(TinyBuffers(), dir);
                  },
                  /*persistent=*/true});
   // The peers, through the builder as an embedder would reach them.
@@ -181,16 +185,7 @@ std::vector<BackendFactory> AllBackends() {
                      e.provider = native_keys;
                      auto keyring = crypto::LoadKeyring(e);
                      if (!keyring.ok()) return absl::StatusOr<std::unique_ptr<Store>>(keyring.status());
-                     engine::EngineOptions o;
-                     o.write_buffer_size = 4096;
-                     o.table.block_size = 256;
-                     o.target_file_size = 8 << 10;
-                     o.base_level_bytes = 16 << 10;
-                     o.level_multiplier = 4;
-                     o.l0_compaction_trigger = 2;
-                     o.l0_slowdown_trigger = 4;
-                     o.l0_stop_trigger = 8;
-                     o.block_cache_size = 64 << 10;
+                     engine::EngineOptions o = TinyBuffers();
                      o.keyring = std::shared_ptr<crypto::Keyring>(*std::move(keyring));
                      return engine::OpenNativeStore(o, dir);
                    },
