@@ -24,11 +24,6 @@ const EVP_CIPHER* Aes256Gcm() {
   return cipher;
 }
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
-
 const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -45,58 +40,68 @@ absl::Status CheckSizes(std::string_view ad, std::string_view text) {
   return absl::OkStatus();
 }
 
-// A context set up for `encrypt` with the key and nonce, and the associated
-// data fed in.
-absl::Status Start(bool encrypt, const SecureKey& key, const Nonce& nonce,
-                   std::string_view ad, Ctx* ctx) {
-  if (Aes256Gcm() == nullptr) return OpenSslError("fetching AES-256-GCM");
-  ctx->reset(EVP_CIPHER_CTX_new());
-  if (*ctx == nullptr) return OpenSslError("EVP_CIPHER_CTX_new");
+}  // namespace
+
+void AeadContext::CtxFree::operator()(EVP_CIPHER_CTX* ctx) const {
+  EVP_CIPHER_CTX_free(ctx);
+}
+
+AeadContext::AeadContext(const SecureKey& key) : key_(key) {}
+AeadContext::~AeadContext() = default;
+
+absl::Status AeadContext::Start(bool encrypt, const Nonce& nonce,
+                                std::string_view ad, Ctx* ctx) {
+  // The first use keys the context; later ones pass no cipher and no key,
+  // which keeps the expanded key and resets the GCM state for the new nonce.
+  const EVP_CIPHER* cipher = nullptr;
+  const unsigned char* key = nullptr;
+  if (*ctx == nullptr) {
+    if (Aes256Gcm() == nullptr) return OpenSslError("fetching AES-256-GCM");
+    ctx->reset(EVP_CIPHER_CTX_new());
+    if (*ctx == nullptr) return OpenSslError("EVP_CIPHER_CTX_new");
+    cipher = Aes256Gcm();
+    key = key_.bytes().data();
+  }
   // GCM's default IV length is 96 bits, the nonce's size.
-  const int ok =
-      encrypt ? EVP_EncryptInit_ex2(ctx->get(), Aes256Gcm(), key.bytes().data(),
-                                    nonce.data(), nullptr)
-              : EVP_DecryptInit_ex2(ctx->get(), Aes256Gcm(), key.bytes().data(),
-                                    nonce.data(), nullptr);
-  if (ok != 1) return OpenSslError("AES-256-GCM init");
   int n = 0;
-  if (!ad.empty() && EVP_CipherUpdate(ctx->get(), nullptr, &n, Bytes(ad),
-                                      static_cast<int>(ad.size())) != 1) {
-    return OpenSslError("AES-256-GCM associated data");
+  const bool ok =
+      (encrypt ? EVP_EncryptInit_ex2(ctx->get(), cipher, key, nonce.data(), nullptr)
+               : EVP_DecryptInit_ex2(ctx->get(), cipher, key, nonce.data(), nullptr)) == 1 &&
+      (ad.empty() || EVP_CipherUpdate(ctx->get(), nullptr, &n, Bytes(ad),
+                                      static_cast<int>(ad.size())) == 1);
+  if (!ok) {
+    ctx->reset();
+    return OpenSslError("AES-256-GCM init");
   }
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status AeadSeal(const SecureKey& key, const Nonce& nonce,
-                      std::string_view ad, std::string_view plaintext,
-                      std::string* out) {
+absl::Status AeadContext::Seal(const Nonce& nonce, std::string_view ad,
+                               std::string_view plaintext, std::string* out) {
   RETURN_IF_ERROR(CheckSizes(ad, plaintext));
-  Ctx ctx;
-  RETURN_IF_ERROR(Start(true, key, nonce, ad, &ctx));
+  RETURN_IF_ERROR(Start(true, nonce, ad, &seal_));
   const size_t at = out->size();
   out->resize(at + plaintext.size() + kTagSize);
   int n = 0, tail = 0;
+  EVP_CIPHER_CTX* ctx = seal_.get();
   bool ok = plaintext.empty() ||
-            EVP_EncryptUpdate(ctx.get(), Bytes(out, at), &n, Bytes(plaintext),
+            EVP_EncryptUpdate(ctx, Bytes(out, at), &n, Bytes(plaintext),
                               static_cast<int>(plaintext.size())) == 1;
   // GCM is a stream mode: Final writes nothing, but computes the tag.
-  ok = ok && EVP_EncryptFinal_ex(ctx.get(), Bytes(out, at + n), &tail) == 1 &&
+  ok = ok && EVP_EncryptFinal_ex(ctx, Bytes(out, at + n), &tail) == 1 &&
        static_cast<size_t>(n + tail) == plaintext.size() &&
-       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
-                           static_cast<int>(kTagSize),
+       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagSize),
                            Bytes(out, at + plaintext.size())) == 1;
   if (!ok) {
     out->resize(at);
+    seal_.reset();
     return OpenSslError("AES-256-GCM seal");
   }
   return absl::OkStatus();
 }
 
-absl::Status AeadOpen(const SecureKey& key, const Nonce& nonce,
-                      std::string_view ad, std::string_view sealed,
-                      std::string* out) {
+absl::Status AeadContext::Open(const Nonce& nonce, std::string_view ad,
+                               std::string_view sealed, std::string* out) {
   if (sealed.size() < kTagSize) {
     return absl::UnauthenticatedError(
         fmt::format("sealed data of {} bytes is shorter than the {}-byte tag",
@@ -107,29 +112,43 @@ absl::Status AeadOpen(const SecureKey& key, const Nonce& nonce,
       sealed.substr(0, sealed.size() - kTagSize);
   unsigned char tag[kTagSize];
   std::memcpy(tag, sealed.data() + ciphertext.size(), kTagSize);
-  Ctx ctx;
-  RETURN_IF_ERROR(Start(false, key, nonce, ad, &ctx));
+  RETURN_IF_ERROR(Start(false, nonce, ad, &open_));
+  EVP_CIPHER_CTX* ctx = open_.get();
   const size_t at = out->size();
   out->resize(at + ciphertext.size());
   int n = 0, tail = 0;
   if ((!ciphertext.empty() &&
-       EVP_DecryptUpdate(ctx.get(), Bytes(out, at), &n, Bytes(ciphertext),
+       EVP_DecryptUpdate(ctx, Bytes(out, at), &n, Bytes(ciphertext),
                          static_cast<int>(ciphertext.size())) != 1) ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG,
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
                           static_cast<int>(kTagSize), tag) != 1) {
     OPENSSL_cleanse(Bytes(out, at), ciphertext.size());
     out->resize(at);
+    open_.reset();
     return OpenSslError("AES-256-GCM open");
   }
-  if (EVP_DecryptFinal_ex(ctx.get(), Bytes(out, at + n), &tail) != 1) {
+  if (EVP_DecryptFinal_ex(ctx, Bytes(out, at + n), &tail) != 1) {
     // The plaintext was decrypted before the tag was checked: unverified
     // bytes, wiped so that nothing of them is ever used.
     OPENSSL_cleanse(Bytes(out, at), ciphertext.size());
     out->resize(at);
     ERR_clear_error();
+    open_.reset();
     return absl::UnauthenticatedError("AES-GCM tag mismatch");
   }
   return absl::OkStatus();
+}
+
+absl::Status AeadSeal(const SecureKey& key, const Nonce& nonce,
+                      std::string_view ad, std::string_view plaintext,
+                      std::string* out) {
+  return AeadContext(key).Seal(nonce, ad, plaintext, out);
+}
+
+absl::Status AeadOpen(const SecureKey& key, const Nonce& nonce,
+                      std::string_view ad, std::string_view sealed,
+                      std::string* out) {
+  return AeadContext(key).Open(nonce, ad, sealed, out);
 }
 
 }  // namespace synapsed::storage::crypto

@@ -156,5 +156,44 @@ TEST(Aead, ConcurrentCallsAreIndependent) {
   for (auto& t : threads) t.join();
 }
 
+// A reused context gives what a fresh one gives, call after call, whatever
+// came before: other nonces and sizes, a failed open, seals and opens mixed.
+TEST(AeadContext, ReuseMatchesOneShotCalls) {
+  ASSERT_OK_AND_ASSIGN(SecureKey key, SecureKey::Random());
+  AeadContext context(key);
+  Nonce nonce{};
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_OK(RandomBytes(nonce));
+    const std::string ad = "ad" + std::to_string(i % 7);
+    const std::string text(static_cast<size_t>(i * 13 % 300), static_cast<char>('a' + i % 26));
+    std::string reused, fresh, opened;
+    ASSERT_OK(context.Seal(nonce, ad, text, &reused));
+    ASSERT_OK(AeadSeal(key, nonce, ad, text, &fresh));
+    ASSERT_EQ(reused, fresh) << i;
+    if (i % 3 == 0) {
+      std::string bad = reused;
+      bad[bad.size() - 1] ^= 1;
+      EXPECT_THAT(context.Open(nonce, ad, bad, &opened),
+                  StatusIs(absl::StatusCode::kUnauthenticated));
+      EXPECT_THAT(context.Open(nonce, "other", reused, &opened),
+                  StatusIs(absl::StatusCode::kUnauthenticated));
+      EXPECT_TRUE(opened.empty());
+    }
+    ASSERT_OK(context.Open(nonce, ad, reused, &opened));
+    ASSERT_EQ(opened, text) << i;
+  }
+}
+
+TEST(AeadContext, KnownAnswerAfterOtherUse) {
+  const SecureKey key = KeyFromHex(std::string(64, '0'));
+  AeadContext context(key);
+  std::string out;
+  ASSERT_OK(context.Seal(NonceFromHex("cafebabefacedbaddecaf888"), "x", "warm up", &out));
+  out.clear();
+  ASSERT_OK(context.Seal(Nonce{}, "", std::string(16, '\0'), &out));
+  EXPECT_EQ(out, Unhex("cea7403d4d606b6e074ec5d3baf39d18"
+                       "d0d1c8a799996bf0265b98b5d48ab919"));
+}
+
 }  // namespace
 }  // namespace synapsed::storage::crypto

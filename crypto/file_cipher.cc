@@ -1,6 +1,8 @@
 #include "crypto/file_cipher.h"
 
+#include <array>
 #include <atomic>
+#include <cstring>
 
 #include "util/coding.h"
 #include "util/mutex.h"
@@ -11,6 +13,28 @@ namespace {
 std::atomic<bool> g_observed{false};
 Mutex g_observer_mu;
 SealObserver* g_observer ABSL_GUARDED_BY(g_observer_mu) = nullptr;
+
+// Contexts a cipher keeps between calls; more than this many calls at once
+// make and free their own.
+constexpr size_t kMaxPooledContexts = 8;
+
+// "SYNF" | version | file kind | unit kind | codec | file number | offset.
+using UnitAd = std::array<char, 4 + 4 + 8 + 8>;
+
+UnitAd MakeAd(FileKind kind, uint64_t file_number, uint64_t offset,
+              UnitKind unit, uint8_t codec) {
+  UnitAd ad;
+  std::memcpy(ad.data(), "SYNF", 4);
+  ad[4] = static_cast<char>(FileCipher::kFormatVersion);
+  ad[5] = static_cast<char>(kind);
+  ad[6] = static_cast<char>(unit);
+  ad[7] = static_cast<char>(codec);
+  EncodeFixed64(ad.data() + 8, file_number);
+  EncodeFixed64(ad.data() + 16, offset);
+  return ad;
+}
+
+std::string_view View(const UnitAd& ad) { return {ad.data(), ad.size()}; }
 
 void Observe(const SecureKey& key, const Nonce& nonce) {
   if (!g_observed.load(std::memory_order_relaxed)) return;
@@ -35,16 +59,28 @@ Nonce FileCipher::NonceFor(uint64_t offset) {
   return nonce;  // bytes 8..11 stay zero
 }
 
+FileCipher::~FileCipher() = default;
+
 std::string FileCipher::AssociatedData(uint64_t offset, UnitKind unit,
                                        uint8_t codec) const {
-  std::string ad = "SYNF";
-  ad.push_back(static_cast<char>(kFormatVersion));
-  ad.push_back(static_cast<char>(kind_));
-  ad.push_back(static_cast<char>(unit));
-  ad.push_back(static_cast<char>(codec));
-  PutFixed64(&ad, file_number_);
-  PutFixed64(&ad, offset);
-  return ad;
+  return std::string(View(MakeAd(kind_, file_number_, offset, unit, codec)));
+}
+
+std::unique_ptr<AeadContext> FileCipher::TakeContext() const {
+  {
+    MutexLock l(&pool_mu_);
+    if (!pool_.empty()) {
+      std::unique_ptr<AeadContext> context = std::move(pool_.back());
+      pool_.pop_back();
+      return context;
+    }
+  }
+  return std::make_unique<AeadContext>(*key_);
+}
+
+void FileCipher::ReturnContext(std::unique_ptr<AeadContext> context) const {
+  MutexLock l(&pool_mu_);
+  if (pool_.size() < kMaxPooledContexts) pool_.push_back(std::move(context));
 }
 
 absl::Status FileCipher::Seal(uint64_t offset, UnitKind unit, uint8_t codec,
@@ -52,13 +88,20 @@ absl::Status FileCipher::Seal(uint64_t offset, UnitKind unit, uint8_t codec,
                               std::string* out) const {
   const Nonce nonce = NonceFor(offset);
   Observe(*key_, nonce);
-  return AeadSeal(*key_, nonce, AssociatedData(offset, unit, codec), plaintext, out);
+  std::unique_ptr<AeadContext> context = TakeContext();
+  const UnitAd ad = MakeAd(kind_, file_number_, offset, unit, codec);
+  absl::Status s = context->Seal(nonce, View(ad), plaintext, out);
+  ReturnContext(std::move(context));
+  return s;
 }
 
 absl::Status FileCipher::Open(uint64_t offset, UnitKind unit, uint8_t codec,
                               std::string_view sealed, std::string* out) const {
-  return AeadOpen(*key_, NonceFor(offset), AssociatedData(offset, unit, codec),
-                  sealed, out);
+  std::unique_ptr<AeadContext> context = TakeContext();
+  const UnitAd ad = MakeAd(kind_, file_number_, offset, unit, codec);
+  absl::Status s = context->Open(NonceFor(offset), View(ad), sealed, out);
+  ReturnContext(std::move(context));
+  return s;
 }
 
 }  // namespace synapsed::storage::crypto

@@ -14,7 +14,10 @@
 // copied to another offset, another file, or read as another kind of unit
 // fails to open.
 //
-// Immutable; thread-safe.
+// Thread-safe. Each call borrows a keyed AeadContext from the cipher's own
+// pool (as many as calls have run at once), so a file's key is expanded
+// once per concurrent user rather than once per unit; the expanded keys
+// live as long as the cipher (see AeadContext).
 #ifndef SYNAPSED_CRYPTO_FILE_CIPHER_H_
 #define SYNAPSED_CRYPTO_FILE_CIPHER_H_
 
@@ -24,10 +27,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "crypto/aead.h"
 #include "crypto/secure_key.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::crypto {
 
@@ -53,6 +58,9 @@ class FileCipher {
   FileCipher(std::shared_ptr<const SecureKey> data_key, uint64_t file_number,
              FileKind kind)
       : key_(std::move(data_key)), file_number_(file_number), kind_(kind) {}
+  ~FileCipher();
+  FileCipher(const FileCipher&) = delete;
+  FileCipher& operator=(const FileCipher&) = delete;
 
   uint64_t file_number() const { return file_number_; }
   FileKind kind() const { return kind_; }
@@ -77,9 +85,14 @@ class FileCipher {
                              uint8_t codec) const;
 
  private:
+  std::unique_ptr<AeadContext> TakeContext() const;
+  void ReturnContext(std::unique_ptr<AeadContext> context) const;
+
   std::shared_ptr<const SecureKey> key_;
   uint64_t file_number_;
   FileKind kind_;
+  mutable Mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<AeadContext>> pool_ ABSL_GUARDED_BY(pool_mu_);
 };
 
 // For the nonce audit in tests: `observer` sees the data key and the nonce

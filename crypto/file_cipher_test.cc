@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "util/status_matchers.h"
@@ -81,6 +83,28 @@ TEST(FileCipher, DocExampleOpens) {
   std::string again;
   ASSERT_OK(c.Seal(32768, UnitKind::kRecord, 0, "hello", &again));
   EXPECT_EQ(again, sealed);
+}
+
+// Table readers share one cipher: calls at once on its pooled contexts give
+// each caller its own unit, opened in its own place only.
+TEST(FileCipher, ConcurrentCallsShareTheCipher) {
+  const FileCipher c(Key('3'), 5, FileKind::kTable);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&c, t] {
+      for (uint64_t i = 0; i < 300; ++i) {
+        const uint64_t offset = static_cast<uint64_t>(t) * 1000000 + i * 100;
+        const std::string text = std::to_string(offset);
+        std::string sealed, opened, ignored;
+        ASSERT_OK(c.Seal(offset, UnitKind::kDataBlock, 0, text, &sealed));
+        ASSERT_OK(c.Open(offset, UnitKind::kDataBlock, 0, sealed, &opened));
+        ASSERT_EQ(opened, text);
+        ASSERT_THAT(c.Open(offset + 1, UnitKind::kDataBlock, 0, sealed, &ignored),
+                    StatusIs(absl::StatusCode::kUnauthenticated));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
 }
 
 }  // namespace
