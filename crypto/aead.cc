@@ -102,36 +102,40 @@ absl::Status AeadContext::Seal(const Nonce& nonce, std::string_view ad,
 
 absl::Status AeadContext::Open(const Nonce& nonce, std::string_view ad,
                                std::string_view sealed, std::string* out) {
-  if (sealed.size() < kTagSize) {
-    return absl::UnauthenticatedError(
-        fmt::format("sealed data of {} bytes is shorter than the {}-byte tag",
-                    sealed.size(), kTagSize));
+  const size_t at = out->size();
+  out->append(sealed);
+  absl::Status s = OpenInPlace(nonce, ad, out->data() + at, sealed.size());
+  out->resize(s.ok() ? at + sealed.size() - kTagSize : at);
+  return s;
+}
+
+absl::Status AeadContext::OpenInPlace(const Nonce& nonce, std::string_view ad,
+                                      char* data, size_t size) {
+  if (size < kTagSize) {
+    return absl::UnauthenticatedError(fmt::format(
+        "sealed data of {} bytes is shorter than the {}-byte tag", size, kTagSize));
   }
-  RETURN_IF_ERROR(CheckSizes(ad, sealed));
-  const std::string_view ciphertext =
-      sealed.substr(0, sealed.size() - kTagSize);
+  RETURN_IF_ERROR(CheckSizes(ad, std::string_view(data, size)));
+  const size_t length = size - kTagSize;
   unsigned char tag[kTagSize];
-  std::memcpy(tag, sealed.data() + ciphertext.size(), kTagSize);
+  std::memcpy(tag, data + length, kTagSize);
   RETURN_IF_ERROR(Start(false, nonce, ad, &open_));
   EVP_CIPHER_CTX* ctx = open_.get();
-  const size_t at = out->size();
-  out->resize(at + ciphertext.size());
+  unsigned char* text = reinterpret_cast<unsigned char*>(data);
   int n = 0, tail = 0;
-  if ((!ciphertext.empty() &&
-       EVP_DecryptUpdate(ctx, Bytes(out, at), &n, Bytes(ciphertext),
-                         static_cast<int>(ciphertext.size())) != 1) ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
-                          static_cast<int>(kTagSize), tag) != 1) {
-    OPENSSL_cleanse(Bytes(out, at), ciphertext.size());
-    out->resize(at);
+  // GCM decrypts in place (OpenSSL allows the output to be the input).
+  if ((length > 0 &&
+       EVP_DecryptUpdate(ctx, text, &n, text, static_cast<int>(length)) != 1) ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagSize),
+                          tag) != 1) {
+    OPENSSL_cleanse(data, size);
     open_.reset();
     return OpenSslError("AES-256-GCM open");
   }
-  if (EVP_DecryptFinal_ex(ctx, Bytes(out, at + n), &tail) != 1) {
-    // The plaintext was decrypted before the tag was checked: unverified
-    // bytes, wiped so that nothing of them is ever used.
-    OPENSSL_cleanse(Bytes(out, at), ciphertext.size());
-    out->resize(at);
+  if (EVP_DecryptFinal_ex(ctx, text + n, &tail) != 1) {
+    // The bytes were decrypted before the tag was checked: unverified
+    // plaintext, wiped so that nothing of it is ever used.
+    OPENSSL_cleanse(data, size);
     ERR_clear_error();
     open_.reset();
     return absl::UnauthenticatedError("AES-GCM tag mismatch");

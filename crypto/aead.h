@@ -71,6 +71,13 @@ class AeadContext {
                                   std::string_view plaintext, std::string* out);
   [[nodiscard]] absl::Status Open(const Nonce& nonce, std::string_view associated_data,
                                   std::string_view sealed, std::string* out);
+  // Opens the `size` sealed bytes at `data` where they are: on success the
+  // first size - kTagSize bytes are the plaintext. On failure they are
+  // wiped (no unverified plaintext is left behind) and the status is as
+  // Open's.
+  [[nodiscard]] absl::Status OpenInPlace(const Nonce& nonce,
+                                         std::string_view associated_data, char* data,
+                                         size_t size);
 
  private:
   struct CtxFree {

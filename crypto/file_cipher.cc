@@ -104,4 +104,13 @@ absl::Status FileCipher::Open(uint64_t offset, UnitKind unit, uint8_t codec,
   return s;
 }
 
+absl::Status FileCipher::OpenInPlace(uint64_t offset, UnitKind unit, uint8_t codec,
+                                     char* data, size_t size) const {
+  std::unique_ptr<AeadContext> context = TakeContext();
+  const UnitAd ad = MakeAd(kind_, file_number_, offset, unit, codec);
+  absl::Status s = context->OpenInPlace(NonceFor(offset), View(ad), data, size);
+  ReturnContext(std::move(context));
+  return s;
+}
+
 }  // namespace synapsed::storage::crypto

@@ -78,6 +78,12 @@ class FileCipher {
                                   std::string_view sealed,
                                   std::string* out) const;
 
+  // Open on the `size` sealed bytes at `data`, where they are: on success
+  // the first size - kOverhead bytes are the plaintext; on failure all are
+  // wiped.
+  [[nodiscard]] absl::Status OpenInPlace(uint64_t offset, UnitKind unit, uint8_t codec,
+                                         char* data, size_t size) const;
+
   // The nonce and associated data of a unit (for tests and the spec's
   // worked example).
   static Nonce NonceFor(uint64_t offset);

@@ -114,12 +114,14 @@ absl::StatusOr<BlockBuffer> DecodePayload(std::string_view payload,
                          fmt::format("unknown block compression type {}", type));
 }
 
-absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
-                                      std::string_view file_name,
-                                      uint64_t file_size,
-                                      const BlockHandle& handle,
-                                      const ReadBlockOptions& options,
-                                      StoredBlockInfo* info) {
+namespace {
+
+// The stored block at `handle` (payload and trailer) read into a buffer,
+// with its place in the file and, if `verify`, its checksum checked.
+absl::StatusOr<BlockBuffer> ReadStored(const env::RandomAccessFile& file,
+                                       std::string_view file_name,
+                                       uint64_t file_size,
+                                       const BlockHandle& handle, bool verify) {
   if (handle.offset > file_size ||
       handle.size > file_size - handle.offset ||
       file_size - handle.offset - handle.size < kBlockTrailerSize) {
@@ -143,36 +145,58 @@ absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
     return CorruptionError(file_name, handle.offset, "truncated block read");
   }
   if (read->data() != buf.data()) std::memcpy(buf.data(), read->data(), n);
-  std::string_view payload(buf.data(), handle.size);
-  const uint8_t type = static_cast<uint8_t>(buf.data()[handle.size]);
-  if (options.verify_checksum) {
+  if (verify) {
+    const std::string_view payload(buf.data(), handle.size);
+    const uint8_t type = static_cast<uint8_t>(buf.data()[handle.size]);
     const uint32_t want = DecodeFixed32(buf.data() + handle.size + 1);
     if (want != BlockChecksum(payload, type)) {
       return CorruptionError(file_name, handle.offset,
                              "block checksum mismatch");
     }
   }
+  return buf;
+}
+
+}  // namespace
+
+absl::Status VerifyStoredBlock(const env::RandomAccessFile& file,
+                               std::string_view file_name, uint64_t file_size,
+                               const BlockHandle& handle) {
+  return ReadStored(file, file_name, file_size, handle, /*verify=*/true).status();
+}
+
+absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
+                                      std::string_view file_name,
+                                      uint64_t file_size,
+                                      const BlockHandle& handle,
+                                      const ReadBlockOptions& options,
+                                      StoredBlockInfo* info) {
+  ASSIGN_OR_RETURN(BlockBuffer buf, ReadStored(file, file_name, file_size, handle,
+                                               options.verify_checksum));
+  const uint8_t type = static_cast<uint8_t>(buf.data()[handle.size]);
   if (info != nullptr) {
     info->type = static_cast<CompressionType>(type);
     info->stored_size = handle.size;
   }
+  size_t payload_size = handle.size;
   if (options.cipher != nullptr) {
-    std::string plain;
-    absl::Status s = options.cipher->Open(handle.offset, options.unit, type,
-                                          payload, &plain);
+    // Opened where it was read: no second buffer, no copy.
+    absl::Status s = options.cipher->OpenInPlace(handle.offset, options.unit, type,
+                                                 buf.data(), handle.size);
     if (absl::IsUnauthenticated(s)) {
       return CorruptionError(file_name, handle.offset,
                              "block does not authenticate (wrong key, or the "
                              "block was altered or moved)");
     }
     RETURN_IF_ERROR(s);
-    return DecodePayload(plain, type, file_name, handle.offset);
+    payload_size = handle.size - crypto::FileCipher::kOverhead;
   }
   if (type == static_cast<uint8_t>(CompressionType::kNone)) {
-    buf.Truncate(handle.size);
+    buf.Truncate(payload_size);
     return buf;
   }
-  return DecodePayload(payload, type, file_name, handle.offset);
+  return DecodePayload(std::string_view(buf.data(), payload_size), type, file_name,
+                       handle.offset);
 }
 
 }  // namespace synapsed::storage::sstable

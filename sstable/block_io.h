@@ -87,6 +87,13 @@ absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
                                       const ReadBlockOptions& options,
                                       StoredBlockInfo* info = nullptr);
 
+// Reads the stored block at `handle` and verifies that it lies inside
+// `file_size` and that its checksum matches, without decoding it: what can
+// be checked of an encrypted table's block without its key.
+absl::Status VerifyStoredBlock(const env::RandomAccessFile& file,
+                               std::string_view file_name, uint64_t file_size,
+                               const BlockHandle& handle);
+
 }  // namespace synapsed::storage::sstable
 
 #endif  // SYNAPSED_SSTABLE_BLOCK_IO_H_

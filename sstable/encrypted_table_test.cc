@@ -8,6 +8,7 @@
 #include "crypto/file_cipher.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sstable/block_map.h"
 #include "sstable/format.h"
 #include "sstable/table_iterator.h"
 #include "sstable/table_reader.h"
@@ -217,6 +218,89 @@ TEST_F(EncryptedTableTest, ABlockCopiedToAnotherOffsetFails) {
   EXPECT_THAT(m->ReadDataBlock({}, blocks[to], nullptr).status(),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not authenticate")));
   EXPECT_OK(m->ReadDataBlock({}, blocks[from], nullptr).status());
+}
+
+// Without the key, the block map still leads to every stored block: each
+// checksum is verified and the blocks cover the file exactly.
+TEST_F(EncryptedTableTest, ChecksumsVerifyWithoutTheKey) {
+  testing::StringSource file(table_);
+  ASSERT_OK_AND_ASSIGN(StoredBlocksReport r,
+                       VerifyStoredBlocks(file, "000007.sst", table_.size()));
+  ASSERT_OK_AND_ASSIGN(auto t, Open(table_, CipherFor(key_)));
+  // data blocks, filter, index, properties, meta-index and the map itself
+  EXPECT_EQ(r.blocks, t->properties().num_data_blocks + 5);
+  EXPECT_EQ(r.bytes, table_.size());
+
+  // A flipped byte anywhere before the footer is caught, at its block.
+  const BlockHandle map = t->layout().footer.block_map;
+  for (uint64_t at = 0; at < table_.size() - kFooterSize; at += 97) {
+    std::string bad = table_;
+    bad[at] ^= 0x10;
+    testing::StringSource damaged(bad);
+    auto v = VerifyStoredBlocks(damaged, "000007.sst", bad.size());
+    ASSERT_THAT(v.status(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("000007.sst: ")))
+        << "byte " << at;
+    if (at >= map.offset) {
+      EXPECT_THAT(v.status(), StatusIs(absl::StatusCode::kDataLoss,
+                                       HasSubstr("at offset " + std::to_string(map.offset))));
+    }
+  }
+  // The footer, and a cut file.
+  std::string bad = table_;
+  bad[bad.size() - kFooterSize + 2] ^= 0x01;
+  testing::StringSource damaged_footer(bad);
+  EXPECT_THAT(VerifyStoredBlocks(damaged_footer, "000007.sst", bad.size()).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("footer checksum mismatch")));
+  const std::string shorter = table_.substr(0, table_.size() - 1);
+  testing::StringSource cut(shorter);
+  EXPECT_THAT(VerifyStoredBlocks(cut, "000007.sst", shorter.size()).status(),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// A map that lies, checksum and all, is caught by the blocks' own
+// checksums or by not covering the file.
+TEST_F(EncryptedTableTest, ABlockMapThatLiesIsCaught) {
+  ASSERT_OK_AND_ASSIGN(auto t, Open(table_, CipherFor(key_)));
+  const BlockHandle map = t->layout().footer.block_map;
+  for (int delta : {-1, +1}) {
+    std::string bad = table_;
+    // The first block's size (a varint after the count): nudge its low byte.
+    std::string_view in(bad.data() + map.offset, map.size);
+    uint64_t count = 0;
+    ASSERT_TRUE(GetVarint64(&in, &count));
+    const size_t first = static_cast<size_t>(in.data() - bad.data());
+    bad[first] = static_cast<char>(bad[first] + delta);
+    EncodeFixed32(bad.data() + map.offset + map.size + 1,
+                  BlockChecksum(std::string_view(bad.data() + map.offset, map.size), 0));
+    testing::StringSource file(bad);
+    EXPECT_THAT(VerifyStoredBlocks(file, "000007.sst", bad.size()).status(),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("000007.sst: ")))
+        << delta;
+  }
+}
+
+TEST_F(EncryptedTableTest, TablesWithoutABlockMapSaySo) {
+  TableBuilderOptions plain;
+  ASSERT_OK_AND_ASSIGN(std::string clear, BuildTable(plain, model_));
+  testing::StringSource file(clear);
+  EXPECT_THAT(VerifyStoredBlocks(file, "p.sst", clear.size()).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("a plain table is checked by reading it")));
+
+  // An encrypted table as written before block maps (footer version 2, two
+  // handles): it still reads with its key; without, it cannot be checked.
+  ASSERT_OK_AND_ASSIGN(auto t, Open(table_, CipherFor(key_)));
+  Footer old = t->layout().footer;
+  old.format_version = kEncryptedFormatVersionWithoutBlockMap;
+  std::string footer;
+  ASSERT_OK(old.EncodeTo(&footer));
+  std::string v2 = table_;
+  v2.replace(v2.size() - kFooterSize, kFooterSize, footer);
+  testing::StringSource v2_file(v2);
+  EXPECT_THAT(VerifyStoredBlocks(v2_file, "000007.sst", v2.size()).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("only with its key")));
+  EXPECT_OK(ScanAll(v2));
 }
 
 }  // namespace

@@ -29,10 +29,17 @@ bool BlockHandle::DecodeFrom(std::string_view* in, BlockHandle* out) {
   return GetVarint64(in, &out->offset) && GetVarint64(in, &out->size);
 }
 
-void Footer::EncodeTo(std::string* dst) const {
+absl::Status Footer::EncodeTo(std::string* dst) const {
   const size_t start = dst->size();
   metaindex.EncodeTo(dst);
   index.EncodeTo(dst);
+  if (has_block_map()) block_map.EncodeTo(dst);
+  if (dst->size() - start > kFooterHandlesLength) {
+    dst->resize(start);
+    return absl::InvalidArgumentError(fmt::format(
+        "the footer's handles need more than {} bytes (the table is too large)",
+        kFooterHandlesLength));
+  }
   dst->resize(start + kFooterHandlesLength, '\0');
   PutFixed32(dst, format_version);
   // The checksum covers handles, padding and version, so a flipped handle
@@ -40,6 +47,7 @@ void Footer::EncodeTo(std::string* dst) const {
   std::string_view covered(dst->data() + start, kFooterHandlesLength + 4);
   PutFixed32(dst, BlockChecksum(covered, 0));
   PutFixed64(dst, kTableMagic);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Footer> Footer::Decode(std::string_view input,
@@ -59,15 +67,15 @@ absl::StatusOr<Footer> Footer::Decode(std::string_view input,
   }
   Footer f;
   f.format_version = DecodeFixed32(p + kFooterHandlesLength);
-  if (f.format_version != kFormatVersion &&
-      f.format_version != kEncryptedFormatVersion) {
+  if (f.format_version != kFormatVersion && !IsEncryptedFormat(f.format_version)) {
     return CorruptionError(
         file_name, offset,
         fmt::format("unsupported format version {}", f.format_version));
   }
   std::string_view handles = input.substr(0, kFooterHandlesLength);
   if (!BlockHandle::DecodeFrom(&handles, &f.metaindex) ||
-      !BlockHandle::DecodeFrom(&handles, &f.index)) {
+      !BlockHandle::DecodeFrom(&handles, &f.index) ||
+      (f.has_block_map() && !BlockHandle::DecodeFrom(&handles, &f.block_map))) {
     return CorruptionError(file_name, offset, "bad block handle in footer");
   }
   return f;

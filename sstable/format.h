@@ -3,12 +3,13 @@
 // specified in docs/format/sstable.md; keep the two in step.
 //
 //   table  := data_block* filter_block? index_block properties_block
-//             metaindex_block footer
+//             metaindex_block block_map? footer      (block_map: encrypted)
 //   stored block := payload | type (u8) | checksum (fixed32)
 //   payload      := contents                         (type kNone)
 //                 | varint32 raw_size | compressed    (type kLz4, kZstd)
 //   checksum     := low 32 bits of XXH3-64(payload | type)
-//   footer (56 bytes) := metaindex_handle | index_handle | zero padding to 40
+//   footer (56 bytes) := metaindex_handle | index_handle | block_map_handle?
+//                        | zero padding to 40
 //                        | format_version (fixed32) | footer_checksum (fixed32)
 //                        | magic (fixed64)
 //
@@ -40,9 +41,18 @@ std::string_view CompressionTypeName(CompressionType t);
 // refuses versions it does not know.
 inline constexpr uint32_t kFormatVersion = 1;
 // The footer's version for a table whose blocks are sealed with the file's
-// data key (AES-256-GCM; docs/format/encryption.md). Everything else in the
-// layout is the same; each stored payload is 16 bytes longer.
-inline constexpr uint32_t kEncryptedFormatVersion = 2;
+// data key (AES-256-GCM; docs/format/encryption.md): each stored payload is
+// 16 bytes longer, and a clear block map before the footer lists every
+// stored block's size so that checksums can be verified without the key
+// (sstable/block_map.h). The footer holds a third handle, the block map's.
+inline constexpr uint32_t kEncryptedFormatVersion = 3;
+// Encrypted tables as first written (2026-12), before block maps: read as
+// version 3 is, but their checksums can only be verified with the key.
+inline constexpr uint32_t kEncryptedFormatVersionWithoutBlockMap = 2;
+inline bool IsEncryptedFormat(uint32_t version) {
+  return version == kEncryptedFormatVersion ||
+         version == kEncryptedFormatVersionWithoutBlockMap;
+}
 
 // Low 64 bits of XXH3-64 (seed 0) of the 24 ASCII bytes
 // "synapsed-storage sstable" (see docs/format/sstable.md; a test checks it).
@@ -52,6 +62,9 @@ inline constexpr uint64_t kTableMagic = 0x3d74360d4c0eb34dULL;
 inline constexpr size_t kBlockTrailerSize = 5;
 // Two varint64s.
 inline constexpr size_t kMaxBlockHandleLength = 20;
+// Room for two handles of any size, or three of files under 2^56 bytes
+// with blocks under 2^35 bytes (a block is at most kMaxBlockRawSize plus a
+// header and a tag): 3 * (8 + 5) bytes.
 inline constexpr size_t kFooterHandlesLength = 2 * kMaxBlockHandleLength;
 inline constexpr size_t kFooterSize = kFooterHandlesLength + 4 + 4 + 8;
 static_assert(kFooterSize == 56, "the footer size is part of the format");
@@ -78,10 +91,15 @@ struct BlockHandle {
 struct Footer {
   BlockHandle metaindex;
   BlockHandle index;
+  // Only in kEncryptedFormatVersion footers.
+  BlockHandle block_map;
   uint32_t format_version = kFormatVersion;
 
-  // Appends exactly kFooterSize bytes.
-  void EncodeTo(std::string* dst) const;
+  bool has_block_map() const { return format_version == kEncryptedFormatVersion; }
+
+  // Appends exactly kFooterSize bytes; InvalidArgument if the handles do
+  // not fit (a file of 2^56 bytes or more).
+  [[nodiscard]] absl::Status EncodeTo(std::string* dst) const;
   // `input` must be the last kFooterSize bytes of the file at `offset`.
   // DataLoss naming `file_name` and the offset on any mismatch.
   [[nodiscard]] static absl::StatusOr<Footer> Decode(

@@ -3,8 +3,12 @@
 // change together.
 #include <string>
 
+#include "fmt/format.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "crypto/file_cipher.h"
+#include "sstable/block_map.h"
 #include "sstable/table_iterator.h"
 #include "sstable/table_reader.h"
 #include "sstable/table_test_util.h"
@@ -168,6 +172,40 @@ TEST(FormatExampleTest, EncoderWritesTheSpecExample) {
   ASSERT_OK_AND_ASSIGN(std::string built,
                        testing::BuildTable(o, ExampleEntries()));
   EXPECT_EQ(built, Unhex(kExampleHex));
+}
+
+// The example table encrypted ("Block map" in the spec): file number 7,
+// data key 00 01 02 ... 1f. Its block map and footer, byte for byte.
+constexpr char kEncryptedMapHex[] = "05 52 55 26 bb 03 3e 00 ca 97 23 a2";
+constexpr char kEncryptedFooterHex[] =
+    "9c 05 3e b1 01 26 df 05 07 00 00 00 00 00 00 00"
+    "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+    "00 00 00 00 00 00 00 00 03 00 00 00 91 d6 08 dd"
+    "4d b3 0e 4c 0d 36 74 3d";
+
+TEST(FormatExampleTest, EncryptedExampleHasTheSpecBlockMap) {
+  std::string hex;
+  for (int i = 0; i < 32; ++i) hex += fmt::format("{:02x}", i);
+  ASSERT_OK_AND_ASSIGN(crypto::SecureKey key, crypto::SecureKey::FromHex(hex));
+  auto cipher = std::make_shared<const crypto::FileCipher>(
+      std::make_shared<const crypto::SecureKey>(std::move(key)), 7, crypto::FileKind::kTable);
+  TableBuilderOptions o;
+  o.compression = CompressionType::kNone;
+  o.creation_time = 1700000000;
+  o.cipher = cipher;
+  ASSERT_OK_AND_ASSIGN(std::string built, testing::BuildTable(o, ExampleEntries()));
+  testing::StringSource file(built);
+  ASSERT_OK_AND_ASSIGN(StoredBlocksReport r, VerifyStoredBlocks(file, "000007.sst", built.size()));
+  EXPECT_EQ(r.blocks, 6u);
+  EXPECT_EQ(built.size(), 803u);
+  const std::string footer = built.substr(built.size() - kFooterSize);
+  ASSERT_OK_AND_ASSIGN(Footer f, Footer::Decode(footer, "000007.sst", 0));
+  const std::string map = built.substr(f.block_map.offset, f.block_map.size + kBlockTrailerSize);
+  std::string map_hex, footer_hex;
+  for (char c : map) map_hex += fmt::format("{:02x} ", static_cast<uint8_t>(c));
+  for (char c : footer) footer_hex += fmt::format("{:02x} ", static_cast<uint8_t>(c));
+  EXPECT_EQ(map, Unhex(kEncryptedMapHex)) << map_hex << " at " << f.block_map.offset;
+  EXPECT_EQ(footer, Unhex(kEncryptedFooterHex)) << footer_hex << " size " << built.size();
 }
 
 }  // namespace

@@ -130,12 +130,17 @@ BlockHandle TableBuilder::WriteBlock(std::string_view raw, bool compress,
                                     payload, &sealed_);
     payload = sealed_;
   }
+  if (used != nullptr) *used = type;
+  return WriteStored(payload, type);
+}
+
+BlockHandle TableBuilder::WriteStored(std::string_view payload, CompressionType type) {
   BlockHandle handle{offset_, payload.size()};
   std::string trailer;
   AppendBlockTrailer(payload, type, &trailer);
   WriteRaw(payload);
   WriteRaw(trailer);
-  if (used != nullptr) *used = type;
+  block_map_.Add(payload.size());
   return handle;
 }
 
@@ -196,9 +201,13 @@ absl::StatusOr<FinishedTable> TableBuilder::Finish() {
   Footer footer;
   footer.metaindex = metaindex_handle;
   footer.index = index_handle;
-  if (options_.cipher != nullptr) footer.format_version = kEncryptedFormatVersion;
+  if (options_.cipher != nullptr) {
+    // In clear, so that the checksums can be verified without the key.
+    footer.block_map = WriteStored(block_map_.Finish(), CompressionType::kNone);
+    footer.format_version = kEncryptedFormatVersion;
+  }
   std::string f;
-  footer.EncodeTo(&f);
+  if (status_.ok()) status_ = footer.EncodeTo(&f);
   WriteRaw(f);
   if (!status_.ok()) return status_;
   return FinishedTable{props_, offset_};

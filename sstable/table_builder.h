@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "env/env.h"
 #include "sstable/block_builder.h"
+#include "sstable/block_map.h"
 #include "sstable/bloom.h"
 #include "sstable/compression_sampler.h"
 #include "sstable/format.h"
@@ -72,6 +73,8 @@ class TableBuilder {
   BlockHandle WriteBlock(std::string_view raw, bool compress,
                          crypto::UnitKind unit,
                          CompressionType* used = nullptr);
+  // Writes payload and trailer as they are; returns its handle.
+  BlockHandle WriteStored(std::string_view payload, CompressionType type);
   void WriteRaw(std::string_view bytes);
 
   const TableBuilderOptions options_;
@@ -90,6 +93,7 @@ class TableBuilder {
   std::string compressed_;  // scratch for CompressBlock
   std::string sealed_;      // scratch for the cipher
   CompressionSampler sampler_;
+  BlockMapBuilder block_map_;  // written only for an encrypted table
   TableProperties props_;
 };
 

@@ -49,8 +49,7 @@ absl::Status TableReader::LoadMetaBlocks() {
   if (!read.ok()) return read.status();
   ASSIGN_OR_RETURN(layout_.footer,
                    Footer::Decode(*read, file_name_, footer_offset));
-  const bool encrypted =
-      layout_.footer.format_version == kEncryptedFormatVersion;
+  const bool encrypted = IsEncryptedFormat(layout_.footer.format_version);
   if (encrypted && options_.cipher == nullptr) {
     return absl::FailedPreconditionError(fmt::format(
         "{}: the table is encrypted and no data key was given", file_name_));

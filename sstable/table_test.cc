@@ -69,12 +69,36 @@ TEST(FormatTest, FooterRoundTrip) {
   f.metaindex = {123456789, 77};
   f.index = {5, 1u << 30};
   std::string s;
-  f.EncodeTo(&s);
+  ASSERT_OK(f.EncodeTo(&s));
   ASSERT_EQ(s.size(), kFooterSize);
   ASSERT_OK_AND_ASSIGN(Footer g, Footer::Decode(s, "f.sst", 10));
   EXPECT_EQ(g.metaindex, f.metaindex);
   EXPECT_EQ(g.index, f.index);
   EXPECT_EQ(g.format_version, kFormatVersion);
+}
+
+// An encrypted footer holds a third handle, the block map's; three handles
+// of a file just under 2^56 bytes still fit, and larger ones are refused.
+TEST(FormatTest, EncryptedFooterCarriesTheBlockMap) {
+  Footer f;
+  f.format_version = kEncryptedFormatVersion;
+  const uint64_t big = (uint64_t{1} << 56) - 1;
+  f.metaindex = {big - 3000, (uint64_t{1} << 28) + 16};
+  f.index = {big - 2000, (uint64_t{1} << 28) + 16};
+  f.block_map = {big - 1000, (uint64_t{1} << 28) + 16};
+  std::string s;
+  ASSERT_OK(f.EncodeTo(&s));
+  ASSERT_EQ(s.size(), kFooterSize);
+  ASSERT_OK_AND_ASSIGN(Footer g, Footer::Decode(s, "f.sst", 10));
+  EXPECT_EQ(g.block_map, f.block_map);
+  EXPECT_EQ(g.index, f.index);
+  EXPECT_TRUE(g.has_block_map());
+
+  f.block_map.offset = ~uint64_t{0};
+  f.index.offset = ~uint64_t{0};
+  s.clear();
+  EXPECT_THAT(f.EncodeTo(&s), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_TRUE(s.empty());
 }
 
 struct Config {

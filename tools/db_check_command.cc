@@ -10,6 +10,11 @@
 // opens the database read-only through the engine, which must succeed.
 // Files the manifest no longer references are listed as notes (the next
 // read-write open deletes them).
+//
+// An encrypted database without --key-file is checked as far as checksums
+// go, which needs no key: the manifest's and every log's fragments, and
+// every table in the directory through its block map (which tables are
+// live is in the sealed manifest). Nothing is decoded or authenticated.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -42,10 +47,15 @@ struct CheckFlags {
 
 class Checker {
  public:
-  // `keys`: an encrypted database's registry (null: plain).
+  // `keys`: an encrypted database's registry (null: plain, or
+  // `checksums_only`: encrypted, and no key given).
   Checker(env::FileSystem* fs, std::string dir, std::unique_ptr<engine::KeyRegistry> keys,
-          std::string key_file)
-      : fs_(fs), dir_(std::move(dir)), keys_(std::move(keys)), key_file_(std::move(key_file)) {}
+          std::string key_file, bool checksums_only)
+      : fs_(fs),
+        dir_(std::move(dir)),
+        keys_(std::move(keys)),
+        key_file_(std::move(key_file)),
+        checksums_only_(checksums_only) {}
 
   void Run();
   void Print(bool json) const;
@@ -56,11 +66,24 @@ class Checker {
     problems_.push_back({file, std::string(s.message())});
   }
   void CheckManifest();
+  void RunChecksumsOnly(const std::vector<std::string>& names);
   // from_manifest false: the tables are every one found, levels unknown,
   // and the manifest's sizes and counts are not compared.
   void CheckTables(bool from_manifest);
   void CheckLogs(const std::vector<std::string>& names);
   void CheckLog(uint64_t number, bool last);
+
+  // Reads every record of the log or manifest at `path` (checksums, and with
+  // `decode` each record as a write batch with increasing sequences).
+  struct RecordWalk {
+    absl::Status status;
+    uint64_t records = 0;
+    uint64_t ops = 0;
+    uint64_t torn_tail_bytes = 0;
+    uint64_t valid_end = 0;
+  };
+  RecordWalk WalkRecords(const std::string& path, uint64_t number, bool last,
+                         crypto::FileKind kind, bool decode);
   void CheckOpen();
 
   struct Item {
@@ -72,6 +95,7 @@ class Checker {
   const std::string dir_;
   const std::unique_ptr<engine::KeyRegistry> keys_;
   const std::string key_file_;
+  const bool checksums_only_;
   engine::ManifestReplay manifest_;
   nlohmann::json manifest_json_, tables_json_ = nlohmann::json::array(),
                                  logs_json_ = nlohmann::json::array();
@@ -83,6 +107,7 @@ class Checker {
 void Checker::Run() {
   auto names = fs_->ListDir(dir_);
   if (!names.ok()) Fail(names.status(), "db check");
+  if (checksums_only_) return RunChecksumsOnly(*names);
   CheckManifest();
   if (!manifest_.status.ok()) {
     // Which tables are live is unknown: check every table there is.
@@ -223,73 +248,134 @@ void Checker::CheckLogs(const std::vector<std::string>& names) {
   for (size_t i = 0; i < logs.size(); ++i) CheckLog(logs[i], i + 1 == logs.size());
 }
 
-void Checker::CheckLog(uint64_t number, bool last) {
-  const std::string path = engine::LogFileName(dir_, number);
-  nlohmann::json j = {{"file", path}, {"number", number}};
-  uint64_t records = 0, ops = 0;
-  absl::Status s;
-  auto file = fs_->NewSequentialFile(path);
-  if (!file.ok()) {
-    s = file.status();
+void Checker::RunChecksumsOnly(const std::vector<std::string>& names) {
+  notes_.push_back(
+      "encrypted database and no --key-file: checksums only (the manifest's and logs' "
+      "fragments, every table's blocks through its block map); give --key-file to "
+      "authenticate and decode every record and entry");
+  auto path = engine::CurrentManifestPath(fs_, dir_);
+  if (absl::IsNotFound(path.status())) Fail(path.status(), "db check");
+  if (!path.ok()) {
+    Problem(engine::CurrentFileName(dir_), path.status());
+    manifest_json_ = {{"file", engine::CurrentFileName(dir_)}, {"ok", false}};
+    lines_.push_back(fmt::format("FAIL  {}", engine::CurrentFileName(dir_)));
   } else {
-    wal::LogReaderOptions ro;
-    ro.last_log = last;  // only the newest log may end torn
-    std::shared_ptr<const crypto::FileCipher> cipher;
-    if (keys_ != nullptr) {
-      auto c = keys_->CipherFor(number, crypto::FileKind::kLog);
-      if (c.ok()) {
-        cipher = *std::move(c);
-        ro.cipher = cipher.get();
-      } else {
-        s = c.status();
-      }
-    }
-    wal::LogReader reader(std::move(*file), path, number, ro);
-    std::string record;
-    uint64_t offset = 0;
-    SequenceNumber next_seq = 0;
-    Progress progress(fmt::format("checking {}", path));
-    while (s.ok()) {
-      auto more = reader.ReadRecord(&record, &offset);
-      if (!more.ok()) {
-        s = more.status();
-        break;
-      }
-      if (!*more) break;
-      WriteBatch batch;
-      if (absl::Status bs = WriteBatchInternal::SetContents(&batch, std::move(record)); !bs.ok()) {
-        s = absl::DataLossError(fmt::format("{} at offset {}: {}", path, offset,
-                                            std::string(bs.message())));
-        break;
-      }
-      if (batch.Count() > 0 && WriteBatchInternal::Sequence(batch) < next_seq) {
-        s = absl::DataLossError(fmt::format(
-            "{} at offset {}: sequence {} after a record that ended at {}", path, offset,
-            WriteBatchInternal::Sequence(batch), next_seq - 1));
-        break;
-      }
-      if (batch.Count() > 0) next_seq = WriteBatchInternal::Sequence(batch) + batch.Count();
-      ++records;
-      ops += batch.Count();
-      progress.Update(records, 0, "records");
-    }
-    j["torn_tail_bytes"] = reader.dropped_tail_bytes();
-    if (s.ok() && reader.dropped_tail_bytes() > 0) {
-      notes_.push_back(fmt::format(
-          "{}: torn tail of {} bytes at offset {} (what a crash leaves in the newest log; "
-          "those writes were never acknowledged as durable)",
-          path, reader.dropped_tail_bytes(), reader.valid_end_offset()));
+    const std::string base = path->substr(path->rfind('/') + 1);
+    const auto parsed = engine::ParseFileName(base);
+    const RecordWalk w = WalkRecords(*path, parsed ? parsed->number : 0, /*last=*/true,
+                                     crypto::FileKind::kManifest, /*decode=*/false);
+    manifest_json_ = {{"file", *path}, {"records", w.records},
+                      {"torn_tail_bytes", w.torn_tail_bytes}, {"ok", w.status.ok()},
+                      {"checksums_only", true}};
+    if (w.status.ok()) {
+      lines_.push_back(fmt::format("ok    {} ({} record(s), checksums only)", *path, w.records));
+    } else {
+      Problem(*path, w.status);
+      manifest_json_["error"] = std::string(w.status.message());
+      lines_.push_back(fmt::format("FAIL  {} after {} record(s)", *path, w.records));
     }
   }
-  j["records"] = records;
-  j["ops"] = ops;
-  j["ok"] = s.ok();
-  if (s.ok()) {
-    lines_.push_back(fmt::format("ok    {} ({} record(s), {} op(s))", path, records, ops));
+  for (const std::string& n : names) {
+    auto p = engine::ParseFileName(n);
+    if (!p || p->kind != engine::FileKind::kTable) continue;
+    const std::string table = engine::TableFileName(dir_, p->number);
+    const SstCheckResult r = CheckSstChecksums(table);
+    nlohmann::json j = {{"file", table}, {"number", p->number},
+                        {"stored_blocks", r.stored_blocks}, {"ok", r.status.ok()},
+                        {"checksums_only", true}};
+    if (r.status.ok()) {
+      lines_.push_back(fmt::format("ok    {} ({} stored block(s), checksums only)", table,
+                                   r.stored_blocks));
+    } else {
+      Problem(table, r.status);
+      j["error"] = std::string(r.status.message());
+      lines_.push_back(fmt::format("FAIL  {}", table));
+    }
+    tables_json_.push_back(j);
+  }
+  CheckLogs(names);
+}
+
+Checker::RecordWalk Checker::WalkRecords(const std::string& path, uint64_t number, bool last,
+                                         crypto::FileKind kind, bool decode) {
+  RecordWalk w;
+  auto file = fs_->NewSequentialFile(path);
+  if (!file.ok()) {
+    w.status = file.status();
+    return w;
+  }
+  wal::LogReaderOptions ro;
+  ro.last_log = last;  // only the newest log may end torn
+  std::shared_ptr<const crypto::FileCipher> cipher;
+  if (keys_ != nullptr) {
+    auto c = keys_->CipherFor(number, kind);
+    if (!c.ok()) {
+      w.status = c.status();
+      return w;
+    }
+    cipher = *std::move(c);
+    ro.cipher = cipher.get();
+  }
+  wal::LogReader reader(std::move(*file), path, number, ro);
+  std::string record;
+  uint64_t offset = 0;
+  SequenceNumber next_seq = 0;
+  Progress progress(fmt::format("checking {}", path));
+  while (w.status.ok()) {
+    auto more = reader.ReadRecord(&record, &offset);
+    if (!more.ok()) {
+      w.status = more.status();
+      break;
+    }
+    if (!*more) break;
+    ++w.records;
+    progress.Update(w.records, 0, "records");
+    if (!decode) continue;
+    WriteBatch batch;
+    if (absl::Status bs = WriteBatchInternal::SetContents(&batch, std::move(record)); !bs.ok()) {
+      w.status = absl::DataLossError(fmt::format("{} at offset {}: {}", path, offset,
+                                                 std::string(bs.message())));
+      --w.records;
+      break;
+    }
+    if (batch.Count() > 0 && WriteBatchInternal::Sequence(batch) < next_seq) {
+      w.status = absl::DataLossError(fmt::format(
+          "{} at offset {}: sequence {} after a record that ended at {}", path, offset,
+          WriteBatchInternal::Sequence(batch), next_seq - 1));
+      --w.records;
+      break;
+    }
+    if (batch.Count() > 0) next_seq = WriteBatchInternal::Sequence(batch) + batch.Count();
+    w.ops += batch.Count();
+  }
+  w.torn_tail_bytes = reader.dropped_tail_bytes();
+  w.valid_end = reader.valid_end_offset();
+  if (w.status.ok() && w.torn_tail_bytes > 0) {
+    notes_.push_back(fmt::format(
+        "{}: torn tail of {} bytes at offset {} (what a crash leaves in the newest {}; "
+        "those writes were never acknowledged as durable)",
+        path, w.torn_tail_bytes, w.valid_end,
+        kind == crypto::FileKind::kManifest ? "manifest" : "log"));
+  }
+  return w;
+}
+
+void Checker::CheckLog(uint64_t number, bool last) {
+  const std::string path = engine::LogFileName(dir_, number);
+  const RecordWalk w =
+      WalkRecords(path, number, last, crypto::FileKind::kLog, /*decode=*/!checksums_only_);
+  nlohmann::json j = {{"file", path},         {"number", number},
+                      {"records", w.records}, {"ops", w.ops},
+                      {"torn_tail_bytes", w.torn_tail_bytes}, {"ok", w.status.ok()}};
+  const std::string what = checksums_only_ ? fmt::format("{} record(s), checksums only", w.records)
+                                           : fmt::format("{} record(s), {} op(s)", w.records, w.ops);
+  if (checksums_only_) j["checksums_only"] = true;
+  if (w.status.ok()) {
+    lines_.push_back(fmt::format("ok    {} ({})", path, what));
   } else {
-    Problem(path, s);
-    j["error"] = std::string(s.message());
-    lines_.push_back(fmt::format("FAIL  {} after {} record(s)", path, records));
+    Problem(path, w.status);
+    j["error"] = std::string(w.status.message());
+    lines_.push_back(fmt::format("FAIL  {} after {} record(s)", path, w.records));
   }
   logs_json_.push_back(j);
 }
@@ -333,7 +419,7 @@ void Checker::Print(bool json) const {
       if (auto off = OffsetIn(p.error)) pj["offset"] = *off;
       problems.push_back(pj);
     }
-    nlohmann::json out = {{"dir", dir_},          {"ok", ok()},
+    nlohmann::json out = {{"dir", dir_},          {"ok", ok()}, {"checksums_only", checksums_only_},
                           {"manifest", manifest_json_}, {"tables", tables_json_},
                           {"logs", logs_json_},   {"problems", problems},
                           {"notes", notes_}};
@@ -342,8 +428,9 @@ void Checker::Print(bool json) const {
     for (const std::string& l : lines_) std::cout << l << "\n";
     for (const std::string& n : notes_) std::cout << "note: " << n << "\n";
     for (const Item& p : problems_) std::cout << "PROBLEM " << p.error << "\n";
-    std::cout << fmt::format("checked 1 manifest, {} table(s), {} log(s): {}\n",
+    std::cout << fmt::format("checked 1 manifest, {} table(s), {} log(s){}: {}\n",
                              tables_json_.size(), logs_json_.size(),
+                             checksums_only_ ? " (checksums only)" : "",
                              ok() ? std::string("OK")
                                   : fmt::format("{} problem(s)", problems_.size()));
   }
@@ -356,7 +443,8 @@ void AddDbCheckCommand(CLI::App* db) {
   CLI::App* check = db->add_subcommand(
       "check",
       "verify the manifest, every live table (checksums, entries, key order) and every log "
-      "record, read-only; exit 2 if there is a problem");
+      "record, read-only (an encrypted database without --key-file: checksums only); exit 2 "
+      "if there is a problem");
   AddStoreFlags(check, &f->store);
   check->add_flag("--json", f->json, "print JSON");
   check->callback([f] {
@@ -366,8 +454,12 @@ void AddDbCheckCommand(CLI::App* db) {
     if (!exists.ok()) Fail(exists.status(), "db check");
     if (!*exists) FailWith(kExitError, fmt::format("db check: {}: no such directory", dir));
     std::cerr << fmt::format("synapsed: opened {} read-only (checking every file)\n", dir);
-    Checker checker(fs, dir, OpenFileKeys(dir, f->store.key_file, "db check"),
-                    f->store.key_file);
+    // Without a key an encrypted database is checked as far as checksums go.
+    const bool checksums_only =
+        f->store.key_file.empty() && IsEncryptedDatabase(dir, "db check");
+    Checker checker(fs, dir,
+                    checksums_only ? nullptr : OpenFileKeys(dir, f->store.key_file, "db check"),
+                    f->store.key_file, checksums_only);
     checker.Run();
     checker.Print(f->json);
     if (!checker.ok()) FailWith(kExitCorrupt, "db check: the database has problems");

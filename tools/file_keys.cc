@@ -17,9 +17,7 @@ std::unique_ptr<engine::KeyRegistry> OpenFileKeys(const std::string& dir,
                                                   const std::string& key_file,
                                                   std::string_view command) {
   env::FileSystem* fs = env::DefaultFileSystem();
-  auto encrypted = engine::KeyRegistry::Exists(fs, dir);
-  if (!encrypted.ok()) Fail(encrypted.status(), command);
-  if (!*encrypted) {
+  if (!IsEncryptedDatabase(dir, command)) {
     if (!key_file.empty()) {
       FailWith(kExitError, fmt::format("{}: {} is not an encrypted database (it has no KEYS "
                                        "file); drop --key-file",
@@ -38,6 +36,12 @@ std::unique_ptr<engine::KeyRegistry> OpenFileKeys(const std::string& dir,
   auto keys = engine::KeyRegistry::Open(fs, dir, std::shared_ptr<crypto::Keyring>(*std::move(ring)));
   if (!keys.ok()) Fail(keys.status(), command);
   return *std::move(keys);
+}
+
+bool IsEncryptedDatabase(const std::string& dir, std::string_view command) {
+  auto encrypted = engine::KeyRegistry::Exists(env::DefaultFileSystem(), dir);
+  if (!encrypted.ok()) Fail(encrypted.status(), command);
+  return *encrypted;
 }
 
 std::shared_ptr<const crypto::FileCipher> CipherForFile(const engine::KeyRegistry* keys,

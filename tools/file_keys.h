@@ -5,7 +5,8 @@
 //
 // Without --key-file, a file of an encrypted database is refused with a
 // message saying so (its records and blocks are sealed; decoding them as
-// plain data would only report garbage as corruption).
+// plain data would only report garbage as corruption), except by the
+// checks, which then verify checksums only.
 #ifndef SYNAPSED_TOOLS_FILE_KEYS_H_
 #define SYNAPSED_TOOLS_FILE_KEYS_H_
 
@@ -29,6 +30,10 @@ void AddKeyFileFlag(CLI::App* cmd, std::string* key_file);
 std::unique_ptr<engine::KeyRegistry> OpenFileKeys(const std::string& dir,
                                                   const std::string& key_file,
                                                   std::string_view command);
+
+// Whether `dir` is an encrypted database (has a KEYS file). Ends the
+// command if that cannot be read.
+bool IsEncryptedDatabase(const std::string& dir, std::string_view command);
 
 // The cipher of the file at `path` (a log, table or manifest named as the
 // engine names them) from `keys`; null when `keys` is null. Ends the

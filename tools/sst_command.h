@@ -6,6 +6,8 @@
 //                                           value (printable-escaped or hex)
 //   synapsed sst check FILE [--json]        verify every block checksum and
 //                                           entry; report the first bad block
+//                                           (an encrypted table without
+//                                           --key-file: its checksums only)
 //   synapsed sst blocks FILE [--json]       per-block offset, sizes, codec,
 //                                           compression ratio, restarts
 //
@@ -40,10 +42,17 @@ struct SstCheckResult {
   absl::Status status;
   uint64_t data_blocks = 0;
   uint64_t entries = 0;
+  // Blocks whose checksums the block map led to (encrypted tables).
+  uint64_t stored_blocks = 0;
 };
-// `cipher`: the table's data key, for a table of an encrypted database.
+// `cipher`: the table's data key, for a table of an encrypted database;
+// then the block map's checksum walk runs too, so a damaged map is found.
 SstCheckResult CheckSstFile(const std::string& path,
                             std::shared_ptr<const crypto::FileCipher> cipher = nullptr);
+// What can be verified of an encrypted table without its key: every
+// checksum in the file, through its block map (sstable/block_map.h).
+// Leaves data_blocks and entries at 0.
+SstCheckResult CheckSstChecksums(const std::string& path);
 
 }  // namespace synapsed::storage::tools
 
