@@ -1,7 +1,9 @@
-#include "util/mutex.h"
 #include "env/fault_injection_env.h"
 
+#include <algorithm>
+
 #include "fmt/format.h"
+#include "util/mutex.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage::env {
@@ -341,7 +343,35 @@ absl::StatusOr<std::unique_ptr<FileLock>> FaultInjectionFileSystem::LockFile(
   return base_->LockFile(path);
 }
 
-absl::Status FaultInjectionFileSystem::SimulatePowerLoss(Random* rnd) {
+namespace {
+
+// Zero-fills, on `fs`, each whole page of `path` in [from, to) that `rnd`
+// picks (1 in 4), rewriting the file in place.
+absl::Status LosePages(FileSystem* fs, const std::string& path, uint64_t from, uint64_t to,
+                       Random* rnd) {
+  constexpr uint64_t kPage = FaultInjectionFileSystem::kPageSize;
+  bool any = false;
+  std::string data;
+  for (uint64_t page = (from + kPage - 1) / kPage * kPage; page + kPage <= to; page += kPage) {
+    if (!rnd->OneIn(4)) continue;
+    if (!any) {
+      ASSIGN_OR_RETURN(data, ReadFileToString(fs, path));
+      any = true;
+    }
+    std::fill(data.begin() + static_cast<std::ptrdiff_t>(page),
+              data.begin() + static_cast<std::ptrdiff_t>(page + kPage), '\0');
+  }
+  if (!any) return absl::OkStatus();
+  RETURN_IF_ERROR(fs->Truncate(path, 0));
+  ASSIGN_OR_RETURN(auto file, fs->NewAppendableFile(path));
+  RETURN_IF_ERROR(file->Append(data));
+  RETURN_IF_ERROR(file->Sync());
+  return file->Close();
+}
+
+}  // namespace
+
+absl::Status FaultInjectionFileSystem::SimulatePowerLoss(Random* rnd, bool out_of_order_pages) {
   MutexLock l(&mu_);
   // The lambda runs under this function's lock; the annotation tells
   // clang's analysis so (it checks a lambda as a function of its own).
@@ -353,6 +383,9 @@ absl::Status FaultInjectionFileSystem::SimulatePowerLoss(Random* rnd) {
     }
     ASSIGN_OR_RETURN(uint64_t actual, base_->GetFileSize(path));
     if (actual > keep) RETURN_IF_ERROR(base_->Truncate(path, keep));
+    if (out_of_order_pages && rnd != nullptr && keep > st->synced_size) {
+      RETURN_IF_ERROR(LosePages(base_, path, st->synced_size, std::min(keep, actual), rnd));
+    }
     st->size = st->synced_size = keep;
     st->generation = next_generation_++;  // open writers of it now fail
     return absl::OkStatus();

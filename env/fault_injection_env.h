@@ -65,9 +65,14 @@ class FaultInjectionFileSystem final : public FileSystem {
   int OpCount(OpKind kind) const;
 
   // Drops what a power cut would. With `rnd`, each file keeps a random prefix
-  // of its unsynced bytes instead of none. Open writable files must have been
-  // closed or abandoned (they will fail all further operations).
-  absl::Status SimulatePowerLoss(Random* rnd = nullptr);
+  // of its unsynced bytes instead of none; with `out_of_order_pages` as well,
+  // each whole page (kPageSize bytes, aligned) of that kept prefix past the
+  // synced length is lost with probability 1/4 and reads as zeros, as a page
+  // cache written back in any order leaves a file. Synced bytes are never
+  // touched. Open writable files must have been closed or abandoned (they
+  // will fail all further operations).
+  absl::Status SimulatePowerLoss(Random* rnd = nullptr, bool out_of_order_pages = false);
+  static constexpr uint64_t kPageSize = 4096;
   // Forgets all tracking: everything now on the base counts as durable.
   void MarkAllDurable();
   // Bytes written but not synced, over all files.

@@ -28,6 +28,11 @@ bool PlausibleType(uint8_t type) {
   return TypeVersion(type) != 0 && kind != 0 && kind <= kMaxFragmentKind;
 }
 
+// The unit in which the OS writes a file's cache back: a power cut can
+// keep any subset of a file's unsynced pages.
+constexpr size_t kPageSize = 4096;
+static_assert(kBlockSize % kPageSize == 0);
+
 bool IsAllZero(const char* p, size_t n) {
   alignas(64) static const char kZeros[kBlockSize] = {};
   return std::memcmp(p, kZeros, n) == 0;
@@ -234,10 +239,17 @@ absl::StatusOr<LogReader::ScanResult> LogReader::ScanForward() {
   while (true) {
     const char* b = block_.get();
     if (o == 0 && block_len_ == kBlockSize && IsAllZero(b, kBlockSize)) {
-      o = block_len_;  // preallocated space: nothing to find here
+      o = block_len_;  // preallocated or unwritten space: nothing to find here
+      if (!r.zero_page) r.zero_page_offset = block_start_;
+      r.zero_page = true;
     }
     for (; o < block_len_; ++o) {
       const char* h = b + o;
+      if (!r.zero_page && (block_start_ + o) % kPageSize == 0 && o + kPageSize <= block_len_ &&
+          IsAllZero(h, kPageSize)) {
+        r.zero_page = true;
+        r.zero_page_offset = block_start_ + o;
+      }
       if (o + kHeaderSize <= block_len_ &&
           PlausibleType(static_cast<uint8_t>(h[kTypeOffset]))) {
         const bool ours = DecodeFixed64(h + kLogNumberOffset) == log_number_;
@@ -261,12 +273,41 @@ absl::StatusOr<LogReader::ScanResult> LogReader::ScanForward() {
   }
 }
 
+absl::StatusOr<uint64_t> LogReader::SkipToEnd() {
+  uint64_t nonzero_end = block_start_ + pos_;
+  while (true) {
+    for (size_t o = block_len_; o > pos_; --o) {
+      if (block_[o - 1] != 0) {
+        nonzero_end = block_start_ + o;
+        break;
+      }
+    }
+    pos_ = block_len_;
+    if (block_len_ < kBlockSize) return nonzero_end;
+    RETURN_IF_ERROR(LoadNextBlock());
+  }
+}
+
 absl::StatusOr<bool> LogReader::HandleBadFragment(uint64_t bad_offset,
                                                   bool in_record,
                                                   uint64_t record_start,
                                                   bool cut_short) {
   const uint64_t torn_start = in_record ? record_start : bad_offset;
   ASSIGN_OR_RETURN(ScanResult r, ScanForward());
+  if (r.found && r.zero_page && options_.last_log && !options_.skip_corruption) {
+    // A page never written back, with later pages of the log intact: a
+    // power cut wrote the page cache back out of order. Nothing from the
+    // damage on was synced (a sync makes every earlier page durable), so
+    // the log ends here, as at a torn tail; the intact records after the
+    // hole are dropped with it, which keeps the recovered writes a prefix.
+    ASSIGN_OR_RETURN(const uint64_t nonzero_end, SkipToEnd());
+    done_ = true;
+    valid_end_offset_ = torn_start;
+    unwritten_page_offset_ = r.zero_page_offset;
+    dropped_tail_bytes_ = nonzero_end - torn_start;
+    ignored_tail_bytes_ = block_start_ + block_len_ - nonzero_end;
+    return false;
+  }
   if (r.found) {
     if (!options_.skip_corruption) {
       return Corruption(

@@ -35,6 +35,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -86,6 +87,9 @@ class LogReader {
   // from the first record not returned up to the last non-zero byte before
   // the clean tail.
   uint64_t dropped_tail_bytes() const { return dropped_tail_bytes_; }
+  // After the end: the offset of the unwritten (zero) page that ended the
+  // last log with intact records after it, if that is how it ended.
+  std::optional<uint64_t> unwritten_page_offset() const { return unwritten_page_offset_; }
   // After the end: bytes after the log's data that hold nothing of it (zero
   // fill, or an older log's fragments).
   uint64_t ignored_tail_bytes() const { return ignored_tail_bytes_; }
@@ -103,6 +107,10 @@ class LogReader {
     bool stale = false;  // an intact fragment of another log follows
     uint64_t stale_offset = 0;
     uint64_t nonzero_end = 0;  // just past the last non-zero byte before it
+    // A whole zero page (kPageSize, aligned) lies between the scan's start
+    // and what it found: pages written back out of order by a power cut.
+    bool zero_page = false;
+    uint64_t zero_page_offset = 0;
   };
 
   // ReadRecord without the cipher: the record as its fragments hold it.
@@ -119,6 +127,8 @@ class LogReader {
   // `cut_short`: the bad fragment runs past the end of the file.
   absl::StatusOr<bool> HandleBadFragment(uint64_t bad_offset, bool in_record,
                                          uint64_t record_start, bool cut_short);
+  // Reads to the end of the file; just past its last non-zero byte.
+  absl::StatusOr<uint64_t> SkipToEnd();
   bool FragmentIntact(const char* h, size_t avail) const;
   // The fragment at pos_ runs past the end of the file (a write cut short).
   bool CutShortByEnd() const;
@@ -138,6 +148,7 @@ class LogReader {
   absl::Status error_;
 
   uint64_t dropped_tail_bytes_ = 0;
+  std::optional<uint64_t> unwritten_page_offset_;
   uint64_t ignored_tail_bytes_ = 0;
   uint64_t skipped_bytes_ = 0;
   uint64_t valid_end_offset_ = 0;

@@ -9,7 +9,9 @@
 //   powerloss   in process, on the fault-injecting file system over memory:
 //               at a random op the file system freezes, unsynced data (a
 //               random prefix of it survives) and directory entries are
-//               dropped; the state must be a prefix of the acknowledged
+//               dropped (every other cut loses random unsynced pages and
+//               keeps later ones, as a page cache written back out of order
+//               does); the state must be a prefix of the acknowledged
 //               writes including every synced one.
 //   killpoints  as powerloss, but the crash happens at each named kill point
 //               (util/kill_point.h) in turn; points never reached are listed.
