@@ -121,7 +121,8 @@ namespace {
 absl::StatusOr<BlockBuffer> ReadStored(const env::RandomAccessFile& file,
                                        std::string_view file_name,
                                        uint64_t file_size,
-                                       const BlockHandle& handle, bool verify) {
+                                       const BlockHandle& handle, bool verify,
+                                       Readahead* readahead = nullptr) {
   if (handle.offset > file_size ||
       handle.size > file_size - handle.offset ||
       file_size - handle.offset - handle.size < kBlockTrailerSize) {
@@ -134,7 +135,9 @@ absl::StatusOr<BlockBuffer> ReadStored(const env::RandomAccessFile& file,
   // Read straight into the buffer that becomes the block, so an
   // uncompressed block costs no copy.
   BlockBuffer buf(n);
-  auto read = file.Read(handle.offset, n, buf.data());
+  auto read = readahead != nullptr
+                  ? readahead->Read(file, file_size, handle.offset, n, buf.data())
+                  : file.Read(handle.offset, n, buf.data());
   if (!read.ok()) {
     return absl::Status(read.status().code(),
                         fmt::format("{}: reading block at offset {}: {}",
@@ -172,7 +175,7 @@ absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
                                       const ReadBlockOptions& options,
                                       StoredBlockInfo* info) {
   ASSIGN_OR_RETURN(BlockBuffer buf, ReadStored(file, file_name, file_size, handle,
-                                               options.verify_checksum));
+                                               options.verify_checksum, options.readahead));
   const uint8_t type = static_cast<uint8_t>(buf.data()[handle.size]);
   if (info != nullptr) {
     info->type = static_cast<CompressionType>(type);

@@ -17,6 +17,7 @@
 #include "crypto/file_cipher.h"
 #include "env/env.h"
 #include "sstable/format.h"
+#include "sstable/readahead.h"
 
 namespace synapsed::storage::sstable {
 
@@ -68,6 +69,8 @@ struct ReadBlockOptions {
   // decrypted) as a unit of this kind before it is decompressed.
   const crypto::FileCipher* cipher = nullptr;
   crypto::UnitKind unit = crypto::UnitKind::kDataBlock;
+  // Reads through this scan's window instead of straight from the file.
+  Readahead* readahead = nullptr;
 };
 
 // What ReadBlock found besides the contents; for tools.

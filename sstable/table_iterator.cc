@@ -3,11 +3,19 @@
 #include "sstable/table_reader.h"
 
 namespace synapsed::storage::sstable {
+namespace {
+
+ReadOptions WithReadahead(ReadOptions options, Readahead* readahead) {
+  options.readahead = readahead;
+  return options;
+}
+
+}  // namespace
 
 TableIterator::TableIterator(const TableReader* table,
                              const ReadOptions& options)
     : table_(table),
-      options_(options),
+      options_(WithReadahead(options, &readahead_)),
       index_iter_(table->NewIndexIterator()) {}
 
 absl::Status TableIterator::status() const {

@@ -7,8 +7,13 @@
 // iteration: Valid() turns false and status() says which file and offset;
 // the iterator never skips a damaged block and carries on.
 //
+// Data blocks missing from the block cache are read through the iterator's
+// own readahead window (sstable/readahead.h): a forward scan reads many
+// blocks per system call.
+//
 // One thread at a time; the TableReader must outlive the iterator unless a
-// keep-alive is attached (TableCache does this).
+// keep-alive is attached (TableCache does this). Neither copied nor moved
+// (options_ points at readahead_).
 #ifndef SYNAPSED_SSTABLE_TABLE_ITERATOR_H_
 #define SYNAPSED_SSTABLE_TABLE_ITERATOR_H_
 
@@ -19,6 +24,7 @@
 #include "absl/status/status.h"
 #include "sstable/block.h"
 #include "sstable/iterator.h"
+#include "sstable/readahead.h"
 #include "sstable/table_options.h"
 
 namespace synapsed::storage::sstable {
@@ -28,6 +34,8 @@ class TableReader;
 class TableIterator final : public Iterator {
  public:
   TableIterator(const TableReader* table, const ReadOptions& options);
+  TableIterator(const TableIterator&) = delete;
+  TableIterator& operator=(const TableIterator&) = delete;
 
   bool Valid() const override {
     return data_block_ && data_iter_.Valid();
@@ -59,7 +67,8 @@ class TableIterator final : public Iterator {
   }
 
   const TableReader* const table_;
-  const ReadOptions options_;
+  Readahead readahead_;          // for the data blocks this scan reads
+  const ReadOptions options_;    // with readahead = &readahead_
   BlockIterator index_iter_;
   BlockIterator data_iter_;
   BlockRef data_block_;

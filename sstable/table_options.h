@@ -11,6 +11,8 @@
 
 namespace synapsed::storage::sstable {
 
+class Readahead;
+
 struct TableBuilderOptions {
   // Target uncompressed size of a data block: larger blocks compress better
   // and shrink the index, but a point read decodes and caches more bytes.
@@ -59,6 +61,9 @@ struct ReadOptions {
   // Insert blocks read from disk into the block cache. Scans that read a
   // table once (compaction, `sst check`) turn this off to keep the cache hot.
   bool fill_cache = true;
+  // Where a scan's block reads go through its window (sstable/readahead.h);
+  // null: straight to the file. TableIterator sets its own.
+  Readahead* readahead = nullptr;
 };
 
 }  // namespace synapsed::storage::sstable

@@ -151,8 +151,9 @@ TableReader::CacheKey TableReader::MakeCacheKey(uint64_t offset,
 
 absl::StatusOr<BlockBuffer> TableReader::ReadContents(
     const BlockHandle& handle, crypto::UnitKind unit,
-    StoredBlockInfo* info) const {
+    StoredBlockInfo* info, Readahead* readahead) const {
   ReadBlockOptions ro;
+  ro.readahead = readahead;
   ro.verify_checksum = options_.verify_checksums;
   ro.cipher = options_.cipher.get();
   ro.unit = unit;
@@ -172,7 +173,8 @@ absl::StatusOr<BlockRef> TableReader::LoadBlock(const ReadOptions& options,
   const crypto::UnitKind unit = kind == BlockKind::kIndex
                                      ? crypto::UnitKind::kIndexBlock
                                      : crypto::UnitKind::kDataBlock;
-  ASSIGN_OR_RETURN(BlockBuffer contents, ReadContents(handle, unit, nullptr));
+  ASSIGN_OR_RETURN(BlockBuffer contents,
+                   ReadContents(handle, unit, nullptr, options.readahead));
   ASSIGN_OR_RETURN(std::unique_ptr<Block> block,
                    Block::Create(std::move(contents), file_name_,
                                  handle.offset));
@@ -183,7 +185,8 @@ absl::StatusOr<BlockRef> TableReader::LoadBlock(const ReadOptions& options,
     if (inserted.ok()) return BlockRef(*std::move(inserted));
     // Refused under strict capacity; the cache dropped the block, so read
     // it again for this caller alone.
-    ASSIGN_OR_RETURN(BlockBuffer again, ReadContents(handle, unit, nullptr));
+    ASSIGN_OR_RETURN(BlockBuffer again,
+                     ReadContents(handle, unit, nullptr, options.readahead));
     ASSIGN_OR_RETURN(block, Block::Create(std::move(again), file_name_,
                                           handle.offset));
   }
@@ -197,7 +200,8 @@ absl::StatusOr<BlockRef> TableReader::ReadDataBlock(
     return LoadBlock(options, handle, BlockKind::kData, cache::Priority::kLow);
   }
   ASSIGN_OR_RETURN(BlockBuffer contents,
-                   ReadContents(handle, crypto::UnitKind::kDataBlock, info));
+                   ReadContents(handle, crypto::UnitKind::kDataBlock, info,
+                                options.readahead));
   ASSIGN_OR_RETURN(std::unique_ptr<Block> block,
                    Block::Create(std::move(contents), file_name_,
                                  handle.offset));

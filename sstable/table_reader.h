@@ -132,7 +132,8 @@ class TableReader {
   CacheKey MakeCacheKey(uint64_t offset, BlockKind kind) const;
   absl::StatusOr<BlockBuffer> ReadContents(const BlockHandle& handle,
                                            crypto::UnitKind unit,
-                                           StoredBlockInfo* info) const;
+                                           StoredBlockInfo* info,
+                                           Readahead* readahead = nullptr) const;
   absl::StatusOr<BlockRef> LoadBlock(const ReadOptions& options,
                                      const BlockHandle& handle, BlockKind kind,
                                      cache::Priority priority) const;
