@@ -205,6 +205,7 @@ FaultInjectionFileSystem::OpenForWrite(const std::string& path,
     ops.push_back(std::move(del));
     existed = false;
   }
+  const size_t create_op = ops.size();
   if (!existed) ops.push_back(DirOp(DirOp::kCreate, path));
   std::unique_ptr<WritableFile> base_file;
   if (truncate) {
@@ -218,6 +219,8 @@ FaultInjectionFileSystem::OpenForWrite(const std::string& path,
     st.size = st.synced_size = base_file->Size();  // never seen: durable
   }
   st.generation = next_generation_++;
+  if (st.identity == 0) st.identity = next_identity_++;
+  if (!existed) dir_ops_[DirName(path)][create_op].identity = st.identity;
   return std::unique_ptr<WritableFile>(std::make_unique<FaultWritableFile>(
       std::move(base_file), this, path, st.generation));
 }
@@ -292,6 +295,7 @@ absl::Status FaultInjectionFileSystem::RenameFile(const std::string& from,
   RETURN_IF_ERROR(base_->RenameFile(from, to));
   auto it = files_.find(from);
   if (it != files_.end()) {
+    op.identity = it->second.identity;
     files_[to] = it->second;
     files_.erase(from);
   }
@@ -371,7 +375,59 @@ absl::Status LosePages(FileSystem* fs, const std::string& path, uint64_t from, u
 
 }  // namespace
 
-absl::Status FaultInjectionFileSystem::SimulatePowerLoss(Random* rnd, bool out_of_order_pages) {
+absl::StatusOr<bool> FaultInjectionFileSystem::HoldsLocked(const std::string& path,
+                                                          uint64_t identity) {
+  if (identity == 0) return base_->FileExists(path);
+  auto it = files_.find(path);
+  return it != files_.end() && it->second.identity == identity;
+}
+
+absl::Status FaultInjectionFileSystem::UndoLocked(const DirOp& op) {
+  // The file a delete or overwrite removed comes back, unless a kept later
+  // change put another file at its name.
+  auto restore = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+    if (op.trash.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(bool taken, base_->FileExists(op.path));
+    if (taken) return base_->DeleteFile(op.trash);
+    RETURN_IF_ERROR(base_->RenameFile(op.trash, op.path));
+    if (op.had_state) files_[op.path] = op.saved;
+    return absl::OkStatus();
+  };
+  switch (op.kind) {
+    case DirOp::kCreate: {
+      // Only the file this op created: a kept rename may have moved it, or
+      // a kept change replaced it.
+      ASSIGN_OR_RETURN(bool holds, HoldsLocked(op.path, op.identity));
+      if (holds) {
+        (void)base_->DeleteFile(op.path);
+        files_.erase(op.path);
+      }
+      return absl::OkStatus();
+    }
+    case DirOp::kDelete:
+      return restore();
+    case DirOp::kRename: {
+      ASSIGN_OR_RETURN(bool holds, HoldsLocked(op.path, op.identity));
+      ASSIGN_OR_RETURN(bool from_taken, base_->FileExists(op.from));
+      if (holds && !from_taken) {
+        RETURN_IF_ERROR(base_->RenameFile(op.path, op.from));
+        auto it = files_.find(op.path);
+        if (it != files_.end()) {
+          files_[op.from] = it->second;
+          files_.erase(op.path);
+        }
+        return restore();
+      }
+      // The rename stays: what it overwrote stays gone.
+      if (!op.trash.empty()) (void)base_->DeleteFile(op.trash);
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FaultInjectionFileSystem::SimulatePowerLoss(const PowerCut& power_cut) {
+  Random* rnd = power_cut.rnd;
   MutexLock l(&mu_);
   // The lambda runs under this function's lock; the annotation tells
   // clang's analysis so (it checks a lambda as a function of its own).
@@ -383,7 +439,7 @@ absl::Status FaultInjectionFileSystem::SimulatePowerLoss(Random* rnd, bool out_o
     }
     ASSIGN_OR_RETURN(uint64_t actual, base_->GetFileSize(path));
     if (actual > keep) RETURN_IF_ERROR(base_->Truncate(path, keep));
-    if (out_of_order_pages && rnd != nullptr && keep > st->synced_size) {
+    if (power_cut.out_of_order_pages && rnd != nullptr && keep > st->synced_size) {
       RETURN_IF_ERROR(LosePages(base_, path, st->synced_size, std::min(keep, actual), rnd));
     }
     st->size = st->synced_size = keep;
@@ -395,37 +451,22 @@ absl::Status FaultInjectionFileSystem::SimulatePowerLoss(Random* rnd, bool out_o
       return s;
     }
   }
+  const bool subsets = power_cut.directory_subsets && rnd != nullptr;
   for (auto& [dir, ops] : dir_ops_) {
     for (auto op = ops.rbegin(); op != ops.rend(); ++op) {
-      switch (op->kind) {
-        case DirOp::kCreate:
-          (void)base_->DeleteFile(op->path);
-          files_.erase(op->path);
-          break;
-        case DirOp::kDelete:
-          RETURN_IF_ERROR(base_->RenameFile(op->trash, op->path));
-          if (op->had_state) {
-            files_[op->path] = op->saved;
-            RETURN_IF_ERROR(cut(op->path, &files_[op->path]));
-          }
-          break;
-        case DirOp::kRename: {
-          RETURN_IF_ERROR(base_->RenameFile(op->path, op->from));
-          auto it = files_.find(op->path);
-          if (it != files_.end()) {
-            files_[op->from] = it->second;
-            files_.erase(op->path);
-          }
-          if (!op->trash.empty()) {
-            RETURN_IF_ERROR(base_->RenameFile(op->trash, op->path));
-            if (op->had_state) {
-              files_[op->path] = op->saved;
-              RETURN_IF_ERROR(cut(op->path, &files_[op->path]));
-            }
-          }
-          break;
-        }
+      if (subsets && rnd->OneIn(2)) {
+        // This change reached the disk: what it removed stays removed.
+        if (!op->trash.empty()) (void)base_->DeleteFile(op->trash);
+        continue;
       }
+      RETURN_IF_ERROR(UndoLocked(*op));
+    }
+  }
+  // A file restored by an undo was cut when it was saved; cut it again in
+  // case it came back longer than it was synced.
+  for (auto& [path, st] : files_) {
+    if (st.size > st.synced_size) {
+      if (absl::Status s = cut(path, &st); !s.ok() && !absl::IsNotFound(s)) return s;
     }
   }
   dir_ops_.clear();

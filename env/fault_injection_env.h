@@ -9,9 +9,15 @@
 // SimulatePowerLoss() makes the wrapped file system look as it would after a
 // power cut: every written file is cut back to its synced length (optionally
 // keeping a random prefix of the unsynced bytes, as a partially written-back
-// page cache would), and every directory change not made durable by SyncDir is
-// undone, newest first: created files disappear, deleted files come back,
-// renames are reverted (the target's previous file comes back). Deleted and
+// page cache would, and optionally losing random pages of that prefix), and
+// the directory changes not made durable by SyncDir are undone, newest
+// first: created files disappear, deleted files come back, renames are
+// reverted (the target's previous file comes back). By default every such
+// change is undone; with PowerCut::directory_subsets each is kept or undone
+// at random, as a file system that writes directory blocks back in any order
+// may leave them (the rename of CURRENT kept, the creation of the manifest
+// it names lost). An undo that would contradict a kept later change (bring
+// back a file where a kept change put another) is not made. Deleted and
 // overwritten files are kept under hidden names (".fi-trash-N") until then;
 // ListDir never shows them.
 //
@@ -64,14 +70,24 @@ class FaultInjectionFileSystem final : public FileSystem {
   // How many operations of `kind` were attempted so far.
   int OpCount(OpKind kind) const;
 
-  // Drops what a power cut would. With `rnd`, each file keeps a random prefix
-  // of its unsynced bytes instead of none; with `out_of_order_pages` as well,
-  // each whole page (kPageSize bytes, aligned) of that kept prefix past the
-  // synced length is lost with probability 1/4 and reads as zeros, as a page
-  // cache written back in any order leaves a file. Synced bytes are never
-  // touched. Open writable files must have been closed or abandoned (they
-  // will fail all further operations).
-  absl::Status SimulatePowerLoss(Random* rnd = nullptr, bool out_of_order_pages = false);
+  struct PowerCut {
+    // Each file keeps a random prefix of its unsynced bytes instead of none.
+    Random* rnd = nullptr;
+    // With rnd: each whole page (kPageSize bytes, aligned) of that kept
+    // prefix past the synced length is lost with probability 1/4 and reads
+    // as zeros, as a page cache written back in any order leaves a file.
+    // Synced bytes are never touched.
+    bool out_of_order_pages = false;
+    // With rnd: each unsynced directory change is kept or undone at random
+    // (above) instead of all undone.
+    bool directory_subsets = false;
+  };
+  // Drops what a power cut would. Open writable files must have been closed
+  // or abandoned (they will fail all further operations).
+  absl::Status SimulatePowerLoss(const PowerCut& cut);
+  absl::Status SimulatePowerLoss(Random* rnd = nullptr) {
+    return SimulatePowerLoss(PowerCut{.rnd = rnd});
+  }
   static constexpr uint64_t kPageSize = 4096;
   // Forgets all tracking: everything now on the base counts as durable.
   void MarkAllDurable();
@@ -119,6 +135,7 @@ class FaultInjectionFileSystem final : public FileSystem {
     uint64_t size = 0;         // bytes written through the wrapper
     uint64_t synced_size = 0;  // bytes durable
     uint64_t generation = 0;   // bumped when the path is re-created
+    uint64_t identity = 0;     // which file this is; kept across renames
   };
   // A directory change not yet made durable by SyncDir.
   struct DirOp {
@@ -131,7 +148,13 @@ class FaultInjectionFileSystem final : public FileSystem {
     std::string trash;       // where the deleted / overwritten file waits
     bool had_state = false;  // `saved` is meaningful
     FileState saved;         // tracking of the deleted / overwritten file
+    uint64_t identity = 0;   // the created or renamed file (0: untracked)
   };
+  // Undoes `op` where that contradicts no kept later change.
+  absl::Status UndoLocked(const DirOp& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether `path` holds the file `identity` (0: exists at all).
+  absl::StatusOr<bool> HoldsLocked(const std::string& path, uint64_t identity)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::string TrashPathLocked(const std::string& near)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -150,6 +173,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   bool frozen_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_trash_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_generation_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_identity_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace synapsed::storage::env

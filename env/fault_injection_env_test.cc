@@ -1,6 +1,8 @@
 #include "env/fault_injection_env.h"
 
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include "env/mem_env.h"
 #include "gtest/gtest.h"
@@ -74,7 +76,7 @@ TEST_F(FaultInjectionTest, PagesLostOutOfOrderAreZeroedNeverSyncedOnes) {
     const std::string more = std::string(6 * kPage, 'x');
     written += more;
     ASSERT_OK(f->Append(more));
-    ASSERT_OK(fs_.SimulatePowerLoss(&rnd, /*out_of_order_pages=*/true));
+    ASSERT_OK(fs_.SimulatePowerLoss({.rnd = &rnd, .out_of_order_pages = true}));
     const std::string got = Read("/db/log");
     ASSERT_GE(got.size(), synced.size());
     ASSERT_EQ(got.substr(0, synced.size()), synced);
@@ -91,6 +93,51 @@ TEST_F(FaultInjectionTest, PagesLostOutOfOrderAreZeroedNeverSyncedOnes) {
     }
   }
   EXPECT_GT(holes, 0);
+}
+
+// With directory_subsets each unsynced directory change is kept or lost on
+// its own: all four outcomes of "create MANIFEST, rename CURRENT.tmp to
+// CURRENT" appear, CURRENT naming a manifest that is gone among them.
+// Whatever is there holds what was written.
+TEST_F(FaultInjectionTest, DirectoryChangesPersistInAnySubset) {
+  Random rnd(5);
+  std::set<std::pair<bool, bool>> seen;
+  for (int trial = 0; trial < 64; ++trial) {
+    for (const char* f : {"/db/MANIFEST", "/db/CURRENT", "/db/CURRENT.tmp"}) {
+      if (Exists(f)) ASSERT_OK(fs_.DeleteFile(f));
+    }
+    ASSERT_OK(fs_.SyncDir("/db"));
+    ASSERT_OK(WriteStringToFile(&fs_, "edits", "/db/MANIFEST", /*sync=*/true));
+    ASSERT_OK(WriteStringToFile(&fs_, "MANIFEST", "/db/CURRENT.tmp", /*sync=*/true));
+    ASSERT_OK(fs_.RenameFile("/db/CURRENT.tmp", "/db/CURRENT"));
+    ASSERT_OK(fs_.SimulatePowerLoss({.rnd = &rnd, .directory_subsets = true}));
+    const bool manifest = Exists("/db/MANIFEST"), current = Exists("/db/CURRENT");
+    if (manifest) EXPECT_EQ(Read("/db/MANIFEST"), "edits");
+    if (current) EXPECT_EQ(Read("/db/CURRENT"), "MANIFEST");
+    EXPECT_FALSE(current && Exists("/db/CURRENT.tmp"));
+    seen.insert({manifest, current});
+  }
+  EXPECT_EQ(seen.size(), 4u);
+  EXPECT_TRUE(seen.count({false, true})) << "CURRENT kept, its manifest lost";
+}
+
+// A replaced file under subsets: the old one, the new one, or (the delete
+// kept, the creation lost) none; never a mix of the two.
+TEST_F(FaultInjectionTest, AReplacedFileIsOldNewOrGone) {
+  Random rnd(6);
+  std::set<std::string> seen;
+  for (int trial = 0; trial < 64; ++trial) {
+    ASSERT_OK(WriteStringToFile(&fs_, "old", "/db/f", /*sync=*/true));
+    ASSERT_OK(fs_.SyncDir("/db"));
+    ASSERT_OK(WriteStringToFile(&fs_, "new", "/db/f", /*sync=*/true));
+    ASSERT_OK(fs_.SimulatePowerLoss({.rnd = &rnd, .directory_subsets = true}));
+    const std::string got = Exists("/db/f") ? Read("/db/f") : "gone";
+    EXPECT_TRUE(got == "old" || got == "new" || got == "gone") << got;
+    seen.insert(got);
+    ASSERT_OK_AND_ASSIGN(auto names, fs_.ListDir("/db"));
+    EXPECT_LE(names.size(), 1u);
+  }
+  EXPECT_EQ(seen.size(), 3u);
 }
 
 TEST_F(FaultInjectionTest, FileCreatedWithoutDirSyncDisappears) {

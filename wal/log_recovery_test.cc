@@ -57,7 +57,7 @@ int PowerLossTrials(bool out_of_order_pages) {
       // with the process), then the page cache keeps a random prefix.
       fs.Freeze();
     }
-    EXPECT_OK(fs.SimulatePowerLoss(&rnd, out_of_order_pages));
+    EXPECT_OK(fs.SimulatePowerLoss({.rnd = &rnd, .out_of_order_pages = out_of_order_pages}));
     fs.Unfreeze();
 
     auto file = fs.NewSequentialFile(path);

@@ -150,10 +150,13 @@ TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints) {
       break;
     }
     // The power cut. Every other one writes the page cache back out of
-    // order: unsynced pages lost at random, later ones kept.
+    // order (unsynced pages lost at random, later ones kept), and every
+    // other pair keeps a random subset of the unsynced directory changes.
     fs.Freeze();
     db.reset();
-    if (absl::Status s = fs.SimulatePowerLoss(&rnd, /*out_of_order_pages=*/cycle % 2 == 1);
+    if (absl::Status s = fs.SimulatePowerLoss({.rnd = &rnd,
+                                               .out_of_order_pages = cycle % 2 == 1,
+                                               .directory_subsets = cycle / 2 % 2 == 1});
         !s.ok()) {
       rep.error = fmt::format("{}: SimulatePowerLoss: {}", where, std::string(s.message()));
       break;
@@ -177,7 +180,10 @@ TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints) {
       if (fired) {
         fired_names.insert(point);
         fs.Freeze();
-        if (absl::Status s = fs.SimulatePowerLoss(&rnd); !s.ok()) {
+        if (absl::Status s = fs.SimulatePowerLoss({.rnd = &rnd,
+                                                   .out_of_order_pages = cycle % 2 == 1,
+                                                   .directory_subsets = cycle / 2 % 2 == 1});
+            !s.ok()) {
           rep.error = fmt::format("{}: SimulatePowerLoss: {}", where, std::string(s.message()));
           break;
         }
