@@ -13,8 +13,13 @@ absl::StatusOr<std::string_view> Readahead::Read(const env::RandomAccessFile& fi
     ++hits_;
     return window_.substr(offset - window_offset_, n);
   }
-  if (!sequential || offset >= file_size) {
+  if (!sequential) {
+    sequential_run_ = 0;
     next_window_ = kInitialWindow;
+  } else if (sequential_run_ < kSequentialReadsBeforeWindow) {
+    ++sequential_run_;
+  }
+  if (sequential_run_ < kSequentialReadsBeforeWindow || offset >= file_size) {
     return file.Read(offset, n, scratch);
   }
   const size_t want =

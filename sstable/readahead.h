@@ -1,13 +1,15 @@
 // Readahead: one iterator's window over a table file, so that a scan reads
 // many blocks per system call instead of one.
 //
-// The first read of a block goes straight to the file. A read that starts
-// where the previous one ended is sequential: it refills the window from
-// its offset with kInitialWindow bytes (or the block, if larger), doubling
-// on each later sequential refill up to kMaxWindow; reads inside the window
-// are served from it. A read anywhere else (a seek, a reverse step) goes to
-// the file and starts the detection again, so point lookups and reverse
-// scans pay nothing. The window is cut at the end of the file.
+// A read that starts where the previous one ended is sequential. Reads go
+// straight to the file until kSequentialReadsBeforeWindow of them in a row
+// were sequential; the next refills the window from its offset with
+// kInitialWindow bytes (or the block, if larger), doubling on each later
+// sequential refill up to kMaxWindow, and reads inside the window are
+// served from it. A read anywhere else (a seek, a reverse step) goes to the
+// file and starts the count again, so point lookups, reverse scans and
+// short scans after a seek (which cross a block or two) pay nothing. The
+// window is cut at the end of the file.
 //
 // The same idea as RocksDB's automatic iterator readahead (8 KiB doubling
 // to 256 KiB after two sequential reads).
@@ -28,7 +30,8 @@ namespace synapsed::storage::sstable {
 
 class Readahead {
  public:
-  static constexpr size_t kInitialWindow = 32 << 10;
+  static constexpr int kSequentialReadsBeforeWindow = 2;
+  static constexpr size_t kInitialWindow = 16 << 10;
   static constexpr size_t kMaxWindow = 256 << 10;
 
   // Bytes [offset, offset + n) of `file` (of `file_size` bytes), from the
@@ -50,6 +53,7 @@ class Readahead {
   std::string_view window_;      // the bytes held, at window_offset_
   uint64_t next_expected_ = ~uint64_t{0};  // where a sequential read starts
   size_t next_window_ = kInitialWindow;
+  int sequential_run_ = 0;  // sequential reads in a row, up to the trigger
   uint64_t hits_ = 0;
   uint64_t refills_ = 0;
 };
