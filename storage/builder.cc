@@ -6,11 +6,12 @@
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
 #include "layers/encryption_layer.h"
+#include "security/acl_store.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage {
 
-absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
+absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::BuildLayers() const {
   // Keys first: a store that cannot be encrypted is not opened at all.
   std::shared_ptr<crypto::Keyring> keyring;
   if (config_.encryption) {
@@ -53,6 +54,22 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
     ASSIGN_OR_RETURN(store, NewCacheLayer(std::move(store), *config_.cache));
   }
   return store;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
+  if (config_.access_control) return BuildSecured();
+  return BuildLayers();
+}
+
+absl::StatusOr<std::unique_ptr<SecuredStore>> StorageBuilder::BuildSecured() const {
+  if (!config_.access_control) {
+    return absl::FailedPreconditionError(
+        "BuildSecured() without access control (WithAccessControl, or "
+        "\"access_control\" in the JSON config)");
+  }
+  // Outermost: every operation is checked before a layer or backend sees it.
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, BuildLayers());
+  return security::NewAclStore(std::move(store), *config_.access_control);
 }
 
 bool StorageBuilder::HasBackend(BackendType type) {

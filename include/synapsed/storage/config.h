@@ -19,6 +19,8 @@
 //
 // "encryption" (any form, next to "cache") takes "key_file" or "key_env"
 // (one of them) and optionally "key_id"; see encryption.h.
+// "access_control" (next to "cache") holds roles, users and grants; see
+// AclConfig below and synapsed/storage/access_control.h.
 //
 // Backend names: memory, native, rocksdb (the seed's rocks_db), sqlite,
 // leveldb, distributed; the variant names Memory, Native, RocksDb, Sqlite,
@@ -41,6 +43,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -128,6 +131,45 @@ struct MemoryOptions {
   friend bool operator==(const MemoryOptions&, const MemoryOptions&) = default;
 };
 
+// Access control (security/, see synapsed/storage/access_control.h): who
+// may read and write which keys. A principal (a user) is granted roles; a
+// role holds rules and may hold the admin permission (to change grants at
+// run time). JSON "access_control":
+//   {"roles": {"reader": {"rules": [{"prefix": "a/", "access": "read"}]},
+//              "ops": {"rules": [{"begin": "m", "end": "n",
+//                                 "access": "readwrite"}], "admin": true}},
+//    "users": ["alice", "bob"],
+//    "grants": {"alice": ["reader"], "bob": ["reader", "ops"]}}
+// Keys are the JSON strings' bytes (UTF-8).
+struct AclRule {
+  // Stored by the ACL (security/acl_state_codec.h): values do not change.
+  enum class Access { kRead = 0, kWrite = 1, kReadWrite = 2 };
+  // Every key starting with `prefix` ("" is every key); or, when unset,
+  // [begin, end), an unset end being open.
+  std::optional<std::string> prefix;
+  std::string begin;
+  std::optional<std::string> end;
+  Access access = Access::kRead;
+  friend bool operator==(const AclRule&, const AclRule&) = default;
+};
+
+struct AclRole {
+  std::vector<AclRule> rules;
+  // May grant, revoke and define roles (SecuredStore's admin calls).
+  bool admin = false;
+  friend bool operator==(const AclRole&, const AclRole&) = default;
+};
+
+struct AclConfig {
+  std::map<std::string, AclRole> roles;
+  // The principals. A store used directly (not through AsPrincipal) acts as
+  // "anonymous", which has no rights unless listed and granted here.
+  std::vector<std::string> users;
+  // Principal -> the roles granted to it.
+  std::map<std::string, std::vector<std::string>> grants;
+  friend bool operator==(const AclConfig&, const AclConfig&) = default;
+};
+
 struct StorageConfig {
   BackendType type = BackendType::kMemory;
   // The database directory (native, rocksdb) or file (sqlite).
@@ -141,6 +183,8 @@ struct StorageConfig {
   // sqlite and leveldb backends; for native, file encryption (not built yet:
   // StorageBuilder refuses the combination).
   std::optional<EncryptionConfig> encryption;
+  // Checks every operation against a principal's rules (above).
+  std::optional<AclConfig> access_control;
 
   static StorageConfig Memory() { return StorageConfig(); }
   static StorageConfig Native(std::string path) {

@@ -1,0 +1,89 @@
+// A secured store from one JSON config: access control parsed by
+// StorageConfig::FromJson and stacked by the builder (outermost).
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "synapsed/storage/access_control.h"
+#include "synapsed/storage/builder.h"
+#include "util/status_matchers.h"
+
+namespace synapsed::storage {
+namespace {
+
+using ::synapsed::storage::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kConfig[] = R"({
+  "type": "memory",
+  "cache": {"policy": "lru", "max_entries": 100},
+  "compression": {"enabled": true, "algorithm": "zstd", "min_size": 8},
+  "access_control": {
+    "roles": {
+      "reader": {"rules": [{"prefix": "pub/", "access": "read"}]},
+      "writer": {"rules": [{"begin": "pub/", "end": "pub0", "access": "readwrite"},
+                           {"begin": "tmp/", "access": "write"}]},
+      "root": {"rules": [{"prefix": "", "access": "readwrite"}], "admin": true}
+    },
+    "users": ["alice", "bob", "root"],
+    "grants": {"alice": ["reader"], "bob": ["writer"], "root": ["root"]}
+  }
+})";
+
+TEST(SecuredBuilder, OneJsonConfig) {
+  ASSERT_OK_AND_ASSIGN(StorageConfig config, StorageConfig::FromJson(kConfig));
+  ASSERT_TRUE(config.access_control.has_value());
+  EXPECT_EQ(config.access_control->roles.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(auto secured, StorageBuilder(config).BuildSecured());
+  EXPECT_EQ(secured->Name(), "acl(cache(compression(memory)))");
+  ASSERT_OK_AND_ASSIGN(auto bob, secured->AsPrincipal("bob"));
+  ASSERT_OK_AND_ASSIGN(auto alice, secured->AsPrincipal("alice"));
+  ASSERT_OK(bob->Put("pub/1", "hello hello hello"));
+  ASSERT_OK(bob->Put("tmp/zzz", "x"));
+  ASSERT_OK_AND_ASSIGN(std::string value, alice->Get("pub/1"));
+  EXPECT_EQ(value, "hello hello hello");
+  EXPECT_THAT(alice->Put("pub/2", "x"), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(bob->Get("tmp/zzz").status(), StatusIs(absl::StatusCode::kPermissionDenied));
+  // Build() gives the same store, acting as anonymous.
+  ASSERT_OK_AND_ASSIGN(auto plain, StorageBuilder(config).Build());
+  EXPECT_THAT(plain->Get("pub/1").status(), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST(SecuredBuilder, RoundTripsThroughJson) {
+  ASSERT_OK_AND_ASSIGN(StorageConfig config, StorageConfig::FromJson(kConfig));
+  ASSERT_OK_AND_ASSIGN(StorageConfig again, StorageConfig::FromJson(config.ToJson()));
+  EXPECT_EQ(again, config);
+}
+
+TEST(SecuredBuilder, ErrorsNameTheField) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"type": "memory", "access_control": {"rolez": {}}})", "access_control.rolez"},
+      {R"({"type": "memory", "access_control": {"roles": {"r": {"rules": [{"prefix": "a", "acces": "read"}]}}}})",
+       "access_control.roles.r.rules[0].acces"},
+      {R"({"type": "memory", "access_control": {"roles": {"r": {"rules": [{"prefix": "a", "access": "all"}]}}}})",
+       "access_control.roles.r.rules[0].access"},
+      {R"({"type": "memory", "access_control": {"roles": {"r": {"rules": [{"prefix": "a", "begin": "b", "access": "read"}]}}}})",
+       "access_control.roles.r.rules[0].prefix"},
+      {R"({"type": "memory", "access_control": {"users": "alice"}})", "access_control.users"},
+      {R"({"type": "memory", "access_control": {"grants": {"alice": [1]}}})", "access_control.grants.alice[0]"},
+      {R"({"type": "memory", "access_control": []})", "access_control"},
+  };
+  for (const auto& [json, field] : cases) {
+    SCOPED_TRACE(json);
+    EXPECT_THAT(StorageConfig::FromJson(json).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(std::string("\"") + field + "\"")));
+  }
+  // What only the layer can check fails the build, naming the field.
+  ASSERT_OK_AND_ASSIGN(StorageConfig bad, StorageConfig::FromJson(
+      R"({"type": "memory", "access_control": {"users": ["a"], "grants": {"a": ["nope"]}}})"));
+  EXPECT_THAT(StorageBuilder(bad).Build().status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("access_control.grants.a")));
+}
+
+TEST(SecuredBuilder, BuildSecuredNeedsAccessControl) {
+  EXPECT_THAT(StorageBuilder(StorageConfig::Memory()).BuildSecured().status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+}  // namespace
+}  // namespace synapsed::storage
