@@ -259,6 +259,29 @@ absl::StatusOr<AclConfig> ParseAccessControl(const json& j) {
   return c;
 }
 
+absl::StatusOr<AuditConfig> ParseAudit(const json& j) {
+  if (!j.is_object()) return FieldError("audit", "expected an object");
+  RETURN_IF_ERROR(CheckKnownFields(
+      j, "audit", {"path", "hmac_key_file", "checkpoint_path", "sensitive_prefixes",
+                   "checkpoint_every_records", "checkpoint_every_seconds"}));
+  AuditConfig c;
+  RETURN_IF_ERROR(ReadString(j, "path", "audit.path", &c.path));
+  RETURN_IF_ERROR(ReadString(j, "hmac_key_file", "audit.hmac_key_file", &c.hmac_key_file));
+  RETURN_IF_ERROR(ReadString(j, "checkpoint_path", "audit.checkpoint_path", &c.checkpoint_path));
+  if (c.path.empty()) return FieldError("audit.path", "missing");
+  if (c.hmac_key_file.empty()) return FieldError("audit.hmac_key_file", "missing");
+  if (c.checkpoint_path.empty()) return FieldError("audit.checkpoint_path", "missing");
+  if (j.contains("sensitive_prefixes")) {
+    ASSIGN_OR_RETURN(c.sensitive_prefixes,
+                     ReadNames(j["sensitive_prefixes"], "audit.sensitive_prefixes"));
+  }
+  RETURN_IF_ERROR(ReadUnsigned(j, "checkpoint_every_records", "audit.checkpoint_every_records",
+                               &c.checkpoint_every_records));
+  RETURN_IF_ERROR(ReadUnsigned(j, "checkpoint_every_seconds", "audit.checkpoint_every_seconds",
+                               &c.checkpoint_every_seconds));
+  return c;
+}
+
 template <typename E, size_t N>
 const char* NameOf(const std::pair<const char*, E> (&names)[N], E value) {
   for (const auto& [name, v] : names) {
@@ -494,7 +517,7 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
     if (FindVariant(key) != nullptr || key == "Sled") variants.push_back(key);
   }
   std::set<std::string> known = {"type", "cache", "compression", "encryption",
-                                 "access_control"};
+                                 "access_control", "audit"};
   if (j.contains("backend")) {
     if (!variants.empty()) {
       return FieldError(variants[0], "a backend tag next to \"backend\"; give one");
@@ -566,6 +589,9 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   if (j.contains("access_control") && !j["access_control"].is_null()) {
     ASSIGN_OR_RETURN(c.access_control, ParseAccessControl(j["access_control"]));
   }
+  if (j.contains("audit") && !j["audit"].is_null()) {
+    ASSIGN_OR_RETURN(c.audit, ParseAudit(j["audit"]));
+  }
   return c;
 }
 
@@ -626,6 +652,15 @@ std::string StorageConfig::ToJson() const {
       a["roles"][name] = {{"rules", rules}, {"admin", role.admin}};
     }
     j["access_control"] = a;
+  }
+  if (audit) {
+    // A sink set in code has no JSON form and is left out.
+    j["audit"] = {{"path", audit->path},
+                  {"hmac_key_file", audit->hmac_key_file},
+                  {"sensitive_prefixes", audit->sensitive_prefixes},
+                  {"checkpoint_every_records", audit->checkpoint_every_records},
+                  {"checkpoint_every_seconds", audit->checkpoint_every_seconds}};
+    if (!audit->checkpoint_path.empty()) j["audit"]["checkpoint_path"] = audit->checkpoint_path;
   }
   return j.dump();
 }

@@ -1,5 +1,11 @@
 // A secured store from one JSON config: access control parsed by
 // StorageConfig::FromJson and stacked by the builder (outermost).
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "synapsed/storage/access_control.h"
@@ -78,6 +84,40 @@ TEST(SecuredBuilder, ErrorsNameTheField) {
   EXPECT_THAT(StorageBuilder(bad).Build().status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("access_control.grants.a")));
+}
+
+TEST(SecuredBuilder, AuditFromJson) {
+  std::string dir = ::testing::TempDir() + "/secured_audit.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string key = dir + "/audit.key";
+  std::ofstream(key) << "synapsed-key-file 1\naudit-1 "
+                     << std::string(64, 'a') << "\n";
+  ::chmod(key.c_str(), 0600);
+  const std::string json = std::string(kConfig).replace(
+      std::string(kConfig).rfind('}'), 1,
+      ", \"audit\": {\"path\": \"" + dir + "/db.audit\", \"hmac_key_file\": \"" + key +
+          "\", \"checkpoint_path\": \"" + dir + "/db.checkpoints\", "
+          "\"sensitive_prefixes\": [\"tmp/\"], \"checkpoint_every_records\": 2}}");
+  ASSERT_OK_AND_ASSIGN(StorageConfig config, StorageConfig::FromJson(json));
+  ASSERT_TRUE(config.audit.has_value());
+  ASSERT_OK_AND_ASSIGN(StorageConfig again, StorageConfig::FromJson(config.ToJson()));
+  EXPECT_EQ(again, config);
+  {
+    ASSERT_OK_AND_ASSIGN(auto secured, StorageBuilder(config).BuildSecured());
+    ASSERT_OK_AND_ASSIGN(auto bob, secured->AsPrincipal("bob"));
+    ASSERT_OK(bob->Put("pub/1", "v"));
+    EXPECT_THAT(bob->Get("x").status(), StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  EXPECT_TRUE(std::filesystem::file_size(dir + "/db.audit") > 0);
+  EXPECT_TRUE(std::filesystem::file_size(dir + "/db.checkpoints") > 0);
+  // Audit records principals: it needs access control.
+  config.access_control.reset();
+  EXPECT_THAT(StorageBuilder(config).Build().status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("access_control")));
+  EXPECT_THAT(StorageConfig::FromJson(R"({"type": "memory", "audit": {"path": "x", "bogus": 1}})")
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"audit.bogus\"")));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SecuredBuilder, BuildSecuredNeedsAccessControl) {

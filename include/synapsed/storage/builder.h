@@ -84,6 +84,12 @@ class StorageBuilder {
     config_.access_control = std::move(acl);
     return *this;
   }
+  // Records every operation through access control in a tamper-evident
+  // audit log (AuditConfig in config.h); needs WithAccessControl.
+  StorageBuilder& WithAudit(AuditConfig audit) {
+    config_.audit = std::move(audit);
+    return *this;
+  }
   // Replaces the backend config.type names with `factory`'s store.
   StorageBuilder& WithBackend(BackendFactory factory) {
     backend_ = std::move(factory);

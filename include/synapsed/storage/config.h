@@ -20,7 +20,8 @@
 // "encryption" (any form, next to "cache") takes "key_file" or "key_env"
 // (one of them) and optionally "key_id"; see encryption.h.
 // "access_control" (next to "cache") holds roles, users and grants; see
-// AclConfig below and synapsed/storage/access_control.h.
+// AclConfig below and synapsed/storage/access_control.h; "audit" the
+// audit log (AuditConfig).
 //
 // Backend names: memory, native, rocksdb (the seed's rocks_db), sqlite,
 // leveldb, distributed; the variant names Memory, Native, RocksDb, Sqlite,
@@ -44,6 +45,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -170,6 +172,44 @@ struct AclConfig {
   friend bool operator==(const AclConfig&, const AclConfig&) = default;
 };
 
+// Receives each signed checkpoint of the audit log, as the line the
+// checkpoint file would hold (docs/format/audit.md). Called with the log's
+// lock held: export quickly (or queue), and do not call the store.
+class AuditCheckpointSink {
+ public:
+  virtual ~AuditCheckpointSink() = default;
+  virtual void Export(std::string_view checkpoint_line) = 0;
+};
+
+// The tamper-evident audit log (security/audit_log.h, docs/format/audit.md):
+// one record per operation through the access control layer, allowed or
+// denied, never a value. Needs access control. JSON "audit":
+//   {"path": "/var/log/app/db.audit", "hmac_key_file": "/etc/app/audit.key",
+//    "checkpoint_path": "/backup/db.audit.checkpoints",
+//    "sensitive_prefixes": ["pii/"], "checkpoint_every_records": 1000,
+//    "checkpoint_every_seconds": 60}
+struct AuditConfig {
+  // The audit file, appended to (created if missing).
+  std::string path;
+  // A key file (the format of docs/format/encryption.md; its last key is
+  // used) for the checkpoints' and sensitive keys' HMAC. Keep it apart from
+  // the data and the audit file: whoever holds it can forge checkpoints.
+  std::string hmac_key_file;
+  // Where checkpoints are appended (one line each), and/or the sink; at
+  // least one of the two.
+  std::string checkpoint_path;
+  std::shared_ptr<AuditCheckpointSink> checkpoint_sink;
+  // Keys starting with one of these are recorded as their HMAC.
+  std::vector<std::string> sensitive_prefixes;
+  // A checkpoint after this many records, or at the first record this many
+  // seconds after the last one (0: never on that count). More often costs a
+  // sync and an HMAC each; less often leaves a longer tail whose deletion
+  // only the chain, not a signature, would show.
+  uint64_t checkpoint_every_records = 1000;
+  uint64_t checkpoint_every_seconds = 60;
+  friend bool operator==(const AuditConfig&, const AuditConfig&) = default;
+};
+
 struct StorageConfig {
   BackendType type = BackendType::kMemory;
   // The database directory (native, rocksdb) or file (sqlite).
@@ -185,6 +225,8 @@ struct StorageConfig {
   std::optional<EncryptionConfig> encryption;
   // Checks every operation against a principal's rules (above).
   std::optional<AclConfig> access_control;
+  // Records every operation through access control (above).
+  std::optional<AuditConfig> audit;
 
   static StorageConfig Memory() { return StorageConfig(); }
   static StorageConfig Native(std::string path) {
