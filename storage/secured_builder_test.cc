@@ -120,6 +120,38 @@ TEST(SecuredBuilder, AuditFromJson) {
   std::filesystem::remove_all(dir);
 }
 
+// The config README.md shows (kept in step by hand: parse it here).
+TEST(SecuredBuilder, ReadmeExampleParses) {
+  constexpr char kReadme[] = R"({
+  "type": "rocksdb", "path": "/var/lib/app/db",
+  "cache": {"policy": "arc", "max_entries": 100000},
+  "compression": {"enabled": true, "algorithm": "zstd"},
+  "encryption": {"key_file": "/etc/app/db.key"},
+  "access_control": {
+    "roles": {
+      "reader": {"rules": [{"prefix": "catalog/", "access": "read"}]},
+      "orders": {"rules": [{"begin": "order/", "end": "order0", "access": "readwrite"}]},
+      "ops": {"rules": [{"prefix": "", "access": "readwrite"}], "admin": true}
+    },
+    "users": ["web", "checkout", "ops"],
+    "grants": {"web": ["reader"], "checkout": ["reader", "orders"], "ops": ["ops"]}
+  },
+  "audit": {
+    "path": "/var/log/app/db.audit", "hmac_key_file": "/etc/app/audit.key",
+    "checkpoint_path": "/backup/app/db.audit.checkpoints",
+    "sensitive_prefixes": ["customer/"], "checkpoint_every_records": 1000
+  }
+}
+)";
+  ASSERT_OK_AND_ASSIGN(StorageConfig config, StorageConfig::FromJson(kReadme));
+  ASSERT_TRUE(config.access_control.has_value());
+  ASSERT_TRUE(config.audit.has_value());
+  EXPECT_EQ(config.access_control->grants.at("checkout"),
+            (std::vector<std::string>{"reader", "orders"}));
+  EXPECT_TRUE(config.access_control->roles.at("ops").admin);
+  EXPECT_EQ(config.audit->sensitive_prefixes, std::vector<std::string>{"customer/"});
+}
+
 TEST(SecuredBuilder, BuildSecuredNeedsAccessControl) {
   EXPECT_THAT(StorageBuilder(StorageConfig::Memory()).BuildSecured().status(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
