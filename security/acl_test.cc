@@ -3,7 +3,9 @@
 // run-time changes and the reserved prefix.
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -317,6 +319,52 @@ TEST_F(AclTest, ConfigErrorsNameTheField) {
   c.roles["sneaky"].rules = {Prefix(kReservedKey, AclRule::Access::kRead)};
   EXPECT_THAT(NewAclStore(NewMemoryStore(), c).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reserved")));
+}
+
+// Writers and transactions racing an admin who revokes and grants: every
+// outcome is allowed or denied, and a transaction's writes are applied
+// exactly when its commit says OK.
+TEST_F(AclTest, ConcurrentRevokeAndGrant) {
+  constexpr int kTxnsPerThread = 300;
+  std::atomic<bool> writers_done{false};
+  int toggles = 0;
+  std::thread admin([&] {
+    // At least once, then for as long as the writers run.
+    do {
+      EXPECT_OK(secured_->Revoke("root", "bob", "m_writer"));
+      EXPECT_OK(secured_->Grant("root", "bob", "m_writer"));
+      ++toggles;
+    } while (!writers_done);
+  });
+  std::vector<std::thread> writers;
+  std::vector<std::vector<std::pair<std::string, bool>>> outcomes(2);
+  for (int t = 0; t < 2; ++t) {
+    writers.emplace_back([&, t] {
+      auto bob = As("bob");
+      for (int i = 0; i < kTxnsPerThread; ++i) {
+        const std::string key = "m/" + std::to_string(t) + "/" + std::to_string(i);
+        auto txn = bob->BeginTransaction();
+        ASSERT_OK(txn);
+        absl::Status put = (*txn)->Put(key, "v");
+        ASSERT_TRUE(put.ok() || absl::IsPermissionDenied(put)) << put;
+        absl::Status commit = (*txn)->Commit();
+        ASSERT_TRUE(commit.ok() || absl::IsPermissionDenied(commit)) << commit;
+        if (!put.ok()) EXPECT_FALSE(commit.ok());
+        outcomes[t].emplace_back(key, commit.ok());
+        absl::Status plain = bob->Put(key + "/plain", "v");
+        ASSERT_TRUE(plain.ok() || absl::IsPermissionDenied(plain)) << plain;
+      }
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  writers_done = true;
+  admin.join();
+  EXPECT_EQ(secured_->Revision(), 2u * toggles);
+  for (const auto& per_thread : outcomes) {
+    for (const auto& [key, committed] : per_thread) {
+      EXPECT_EQ(root_->Get(key).ok(), committed) << key;
+    }
+  }
 }
 
 TEST(AclDurability, AdminChangesSurviveReopen) {
