@@ -24,10 +24,9 @@ absl::Status AclCore::KeyDenied(std::string_view principal, std::string_view op,
                   Quoted(principal), op, Quoted(key)));
 }
 
-absl::Status AclCore::RangeDenied(std::string_view principal, std::string_view op,
-                                  const KeyRange& range) {
-  const std::string start =
-      range.start ? Quoted(*range.start) : "(first key)";
+absl::Status AclCore::RangeDenied(std::string_view principal,
+                                  std::string_view op, const KeyRange& range) {
+  const std::string start = range.start ? Quoted(*range.start) : "(first key)";
   const std::string end =
       range.end ? Quoted(*range.end) : "(past the last key)";
   return absl::PermissionDeniedError(fmt::format(
@@ -36,7 +35,8 @@ absl::Status AclCore::RangeDenied(std::string_view principal, std::string_view o
       Quoted(principal), op, start, end));
 }
 
-const Permissions& PermissionsOf(const AclPolicy& policy, std::string_view principal) {
+const Permissions& PermissionsOf(const AclPolicy& policy,
+                                 std::string_view principal) {
   static const Permissions* const kNone = new Permissions;
   const Permissions* p = policy.Find(principal);
   return p == nullptr ? *kNone : *p;

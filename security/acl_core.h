@@ -27,7 +27,9 @@ class AclCore {
  public:
   AclCore(std::unique_ptr<Store> inner, std::shared_ptr<const AclPolicy> policy,
           std::shared_ptr<AuditSink> audit)
-      : inner_(std::move(inner)), policy_(std::move(policy)), audit_(std::move(audit)) {}
+      : inner_(std::move(inner)),
+        policy_(std::move(policy)),
+        audit_(std::move(audit)) {}
 
   Store& inner() { return *inner_; }
   std::shared_ptr<const AclPolicy> policy() const {
@@ -54,8 +56,8 @@ class AclCore {
   // The PermissionDenied a principal gets.
   static absl::Status KeyDenied(std::string_view principal, std::string_view op,
                                 std::string_view key);
-  static absl::Status RangeDenied(std::string_view principal, std::string_view op,
-                                  const KeyRange& range);
+  static absl::Status RangeDenied(std::string_view principal,
+                                  std::string_view op, const KeyRange& range);
 
  private:
   const std::unique_ptr<Store> inner_;
@@ -67,7 +69,8 @@ class AclCore {
 
 // The permissions of `principal` under `policy`: none if it is unknown
 // (e.g. revoked out of existence since its store was made).
-const Permissions& PermissionsOf(const AclPolicy& policy, std::string_view principal);
+const Permissions& PermissionsOf(const AclPolicy& policy,
+                                 std::string_view principal);
 
 }  // namespace synapsed::storage::security
 

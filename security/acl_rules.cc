@@ -33,16 +33,19 @@ absl::Status AddRule(const AclRule& rule, const std::string& field,
     one.AddPrefix(*rule.prefix);
   } else {
     if (rule.end && *rule.end < rule.begin) {
-      return FieldError(field, fmt::format("begin {} is past end {}", Quoted(rule.begin),
-                                           Quoted(*rule.end)));
+      return FieldError(
+          field, fmt::format("begin {} is past end {}", Quoted(rule.begin),
+                             Quoted(*rule.end)));
     }
     one.Add(rule.begin, rule.end ? std::optional<std::string_view>(*rule.end)
                                  : std::nullopt);
   }
   // A rule over everything (prefix "") is fine: the reserved keys are cut
   // out of every check. A rule aimed inside them is a mistake.
-  if ((rule.prefix ? *rule.prefix : rule.begin).starts_with(kAclReservedPrefix)) {
-    return FieldError(field, "reaches into the reserved prefix of the ACL's own keys");
+  if ((rule.prefix ? *rule.prefix : rule.begin)
+          .starts_with(kAclReservedPrefix)) {
+    return FieldError(field,
+                      "reaches into the reserved prefix of the ACL's own keys");
   }
   if (rule.access != AclRule::Access::kWrite) p->read.AddAll(one);
   if (rule.access != AclRule::Access::kRead) p->write.AddAll(one);
@@ -82,7 +85,8 @@ absl::StatusOr<std::shared_ptr<const AclPolicy>> AclPolicy::Compile(
   std::shared_ptr<AclPolicy> policy(new AclPolicy(config, revision));
   std::map<std::string, Permissions, std::less<>> roles;
   for (const auto& [name, role] : config.roles) {
-    if (name.empty()) return FieldError("access_control.roles", "a role with no name");
+    if (name.empty())
+      return FieldError("access_control.roles", "a role with no name");
     Permissions& p = roles[name];
     p.admin = role.admin;
     for (size_t i = 0; i < role.rules.size(); ++i) {
@@ -92,7 +96,8 @@ absl::StatusOr<std::shared_ptr<const AclPolicy>> AclPolicy::Compile(
     }
   }
   for (const std::string& user : config.users) {
-    if (user.empty()) return FieldError("access_control.users", "a user with no name");
+    if (user.empty())
+      return FieldError("access_control.users", "a user with no name");
     if (!policy->principals_.emplace(user, Permissions()).second) {
       return FieldError("access_control.users",
                         fmt::format("user \"{}\" listed twice", user));
@@ -102,12 +107,14 @@ absl::StatusOr<std::shared_ptr<const AclPolicy>> AclPolicy::Compile(
     const std::string field = "access_control.grants." + user;
     auto it = policy->principals_.find(user);
     if (it == policy->principals_.end()) {
-      return FieldError(field, "not a user (list it in \"access_control.users\")");
+      return FieldError(field,
+                        "not a user (list it in \"access_control.users\")");
     }
     Permissions& p = it->second;
     for (const std::string& role : granted) {
       auto r = roles.find(role);
-      if (r == roles.end()) return FieldError(field, fmt::format("unknown role \"{}\"", role));
+      if (r == roles.end())
+        return FieldError(field, fmt::format("unknown role \"{}\"", role));
       p.read.AddAll(r->second.read);
       p.write.AddAll(r->second.write);
       p.admin = p.admin || r->second.admin;

@@ -80,7 +80,8 @@ bool Decode(std::string_view in, AclState* state) {
       if (!GetRule(&in, &r)) return false;
     }
   }
-  if (!GetNames(&in, &state->config.users) || !GetVarint32(&in, &n)) return false;
+  if (!GetNames(&in, &state->config.users) || !GetVarint32(&in, &n))
+    return false;
   for (uint32_t i = 0; i < n; ++i) {
     std::string user;
     if (!GetString(&in, &user) || !GetNames(&in, &state->config.grants[user])) {

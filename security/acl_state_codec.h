@@ -5,7 +5,8 @@
 // Encoding (util/coding.h varints; "lp" is a varint length then the bytes;
 // keys are bytes, so this is binary rather than JSON):
 //   state   := version:u8(=1) revision:varint64
-//              nroles:varint32 role* nusers:varint32 lp* ngrants:varint32 grant*
+//              nroles:varint32 role* nusers:varint32 lp* ngrants:varint32
+//              grant*
 //   role    := name:lp admin:u8 nrules:varint32 rule*
 //   rule    := kind:u8 access:u8 a:lp [b:lp]
 //              kind 0: prefix a; 1: [a, open); 2: [a, b)

@@ -63,8 +63,8 @@ class PrincipalStore : public Base {
     RETURN_IF_ERROR(batch.Iterate(
         [&](std::string_view k, std::string_view) { keys.push_back(k); },
         [&](std::string_view k) { keys.push_back(k); }));
-    AuditEvent e = Event("write", keys.empty() ? std::nullopt
-                                               : std::optional(keys.front()));
+    AuditEvent e = Event(
+        "write", keys.empty() ? std::nullopt : std::optional(keys.front()));
     e.count = keys.size();
     e.sync = options.sync;
     const auto perms = Perms();
@@ -79,8 +79,8 @@ class PrincipalStore : public Base {
   absl::StatusOr<std::vector<std::optional<std::string>>> BatchGet(
       const ReadOptions& options,
       std::span<const std::string_view> keys) override {
-    AuditEvent e = Event("batch_get", keys.empty() ? std::nullopt
-                                                   : std::optional(keys.front()));
+    AuditEvent e = Event(
+        "batch_get", keys.empty() ? std::nullopt : std::optional(keys.front()));
     e.count = keys.size();
     const auto perms = Perms();
     for (std::string_view k : keys) {
@@ -112,14 +112,16 @@ class PrincipalStore : public Base {
   }
   absl::StatusOr<SnapshotHandle> GetSnapshot() override {
     auto snapshot = core_->inner().GetSnapshot();
-    RETURN_IF_ERROR(core_->Finish(Event("snapshot", std::nullopt), snapshot.status()));
+    RETURN_IF_ERROR(
+        core_->Finish(Event("snapshot", std::nullopt), snapshot.status()));
     return snapshot;
   }
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions& options) override {
     const uint64_t revision = core_->policy()->revision();
     auto txn = core_->inner().BeginTransaction(options);
-    RETURN_IF_ERROR(core_->Finish(Event("txn_begin", std::nullopt), txn.status()));
+    RETURN_IF_ERROR(
+        core_->Finish(Event("txn_begin", std::nullopt), txn.status()));
     return NewAclTransaction(core_, principal_, revision, *std::move(txn));
   }
   absl::Status CompactRange(std::optional<std::string_view> begin,
@@ -144,7 +146,8 @@ class PrincipalStore : public Base {
   }
 
  protected:
-  AuditEvent Event(std::string_view op, std::optional<std::string_view> key) const {
+  AuditEvent Event(std::string_view op,
+                   std::optional<std::string_view> key) const {
     AuditEvent e;
     e.principal = principal_;
     e.operation = op;
@@ -180,8 +183,8 @@ class SecuredStoreImpl final : public PrincipalStore<SecuredStore> {
   absl::StatusOr<std::unique_ptr<Store>> AsPrincipal(
       std::string_view principal) override {
     if (core_->policy()->Find(principal) == nullptr) {
-      return absl::PermissionDeniedError(fmt::format(
-          "permission denied: no principal {}", Quoted(principal)));
+      return absl::PermissionDeniedError(
+          fmt::format("permission denied: no principal {}", Quoted(principal)));
     }
     return std::unique_ptr<Store>(
         new PrincipalStore<Store>(core_, std::string(principal)));
@@ -193,7 +196,8 @@ class SecuredStoreImpl final : public PrincipalStore<SecuredStore> {
       if (!c->roles.contains(std::string(role))) {
         return absl::NotFoundError(fmt::format("no role {}", Quoted(role)));
       }
-      if (std::find(c->users.begin(), c->users.end(), principal) == c->users.end()) {
+      if (std::find(c->users.begin(), c->users.end(), principal) ==
+          c->users.end()) {
         c->users.emplace_back(principal);
       }
       std::vector<std::string>& roles = c->grants[std::string(principal)];
@@ -205,19 +209,20 @@ class SecuredStoreImpl final : public PrincipalStore<SecuredStore> {
   }
   absl::Status Revoke(std::string_view actor, std::string_view principal,
                       std::string_view role) override {
-    return Change(actor, "revoke", principal, [&](AclConfig* c) -> absl::Status {
-      auto it = c->grants.find(std::string(principal));
-      if (it != c->grants.end()) {
-        auto held = std::find(it->second.begin(), it->second.end(), role);
-        if (held != it->second.end()) {
-          it->second.erase(held);
-          return absl::OkStatus();
-        }
-      }
-      return absl::NotFoundError(fmt::format("principal {} does not hold role {}",
-                                             Quoted(principal),
-                                             Quoted(role)));
-    });
+    return Change(
+        actor, "revoke", principal, [&](AclConfig* c) -> absl::Status {
+          auto it = c->grants.find(std::string(principal));
+          if (it != c->grants.end()) {
+            auto held = std::find(it->second.begin(), it->second.end(), role);
+            if (held != it->second.end()) {
+              it->second.erase(held);
+              return absl::OkStatus();
+            }
+          }
+          return absl::NotFoundError(
+              fmt::format("principal {} does not hold role {}",
+                          Quoted(principal), Quoted(role)));
+        });
   }
   absl::Status PutRole(std::string_view actor, std::string_view role,
                        const AclRole& rules) override {
@@ -270,7 +275,8 @@ class SecuredStoreImpl final : public PrincipalStore<SecuredStore> {
 absl::StatusOr<std::unique_ptr<SecuredStore>> NewAclStore(
     std::unique_ptr<Store> inner, const AclConfig& config,
     std::shared_ptr<AuditSink> audit) {
-  if (inner == nullptr) return absl::InvalidArgumentError("access control: no inner store");
+  if (inner == nullptr)
+    return absl::InvalidArgumentError("access control: no inner store");
   AclState state{config, 0};
   absl::StatusOr<std::string> stored = inner->Get(StateKey());
   if (stored.ok()) {
@@ -278,7 +284,8 @@ absl::StatusOr<std::unique_ptr<SecuredStore>> NewAclStore(
   } else if (!absl::IsNotFound(stored.status())) {
     return stored.status();
   }
-  ASSIGN_OR_RETURN(auto policy, AclPolicy::Compile(state.config, state.revision));
+  ASSIGN_OR_RETURN(auto policy,
+                   AclPolicy::Compile(state.config, state.revision));
   auto core = std::make_shared<AclCore>(std::move(inner), std::move(policy),
                                         std::move(audit));
   return std::unique_ptr<SecuredStore>(new SecuredStoreImpl(std::move(core)));

@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <filesystem>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/backend_registry.h"
@@ -149,14 +149,22 @@ const Case kCases[] = {
     {"scan everything", "alice", Op::kScan, {"", ""}, kDenied},
     {"empty scan range", "alice", Op::kScan, {"q", "q"}, kOk},
     {"batch get all readable", "alice", Op::kBatchGet, {"a/1", "a/2"}, kOk},
-    {"batch get one forbidden", "alice", Op::kBatchGet, {"a/1", "b/x"}, kDenied},
+    {"batch get one forbidden",
+     "alice",
+     Op::kBatchGet,
+     {"a/1", "b/x"},
+     kDenied},
     // [m, n): end exclusive.
     {"range begin", "bob", Op::kPut, {"m"}, kOk},
     {"inside range", "bob", Op::kPut, {"mzzz"}, kOk},
     {"range end excluded", "bob", Op::kPut, {"n"}, kDenied},
     {"before range", "bob", Op::kGet, {"l"}, kDenied},
     {"scan the range", "bob", Op::kScan, {"m", "n"}, kOk},
-    {"scan one past the range", "bob", Op::kScan, {"m", std::string("n\0", 2)}, kDenied},
+    {"scan one past the range",
+     "bob",
+     Op::kScan,
+     {"m", std::string("n\0", 2)},
+     kDenied},
     // [x, open).
     {"open range start", "bob", Op::kGet, {"x"}, kOk},
     {"open range far", "bob", Op::kGet, {"\xfe\xfe"}, kNotFound},
@@ -194,10 +202,12 @@ TEST_F(AclTest, Table) {
 TEST_F(AclTest, DenialNamesPrincipalOperationAndKeyOnly) {
   auto alice = As("alice");
   EXPECT_THAT(alice->Put("b/x", "new-value"),
-              StatusIs(kDenied, AllOf(HasSubstr("\"alice\""), HasSubstr("write"),
-                                      HasSubstr("\"b/x\""), Not(HasSubstr("new-value")))));
+              StatusIs(kDenied, AllOf(HasSubstr("\"alice\""),
+                                      HasSubstr("write"), HasSubstr("\"b/x\""),
+                                      Not(HasSubstr("new-value")))));
   EXPECT_THAT(alice->Scan(KeyRange::Between("a/", "b")).status(),
-              StatusIs(kDenied, AllOf(HasSubstr("scan"), HasSubstr("[\"a/\", \"b\")"))));
+              StatusIs(kDenied,
+                       AllOf(HasSubstr("scan"), HasSubstr("[\"a/\", \"b\")"))));
 }
 
 TEST_F(AclTest, DenialDoesNotRevealExistence) {
@@ -212,9 +222,11 @@ TEST_F(AclTest, DenialDoesNotRevealExistence) {
 
 TEST_F(AclTest, ScanReturnsAllOrNothing) {
   auto alice = As("alice");
-  ASSERT_OK_AND_ASSIGN(std::string keys, ScanKeys(alice.get(), KeyRange::Prefix("a/")));
+  ASSERT_OK_AND_ASSIGN(std::string keys,
+                       ScanKeys(alice.get(), KeyRange::Prefix("a/")));
   EXPECT_EQ(keys, "a/ a/1 a/2 ");
-  std::unique_ptr<Iterator> it = alice->NewIterator(ReadOptions(), KeyRange::All());
+  std::unique_ptr<Iterator> it =
+      alice->NewIterator(ReadOptions(), KeyRange::All());
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid());
   EXPECT_THAT(it->status(), StatusIs(kDenied));
@@ -226,7 +238,8 @@ TEST_F(AclTest, BatchWithOneForbiddenKeyAppliesNothing) {
   ASSERT_OK(batch.Put("m5", "v"));
   ASSERT_OK(batch.Delete("m1"));
   ASSERT_OK(batch.Put("n5", "v"));  // outside [m, n)
-  EXPECT_THAT(bob->Write(WriteOptions(), batch), StatusIs(kDenied, HasSubstr("n5")));
+  EXPECT_THAT(bob->Write(WriteOptions(), batch),
+              StatusIs(kDenied, HasSubstr("n5")));
   EXPECT_THAT(root_->Get("m5").status(), StatusIs(kNotFound));
   EXPECT_OK(root_->Get("m1"));
 }
@@ -236,7 +249,8 @@ TEST_F(AclTest, TransactionWithOneForbiddenKeyAppliesNothing) {
   ASSERT_OK_AND_ASSIGN(auto txn, bob->BeginTransaction());
   ASSERT_OK(txn->Put("m6", "v"));
   EXPECT_THAT(txn->Put("n6", "v"), StatusIs(kDenied));
-  EXPECT_THAT(txn->Commit(), StatusIs(kDenied, HasSubstr("nothing was applied")));
+  EXPECT_THAT(txn->Commit(),
+              StatusIs(kDenied, HasSubstr("nothing was applied")));
   EXPECT_THAT(root_->Get("m6").status(), StatusIs(kNotFound));
   // Reads and scans inside a transaction are checked too.
   ASSERT_OK_AND_ASSIGN(auto reader, bob->BeginTransaction());
@@ -267,35 +281,45 @@ TEST_F(AclTest, RevokeFailsTheTransactionBegunBefore) {
 
 TEST_F(AclTest, AdminOnlyOperations) {
   auto alice = As("alice");
-  EXPECT_THAT(secured_->Grant("alice", "alice", "root"), StatusIs(kDenied, HasSubstr("admin")));
+  EXPECT_THAT(secured_->Grant("alice", "alice", "root"),
+              StatusIs(kDenied, HasSubstr("admin")));
   EXPECT_THAT(secured_->Revoke("alice", "bob", "m_writer"), StatusIs(kDenied));
-  EXPECT_THAT(secured_->PutRole("alice", "a_reader", AclRole{{Prefix("", AclRule::Access::kReadWrite)}}),
-              StatusIs(kDenied));
+  EXPECT_THAT(
+      secured_->PutRole("alice", "a_reader",
+                        AclRole{{Prefix("", AclRule::Access::kReadWrite)}}),
+      StatusIs(kDenied));
   EXPECT_EQ(secured_->Revision(), 0u);
-  EXPECT_THAT(alice->CompactRange(std::nullopt, std::nullopt), StatusIs(kDenied));
+  EXPECT_THAT(alice->CompactRange(std::nullopt, std::nullopt),
+              StatusIs(kDenied));
   EXPECT_THAT(alice->GetProperty("stats").status(), StatusIs(kDenied));
-  ASSERT_OK_AND_ASSIGN(std::string revision, alice->GetProperty("acl.revision"));
+  ASSERT_OK_AND_ASSIGN(std::string revision,
+                       alice->GetProperty("acl.revision"));
   EXPECT_EQ(revision, "0");
   // The store used directly acts as anonymous, which has no rights.
-  EXPECT_THAT(secured_->Get("a/1").status(), StatusIs(kDenied, HasSubstr("anonymous")));
+  EXPECT_THAT(secured_->Get("a/1").status(),
+              StatusIs(kDenied, HasSubstr("anonymous")));
   EXPECT_THAT(secured_->AsPrincipal("mallory").status(), StatusIs(kDenied));
   // An admin's changes: a new role, granted to a new principal.
-  ASSERT_OK(secured_->PutRole("root", "b_writer", AclRole{{Prefix("b/", AclRule::Access::kWrite)}}));
+  ASSERT_OK(secured_->PutRole(
+      "root", "b_writer", AclRole{{Prefix("b/", AclRule::Access::kWrite)}}));
   ASSERT_OK(secured_->Grant("root", "erin", "b_writer"));
   auto erin = As("erin");
   EXPECT_OK(erin->Put("b/1", "v"));
   EXPECT_THAT(erin->Get("b/1").status(), StatusIs(kDenied));  // write only
-  EXPECT_THAT(secured_->Grant("root", "erin", "no_such_role"), StatusIs(kNotFound));
+  EXPECT_THAT(secured_->Grant("root", "erin", "no_such_role"),
+              StatusIs(kNotFound));
   EXPECT_THAT(secured_->Revoke("root", "erin", "root"), StatusIs(kNotFound));
 }
 
 TEST_F(AclTest, ReservedStateIsHiddenFromScans) {
   ASSERT_OK(secured_->Grant("root", "alice", "x_reader"));  // writes the state
-  ASSERT_OK_AND_ASSIGN(std::string keys, ScanKeys(root_.get(), KeyRange::All()));
+  ASSERT_OK_AND_ASSIGN(std::string keys,
+                       ScanKeys(root_.get(), KeyRange::All()));
   EXPECT_EQ(keys, "a a/ a/1 a/2 a0 b/x l m m1 n w x y ");
   // Backwards too, over a key past the reserved prefix.
   ASSERT_OK(root_->Put("\xff\xff\xff\xff", "v"));
-  ASSERT_OK_AND_ASSIGN(auto rev, root_->Scan(KeyRange::From("y"), 0, Direction::kReverse));
+  ASSERT_OK_AND_ASSIGN(
+      auto rev, root_->Scan(KeyRange::From("y"), 0, Direction::kReverse));
   ASSERT_EQ(rev.size(), 2u);
   EXPECT_EQ(rev[0].key, "\xff\xff\xff\xff");
   EXPECT_EQ(rev[1].key, "y");
@@ -306,19 +330,23 @@ TEST_F(AclTest, ConfigErrorsNameTheField) {
   c.grants["alice"].push_back("nope");
   EXPECT_THAT(NewAclStore(NewMemoryStore(), c).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("access_control.grants.alice"), HasSubstr("nope"))));
+                       AllOf(HasSubstr("access_control.grants.alice"),
+                             HasSubstr("nope"))));
   c = TestConfig();
   c.grants["zed"] = {"root"};
-  EXPECT_THAT(NewAclStore(NewMemoryStore(), c).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a user")));
+  EXPECT_THAT(
+      NewAclStore(NewMemoryStore(), c).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a user")));
   c = TestConfig();
   c.roles["bad"].rules = {Range("z", "a", AclRule::Access::kRead)};
   EXPECT_THAT(NewAclStore(NewMemoryStore(), c).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("roles.bad.rules[0]")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("roles.bad.rules[0]")));
   c = TestConfig();
   c.roles["sneaky"].rules = {Prefix(kReservedKey, AclRule::Access::kRead)};
-  EXPECT_THAT(NewAclStore(NewMemoryStore(), c).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reserved")));
+  EXPECT_THAT(
+      NewAclStore(NewMemoryStore(), c).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reserved")));
 }
 
 // Writers and transactions racing an admin who revokes and grants: every
@@ -342,7 +370,8 @@ TEST_F(AclTest, ConcurrentRevokeAndGrant) {
     writers.emplace_back([&, t] {
       auto bob = As("bob");
       for (int i = 0; i < kTxnsPerThread; ++i) {
-        const std::string key = "m/" + std::to_string(t) + "/" + std::to_string(i);
+        const std::string key =
+            "m/" + std::to_string(t) + "/" + std::to_string(i);
         auto txn = bob->BeginTransaction();
         ASSERT_OK(txn);
         absl::Status put = (*txn)->Put(key, "v");
@@ -374,13 +403,15 @@ TEST(AclDurability, AdminChangesSurviveReopen) {
   StorageConfig native = StorageConfig::Native(dir);
   {
     ASSERT_OK_AND_ASSIGN(auto inner, OpenBackend(native));
-    ASSERT_OK_AND_ASSIGN(auto secured, NewAclStore(std::move(inner), TestConfig()));
+    ASSERT_OK_AND_ASSIGN(auto secured,
+                         NewAclStore(std::move(inner), TestConfig()));
     ASSERT_OK(secured->Revoke("root", "alice", "a_reader"));
     ASSERT_OK(secured->Grant("root", "alice", "m_writer"));
     EXPECT_EQ(secured->Revision(), 2u);
   }
   ASSERT_OK_AND_ASSIGN(auto inner, OpenBackend(native));
-  ASSERT_OK_AND_ASSIGN(auto secured, NewAclStore(std::move(inner), TestConfig()));
+  ASSERT_OK_AND_ASSIGN(auto secured,
+                       NewAclStore(std::move(inner), TestConfig()));
   EXPECT_EQ(secured->Revision(), 2u);
   ASSERT_OK_AND_ASSIGN(auto alice, secured->AsPrincipal("alice"));
   EXPECT_THAT(alice->Get("a/1").status(), StatusIs(kDenied));

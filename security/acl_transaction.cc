@@ -30,13 +30,15 @@ class AclTransaction final : public Transaction {
   }
   absl::Status Put(std::string_view key, std::string_view value) override {
     RETURN_IF_ERROR(CheckKey("txn_put", "write", key, true));
-    absl::Status s = core_->Finish(Event("txn_put", key), inner_->Put(key, value));
+    absl::Status s =
+        core_->Finish(Event("txn_put", key), inner_->Put(key, value));
     if (s.ok()) ++writes_;
     return s;
   }
   absl::Status Delete(std::string_view key) override {
     RETURN_IF_ERROR(CheckKey("txn_delete", "write", key, true));
-    absl::Status s = core_->Finish(Event("txn_delete", key), inner_->Delete(key));
+    absl::Status s =
+        core_->Finish(Event("txn_delete", key), inner_->Delete(key));
     if (s.ok()) ++writes_;
     return s;
   }
@@ -44,7 +46,8 @@ class AclTransaction final : public Transaction {
     AuditEvent e = Event("txn_scan", range.start);
     e.is_range = true;
     e.range_end = range.end;
-    if (!PermissionsOf(*core_->policy(), principal_).MayReadRange(range)) {
+    const std::shared_ptr<const AclPolicy> policy = core_->policy();
+    if (!PermissionsOf(*policy, principal_).MayReadRange(range)) {
       denied_ = true;
       return NewErrorIterator(
           core_->Deny(e, AclCore::RangeDenied(principal_, "scan", range)));
@@ -55,11 +58,13 @@ class AclTransaction final : public Transaction {
   }
   absl::Status Commit(const WriteOptions& options) override;
   absl::Status Rollback() override {
-    return core_->Finish(Event("txn_rollback", std::nullopt), inner_->Rollback());
+    return core_->Finish(Event("txn_rollback", std::nullopt),
+                         inner_->Rollback());
   }
 
  private:
-  AuditEvent Event(std::string_view op, std::optional<std::string_view> key) const {
+  AuditEvent Event(std::string_view op,
+                   std::optional<std::string_view> key) const {
     AuditEvent e;
     e.principal = principal_;
     e.operation = op;
@@ -68,10 +73,13 @@ class AclTransaction final : public Transaction {
   }
   absl::Status CheckKey(std::string_view op, std::string_view verb,
                         std::string_view key, bool write) {
-    const Permissions& p = PermissionsOf(*core_->policy(), principal_);
+    // Held for the check: an admin change may drop the policy meanwhile.
+    const std::shared_ptr<const AclPolicy> policy = core_->policy();
+    const Permissions& p = PermissionsOf(*policy, principal_);
     if (write ? p.MayWrite(key) : p.MayRead(key)) return absl::OkStatus();
     denied_ = true;
-    return core_->Deny(Event(op, key), AclCore::KeyDenied(principal_, verb, key));
+    return core_->Deny(Event(op, key),
+                       AclCore::KeyDenied(principal_, verb, key));
   }
 
   const std::shared_ptr<AclCore> core_;
@@ -110,10 +118,9 @@ absl::Status AclTransaction::Commit(const WriteOptions& options) {
 
 }  // namespace
 
-std::unique_ptr<Transaction> NewAclTransaction(std::shared_ptr<AclCore> core,
-                                               std::string principal,
-                                               uint64_t revision,
-                                               std::unique_ptr<Transaction> inner) {
+std::unique_ptr<Transaction> NewAclTransaction(
+    std::shared_ptr<AclCore> core, std::string principal, uint64_t revision,
+    std::unique_ptr<Transaction> inner) {
   return std::make_unique<AclTransaction>(std::move(core), std::move(principal),
                                           revision, std::move(inner));
 }

@@ -15,10 +15,9 @@
 
 namespace synapsed::storage::security {
 
-std::unique_ptr<Transaction> NewAclTransaction(std::shared_ptr<AclCore> core,
-                                               std::string principal,
-                                               uint64_t revision,
-                                               std::unique_ptr<Transaction> inner);
+std::unique_ptr<Transaction> NewAclTransaction(
+    std::shared_ptr<AclCore> core, std::string principal, uint64_t revision,
+    std::unique_ptr<Transaction> inner);
 
 }  // namespace synapsed::storage::security
 

@@ -26,13 +26,15 @@ struct Checkpoint {
 };
 
 [[nodiscard]] absl::StatusOr<Digest> CheckpointMac(std::span<const uint8_t> key,
-                                                   uint64_t seq, const Digest& hash);
+                                                   uint64_t seq,
+                                                   const Digest& hash);
 // The line (with its newline) for checkpoint (seq, hash).
-[[nodiscard]] absl::StatusOr<std::string> FormatCheckpoint(std::span<const uint8_t> key,
-                                                           uint64_t seq, const Digest& hash);
+[[nodiscard]] absl::StatusOr<std::string> FormatCheckpoint(
+    std::span<const uint8_t> key, uint64_t seq, const Digest& hash);
 // Every checkpoint line of `text`; InvalidArgument naming the first line
 // that is not one.
-[[nodiscard]] absl::StatusOr<std::vector<Checkpoint>> ParseCheckpoints(std::string_view text);
+[[nodiscard]] absl::StatusOr<std::vector<Checkpoint>> ParseCheckpoints(
+    std::string_view text);
 
 }  // namespace synapsed::storage::security
 

@@ -34,7 +34,8 @@ std::string BytesOfDump(const std::string& dump) {
     const size_t bar = line.find('|');
     if (colon == std::string::npos) continue;
     std::istringstream hex(line.substr(colon + 1, bar - colon - 1));
-    for (std::string b; hex >> b;) bytes.push_back(static_cast<char>(std::stoi(b, nullptr, 16)));
+    for (std::string b; hex >> b;)
+      bytes.push_back(static_cast<char>(std::stoi(b, nullptr, 16)));
   }
   return bytes;
 }
@@ -91,21 +92,25 @@ TEST(AuditSpec, WorkedExample) {
   scan.range_end = "a0";
   ASSERT_OK(log->Record(scan));
   log.reset();
-  ASSERT_OK_AND_ASSIGN(std::string file, env::ReadFileToString(fs.get(), config.path));
+  ASSERT_OK_AND_ASSIGN(std::string file,
+                       env::ReadFileToString(fs.get(), config.path));
   ASSERT_OK_AND_ASSIGN(std::string checkpoints,
                        env::ReadFileToString(fs.get(), config.checkpoint_path));
 
-  const std::string shown = BytesOfDump(Section(doc.str(), "audit-example-file"));
+  const std::string shown =
+      BytesOfDump(Section(doc.str(), "audit-example-file"));
   EXPECT_EQ(shown, file) << "the spec's dump should read:\n" << Dump(file);
   EXPECT_EQ(Section(doc.str(), "audit-example-checkpoint"), checkpoints);
 
   // And the spec's bytes verify, against its checkpoint and key.
-  ASSERT_OK_AND_ASSIGN(auto cps, ParseCheckpoints(Section(doc.str(), "audit-example-checkpoint")));
+  ASSERT_OK_AND_ASSIGN(auto cps, ParseCheckpoints(Section(
+                                     doc.str(), "audit-example-checkpoint")));
   std::array<uint8_t, 32> key;
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
   std::vector<AuditRecord> records;
-  const AuditVerdict v = VerifyAudit(shown, &cps, std::span<const uint8_t>(key),
-                                     [&](const AuditRecord& r) { records.push_back(r); });
+  const AuditVerdict v =
+      VerifyAudit(shown, &cps, std::span<const uint8_t>(key),
+                  [&](const AuditRecord& r) { records.push_back(r); });
   ASSERT_TRUE(v.ok) << v.reason;
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[1].key_kind, KeyKind::kHmac);

@@ -57,8 +57,8 @@ bool DecodeRecordBody(std::string_view in, AuditRecord* r) {
   return GetVarint64(&in, &r->count) && GetByte(&in, &r->code) && in.empty();
 }
 
-absl::StatusOr<std::string> FrameRecord(const Digest& prev, std::string_view body,
-                                        Digest* hash) {
+absl::StatusOr<std::string> FrameRecord(const Digest& prev,
+                                        std::string_view body, Digest* hash) {
   ASSIGN_OR_RETURN(*hash, Sha256(AsBytes(prev), body));
   std::string out;
   PutFixed32(&out, static_cast<uint32_t>(body.size()));

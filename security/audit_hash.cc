@@ -16,7 +16,8 @@ absl::StatusOr<Digest> Sha256(std::string_view a, std::string_view b) {
   const bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
                   EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 &&
                   EVP_DigestUpdate(ctx, b.data(), b.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, d.data(), &n) == 1 && n == kDigestSize;
+                  EVP_DigestFinal_ex(ctx, d.data(), &n) == 1 &&
+                  n == kDigestSize;
   EVP_MD_CTX_free(ctx);
   if (!ok) return crypto::OpenSslError("SHA-256");
   return d;
@@ -30,9 +31,10 @@ absl::StatusOr<Digest> HmacSha256(std::span<const uint8_t> key,
   input.append(data);
   Digest d;
   size_t n = 0;
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-                d.data(), d.size(), &n) == nullptr ||
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(),
+                key.size(),
+                reinterpret_cast<const unsigned char*>(input.data()),
+                input.size(), d.data(), d.size(), &n) == nullptr ||
       n != kDigestSize) {
     return crypto::OpenSslError("HMAC-SHA-256");
   }

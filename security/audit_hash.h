@@ -18,7 +18,8 @@ inline constexpr size_t kDigestSize = 32;
 using Digest = std::array<uint8_t, kDigestSize>;
 
 // SHA-256(a ‖ b).
-[[nodiscard]] absl::StatusOr<Digest> Sha256(std::string_view a, std::string_view b = {});
+[[nodiscard]] absl::StatusOr<Digest> Sha256(std::string_view a,
+                                            std::string_view b = {});
 // HMAC-SHA-256 under `key` of `domain` ‖ 0x00 ‖ `data`: the domain keeps
 // the MAC of a key apart from the MAC of a checkpoint under one audit key.
 [[nodiscard]] absl::StatusOr<Digest> HmacSha256(std::span<const uint8_t> key,

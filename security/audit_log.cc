@@ -17,9 +17,12 @@ namespace {
 
 class FileAuditLog final : public AuditLog {
  public:
-  FileAuditLog(AuditConfig config, env::FileSystem* fs, std::function<absl::Time()> now,
-               crypto::SecureKey key)
-      : config_(std::move(config)), fs_(fs), now_(std::move(now)), key_(std::move(key)) {}
+  FileAuditLog(AuditConfig config, env::FileSystem* fs,
+               std::function<absl::Time()> now, crypto::SecureKey key)
+      : config_(std::move(config)),
+        fs_(fs),
+        now_(std::move(now)),
+        key_(std::move(key)) {}
 
   ~FileAuditLog() override {
     MutexLock lock(&mu_);
@@ -35,12 +38,15 @@ class FileAuditLog final : public AuditLog {
     MutexLock lock(&mu_);
     ASSIGN_OR_RETURN(bool exists, fs_->FileExists(config_.path));
     if (exists) {
-      ASSIGN_OR_RETURN(std::string contents, env::ReadFileToString(fs_, config_.path));
+      ASSIGN_OR_RETURN(std::string contents,
+                       env::ReadFileToString(fs_, config_.path));
       const AuditVerdict v = VerifyAudit(contents);
       if (!v.ok && !v.torn_tail) {
-        return absl::DataLossError(fmt::format(
-            "audit file {}: sequence {} fails: {}; refusing to append to it (run "
-            "`synapsed audit verify`)", config_.path, v.first_bad_seq, v.reason));
+        return absl::DataLossError(
+            fmt::format("audit file {}: sequence {} fails: {}; refusing to "
+                        "append to it (run "
+                        "`synapsed audit verify`)",
+                        config_.path, v.first_bad_seq, v.reason));
       }
       if (!v.ok) RETURN_IF_ERROR(fs_->Truncate(config_.path, v.good_bytes));
       seq_ = v.records;
@@ -55,7 +61,8 @@ class FileAuditLog final : public AuditLog {
     return absl::OkStatus();
   }
 
-  absl::Status Record(const AuditEvent& event) override ABSL_LOCKS_EXCLUDED(mu_) {
+  absl::Status Record(const AuditEvent& event) override
+      ABSL_LOCKS_EXCLUDED(mu_) {
     AuditRecord r;
     r.time_us = static_cast<uint64_t>(absl::ToUnixMicros(now_()));
     r.principal = event.principal;
@@ -77,13 +84,14 @@ class FileAuditLog final : public AuditLog {
     if (!sticky_.ok()) return sticky_;
     r.seq = seq_ + 1;
     Digest hash;
-    ASSIGN_OR_RETURN(std::string framed, FrameRecord(head_, EncodeRecordBody(r), &hash));
+    ASSIGN_OR_RETURN(std::string framed,
+                     FrameRecord(head_, EncodeRecordBody(r), &hash));
     absl::Status s = file_->Append(framed);
     if (s.ok() && event.sync) s = file_->Sync();
     if (!s.ok()) {
       // The chain cannot go on past a record that may be half written.
-      sticky_ = absl::UnavailableError(
-          fmt::format("audit file {}: {}", config_.path, std::string(s.message())));
+      sticky_ = absl::UnavailableError(fmt::format(
+          "audit file {}: {}", config_.path, std::string(s.message())));
       return sticky_;
     }
     seq_ = r.seq;
@@ -93,8 +101,8 @@ class FileAuditLog final : public AuditLog {
                           since_checkpoint_ >= config_.checkpoint_every_records;
     const bool by_time =
         config_.checkpoint_every_seconds > 0 &&
-        now_() - last_checkpoint_ >=
-            absl::Seconds(static_cast<int64_t>(config_.checkpoint_every_seconds));
+        now_() - last_checkpoint_ >= absl::Seconds(static_cast<int64_t>(
+                                         config_.checkpoint_every_seconds));
     if (by_count || by_time) return CheckpointLocked();
     return absl::OkStatus();
   }
@@ -115,7 +123,8 @@ class FileAuditLog final : public AuditLog {
     for (const std::string& p : config_.sensitive_prefixes) {
       if (!key.starts_with(p)) continue;
       *kind = KeyKind::kHmac;
-      ASSIGN_OR_RETURN(Digest mac, HmacSha256(key_.bytes(), kKeyMacDomain, key));
+      ASSIGN_OR_RETURN(Digest mac,
+                       HmacSha256(key_.bytes(), kKeyMacDomain, key));
       return std::string(AsBytes(mac));
     }
     *kind = KeyKind::kClear;
@@ -126,16 +135,20 @@ class FileAuditLog final : public AuditLog {
     if (!sticky_.ok()) return sticky_;
     // The records a checkpoint covers are durable before it is exported.
     RETURN_IF_ERROR(file_->Sync());
-    ASSIGN_OR_RETURN(std::string line, FormatCheckpoint(key_.bytes(), seq_, head_));
+    ASSIGN_OR_RETURN(std::string line,
+                     FormatCheckpoint(key_.bytes(), seq_, head_));
     if (!config_.checkpoint_path.empty()) {
       ASSIGN_OR_RETURN(bool exists, fs_->FileExists(config_.checkpoint_path));
-      ASSIGN_OR_RETURN(auto out, exists ? fs_->NewAppendableFile(config_.checkpoint_path)
-                                        : fs_->NewWritableFile(config_.checkpoint_path));
+      ASSIGN_OR_RETURN(auto out,
+                       exists ? fs_->NewAppendableFile(config_.checkpoint_path)
+                              : fs_->NewWritableFile(config_.checkpoint_path));
       RETURN_IF_ERROR(out->AppendAndSync(line));
       RETURN_IF_ERROR(out->Close());
-      if (!exists) RETURN_IF_ERROR(fs_->SyncDir(env::DirName(config_.checkpoint_path)));
+      if (!exists)
+        RETURN_IF_ERROR(fs_->SyncDir(env::DirName(config_.checkpoint_path)));
     }
-    if (config_.checkpoint_sink != nullptr) config_.checkpoint_sink->Export(line);
+    if (config_.checkpoint_sink != nullptr)
+      config_.checkpoint_sink->Export(line);
     since_checkpoint_ = 0;
     last_checkpoint_ = now_();
     return absl::OkStatus();
@@ -156,16 +169,19 @@ class FileAuditLog final : public AuditLog {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditLog(const AuditConfig& config,
-                                                       env::FileSystem* fs,
-                                                       std::function<absl::Time()> now) {
+absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditLog(
+    const AuditConfig& config, env::FileSystem* fs,
+    std::function<absl::Time()> now) {
   if (config.path.empty()) return absl::InvalidArgumentError("audit: no path");
-  if (config.hmac_key_file.empty()) return absl::InvalidArgumentError("audit: no hmac_key_file");
+  if (config.hmac_key_file.empty())
+    return absl::InvalidArgumentError("audit: no hmac_key_file");
   if (config.checkpoint_path.empty() && config.checkpoint_sink == nullptr) {
     return absl::InvalidArgumentError(
-        "audit: no checkpoint_path or checkpoint_sink: the checkpoints must go somewhere");
+        "audit: no checkpoint_path or checkpoint_sink: the checkpoints must go "
+        "somewhere");
   }
-  ASSIGN_OR_RETURN(std::vector<crypto::MasterKey> keys, crypto::ReadKeyFile(config.hmac_key_file));
+  ASSIGN_OR_RETURN(std::vector<crypto::MasterKey> keys,
+                   crypto::ReadKeyFile(config.hmac_key_file));
   if (fs == nullptr) fs = env::DefaultFileSystem();
   if (!now) now = absl::Now;
   auto log = std::make_unique<FileAuditLog>(config, fs, std::move(now),

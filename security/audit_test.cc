@@ -59,14 +59,16 @@ class AuditTest : public ::testing::Test {
   // denied get as "r".
   void Populate(env::FileSystem* fs, int n) {
     ASSERT_OK_AND_ASSIGN(auto log, OpenAuditLog(config_, fs, clock_.Fn()));
-    ASSERT_OK_AND_ASSIGN(auto secured, NewAclStore(NewMemoryStore(), OneWriter(),
-                                                   std::shared_ptr<AuditLog>(std::move(log))));
+    ASSERT_OK_AND_ASSIGN(
+        auto secured, NewAclStore(NewMemoryStore(), OneWriter(),
+                                  std::shared_ptr<AuditLog>(std::move(log))));
     ASSERT_OK_AND_ASSIGN(auto w, secured->AsPrincipal("w"));
     ASSERT_OK_AND_ASSIGN(auto r, secured->AsPrincipal("r"));
     for (int i = 0; i < n; ++i) {
       ASSERT_OK(w->Put("k" + std::to_string(i), std::string(kValueMarker)));
     }
-    EXPECT_THAT(r->Get("k0").status(), testing::StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(r->Get("k0").status(),
+                testing::StatusIs(absl::StatusCode::kPermissionDenied));
   }
   std::string File(const std::string& path) {
     auto s = env::ReadFileToString(mem_.get(), path);
@@ -81,11 +83,13 @@ class AuditTest : public ::testing::Test {
     return VerifyAudit(contents, &*cps, std::span<const uint8_t>(key));
   }
   // The byte ranges [begin, end) of each record of `contents`.
-  static std::vector<std::pair<size_t, size_t>> Records(std::string_view contents) {
+  static std::vector<std::pair<size_t, size_t>> Records(
+      std::string_view contents) {
     std::vector<std::pair<size_t, size_t>> out;
     size_t at = kAuditHeader.size();
     while (at < contents.size()) {
-      const size_t end = at + kRecordFraming + DecodeFixed32(contents.data() + at);
+      const size_t end =
+          at + kRecordFraming + DecodeFixed32(contents.data() + at);
       out.emplace_back(at, end);
       at = end;
     }
@@ -100,39 +104,50 @@ class AuditTest : public ::testing::Test {
 TEST_F(AuditTest, OneRecordPerOperationNeverAValue) {
   config_.checkpoint_every_records = 0;
   {
-    ASSERT_OK_AND_ASSIGN(auto log, OpenAuditLog(config_, mem_.get(), clock_.Fn()));
-    ASSERT_OK_AND_ASSIGN(auto secured, NewAclStore(NewMemoryStore(), OneWriter(),
-                                                   std::shared_ptr<AuditLog>(std::move(log))));
+    ASSERT_OK_AND_ASSIGN(auto log,
+                         OpenAuditLog(config_, mem_.get(), clock_.Fn()));
+    ASSERT_OK_AND_ASSIGN(
+        auto secured, NewAclStore(NewMemoryStore(), OneWriter(),
+                                  std::shared_ptr<AuditLog>(std::move(log))));
     ASSERT_OK_AND_ASSIGN(auto w, secured->AsPrincipal("w"));
     ASSERT_OK_AND_ASSIGN(auto r, secured->AsPrincipal("r"));
     ASSERT_OK(w->Put("pii/alice", std::string(kValueMarker)));
-    ASSERT_OK(w->BatchPut(WriteOptions(), std::vector<std::pair<std::string_view, std::string_view>>{
-                                              {"b1", kValueMarker}, {"b2", kValueMarker}}));
+    ASSERT_OK(
+        w->BatchPut(WriteOptions(),
+                    std::vector<std::pair<std::string_view, std::string_view>>{
+                        {"b1", kValueMarker}, {"b2", kValueMarker}}));
     ASSERT_OK_AND_ASSIGN(auto txn, w->BeginTransaction());
     ASSERT_OK(txn->Put("t1", kValueMarker));
     ASSERT_OK(txn->Commit());
-    EXPECT_THAT(r->Get("pii/alice").status(), testing::StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(r->Get("pii/alice").status(),
+                testing::StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_THAT(r->Scan(KeyRange::Between("pub/", "pub0")), testing::IsOk());
     ASSERT_OK_AND_ASSIGN(std::string got, w->Get("pii/alice"));
     EXPECT_EQ(got, kValueMarker);
   }
   const std::string contents = File(config_.path);
   EXPECT_EQ(contents.find(kValueMarker), std::string::npos);
-  EXPECT_EQ(contents.find("alice"), std::string::npos);  // a sensitive key: its HMAC
-  EXPECT_EQ(File(config_.checkpoint_path).find(kValueMarker), std::string::npos);
+  EXPECT_EQ(contents.find("alice"),
+            std::string::npos);  // a sensitive key: its HMAC
+  EXPECT_EQ(File(config_.checkpoint_path).find(kValueMarker),
+            std::string::npos);
   std::vector<AuditRecord> records;
   const AuditVerdict v = Verify(contents);
   ASSERT_TRUE(v.ok) << v.reason;
-  VerifyAudit(contents, nullptr, std::nullopt, [&](const AuditRecord& r) { records.push_back(r); });
+  VerifyAudit(contents, nullptr, std::nullopt,
+              [&](const AuditRecord& r) { records.push_back(r); });
   std::vector<std::string> ops;
-  for (const AuditRecord& r : records) ops.push_back(r.principal + ":" + r.operation);
-  EXPECT_EQ(ops, (std::vector<std::string>{"w:put", "w:write", "w:txn_begin", "w:txn_put",
-                                           "w:txn_commit", "r:get", "r:scan", "w:get"}));
+  for (const AuditRecord& r : records)
+    ops.push_back(r.principal + ":" + r.operation);
+  EXPECT_EQ(ops, (std::vector<std::string>{"w:put", "w:write", "w:txn_begin",
+                                           "w:txn_put", "w:txn_commit", "r:get",
+                                           "r:scan", "w:get"}));
   EXPECT_EQ(records[0].key_kind, KeyKind::kHmac);
   EXPECT_EQ(records[0].key.size(), 32u);
   EXPECT_EQ(records[1].count, 2u);
   EXPECT_EQ(records[4].count, 1u);
-  EXPECT_EQ(records[5].code, static_cast<uint8_t>(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(records[5].code,
+            static_cast<uint8_t>(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(records[6].end_kind, EndKind::kClear);
   EXPECT_EQ(records[6].key, "pub/");
   EXPECT_EQ(records[6].end, "pub0");
@@ -140,14 +155,18 @@ TEST_F(AuditTest, OneRecordPerOperationNeverAValue) {
 }
 
 TEST_F(AuditTest, VerifierNamesTheFirstBadSequence) {
-  ASSERT_NO_FATAL_FAILURE(Populate(mem_.get(), 11));  // records 1..12, checkpoints at 5, 10, 12
+  ASSERT_NO_FATAL_FAILURE(
+      Populate(mem_.get(), 11));  // records 1..12, checkpoints at 5, 10, 12
   const std::string good = File(config_.path);
   const AuditVerdict ok = Verify(good);
   ASSERT_TRUE(ok.ok) << ok.reason;
   EXPECT_EQ(ok.records, 12u);
   const auto recs = Records(good);
   ASSERT_EQ(recs.size(), 12u);
-  auto rec = [&](int seq) { return good.substr(recs[seq - 1].first, recs[seq - 1].second - recs[seq - 1].first); };
+  auto rec = [&](int seq) {
+    return good.substr(recs[seq - 1].first,
+                       recs[seq - 1].second - recs[seq - 1].first);
+  };
   auto head = good.substr(0, recs[0].first);
   auto join = [&](std::vector<int> seqs) {
     std::string s = head;
@@ -167,7 +186,7 @@ TEST_F(AuditTest, VerifierNamesTheFirstBadSequence) {
   std::vector<int> all;
   for (int i = 1; i <= 12; ++i) all.push_back(i);
   std::vector<int> dropped = all, reordered = all;
-  dropped.erase(dropped.begin() + 3);  // no record 4
+  dropped.erase(dropped.begin() + 3);     // no record 4
   std::swap(reordered[5], reordered[6]);  // 7 before 6
   const Tamper cases[] = {
       {"edited body", edited_body, 4, false},
@@ -213,10 +232,12 @@ TEST_F(AuditTest, RechainedEditIsCaughtByTheNextCheckpoint) {
   EXPECT_EQ(v.first_bad_seq, 5u) << v.reason;  // the first checkpoint after it
   // A checkpoint forged without the key fails its signature.
   std::string cps = File(config_.checkpoint_path);
-  cps[cps.size() - 3] = cps[cps.size() - 3] == '0' ? '1' : '0';  // the last hmac digit
+  cps[cps.size() - 3] =
+      cps[cps.size() - 3] == '0' ? '1' : '0';  // the last hmac digit
   ASSERT_OK_AND_ASSIGN(auto parsed, ParseCheckpoints(cps));
   auto key = Key();
-  const AuditVerdict sig = VerifyAudit(good, &parsed, std::span<const uint8_t>(key));
+  const AuditVerdict sig =
+      VerifyAudit(good, &parsed, std::span<const uint8_t>(key));
   EXPECT_FALSE(sig.ok);
   EXPECT_THAT(sig.reason, HasSubstr("signature"));
 }
@@ -232,7 +253,8 @@ TEST_F(AuditTest, CheckpointsByCountAndByTime) {
   auto sink = std::make_shared<Sink>();
   sink->out = &exported;
   config_.checkpoint_sink = sink;
-  ASSERT_OK_AND_ASSIGN(auto log, OpenAuditLog(config_, mem_.get(), clock_.Fn()));
+  ASSERT_OK_AND_ASSIGN(auto log,
+                       OpenAuditLog(config_, mem_.get(), clock_.Fn()));
   AuditEvent e;
   e.principal = "p";
   e.operation = "put";
@@ -260,16 +282,18 @@ TEST_F(AuditTest, ReopenContinuesTheChain) {
   std::string bad = File(config_.path);
   bad[kAuditHeader.size() + 6] ^= 1;
   ASSERT_OK(env::WriteStringToFile(mem_.get(), bad, config_.path, false));
-  EXPECT_THAT(OpenAuditLog(config_, mem_.get()).status(),
-              testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("sequence 1")));
+  EXPECT_THAT(
+      OpenAuditLog(config_, mem_.get()).status(),
+      testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("sequence 1")));
 }
 
 TEST_F(AuditTest, RecordOfASyncedWriteSurvivesPowerLoss) {
   env::FaultInjectionFileSystem fs(mem_.get());
   config_.checkpoint_every_records = 0;
   ASSERT_OK_AND_ASSIGN(auto log, OpenAuditLog(config_, &fs, clock_.Fn()));
-  ASSERT_OK_AND_ASSIGN(auto secured, NewAclStore(NewMemoryStore(), OneWriter(),
-                                                 std::shared_ptr<AuditLog>(std::move(log))));
+  ASSERT_OK_AND_ASSIGN(auto secured,
+                       NewAclStore(NewMemoryStore(), OneWriter(),
+                                   std::shared_ptr<AuditLog>(std::move(log))));
   ASSERT_OK_AND_ASSIGN(auto w, secured->AsPrincipal("w"));
   WriteOptions synced;
   synced.sync = true;
@@ -290,8 +314,10 @@ TEST_F(AuditTest, RecordOfASyncedWriteSurvivesPowerLoss) {
 TEST_F(AuditTest, TornTailIsCutAtReopen) {
   ASSERT_NO_FATAL_FAILURE(Populate(mem_.get(), 2));
   const std::string good = File(config_.path);
-  ASSERT_OK(env::WriteStringToFile(mem_.get(), good.substr(0, good.size() - 5), config_.path, false));
-  ASSERT_OK_AND_ASSIGN(auto log, OpenAuditLog(config_, mem_.get(), clock_.Fn()));
+  ASSERT_OK(env::WriteStringToFile(mem_.get(), good.substr(0, good.size() - 5),
+                                   config_.path, false));
+  ASSERT_OK_AND_ASSIGN(auto log,
+                       OpenAuditLog(config_, mem_.get(), clock_.Fn()));
   EXPECT_EQ(log->LastSequence(), 2u);
 }
 

@@ -24,7 +24,8 @@ inline std::string WriteAuditKeyFile() {
   std::string dir = std::string(::testing::TempDir()) + "/audit_key.XXXXXX";
   if (::mkdtemp(dir.data()) == nullptr) return "";
   const std::string path = dir + "/audit.key";
-  std::ofstream(path) << "synapsed-key-file 1\naudit-1 " << kAuditKeyHex << "\n";
+  std::ofstream(path) << "synapsed-key-file 1\naudit-1 " << kAuditKeyHex
+                      << "\n";
   ::chmod(path.c_str(), 0600);
   return path;
 }

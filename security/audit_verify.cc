@@ -28,12 +28,14 @@ AuditVerdict Walk(std::string_view in, std::map<uint64_t, Digest>* hashes,
     const uint64_t seq = v.records + 1;
     if (in.size() < kRecordFraming) {
       v.torn_tail = true;
-      return Fail(v, seq, fmt::format("record cut short at offset {}", v.good_bytes));
+      return Fail(v, seq,
+                  fmt::format("record cut short at offset {}", v.good_bytes));
     }
     const uint32_t size = DecodeFixed32(in.data());
     if (size > kMaxBodySize || in.size() < kRecordFraming + size) {
       v.torn_tail = size <= kMaxBodySize;
-      return Fail(v, seq, fmt::format("record cut short at offset {}", v.good_bytes));
+      return Fail(v, seq,
+                  fmt::format("record cut short at offset {}", v.good_bytes));
     }
     const std::string_view body = in.substr(4, size);
     const std::string_view stored = in.substr(4 + size, kDigestSize);
@@ -41,12 +43,18 @@ AuditVerdict Walk(std::string_view in, std::map<uint64_t, Digest>* hashes,
     if (!want.ok()) return Fail(v, seq, std::string(want.status().message()));
     AuditRecord r;
     if (AsBytes(*want) != stored || !DecodeRecordBody(body, &r)) {
-      return Fail(v, seq, fmt::format("record at offset {} was altered (its hash does not "
-                                      "chain)", v.good_bytes));
+      return Fail(
+          v, seq,
+          fmt::format("record at offset {} was altered (its hash does not "
+                      "chain)",
+                      v.good_bytes));
     }
     if (r.seq != seq) {
-      return Fail(v, seq, fmt::format("record at offset {} has sequence {} where {} belongs "
-                                      "(dropped or reordered)", v.good_bytes, r.seq, seq));
+      return Fail(
+          v, seq,
+          fmt::format("record at offset {} has sequence {} where {} belongs "
+                      "(dropped or reordered)",
+                      v.good_bytes, r.seq, seq));
     }
     if (visit) visit(r);
     v.head = *want;
@@ -61,7 +69,8 @@ AuditVerdict Walk(std::string_view in, std::map<uint64_t, Digest>* hashes,
 
 }  // namespace
 
-AuditVerdict VerifyAudit(std::string_view contents, const std::vector<Checkpoint>* checkpoints,
+AuditVerdict VerifyAudit(std::string_view contents,
+                         const std::vector<Checkpoint>* checkpoints,
                          std::optional<std::span<const uint8_t>> key,
                          const std::function<void(const AuditRecord&)>& visit) {
   std::map<uint64_t, Digest> hashes;
@@ -74,20 +83,27 @@ AuditVerdict VerifyAudit(std::string_view contents, const std::vector<Checkpoint
     if (key) {
       absl::StatusOr<Digest> mac = CheckpointMac(*key, cp.seq, cp.hash);
       if (!mac.ok() || *mac != cp.mac) {
-        v = Fail(v, cp.seq, fmt::format("the checkpoint at sequence {} has a bad signature",
-                                        cp.seq));
+        v = Fail(
+            v, cp.seq,
+            fmt::format("the checkpoint at sequence {} has a bad signature",
+                        cp.seq));
         continue;
       }
     }
     if (cp.seq == 0) continue;
     auto it = hashes.find(cp.seq);
     if (it == hashes.end()) {
-      v = Fail(v, v.records + 1,
-               fmt::format("truncated: a checkpoint covers sequence {} but the file ends "
-                           "after {}", cp.seq, v.records));
+      v = Fail(
+          v, v.records + 1,
+          fmt::format(
+              "truncated: a checkpoint covers sequence {} but the file ends "
+              "after {}",
+              cp.seq, v.records));
     } else if (it->second != cp.hash) {
-      v = Fail(v, cp.seq, fmt::format("the chain at sequence {} differs from its checkpoint",
-                                      cp.seq));
+      v = Fail(
+          v, cp.seq,
+          fmt::format("the chain at sequence {} differs from its checkpoint",
+                      cp.seq));
     }
   }
   return v;

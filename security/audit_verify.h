@@ -31,8 +31,8 @@ namespace synapsed::storage::security {
 
 struct AuditVerdict {
   bool ok = false;
-  uint64_t records = 0;  // good records before the first bad one
-  Digest head{};         // the chain hash after them
+  uint64_t records = 0;     // good records before the first bad one
+  Digest head{};            // the chain hash after them
   uint64_t good_bytes = 0;  // header and good records: where the next goes
   // When !ok: the sequence number that fails, and why.
   uint64_t first_bad_seq = 0;
@@ -44,10 +44,11 @@ struct AuditVerdict {
 // Walks `contents`, calling `visit` (if set) on each good record.
 // With `checkpoints`, each is checked against the chain, and, with `key`,
 // its signature first (a bad signature fails at the checkpoint's seq).
-AuditVerdict VerifyAudit(std::string_view contents,
-                         const std::vector<Checkpoint>* checkpoints = nullptr,
-                         std::optional<std::span<const uint8_t>> key = std::nullopt,
-                         const std::function<void(const AuditRecord&)>& visit = nullptr);
+AuditVerdict VerifyAudit(
+    std::string_view contents,
+    const std::vector<Checkpoint>* checkpoints = nullptr,
+    std::optional<std::span<const uint8_t>> key = std::nullopt,
+    const std::function<void(const AuditRecord&)>& visit = nullptr);
 
 }  // namespace synapsed::storage::security
 

@@ -34,8 +34,9 @@ void IntervalSet::AddAll(const IntervalSet& other) {
 }
 
 void IntervalSet::Normalize() {
-  std::sort(intervals_.begin(), intervals_.end(),
-            [](const Interval& a, const Interval& b) { return a.begin < b.begin; });
+  std::sort(
+      intervals_.begin(), intervals_.end(),
+      [](const Interval& a, const Interval& b) { return a.begin < b.begin; });
   std::vector<Interval> merged;
   for (Interval& i : intervals_) {
     // Touching counts: [a, c) and [c, e) leave no key between them.

@@ -62,12 +62,13 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
   return BuildLayers();
 }
 
-absl::StatusOr<std::unique_ptr<SecuredStore>> StorageBuilder::BuildSecured() const {
+absl::StatusOr<std::unique_ptr<SecuredStore>> StorageBuilder::BuildSecured()
+    const {
   if (!config_.access_control && config_.audit) {
     return absl::InvalidArgumentError(
-        "audit without access_control: the audit log records the principal of each "
-        "operation; configure access control (a role over prefix \"\" for one "
-        "principal, to audit without restricting)");
+        "audit without access_control: the audit log records the principal "
+        "of each operation; configure access control (a role over prefix "
+        "\"\" for one principal, to audit without restricting)");
   }
   if (!config_.access_control) {
     return absl::FailedPreconditionError(
@@ -82,7 +83,8 @@ absl::StatusOr<std::unique_ptr<SecuredStore>> StorageBuilder::BuildSecured() con
   }
   // Outermost: every operation is checked before a layer or backend sees it.
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, BuildLayers());
-  return security::NewAclStore(std::move(store), *config_.access_control, std::move(audit));
+  return security::NewAclStore(std::move(store), *config_.access_control,
+                               std::move(audit));
 }
 
 bool StorageBuilder::HasBackend(BackendType type) {

@@ -54,25 +54,30 @@ void PrintText(const AuditRecord& r) {
   using security::KeyKind;
   std::string where;
   if (r.end_kind != EndKind::kNone) {
-    const std::string start =
-        r.key_kind == KeyKind::kNone ? "-" : Shown(r.key, r.key_kind == KeyKind::kHmac);
-    const std::string end =
-        r.end_kind == EndKind::kOpen ? "-" : Shown(r.end, r.end_kind == EndKind::kHmac);
+    const std::string start = r.key_kind == KeyKind::kNone
+                                  ? "-"
+                                  : Shown(r.key, r.key_kind == KeyKind::kHmac);
+    const std::string end = r.end_kind == EndKind::kOpen
+                                ? "-"
+                                : Shown(r.end, r.end_kind == EndKind::kHmac);
     where = fmt::format(" range=[{}, {})", start, end);
   } else if (r.key_kind != KeyKind::kNone) {
     where = " key=" + Shown(r.key, r.key_kind == KeyKind::kHmac);
   }
-  std::cout << fmt::format("{} {} principal={} op={}{} count={} outcome={}\n", r.seq,
-                           Time(r.time_us), Escape(r.principal), r.operation, where, r.count,
-                           CodeName(r.code));
+  std::cout << fmt::format("{} {} principal={} op={}{} count={} outcome={}\n",
+                           r.seq, Time(r.time_us), Escape(r.principal),
+                           r.operation, where, r.count, CodeName(r.code));
 }
 
 void PrintJson(const AuditRecord& r) {
   using security::EndKind;
   using security::KeyKind;
-  nlohmann::json j = {{"seq", r.seq},          {"time", Time(r.time_us)},
-                      {"time_us", r.time_us},  {"principal", Escape(r.principal)},
-                      {"operation", r.operation}, {"count", r.count},
+  nlohmann::json j = {{"seq", r.seq},
+                      {"time", Time(r.time_us)},
+                      {"time_us", r.time_us},
+                      {"principal", Escape(r.principal)},
+                      {"operation", r.operation},
+                      {"count", r.count},
                       {"outcome", CodeName(r.code)}};
   if (r.key_kind != KeyKind::kNone) {
     const std::string field = r.end_kind == EndKind::kNone ? "key" : "start";
@@ -89,16 +94,18 @@ void PrintJson(const AuditRecord& r) {
 }
 
 [[noreturn]] void FailVerdict(const AuditFlags& f, const AuditVerdict& v) {
-  FailWith(kExitCorrupt, fmt::format("audit: {}: first bad sequence {}: {} ({} good records "
-                                     "before it)",
-                                     f.file, v.first_bad_seq, v.reason, v.records));
+  FailWith(kExitCorrupt,
+           fmt::format("audit: {}: first bad sequence {}: {} ({} good records "
+                       "before it)",
+                       f.file, v.first_bad_seq, v.reason, v.records));
 }
 
 void Verify(const AuditFlags& f) {
   const std::string contents = ReadOrFail(f.file, "audit verify");
   std::optional<std::vector<security::Checkpoint>> checkpoints;
   if (!f.checkpoint.empty()) {
-    auto parsed = security::ParseCheckpoints(ReadOrFail(f.checkpoint, "audit verify"));
+    auto parsed =
+        security::ParseCheckpoints(ReadOrFail(f.checkpoint, "audit verify"));
     if (!parsed.ok()) Fail(parsed.status(), "audit verify: " + f.checkpoint);
     checkpoints = *std::move(parsed);
   }
@@ -108,25 +115,25 @@ void Verify(const AuditFlags& f) {
     if (!keys.ok()) Fail(keys.status(), "audit verify");
     key = std::move(keys->back().key);
   } else if (checkpoints) {
-    std::cerr << "synapsed: audit verify: no --hmac-key-file: checkpoint signatures not "
+    std::cerr << "synapsed: audit verify: no --hmac-key-file: checkpoint "
+                 "signatures not "
                  "checked\n";
   }
   const AuditVerdict v = security::VerifyAudit(
       contents, checkpoints ? &*checkpoints : nullptr,
-      key ? std::optional<std::span<const uint8_t>>(key->bytes()) : std::nullopt);
+      key ? std::optional<std::span<const uint8_t>>(key->bytes())
+          : std::nullopt);
   if (!v.ok) FailVerdict(f, v);
-  std::cout << fmt::format("OK: {} records, head {}{}\n", v.records,
-                           Hex(security::AsBytes(v.head)),
-                           checkpoints ? fmt::format(", {} checkpoints", checkpoints->size())
-                                       : "");
+  std::cout << fmt::format(
+      "OK: {} records, head {}{}\n", v.records, Hex(security::AsBytes(v.head)),
+      checkpoints ? fmt::format(", {} checkpoints", checkpoints->size()) : "");
 }
 
 void Show(const AuditFlags& f) {
   const std::string contents = ReadOrFail(f.file, "audit show");
-  const AuditVerdict v = security::VerifyAudit(contents, nullptr, std::nullopt,
-                                               [&](const AuditRecord& r) {
-                                                 f.json ? PrintJson(r) : PrintText(r);
-                                               });
+  const AuditVerdict v = security::VerifyAudit(
+      contents, nullptr, std::nullopt,
+      [&](const AuditRecord& r) { f.json ? PrintJson(r) : PrintText(r); });
   std::cout.flush();
   if (!v.ok) FailVerdict(f, v);
 }
@@ -134,19 +141,25 @@ void Show(const AuditFlags& f) {
 }  // namespace
 
 void AddAuditCommand(CLI::App* app) {
-  CLI::App* audit = app->add_subcommand("audit", "the audit log of a secured store");
+  CLI::App* audit =
+      app->add_subcommand("audit", "the audit log of a secured store");
   audit->require_subcommand(1);
   auto f = std::make_shared<AuditFlags>();
 
-  CLI::App* verify = audit->add_subcommand(
-      "verify", "check the hash chain (and checkpoints); exit 2 naming the first bad sequence");
+  CLI::App* verify =
+      audit->add_subcommand("verify",
+                            "check the hash chain (and checkpoints); exit 2 "
+                            "naming the first bad sequence");
   verify->add_option("FILE", f->file, "the audit file")->required();
-  verify->add_option("--checkpoint", f->checkpoint, "the exported checkpoint file");
-  verify->add_option("--hmac-key-file", f->key_file,
-                     "the audit key file, to check the checkpoints' signatures");
+  verify->add_option("--checkpoint", f->checkpoint,
+                     "the exported checkpoint file");
+  verify->add_option(
+      "--hmac-key-file", f->key_file,
+      "the audit key file, to check the checkpoints' signatures");
   verify->callback([f] { Verify(*f); });
 
-  CLI::App* show = audit->add_subcommand("show", "print the records (values are never logged)");
+  CLI::App* show = audit->add_subcommand(
+      "show", "print the records (values are never logged)");
   show->add_option("FILE", f->file, "the audit file")->required();
   show->add_flag("--json", f->json, "one JSON object per record, one per line");
   show->callback([f] { Show(*f); });

@@ -27,11 +27,15 @@ AclConfig AllowEverything() {
 // The benchmark's audit key file (mode 0600, as key files must be).
 absl::StatusOr<std::string> WriteBenchKey(const std::string& dir) {
   const std::string path = dir + "/bench-audit.key";
-  const std::string text = "synapsed-key-file 1\nbench " + std::string(64, 'a') + "\n";
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(fmt::format("cannot create {}", path));
-  const bool ok = ::fchmod(fd, 0600) == 0 &&
-                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const std::string text =
+      "synapsed-key-file 1\nbench " + std::string(64, 'a') + "\n";
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return absl::UnavailableError(fmt::format("cannot create {}", path));
+  const bool ok =
+      ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) ==
+                                     static_cast<ssize_t>(text.size());
   ::close(fd);
   if (!ok) return absl::UnavailableError(fmt::format("cannot write {}", path));
   return path;
@@ -43,9 +47,9 @@ bool IsSecuredEngine(const std::string& engine) {
   return engine == "native_acl" || engine == "native_audit";
 }
 
-absl::StatusOr<std::unique_ptr<Store>> WrapSecured(const std::string& engine,
-                                                   std::unique_ptr<Store> native,
-                                                   const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Store>> WrapSecured(
+    const std::string& engine, std::unique_ptr<Store> native,
+    const std::string& dir) {
   std::shared_ptr<security::AuditLog> audit;
   if (engine == "native_audit") {
     AuditConfig c;
@@ -56,15 +60,18 @@ absl::StatusOr<std::unique_ptr<Store>> WrapSecured(const std::string& engine,
     ASSIGN_OR_RETURN(audit, security::OpenAuditLog(c));
   }
   ASSIGN_OR_RETURN(auto secured,
-                   security::NewAclStore(std::move(native), AllowEverything(), std::move(audit)));
+                   security::NewAclStore(std::move(native), AllowEverything(),
+                                         std::move(audit)));
   return secured->AsPrincipal("bench");
 }
 
-std::vector<std::pair<std::string, std::string>> DescribeSecured(const std::string& engine) {
+std::vector<std::pair<std::string, std::string>> DescribeSecured(
+    const std::string& engine) {
   std::vector<std::pair<std::string, std::string>> lines = {
       {"access control", "every operation checked (one principal, every key)"}};
   if (engine == "native_audit") {
-    lines.push_back({"audit", "a chained record per operation, checkpoint per 1000"});
+    lines.push_back(
+        {"audit", "a chained record per operation, checkpoint per 1000"});
   }
   return lines;
 }

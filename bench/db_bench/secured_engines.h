@@ -24,10 +24,12 @@ bool IsSecuredEngine(const std::string& engine);
 
 // Wraps `native` (opened in a subdirectory of `dir`) as `engine` says.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> WrapSecured(
-    const std::string& engine, std::unique_ptr<Store> native, const std::string& dir);
+    const std::string& engine, std::unique_ptr<Store> native,
+    const std::string& dir);
 
 // What DescribeEngine adds to the native engine's lines.
-std::vector<std::pair<std::string, std::string>> DescribeSecured(const std::string& engine);
+std::vector<std::pair<std::string, std::string>> DescribeSecured(
+    const std::string& engine);
 
 }  // namespace synapsed::storage::bench
 

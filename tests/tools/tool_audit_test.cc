@@ -25,7 +25,8 @@ struct AuditFiles {
 // Six puts (one of a sensitive key) and a denied get, then closed.
 AuditFiles WriteAudit(const std::string& dir) {
   AuditFiles f{dir + "/db.audit", dir + "/db.checkpoints", dir + "/audit.key"};
-  std::ofstream(f.key) << "synapsed-key-file 1\naudit-1 " << std::string(64, 'c') << "\n";
+  std::ofstream(f.key) << "synapsed-key-file 1\naudit-1 "
+                       << std::string(64, 'c') << "\n";
   ::chmod(f.key.c_str(), 0600);
   AclConfig acl;
   AclRule all;
@@ -41,7 +42,10 @@ AuditFiles WriteAudit(const std::string& dir) {
   audit.sensitive_prefixes = {"pii/"};
   audit.checkpoint_every_records = 4;
   StorageConfig config = StorageConfig::Native(dir + "/db");
-  auto secured = StorageBuilder(config).WithAccessControl(acl).WithAudit(audit).BuildSecured();
+  auto secured = StorageBuilder(config)
+                     .WithAccessControl(acl)
+                     .WithAudit(audit)
+                     .BuildSecured();
   EXPECT_TRUE(secured.ok()) << secured.status();
   auto app = (*secured)->AsPrincipal("app");
   auto guest = (*secured)->AsPrincipal("guest");
@@ -49,14 +53,15 @@ AuditFiles WriteAudit(const std::string& dir) {
     EXPECT_TRUE((*app)->Put(fmt::format("k{}", i), "the-secret-value").ok());
   }
   EXPECT_TRUE((*app)->Put("pii/jane", "the-secret-value").ok());
-  EXPECT_EQ((*guest)->Get("k1").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ((*guest)->Get("k1").status().code(),
+            absl::StatusCode::kPermissionDenied);
   return f;
 }
 
 TEST(ToolAudit, VerifyAndShow) {
   const AuditFiles f = WriteAudit(TempDir("tool_audit"));
-  RunResult ok = RunTool({"audit", "verify", f.audit, "--checkpoint", f.checkpoints,
-                          "--hmac-key-file", f.key});
+  RunResult ok = RunTool({"audit", "verify", f.audit, "--checkpoint",
+                          f.checkpoints, "--hmac-key-file", f.key});
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("OK: 7 records, head "));
 
@@ -66,7 +71,8 @@ TEST(ToolAudit, VerifyAndShow) {
   EXPECT_THAT(show.out, ::testing::Not(HasSubstr("jane")));
   std::vector<nlohmann::json> records;
   std::istringstream lines(show.out);
-  for (std::string line; std::getline(lines, line);) records.push_back(nlohmann::json::parse(line));
+  for (std::string line; std::getline(lines, line);)
+    records.push_back(nlohmann::json::parse(line));
   ASSERT_EQ(records.size(), 7u);
   EXPECT_EQ(records[0]["key"], "k0");
   EXPECT_TRUE(records[5].contains("key_hmac"));
@@ -90,7 +96,8 @@ TEST(ToolAudit, TamperingExitsTwoNamingTheSequence) {
   const AuditFiles g = WriteAudit(TempDir("tool_audit_cut"));
   const std::string whole = ReadAll(g.audit);
   std::filesystem::resize_file(g.audit, whole.size() - 1);
-  RunResult cut = RunTool({"audit", "verify", g.audit, "--checkpoint", g.checkpoints});
+  RunResult cut =
+      RunTool({"audit", "verify", g.audit, "--checkpoint", g.checkpoints});
   EXPECT_EQ(cut.code, 2);
   EXPECT_THAT(cut.err, HasSubstr("first bad sequence 7"));
 }

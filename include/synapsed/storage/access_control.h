@@ -2,8 +2,9 @@
 // of a principal (AclConfig in config.h), built by StorageBuilder with
 // WithAccessControl or the JSON "access_control" section.
 //
-//   auto secured = StorageBuilder(config).WithAccessControl(acl).BuildSecured();
-//   auto alice = (*secured)->AsPrincipal("alice");
+//   auto secured =
+//   StorageBuilder(config).WithAccessControl(acl).BuildSecured(); auto alice =
+//   (*secured)->AsPrincipal("alice");
 //   (*alice)->Put("a/1", "v");   // PermissionDenied unless alice may write a/1
 //
 // What is checked (security/acl_store.h has the details):
@@ -41,7 +42,8 @@
 namespace synapsed::storage {
 
 // Keys with this prefix hold the ACL's state; no principal can reach them.
-inline constexpr std::string_view kAclReservedPrefix = "\xff\xff\xffsynapsed.acl/";
+inline constexpr std::string_view kAclReservedPrefix =
+    "\xff\xff\xffsynapsed.acl/";
 
 // The principal a SecuredStore acts as when used directly.
 inline constexpr std::string_view kAnonymousPrincipal = "anonymous";

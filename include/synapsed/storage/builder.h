@@ -104,7 +104,8 @@ class StorageBuilder {
 
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> Build() const;
   // As Build(); FailedPrecondition unless access control is configured.
-  [[nodiscard]] absl::StatusOr<std::unique_ptr<SecuredStore>> BuildSecured() const;
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<SecuredStore>> BuildSecured()
+      const;
 
   // Whether this build of the library has the backend `type` names (the
   // peers rocksdb, leveldb and sqlite are build options; distributed does
