@@ -378,7 +378,9 @@ TEST_F(AclTest, ConcurrentRevokeAndGrant) {
         ASSERT_TRUE(put.ok() || absl::IsPermissionDenied(put)) << put;
         absl::Status commit = (*txn)->Commit();
         ASSERT_TRUE(commit.ok() || absl::IsPermissionDenied(commit)) << commit;
-        if (!put.ok()) EXPECT_FALSE(commit.ok());
+        if (!put.ok()) {
+          EXPECT_FALSE(commit.ok());
+        }
         outcomes[t].emplace_back(key, commit.ok());
         absl::Status plain = bob->Put(key + "/plain", "v");
         ASSERT_TRUE(plain.ok() || absl::IsPermissionDenied(plain)) << plain;
