@@ -171,6 +171,117 @@ absl::StatusOr<EncryptionConfig> ParseEncryption(const json& j) {
   return c;
 }
 
+constexpr std::pair<const char*, AclRule::Access> kAccesses[] = {
+    {"read", AclRule::Access::kRead},
+    {"write", AclRule::Access::kWrite},
+    {"readwrite", AclRule::Access::kReadWrite}};
+
+absl::StatusOr<std::string> ReadAnyString(const json& j, std::string_view field) {
+  if (!j.is_string()) return FieldError(field, "expected a string");
+  return j.get<std::string>();
+}
+
+absl::StatusOr<AclRule> ParseAclRule(const json& j, const std::string& where) {
+  if (!j.is_object()) return FieldError(where, "expected an object");
+  RETURN_IF_ERROR(CheckKnownFields(j, where, {"prefix", "begin", "end", "access"}));
+  AclRule r;
+  if (j.contains("prefix")) {
+    if (j.contains("begin") || j.contains("end")) {
+      return FieldError(where + ".prefix", "given next to \"begin\"/\"end\"; give one");
+    }
+    ASSIGN_OR_RETURN(r.prefix, ReadAnyString(j["prefix"], where + ".prefix"));
+  } else if (!j.contains("begin")) {
+    return FieldError(where + ".prefix", "missing: give \"prefix\" or \"begin\" (and \"end\")");
+  } else {
+    ASSIGN_OR_RETURN(r.begin, ReadAnyString(j["begin"], where + ".begin"));
+    if (j.contains("end") && !j["end"].is_null()) {
+      ASSIGN_OR_RETURN(r.end, ReadAnyString(j["end"], where + ".end"));
+    }
+  }
+  if (!j.contains("access")) return FieldError(where + ".access", "missing");
+  ASSIGN_OR_RETURN(std::string a, ReadAnyString(j["access"], where + ".access"));
+  auto access = LookupName(kAccesses, a);
+  if (!access) {
+    return FieldError(where + ".access",
+                      fmt::format("unknown access \"{}\" (read, write, readwrite)", a));
+  }
+  r.access = *access;
+  return r;
+}
+
+absl::StatusOr<AclRole> ParseAclRole(const json& j, const std::string& where) {
+  if (!j.is_object()) return FieldError(where, "expected an object");
+  RETURN_IF_ERROR(CheckKnownFields(j, where, {"rules", "admin"}));
+  AclRole role;
+  RETURN_IF_ERROR(ReadBool(j, "admin", where + ".admin", &role.admin));
+  if (j.contains("rules")) {
+    if (!j["rules"].is_array()) return FieldError(where + ".rules", "expected an array");
+    for (size_t i = 0; i < j["rules"].size(); ++i) {
+      ASSIGN_OR_RETURN(AclRule r, ParseAclRule(j["rules"][i],
+                                               fmt::format("{}.rules[{}]", where, i)));
+      role.rules.push_back(std::move(r));
+    }
+  }
+  return role;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadNames(const json& j, const std::string& where) {
+  if (!j.is_array()) return FieldError(where, "expected an array of strings");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < j.size(); ++i) {
+    ASSIGN_OR_RETURN(std::string n, ReadAnyString(j[i], fmt::format("{}[{}]", where, i)));
+    names.push_back(std::move(n));
+  }
+  return names;
+}
+
+// Only the shape is checked here; which names exist is the access control
+// layer's to check (security/acl_rules.h).
+absl::StatusOr<AclConfig> ParseAccessControl(const json& j) {
+  if (!j.is_object()) return FieldError("access_control", "expected an object");
+  RETURN_IF_ERROR(CheckKnownFields(j, "access_control", {"roles", "users", "grants"}));
+  AclConfig c;
+  if (j.contains("roles")) {
+    if (!j["roles"].is_object()) return FieldError("access_control.roles", "expected an object");
+    for (const auto& [name, role] : j["roles"].items()) {
+      ASSIGN_OR_RETURN(c.roles[name], ParseAclRole(role, "access_control.roles." + name));
+    }
+  }
+  if (j.contains("users")) {
+    ASSIGN_OR_RETURN(c.users, ReadNames(j["users"], "access_control.users"));
+  }
+  if (j.contains("grants")) {
+    if (!j["grants"].is_object()) return FieldError("access_control.grants", "expected an object");
+    for (const auto& [user, roles] : j["grants"].items()) {
+      ASSIGN_OR_RETURN(c.grants[user], ReadNames(roles, "access_control.grants." + user));
+    }
+  }
+  return c;
+}
+
+absl::StatusOr<AuditConfig> ParseAudit(const json& j) {
+  if (!j.is_object()) return FieldError("audit", "expected an object");
+  RETURN_IF_ERROR(CheckKnownFields(
+      j, "audit", {"path", "hmac_key_file", "checkpoint_path", "sensitive_prefixes",
+                   "checkpoint_every_records", "checkpoint_every_seconds"}));
+  AuditConfig c;
+  RETURN_IF_ERROR(ReadString(j, "path", "audit.path", &c.path));
+  RETURN_IF_ERROR(ReadString(j, "hmac_key_file", "audit.hmac_key_file", &c.hmac_key_file));
+  RETURN_IF_ERROR(ReadString(j, "checkpoint_path", "audit.checkpoint_path", &c.checkpoint_path));
+  if (c.path.empty()) return FieldError("audit.path", "missing");
+  if (c.hmac_key_file.empty()) return FieldError("audit.hmac_key_file", "missing");
+  if (c.checkpoint_path.empty()) return FieldError("audit.checkpoint_path", "missing");
+  if (j.contains("sensitive_prefixes")) {
+    ASSIGN_OR_RETURN(c.sensitive_prefixes,
+                     ReadNames(j["sensitive_prefixes"], "audit.sensitive_prefixes"));
+  }
+  RETURN_IF_ERROR(ReadUnsigned(j, "checkpoint_every_records", "audit.checkpoint_every_records",
+                               &c.checkpoint_every_records));
+  RETURN_IF_ERROR(ReadUnsigned(j, "checkpoint_every_seconds", "audit.checkpoint_every_seconds",
+                               &c.checkpoint_every_seconds));
+  return c;
+}
+
 template <typename E, size_t N>
 const char* NameOf(const std::pair<const char*, E> (&names)[N], E value) {
   for (const auto& [name, v] : names) {
@@ -405,7 +516,8 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   for (const auto& [key, value] : j.items()) {
     if (FindVariant(key) != nullptr || key == "Sled") variants.push_back(key);
   }
-  std::set<std::string> known = {"type", "cache", "compression", "encryption"};
+  std::set<std::string> known = {"type", "cache", "compression", "encryption",
+                                 "access_control", "audit"};
   if (j.contains("backend")) {
     if (!variants.empty()) {
       return FieldError(variants[0], "a backend tag next to \"backend\"; give one");
@@ -474,6 +586,12 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   if (j.contains("encryption") && !j["encryption"].is_null()) {
     ASSIGN_OR_RETURN(c.encryption, ParseEncryption(j["encryption"]));
   }
+  if (j.contains("access_control") && !j["access_control"].is_null()) {
+    ASSIGN_OR_RETURN(c.access_control, ParseAccessControl(j["access_control"]));
+  }
+  if (j.contains("audit") && !j["audit"].is_null()) {
+    ASSIGN_OR_RETURN(c.audit, ParseAudit(j["audit"]));
+  }
   return c;
 }
 
@@ -515,6 +633,34 @@ std::string StorageConfig::ToJson() const {
     if (!encryption->key_env.empty()) e["key_env"] = encryption->key_env;
     if (!encryption->key_id.empty()) e["key_id"] = encryption->key_id;
     j["encryption"] = e;
+  }
+  if (access_control) {
+    json a = {{"roles", json::object()}, {"users", access_control->users},
+              {"grants", access_control->grants}};
+    for (const auto& [name, role] : access_control->roles) {
+      json rules = json::array();
+      for (const AclRule& r : role.rules) {
+        json rule = {{"access", NameOf(kAccesses, r.access)}};
+        if (r.prefix) {
+          rule["prefix"] = *r.prefix;
+        } else {
+          rule["begin"] = r.begin;
+          if (r.end) rule["end"] = *r.end;
+        }
+        rules.push_back(rule);
+      }
+      a["roles"][name] = {{"rules", rules}, {"admin", role.admin}};
+    }
+    j["access_control"] = a;
+  }
+  if (audit) {
+    // A sink set in code has no JSON form and is left out.
+    j["audit"] = {{"path", audit->path},
+                  {"hmac_key_file", audit->hmac_key_file},
+                  {"sensitive_prefixes", audit->sensitive_prefixes},
+                  {"checkpoint_every_records", audit->checkpoint_every_records},
+                  {"checkpoint_every_seconds", audit->checkpoint_every_seconds}};
+    if (!audit->checkpoint_path.empty()) j["audit"]["checkpoint_path"] = audit->checkpoint_path;
   }
   return j.dump();
 }

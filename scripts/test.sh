@@ -52,7 +52,7 @@ if [ "${1:-}" != "--quick" ]; then
   # picker and compaction iterator, and the torture modes (with their kill
   # points compiled in, as in the Release build).
   SAN_SUITES="util_test env_test memtable_test wal_test sstable_test cache_test compaction_test
-    engine_test api_test crypto_test layers_test conformance_test torture_test"
+    engine_test api_test crypto_test layers_test security_test conformance_test torture_test"
   SAN_TARGETS=$(echo $SAN_SUITES)
   SAN_REGEX="^($(echo $SAN_SUITES | tr ' ' '|'))$"
   SAN_ARGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNAPSED_BUILD_BENCH=OFF -DSYNAPSED_KILL_POINTS=ON"

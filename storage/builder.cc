@@ -6,11 +6,13 @@
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
 #include "layers/encryption_layer.h"
+#include "security/acl_store.h"
+#include "security/audit_log.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage {
 
-absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
+absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::BuildLayers() const {
   // Keys first: a store that cannot be encrypted is not opened at all.
   std::shared_ptr<crypto::Keyring> keyring;
   if (config_.encryption) {
@@ -53,6 +55,36 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
     ASSIGN_OR_RETURN(store, NewCacheLayer(std::move(store), *config_.cache));
   }
   return store;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::Build() const {
+  if (config_.access_control || config_.audit) return BuildSecured();
+  return BuildLayers();
+}
+
+absl::StatusOr<std::unique_ptr<SecuredStore>> StorageBuilder::BuildSecured()
+    const {
+  if (!config_.access_control && config_.audit) {
+    return absl::InvalidArgumentError(
+        "audit without access_control: the audit log records the principal "
+        "of each operation; configure access control (a role over prefix "
+        "\"\" for one principal, to audit without restricting)");
+  }
+  if (!config_.access_control) {
+    return absl::FailedPreconditionError(
+        "BuildSecured() without access control (WithAccessControl, or "
+        "\"access_control\" in the JSON config)");
+  }
+  // The audit log before the store: a store that cannot be audited is not
+  // opened.
+  std::shared_ptr<security::AuditLog> audit;
+  if (config_.audit) {
+    ASSIGN_OR_RETURN(audit, security::OpenAuditLog(*config_.audit));
+  }
+  // Outermost: every operation is checked before a layer or backend sees it.
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, BuildLayers());
+  return security::NewAclStore(std::move(store), *config_.access_control,
+                               std::move(audit));
 }
 
 bool StorageBuilder::HasBackend(BackendType type) {

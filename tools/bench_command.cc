@@ -73,7 +73,7 @@ void AddBenchCommand(CLI::App* app) {
                   "readreverse,seekrandom,readwhilewriting,fillsync,multireadrandom")
       ->capture_default_str();
   cmd->add_option("--engine", args->engines,
-                  "comma list of native,rocksdb,leveldb,sqlite,memory (each in <db>/<engine>)")
+                  "comma list of native,native_encrypted,native_acl,native_audit,rocksdb,leveldb,sqlite,memory (each in <db>/<engine>)")
       ->capture_default_str();
   cmd->add_option("--num", f.num, "keys written by fill*/overwrite")->capture_default_str();
   cmd->add_option("--reads", f.reads, "ops of read workloads (<0: --num)")->capture_default_str();

@@ -15,8 +15,9 @@ const std::vector<std::string>& KnownBenchmarks() {
 }
 
 const std::vector<std::string>& KnownEngines() {
-  static const std::vector<std::string> kNames = {"native", "native_encrypted", "rocksdb",
-                                                  "leveldb", "sqlite", "memory"};
+  static const std::vector<std::string> kNames = {"native", "native_encrypted", "native_acl",
+                                                  "native_audit", "rocksdb", "leveldb",
+                                                  "sqlite", "memory"};
   return kNames;
 }
 

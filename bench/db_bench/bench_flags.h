@@ -20,7 +20,9 @@ struct BenchFlags {
   std::vector<std::string> benchmarks = {"fillseq", "fillrandom", "overwrite",
                                          "readrandom", "readseq", "seekrandom"};
   // native, native_encrypted (files sealed with AES-256-GCM under a fixed
-  // benchmark key), rocksdb, leveldb, sqlite, memory: each in <db>/<engine>.
+  // benchmark key), native_acl and native_audit (native under access
+  // control, and audit: db_bench/secured_engines.h), rocksdb, leveldb,
+  // sqlite, memory: each in <db>/<engine>.
   std::vector<std::string> engines = {"native"};
   int64_t num = 1000000;      // keys written by fill*/overwrite (fillsync: num/1000)
   int64_t reads = -1;         // ops of read workloads (<0: num)

@@ -7,6 +7,7 @@
 #include "backends/memory_store.h"
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
+#include "bench/db_bench/secured_engines.h"
 #include "crypto/keyring.h"
 #include "engine/db.h"
 #include "util/status_macros.h"
@@ -48,6 +49,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenEngine(const std::string& engine,
     return absl::UnavailableError(fmt::format("cannot create {}: {}", dir, ec.message()));
   }
   const int bloom = flags.bloom_bits < 0 ? 0 : flags.bloom_bits;
+  if (IsSecuredEngine(engine)) {
+    // The engine in a subdirectory, the audit files beside it.
+    ASSIGN_OR_RETURN(auto native, OpenEngine("native", flags, dir + "/native"));
+    return WrapSecured(engine, std::move(native), dir);
+  }
   if (engine == "native" || engine == "native_encrypted") {
     engine::EngineOptions o;
     if (engine == "native_encrypted") {
@@ -102,6 +108,11 @@ std::vector<std::pair<std::string, std::string>> DescribeEngine(
   const std::string block = Bytes(flags.block_size);
   const std::string sync = flags.sync ? "every write" : "no (fillsync: every write)";
   const std::string& comp = flags.compression_type;
+  if (IsSecuredEngine(engine)) {
+    auto lines = DescribeEngine("native", flags);
+    for (auto& line : DescribeSecured(engine)) lines.push_back(std::move(line));
+    return lines;
+  }
   if (engine == "native" || engine == "native_encrypted") {
     if (engine == "native_encrypted") {
       return {{"block cache", cache + " ARC"},

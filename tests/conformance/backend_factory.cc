@@ -9,6 +9,7 @@
 #include "engine/db.h"
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
+#include "synapsed/storage/access_control.h"
 #include "synapsed/storage/builder.h"
 #include "synapsed/storage/encryption.h"
 
@@ -45,6 +46,28 @@ engine::EngineOptions TinyBuffers() {
   o.l0_stop_trigger = 8;
   o.block_cache_size = 64 << 10;
   return o;
+}
+
+// One principal, "everything", that may read and write every key and
+// administer the ACL.
+AclConfig AllowEverything() {
+  AclConfig acl;
+  AclRule all;
+  all.prefix = "";
+  all.access = AclRule::Access::kReadWrite;
+  acl.roles["all"].rules = {all};
+  acl.roles["all"].admin = true;
+  acl.users = {"everything"};
+  acl.grants["everything"] = {"all"};
+  return acl;
+}
+
+std::optional<BackendType> BackendTypeOf(std::string_view name) {
+  for (BackendType t : {BackendType::kMemory, BackendType::kNative, BackendType::kRocksDb,
+                        BackendType::kSqlite, BackendType::kLevelDb}) {
+    if (name == BackendTypeName(t)) return t;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -230,6 +253,24 @@ std::vector<BackendFactory> AllBackends() {
       };
       all.push_back(std::move(f));
     }
+  }
+  // Every backend under the access control layer, stacked by the builder's
+  // WithAccessControl, acting as a principal allowed everything: checking
+  // must change no result.
+  for (const BackendFactory& b : bases) {
+    if (b.name.find("tiny") != std::string::npos) continue;
+    BackendFactory f = b;
+    f.name = "acl_" + b.name;
+    f.open = [type = *BackendTypeOf(b.name)](const std::string& dir)
+        -> absl::StatusOr<std::unique_ptr<Store>> {
+      StorageConfig c;
+      c.type = type;
+      if (type != BackendType::kMemory) c.path = dir;
+      auto secured = StorageBuilder(c).WithAccessControl(AllowEverything()).BuildSecured();
+      if (!secured.ok()) return secured.status();
+      return (*secured)->AsPrincipal("everything");
+    };
+    all.push_back(std::move(f));
   }
   return all;
 }

@@ -7,8 +7,14 @@
 //
 // Layers are applied innermost first: encryption, then compression, then
 // cache (values are compressed before they are sealed, and the cache holds
-// plain values). Whatever is stacked, the result offers all four
-// capabilities.
+// plain values), then access control outermost (WithAccessControl: every
+// operation is checked before any layer sees it, and the ACL's own keys are
+// sealed, compressed and cached like any other). Whatever is stacked, the
+// result offers all four capabilities.
+//
+// With access control, Build() returns the SecuredStore
+// (synapsed/storage/access_control.h) acting as "anonymous"; BuildSecured()
+// returns it as a SecuredStore, for AsPrincipal and the admin calls.
 //
 // Encryption (WithEncryption, or "encryption" in the JSON config) stacks the
 // integrity envelope layer on the memory, rocksdb, sqlite and leveldb
@@ -45,6 +51,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "synapsed/storage/access_control.h"
 #include "synapsed/storage/config.h"
 #include "synapsed/storage/storage.h"
 
@@ -72,6 +79,17 @@ class StorageBuilder {
     config_.encryption = std::move(encryption);
     return *this;
   }
+  // Checks every operation against the principals' rules (see above).
+  StorageBuilder& WithAccessControl(AclConfig acl) {
+    config_.access_control = std::move(acl);
+    return *this;
+  }
+  // Records every operation through access control in a tamper-evident
+  // audit log (AuditConfig in config.h); needs WithAccessControl.
+  StorageBuilder& WithAudit(AuditConfig audit) {
+    config_.audit = std::move(audit);
+    return *this;
+  }
   // Replaces the backend config.type names with `factory`'s store.
   StorageBuilder& WithBackend(BackendFactory factory) {
     backend_ = std::move(factory);
@@ -85,6 +103,9 @@ class StorageBuilder {
   }
 
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> Build() const;
+  // As Build(); FailedPrecondition unless access control is configured.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<SecuredStore>> BuildSecured()
+      const;
 
   // Whether this build of the library has the backend `type` names (the
   // peers rocksdb, leveldb and sqlite are build options; distributed does
@@ -92,6 +113,9 @@ class StorageBuilder {
   [[nodiscard]] static bool HasBackend(BackendType type);
 
  private:
+  // The backend and every layer below access control.
+  absl::StatusOr<std::unique_ptr<Store>> BuildLayers() const;
+
   StorageConfig config_;
   BackendFactory backend_;  // empty: open config_.type
   bool read_only_ = false;

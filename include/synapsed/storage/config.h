@@ -19,6 +19,9 @@
 //
 // "encryption" (any form, next to "cache") takes "key_file" or "key_env"
 // (one of them) and optionally "key_id"; see encryption.h.
+// "access_control" (next to "cache") holds roles, users and grants; see
+// AclConfig below and synapsed/storage/access_control.h; "audit" the
+// audit log (AuditConfig).
 //
 // Backend names: memory, native, rocksdb (the seed's rocks_db), sqlite,
 // leveldb, distributed; the variant names Memory, Native, RocksDb, Sqlite,
@@ -41,6 +44,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -128,6 +133,83 @@ struct MemoryOptions {
   friend bool operator==(const MemoryOptions&, const MemoryOptions&) = default;
 };
 
+// Access control (security/, see synapsed/storage/access_control.h): who
+// may read and write which keys. A principal (a user) is granted roles; a
+// role holds rules and may hold the admin permission (to change grants at
+// run time). JSON "access_control":
+//   {"roles": {"reader": {"rules": [{"prefix": "a/", "access": "read"}]},
+//              "ops": {"rules": [{"begin": "m", "end": "n",
+//                                 "access": "readwrite"}], "admin": true}},
+//    "users": ["alice", "bob"],
+//    "grants": {"alice": ["reader"], "bob": ["reader", "ops"]}}
+// Keys are the JSON strings' bytes (UTF-8).
+struct AclRule {
+  // Stored by the ACL (security/acl_state_codec.h): values do not change.
+  enum class Access { kRead = 0, kWrite = 1, kReadWrite = 2 };
+  // Every key starting with `prefix` ("" is every key); or, when unset,
+  // [begin, end), an unset end being open.
+  std::optional<std::string> prefix;
+  std::string begin;
+  std::optional<std::string> end;
+  Access access = Access::kRead;
+  friend bool operator==(const AclRule&, const AclRule&) = default;
+};
+
+struct AclRole {
+  std::vector<AclRule> rules;
+  // May grant, revoke and define roles (SecuredStore's admin calls).
+  bool admin = false;
+  friend bool operator==(const AclRole&, const AclRole&) = default;
+};
+
+struct AclConfig {
+  std::map<std::string, AclRole> roles;
+  // The principals. A store used directly (not through AsPrincipal) acts as
+  // "anonymous", which has no rights unless listed and granted here.
+  std::vector<std::string> users;
+  // Principal -> the roles granted to it.
+  std::map<std::string, std::vector<std::string>> grants;
+  friend bool operator==(const AclConfig&, const AclConfig&) = default;
+};
+
+// Receives each signed checkpoint of the audit log, as the line the
+// checkpoint file would hold (docs/format/audit.md). Called with the log's
+// lock held: export quickly (or queue), and do not call the store.
+class AuditCheckpointSink {
+ public:
+  virtual ~AuditCheckpointSink() = default;
+  virtual void Export(std::string_view checkpoint_line) = 0;
+};
+
+// The tamper-evident audit log (security/audit_log.h, docs/format/audit.md):
+// one record per operation through the access control layer, allowed or
+// denied, never a value. Needs access control. JSON "audit":
+//   {"path": "/var/log/app/db.audit", "hmac_key_file": "/etc/app/audit.key",
+//    "checkpoint_path": "/backup/db.audit.checkpoints",
+//    "sensitive_prefixes": ["pii/"], "checkpoint_every_records": 1000,
+//    "checkpoint_every_seconds": 60}
+struct AuditConfig {
+  // The audit file, appended to (created if missing).
+  std::string path;
+  // A key file (the format of docs/format/encryption.md; its last key is
+  // used) for the checkpoints' and sensitive keys' HMAC. Keep it apart from
+  // the data and the audit file: whoever holds it can forge checkpoints.
+  std::string hmac_key_file;
+  // Where checkpoints are appended (one line each), and/or the sink; at
+  // least one of the two.
+  std::string checkpoint_path;
+  std::shared_ptr<AuditCheckpointSink> checkpoint_sink;
+  // Keys starting with one of these are recorded as their HMAC.
+  std::vector<std::string> sensitive_prefixes;
+  // A checkpoint after this many records, or at the first record this many
+  // seconds after the last one (0: never on that count). More often costs a
+  // sync and an HMAC each; less often leaves a longer tail whose deletion
+  // only the chain, not a signature, would show.
+  uint64_t checkpoint_every_records = 1000;
+  uint64_t checkpoint_every_seconds = 60;
+  friend bool operator==(const AuditConfig&, const AuditConfig&) = default;
+};
+
 struct StorageConfig {
   BackendType type = BackendType::kMemory;
   // The database directory (native, rocksdb) or file (sqlite).
@@ -141,6 +223,10 @@ struct StorageConfig {
   // sqlite and leveldb backends; for native, file encryption (not built yet:
   // StorageBuilder refuses the combination).
   std::optional<EncryptionConfig> encryption;
+  // Checks every operation against a principal's rules (above).
+  std::optional<AclConfig> access_control;
+  // Records every operation through access control (above).
+  std::optional<AuditConfig> audit;
 
   static StorageConfig Memory() { return StorageConfig(); }
   static StorageConfig Native(std::string path) {

@@ -1,0 +1,131 @@
+#include "security/acl_state_codec.h"
+
+#include "util/coding.h"
+
+namespace synapsed::storage::security {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+enum RuleKind : uint8_t { kPrefix = 0, kOpenRange = 1, kRange = 2 };
+
+void PutNames(std::string* out, const std::vector<std::string>& names) {
+  PutVarint32(out, static_cast<uint32_t>(names.size()));
+  for (const std::string& n : names) PutLengthPrefixed(out, n);
+}
+
+bool GetByte(std::string_view* in, uint8_t* b) {
+  if (in->empty()) return false;
+  *b = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  return true;
+}
+
+bool GetString(std::string_view* in, std::string* s) {
+  std::string_view v;
+  if (!GetLengthPrefixed(in, &v)) return false;
+  s->assign(v);
+  return true;
+}
+
+bool GetNames(std::string_view* in, std::vector<std::string>* names) {
+  uint32_t n = 0;
+  if (!GetVarint32(in, &n) || n > in->size()) return false;
+  names->resize(n);
+  for (std::string& s : *names) {
+    if (!GetString(in, &s)) return false;
+  }
+  return true;
+}
+
+bool GetRule(std::string_view* in, AclRule* r) {
+  uint8_t kind = 0, access = 0;
+  if (!GetByte(in, &kind) || !GetByte(in, &access) || access > 2) return false;
+  r->access = static_cast<AclRule::Access>(access);
+  std::string a;
+  if (!GetString(in, &a)) return false;
+  switch (kind) {
+    case kPrefix:
+      r->prefix = std::move(a);
+      return true;
+    case kOpenRange:
+      r->begin = std::move(a);
+      return true;
+    case kRange:
+      r->begin = std::move(a);
+      r->end.emplace();
+      return GetString(in, &*r->end);
+  }
+  return false;
+}
+
+bool Decode(std::string_view in, AclState* state) {
+  uint8_t version = 0;
+  uint32_t n = 0;
+  if (!GetByte(&in, &version) || version != kVersion ||
+      !GetVarint64(&in, &state->revision) || !GetVarint32(&in, &n)) {
+    return false;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string name;
+    uint8_t admin = 0;
+    uint32_t nrules = 0;
+    if (!GetString(&in, &name) || !GetByte(&in, &admin) ||
+        !GetVarint32(&in, &nrules) || nrules > in.size()) {
+      return false;
+    }
+    AclRole& role = state->config.roles[name];
+    role.admin = admin != 0;
+    role.rules.resize(nrules);
+    for (AclRule& r : role.rules) {
+      if (!GetRule(&in, &r)) return false;
+    }
+  }
+  if (!GetNames(&in, &state->config.users) || !GetVarint32(&in, &n))
+    return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string user;
+    if (!GetString(&in, &user) || !GetNames(&in, &state->config.grants[user])) {
+      return false;
+    }
+  }
+  return in.empty();
+}
+
+}  // namespace
+
+std::string EncodeAclState(const AclState& state) {
+  std::string out(1, static_cast<char>(kVersion));
+  PutVarint64(&out, state.revision);
+  PutVarint32(&out, static_cast<uint32_t>(state.config.roles.size()));
+  for (const auto& [name, role] : state.config.roles) {
+    PutLengthPrefixed(&out, name);
+    out.push_back(role.admin ? 1 : 0);
+    PutVarint32(&out, static_cast<uint32_t>(role.rules.size()));
+    for (const AclRule& r : role.rules) {
+      const RuleKind kind = r.prefix ? kPrefix : r.end ? kRange : kOpenRange;
+      out.push_back(static_cast<char>(kind));
+      out.push_back(static_cast<char>(r.access));
+      PutLengthPrefixed(&out, r.prefix ? *r.prefix : r.begin);
+      if (kind == kRange) PutLengthPrefixed(&out, *r.end);
+    }
+  }
+  PutNames(&out, state.config.users);
+  PutVarint32(&out, static_cast<uint32_t>(state.config.grants.size()));
+  for (const auto& [user, roles] : state.config.grants) {
+    PutLengthPrefixed(&out, user);
+    PutNames(&out, roles);
+  }
+  return out;
+}
+
+absl::StatusOr<AclState> DecodeAclState(std::string_view encoded) {
+  AclState state;
+  if (!Decode(encoded, &state)) {
+    return absl::DataLossError(
+        "the access control state stored in the store is corrupt "
+        "(security/acl_state_codec.h)");
+  }
+  return state;
+}
+
+}  // namespace synapsed::storage::security

@@ -1,0 +1,38 @@
+// The ACL's stored state: the rules as the admin calls left them and the
+// revision, kept in the store itself under kAclReservedPrefix + "state"
+// (synapsed/storage/access_control.h), written with sync at every change.
+//
+// Encoding (util/coding.h varints; "lp" is a varint length then the bytes;
+// keys are bytes, so this is binary rather than JSON):
+//   state   := version:u8(=1) revision:varint64
+//              nroles:varint32 role* nusers:varint32 lp* ngrants:varint32
+//              grant*
+//   role    := name:lp admin:u8 nrules:varint32 rule*
+//   rule    := kind:u8 access:u8 a:lp [b:lp]
+//              kind 0: prefix a; 1: [a, open); 2: [a, b)
+//              access 0 read, 1 write, 2 readwrite (values do not change)
+//   grant   := user:lp nroles:varint32 role-name:lp*
+#ifndef SYNAPSED_SECURITY_ACL_STATE_CODEC_H_
+#define SYNAPSED_SECURITY_ACL_STATE_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "synapsed/storage/config.h"
+
+namespace synapsed::storage::security {
+
+struct AclState {
+  AclConfig config;
+  uint64_t revision = 0;
+};
+
+std::string EncodeAclState(const AclState& state);
+// DataLoss if `encoded` is not a state this encoder wrote.
+[[nodiscard]] absl::StatusOr<AclState> DecodeAclState(std::string_view encoded);
+
+}  // namespace synapsed::storage::security
+
+#endif  // SYNAPSED_SECURITY_ACL_STATE_CODEC_H_

@@ -1,0 +1,61 @@
+// The audit file's format; the spec is docs/format/audit.md (update both
+// together).
+//
+//   file    := header record*
+//   header  := "synapsed-audit 1\n"
+//   record  := body_size:fixed32 body hash:32
+//   hash_i  := SHA-256(hash_{i-1} ‖ body_i), hash_0 = 32 zero bytes
+//   body    := seq:varint64 time_us:varint64 principal:lp operation:lp
+//              key_kind:u8 [key:lp] end_kind:u8 [end:lp]
+//              count:varint64 code:u8
+// key_kind: 0 none, 1 the key in clear, 2 HMAC-SHA-256 of the key (32
+// bytes, domain "synapsed-audit-key"). end_kind: 0 not a range, 1 open,
+// 2 in clear, 3 HMAC. code: absl::StatusCode of the outcome. The numbers
+// are stored: do not change them. Records never hold values.
+#ifndef SYNAPSED_SECURITY_AUDIT_FORMAT_H_
+#define SYNAPSED_SECURITY_AUDIT_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "security/audit_hash.h"
+
+namespace synapsed::storage::security {
+
+inline constexpr std::string_view kAuditHeader = "synapsed-audit 1\n";
+inline constexpr size_t kRecordFraming = 4 + kDigestSize;  // size + hash
+// A body larger than this is a corrupt size field (keys are at most 64 KiB).
+inline constexpr uint32_t kMaxBodySize = 1 << 20;
+inline constexpr std::string_view kKeyMacDomain = "synapsed-audit-key";
+
+enum class KeyKind : uint8_t { kNone = 0, kClear = 1, kHmac = 2 };
+enum class EndKind : uint8_t { kNone = 0, kOpen = 1, kClear = 2, kHmac = 3 };
+
+struct AuditRecord {
+  uint64_t seq = 0;
+  uint64_t time_us = 0;  // since the Unix epoch
+  std::string principal;
+  std::string operation;
+  KeyKind key_kind = KeyKind::kNone;
+  std::string key;  // the key, or its 32-byte HMAC
+  EndKind end_kind = EndKind::kNone;
+  std::string end;
+  uint64_t count = 0;
+  uint8_t code = 0;
+  bool operator==(const AuditRecord&) const = default;
+};
+
+std::string EncodeRecordBody(const AuditRecord& r);
+// False if `body` is not exactly one encoded record.
+bool DecodeRecordBody(std::string_view body, AuditRecord* r);
+
+// The framed record following `prev`, and its hash in `*hash`.
+[[nodiscard]] absl::StatusOr<std::string> FrameRecord(const Digest& prev,
+                                                      std::string_view body,
+                                                      Digest* hash);
+
+}  // namespace synapsed::storage::security
+
+#endif  // SYNAPSED_SECURITY_AUDIT_FORMAT_H_
