@@ -41,15 +41,19 @@ RespParser::Result RespParser::Fail(std::string message) {
 }
 
 bool RespParser::ReadLine(std::string_view* line, Result* failed) {
+  // The same message whether the line's end has arrived or not, so that the
+  // outcome does not depend on how the bytes were split.
+  const char* too_big = args_left_ < 0 ? "too big mbulk count string" : "too big bulk count string";
   const size_t nl = buf_.find("\r\n", pos_);
   if (nl == std::string::npos) {
-    if (buf_.size() - pos_ > limits_.max_inline) {
-      *failed = Fail(args_left_ < 0 ? "too big mbulk count string" : "too big bulk count string");
-    }
+    // The line is at least this long (a final '\r' may begin its CRLF).
+    size_t known = buf_.size() - pos_;
+    if (known > 0 && buf_.back() == '\r') --known;
+    if (known > limits_.max_inline) *failed = Fail(too_big);
     return false;
   }
   if (nl - pos_ > limits_.max_inline) {
-    *failed = Fail("too big count string");
+    *failed = Fail(too_big);
     return false;
   }
   *line = std::string_view(buf_).substr(pos_, nl - pos_);
@@ -154,6 +158,7 @@ RespParser::Result RespParser::ParseInline(std::vector<std::string>* args) {
   pos_ = nl + 1;
   args->clear();
   if (!SplitInlineArgs(line, args)) return Fail("unbalanced quotes in request");
+  if (args->size() > limits_.max_args) return Fail("invalid multibulk length");
   for (size_t i = 0; i < args->size(); ++i) {
     std::string_view what;
     const size_t limit = LimitFor((*args)[0], i, &what);

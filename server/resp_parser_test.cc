@@ -1,5 +1,8 @@
 #include "server/resp_parser.h"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -124,6 +127,27 @@ TEST(RespParser, RequestSizeIsBounded) {
   std::string error;
   ParseAll(p, "*3\r\n$3\r\nSET\r\n$4\r\nkkkk\r\n$4\r\n", &error);
   EXPECT_EQ(error, "Protocol error: request exceeds the limit of 10 bytes");
+}
+
+// The fuzz target's seeds (tests/fuzz/corpus/resp_parser/) are valid
+// requests: each parses without error under the server's limits.
+TEST(RespParser, FuzzSeedsAreValidRequests) {
+  const std::filesystem::path dir =
+      std::filesystem::path(SYNAPSED_SOURCE_DIR) / "tests/fuzz/corpus/resp_parser";
+  size_t seeds = 0, commands = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    RespParser p;
+    std::string error;
+    const auto cmds = ParseAll(p, ss.str(), &error);
+    EXPECT_EQ(error, "") << entry.path();
+    commands += cmds.size();
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 5u);
+  EXPECT_EQ(commands, 13u);  // seed-oversized-bulk stops before its payload
 }
 
 TEST(SplitInlineArgs, QuotesAndEscapes) {
