@@ -151,6 +151,10 @@ void RawClient::Close() {
   fd_ = -1;
 }
 
+void RawClient::Shutdown() {
+  if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
+}
+
 bool RawClient::Send(const std::string& bytes) {
   size_t sent = 0;
   while (sent < bytes.size()) {

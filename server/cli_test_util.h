@@ -58,6 +58,9 @@ class RawClient {
   // True if the server closed the connection within `seconds`.
   bool WaitClosed(int seconds = 10);
   void Close();
+  // Ends both directions without releasing the descriptor: safe while
+  // another thread is blocked sending on it.
+  void Shutdown();
 
  private:
   int fd_ = -1;

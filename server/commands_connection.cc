@@ -42,7 +42,7 @@ bool ValidClientName(std::string_view name) {
 }
 
 void SetName(CommandContext& c, const std::string& name) {
-  absl::MutexLock lock(&c.session->info()->mu);
+  MutexLock lock(&c.session->info()->mu);
   c.session->info()->name = name;
 }
 
@@ -126,7 +126,7 @@ void Client(CommandContext& c) {
     if (arity(2)) c.reply.Integer(static_cast<int64_t>(info->id));
   } else if (sub == "getname") {
     if (!arity(2)) return;
-    absl::MutexLock lock(&info->mu);
+    MutexLock lock(&info->mu);
     if (info->name.empty()) {
       c.reply.Null();
     } else {

@@ -42,11 +42,20 @@ EventLoop::EventLoop(int index, const ServerOptions* options, ServerState* state
 }
 
 EventLoop::~EventLoop() {
+  if (!started_) {
+    // Never started (a later loop failed to listen): close the handles here.
+    for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&listener_),
+                           reinterpret_cast<uv_handle_t*>(&stop_),
+                           reinterpret_cast<uv_handle_t*>(&tick_)}) {
+      uv_close(h, nullptr);
+    }
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
   Join();
   uv_loop_close(&loop_);
 }
 
-absl::Status EventLoop::Start(const sockaddr* addr) {
+absl::Status EventLoop::Listen(const sockaddr* addr) {
   auto fd = ListenSocket(addr);
   if (!fd.ok()) return fd.status();
   sockaddr_storage bound{};
@@ -62,12 +71,20 @@ absl::Status EventLoop::Start(const sockaddr* addr) {
       r != 0) {
     return absl::UnavailableError(fmt::format("listen: {}", uv_strerror(r)));
   }
-  uv_timer_start(&tick_, OnTick, 1000, 1000);
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
   return absl::OkStatus();
 }
 
-void EventLoop::Stop() { uv_async_send(&stop_); }
+void EventLoop::Start() {
+  uv_timer_start(&tick_, OnTick, 1000, 1000);
+  started_ = true;
+  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+}
+
+void EventLoop::Stop() {
+  // Once: after OnStop the handle is closed. An atomic exchange is
+  // async-signal-safe, as uv_async_send is.
+  if (!stop_sent_.exchange(true)) uv_async_send(&stop_);
+}
 
 void EventLoop::Join() {
   if (thread_.joinable()) thread_.join();

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include <array>
+#include <atomic>
 #include <thread>
 
 #include "absl/container/flat_hash_set.h"
@@ -40,9 +41,10 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Listens on `addr` (a bound, listening socket is made here) and starts
-  // the thread.
-  absl::Status Start(const sockaddr* addr);
+  // Listens on `addr` (a bound, listening socket is made here).
+  absl::Status Listen(const sockaddr* addr);
+  // Starts the loop's thread. REQUIRES: Listen returned OK.
+  void Start();
   void Stop();
   void Join();
   // The port the listening socket is bound to (after Start).
@@ -73,8 +75,10 @@ class EventLoop {
   uv_async_t stop_;
   uv_timer_t tick_;
   uv_work_t sync_work_;
+  std::atomic<bool> stop_sent_{false};  // Stop() wakes the loop once
   bool sync_running_ = false;
   bool stopping_ = false;
+  bool started_ = false;  // Start ran (the thread owns the handles)
   int port_ = 0;
   std::array<char, 64 * 1024> read_buffer_;
   absl::flat_hash_set<Connection*> connections_;

@@ -43,25 +43,29 @@ absl::Status Server::Start() {
       0) {
     return absl::InvalidArgumentError(fmt::format("not an IP address: {}", options_.host));
   }
+  // Every loop listens before any runs: the state the loops read is final
+  // by then.
+  std::vector<std::unique_ptr<EventLoop>> loops;
   for (int i = 0; i < options_.threads; ++i) {
     auto loop = std::make_unique<EventLoop>(i, &options_, &state_);
-    if (absl::Status s = loop->Start(reinterpret_cast<sockaddr*>(&addr)); !s.ok()) {
-      RequestShutdown();
+    if (absl::Status s = loop->Listen(reinterpret_cast<sockaddr*>(&addr)); !s.ok()) {
       return absl::Status(s.code(), fmt::format("listening on {}:{}: {}", options_.host,
                                                 options_.port, std::string(s.message())));
     }
-    loops_.push_back(std::move(loop));
     if (i == 0) {
       // The first loop picked the port when asked for 0; the others share it.
-      state_.port = loops_[0]->port();
+      state_.port = loop->port();
       if (v6) {
         reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port = htons(state_.port);
       } else {
         reinterpret_cast<sockaddr_in*>(&addr)->sin_port = htons(state_.port);
       }
     }
+    loops.push_back(std::move(loop));
   }
   state_.listen = fmt::format("{}:{}", host, state_.port);
+  loops_ = std::move(loops);
+  for (auto& loop : loops_) loop->Start();
   return absl::OkStatus();
 }
 

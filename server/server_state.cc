@@ -20,7 +20,7 @@ int64_t NowMs() {
 }
 
 bool ClientRegistry::Add(ClientInfo* c, size_t max) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (max > 0 && clients_.size() >= max) return false;
   c->id = next_id_.fetch_add(1);
   clients_[c->id] = c;
@@ -28,21 +28,21 @@ bool ClientRegistry::Add(ClientInfo* c, size_t max) {
 }
 
 void ClientRegistry::Remove(const ClientInfo* c) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   clients_.erase(c->id);
 }
 
 size_t ClientRegistry::size() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return clients_.size();
 }
 
 std::string ClientRegistry::List() const {
   const int64_t now = NowMs();
   std::string out;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const auto& [id, c] : clients_) {
-    absl::MutexLock client_lock(&c->mu);
+    MutexLock client_lock(&c->mu);
     // Redis's fields, in its order, for the ones that mean something here.
     out += fmt::format(
         "id={} addr={} laddr={} name={} age={} idle={} flags={} db=0 sub=0 psub=0 "

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "server/watch_registry.h"
 #include "synapsed/storage/storage.h"
 
@@ -39,7 +39,7 @@ struct ClientInfo {
   std::atomic<int64_t> last_ms{0};
   std::atomic<int> protocol{2};
   std::atomic<bool> in_multi{false};
-  mutable absl::Mutex mu;
+  mutable Mutex mu;
   std::string name ABSL_GUARDED_BY(mu);
   std::string last_command ABSL_GUARDED_BY(mu);
 };
@@ -56,7 +56,7 @@ class ClientRegistry {
 
  private:
   std::atomic<uint64_t> next_id_{1};
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<uint64_t, const ClientInfo*> clients_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -51,7 +51,7 @@ void Session::Execute(std::vector<std::string> args) {
     return;
   }
   {
-    absl::MutexLock lock(&info_->mu);
+    MutexLock lock(&info_->mu);
     info_->last_command = spec->name;
   }
   if (in_multi_ && !(spec->flags & kNotQueued)) {

@@ -3,11 +3,14 @@
 // redis-cli over the network).
 #include "server/session.h"
 
+#include <atomic>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "server/resp_parser.h"
@@ -221,6 +224,59 @@ TEST_F(SessionTest, MultiExecAndWatchConflict) {
   EXPECT_EQ(Run(*a, "EXEC"), "*1\r\n$2\r\n11\r\n");
   EXPECT_EQ(Run(*a, "MULTI"), "+OK\r\n");
   EXPECT_EQ(Run(*a, "DISCARD"), "+OK\r\n");
+}
+
+// Check-and-set increments from several threads, each WATCH/GET/MULTI/SET/
+// EXEC retried on nil: a conflict WATCH missed would lose an update.
+TEST_F(SessionTest, ConcurrentCheckAndSetLosesNoUpdate) {
+  constexpr int kThreads = 4, kIncrements = 150;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int t = 0; t < kThreads; ++t) clients.push_back(Connect());
+  std::atomic<int> nils{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Client& c = *clients[t];
+      for (int done = 0; done < kIncrements;) {
+        Run(c, "WATCH counter");
+        const std::string got = Run(c, "GET counter");
+        int value = 0;
+        if (got != "$-1\r\n") value = std::stoi(got.substr(got.find("\r\n") + 2));
+        Run(c, "MULTI");
+        Run(c, "SET counter " + std::to_string(value + 1));
+        const std::string exec = Run(c, "EXEC");
+        if (exec == "*-1\r\n") {
+          ++nils;
+        } else {
+          ASSERT_EQ(exec, "*1\r\n+OK\r\n");
+          ++done;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto c = Connect();
+  EXPECT_EQ(Run(*c, "GET counter"), "$3\r\n" + std::to_string(kThreads * kIncrements) + "\r\n");
+  std::cout << "EXEC answered nil " << nils.load() << " times\n";
+}
+
+// INCR from several threads: the read-modify-write is atomic.
+TEST_F(SessionTest, ConcurrentIncrIsAtomic) {
+  constexpr int kThreads = 4, kIncrements = 300;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int t = 0; t < kThreads; ++t) clients.push_back(Connect());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kIncrements; ++i) {
+        const std::string r = Run(*clients[t], "INCR n");
+        ASSERT_EQ(r[0], ':') << r;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto c = Connect();
+  EXPECT_EQ(Run(*c, "GET n"), "$4\r\n1200\r\n");
 }
 
 TEST_F(SessionTest, ServerCommands) {

@@ -10,7 +10,7 @@ size_t WatchRegistry::Stripe(std::string_view key) {
 
 void WatchRegistry::Watch(Watcher* w, std::string_view key) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!by_key_[std::string(key)].insert(w).second) return;
     w->keys.emplace_back(key);
     watchers_.fetch_add(1, std::memory_order_seq_cst);
@@ -22,7 +22,7 @@ void WatchRegistry::Watch(Watcher* w, std::string_view key) {
 }
 
 void WatchRegistry::Unwatch(Watcher* w) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const std::string& key : w->keys) {
     auto it = by_key_.find(key);
     if (it == by_key_.end()) continue;
@@ -34,12 +34,12 @@ void WatchRegistry::Unwatch(Watcher* w) {
 }
 
 size_t WatchRegistry::watched_keys() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return by_key_.size();
 }
 
 void WatchRegistry::MarkWatchers(std::string_view key, const Watcher* self) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = by_key_.find(absl::string_view(key.data(), key.size()));
   if (it == by_key_.end()) return;
   for (Watcher* w : it->second) {
@@ -48,7 +48,7 @@ void WatchRegistry::MarkWatchers(std::string_view key, const Watcher* self) {
 }
 
 void WatchRegistry::MarkAll() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (auto& [key, watchers] : by_key_) {
     for (Watcher* w : watchers) w->dirty.store(true);
   }

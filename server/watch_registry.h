@@ -40,7 +40,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::server {
 
@@ -78,7 +78,7 @@ class WatchRegistry {
   std::array<std::atomic<int>, kStripes> in_flight_{};
   std::atomic<int> all_in_flight_{0};
   std::atomic<size_t> watchers_{0};  // registrations, for the writers' fast path
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   absl::flat_hash_map<std::string, absl::flat_hash_set<Watcher*>> by_key_ ABSL_GUARDED_BY(mu_);
 };
 
