@@ -136,6 +136,7 @@ void Session::Exec() {
   bool conflict = false;
   std::string replies;
   for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
+    s = absl::OkStatus();
     auto txn = state_->store->BeginTransaction();
     if (!txn.ok()) {
       s = txn.status();
