@@ -58,8 +58,12 @@ struct CommandContext {
 
   // The transaction inside EXEC, else the store.
   KeyAccess& access();
-  // Runs `fn` atomically: in EXEC's transaction, or in its own (retried).
-  absl::Status Atomically(absl::FunctionRef<absl::Status(KeyAccess&)> fn);
+  // Runs `fn` atomically: in EXEC's transaction, or in its own (retried)
+  // holding the lock stripes of `keys` (key_locks.h).
+  absl::Status Atomically(const std::vector<std::string_view>& keys,
+                          absl::FunctionRef<absl::Status(KeyAccess&)> fn);
+  // Argument `first` onward, as keys for Atomically.
+  std::vector<std::string_view> KeysFrom(size_t first) const;
   // -ERR with the status's message.
   void ReplyError(const absl::Status& s);
 

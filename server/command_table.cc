@@ -10,9 +10,15 @@ KeyAccess& CommandContext::access() {
   return *store_access;
 }
 
-absl::Status CommandContext::Atomically(absl::FunctionRef<absl::Status(KeyAccess&)> fn) {
+absl::Status CommandContext::Atomically(const std::vector<std::string_view>& keys,
+                                        absl::FunctionRef<absl::Status(KeyAccess&)> fn) {
   if (txn != nullptr) return fn(*txn);
+  auto guard = state->key_locks.Lock(keys);
   return RunTransaction(state, fn);
+}
+
+std::vector<std::string_view> CommandContext::KeysFrom(size_t first) const {
+  return std::vector<std::string_view>(args.begin() + first, args.end());
 }
 
 void CommandContext::ReplyError(const absl::Status& s) {

@@ -19,7 +19,7 @@ constexpr size_t kFlushBatchKeys = 1000;
 // DEL and UNLINK (the same here: nothing is freed lazily).
 void Del(CommandContext& c) {
   int64_t removed = 0;
-  absl::Status s = c.Atomically([&](KeyAccess& a) -> absl::Status {
+  absl::Status s = c.Atomically(c.KeysFrom(1), [&](KeyAccess& a) -> absl::Status {
     removed = 0;
     for (size_t i = 1; i < c.args.size(); ++i) {
       auto v = a.Get(c.args[i]);

@@ -75,7 +75,7 @@ void Set(CommandContext& c) {
   }
   std::optional<std::string> old;
   bool written = false;
-  absl::Status s = c.Atomically([&](KeyAccess& a) -> absl::Status {
+  absl::Status s = c.Atomically({c.args[1]}, [&](KeyAccess& a) -> absl::Status {
     auto v = a.Get(key);
     if (!v.ok()) return v.status();
     old = std::move(*v);
@@ -90,7 +90,7 @@ void Set(CommandContext& c) {
 
 void GetDel(CommandContext& c) {
   std::optional<std::string> old;
-  absl::Status s = c.Atomically([&](KeyAccess& a) -> absl::Status {
+  absl::Status s = c.Atomically({c.args[1]}, [&](KeyAccess& a) -> absl::Status {
     auto v = a.Get(c.args[1]);
     if (!v.ok()) return v.status();
     old = std::move(*v);
@@ -146,7 +146,7 @@ void MSet(CommandContext& c) {
 void IncrBy(CommandContext& c, int64_t delta) {
   int64_t result = 0;
   std::string_view error;
-  absl::Status s = c.Atomically([&](KeyAccess& a) -> absl::Status {
+  absl::Status s = c.Atomically({c.args[1]}, [&](KeyAccess& a) -> absl::Status {
     error = {};
     auto v = a.Get(c.args[1]);
     if (!v.ok()) return v.status();
@@ -188,7 +188,7 @@ void DecrByArg(CommandContext& c) { IncrByCommand(c, true); }
 void Append(CommandContext& c) {
   size_t length = 0;
   bool too_big = false;
-  absl::Status s = c.Atomically([&](KeyAccess& a) -> absl::Status {
+  absl::Status s = c.Atomically({c.args[1]}, [&](KeyAccess& a) -> absl::Status {
     auto v = a.Get(c.args[1]);
     if (!v.ok()) return v.status();
     std::string value = v->value_or("");

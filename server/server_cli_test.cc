@@ -140,6 +140,10 @@ TEST_F(ServerCliTest, ScanReturnsEveryKeyExactlyOnce) {
   load += "SET other x\n";
   const std::string piped = RedisCli(server->port(), {"--pipe"}, load);
   EXPECT_NE(piped.find("errors: 0, replies: 5301"), std::string::npos) << piped;
+  // The pipelined SETs were applied in batches: fewer store writes than SETs.
+  const std::string stats = RedisCli(server->port(), {"INFO", "stats"});
+  EXPECT_NE(stats.find("synapsed_batched_commands:5301"), std::string::npos) << stats;
+  EXPECT_EQ(stats.find("synapsed_batched_writes:5301"), std::string::npos) << stats;
 
   const auto keys = Lines(RedisCli(server->port(), {"--scan", "--pattern", "k*"}));
   std::set<std::string> unique(keys.begin(), keys.end());

@@ -17,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "util/mutex.h"
+#include "server/key_locks.h"
 #include "server/watch_registry.h"
 #include "synapsed/storage/storage.h"
 
@@ -100,6 +101,7 @@ struct ServerState {
 
   ClientRegistry clients;
   WatchRegistry watches;
+  KeyLocks key_locks;
   ServerStats stats;
 };
 
