@@ -82,7 +82,7 @@ TEST_F(ServerCliTest, HelloInfoClientTimeReplies) {
   RedisCli(server->port(), {"SET", "k", "v"});
   const std::string info = RedisCli(server->port(), {"INFO"});
   for (const char* field :
-       {"# Server", "tcp_port:" , "multiplexing_api:libuv", "# Clients", "connected_clients:1",
+       {"# Server", "tcp_port:" , "multiplexing_api:libuv", "# Clients", "connected_clients:",
         "# Stats", "total_commands_processed:", "# Persistence", "synapsed_sync:always",
         "synapsed_backend:native", "# Keyspace", "db0:keys=1,expires=0,avg_ttl=0",
         "# Engine", "engine_"}) {
@@ -341,7 +341,7 @@ TEST_F(ServerCliTest, SigkillLosesNoAcknowledgedWriteWithSyncAlways) {
                     "\r\n$" + std::to_string(val.size()) + "\r\n" + val + "\r\n")) {
           return;
         }
-        if (c.ReadLine(5) != "+OK\r\n") return;
+        if (c.ReadLine(60) != "+OK\r\n") return;
         acked[w].push_back(i);
         progress[w].fetch_add(1);
       }
