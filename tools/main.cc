@@ -1,5 +1,5 @@
 // `synapsed`: the command-line tool. One command, subcommands per area:
-// db, demo, keys, audit, sst, wal, manifest, bench, torture. Exit codes
+// db, demo, keys, audit, sst, wal, manifest, bench, torture, serve. Exit codes
 // are shared by every subcommand: see tools/tool_util.h.
 #include <CLI/CLI.hpp>
 
@@ -8,6 +8,7 @@
 #include "tools/db_command.h"
 #include "tools/keys_command.h"
 #include "tools/manifest_command.h"
+#include "tools/serve_command.h"
 #include "tools/torture_command.h"
 #include "tools/wal_command.h"
 #ifdef SYNAPSED_HAVE_SST_COMMAND
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   synapsed::storage::tools::AddManifestCommand(&app);
   synapsed::storage::tools::AddBenchCommand(&app);
   synapsed::storage::tools::AddTortureCommand(&app);
+  synapsed::storage::tools::AddServeCommand(&app);
 #ifdef SYNAPSED_HAVE_SST_COMMAND
   synapsed::storage::tools::AddSstCommand(&app);
 #endif

@@ -1,0 +1,73 @@
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "server/command.h"
+
+namespace synapsed::storage::server {
+
+KeyAccess& CommandContext::access() {
+  if (txn != nullptr) return *txn;
+  if (!store_access) store_access.emplace(state);
+  return *store_access;
+}
+
+absl::Status CommandContext::Atomically(const std::vector<std::string_view>& keys,
+                                        absl::FunctionRef<absl::Status(KeyAccess&)> fn) {
+  if (txn != nullptr) return fn(*txn);
+  auto guard = state->key_locks.Lock(keys);
+  return RunTransaction(state, fn);
+}
+
+std::vector<std::string_view> CommandContext::KeysFrom(size_t first) const {
+  return std::vector<std::string_view>(args.begin() + first, args.end());
+}
+
+void CommandContext::ReplyError(const absl::Status& s) {
+  reply.Error("ERR " + std::string(s.message().empty() ? absl::StatusCodeToString(s.code())
+                                                        : s.message()));
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
+        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const std::vector<CommandSpec>& AllCommands() {
+  static const std::vector<CommandSpec>* table = [] {
+    auto* t = new std::vector<CommandSpec>;
+    AddConnectionCommands(t);
+    AddServerCommands(t);
+    AddStringCommands(t);
+    AddKeyspaceCommands(t);
+    AddTransactionCommands(t);
+    return t;
+  }();
+  return *table;
+}
+
+const CommandSpec* FindCommand(std::string_view name) {
+  static const auto* index = [] {
+    auto* m = new absl::flat_hash_map<std::string, const CommandSpec*>;
+    for (const CommandSpec& c : AllCommands()) (*m)[std::string(c.name)] = &c;
+    return m;
+  }();
+  if (name.size() > 32) return nullptr;
+  auto it = index->find(absl::AsciiStrToLower(std::string(name)));
+  return it == index->end() ? nullptr : it->second;
+}
+
+bool IsKeyArgument(std::string_view name, size_t index) {
+  const CommandSpec* c = FindCommand(name);
+  if (c == nullptr || c->first_key <= 0 || index < static_cast<size_t>(c->first_key)) {
+    return false;
+  }
+  if (c->last_key >= 0 && index > static_cast<size_t>(c->last_key)) return false;
+  return (index - c->first_key) % c->step == 0;
+}
+
+}  // namespace synapsed::storage::server

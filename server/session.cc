@@ -1,0 +1,176 @@
+#include "server/session.h"
+
+#include "absl/strings/ascii.h"
+#include "fmt/format.h"
+
+namespace synapsed::storage::server {
+namespace {
+
+// A batch grows until it holds this many bytes, then it is applied (and a
+// new one starts): bounds the memory and the latency of the first reply.
+constexpr size_t kMaxBatchBytes = 4 << 20;
+
+bool IsCommand(const std::string& arg, std::string_view name) {
+  return EqualsIgnoreCase(arg, name);
+}
+
+}  // namespace
+
+std::string UnknownCommandError(const std::vector<std::string>& args) {
+  std::string rest;
+  for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
+    rest += fmt::format("'{}' ", std::string_view(args[i]).substr(0, 128 - rest.size()));
+  }
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     std::string_view(args[0]).substr(0, 128), rest);
+}
+
+Session::Session(ServerState* state, ClientInfo* info, std::string* out)
+    : state_(state), info_(info), reply_(out) {}
+
+Session::~Session() { state_->watches.Unwatch(&watcher_); }
+
+void Session::SetProtocol(int protocol) {
+  reply_.set_protocol(protocol);
+  info_->protocol.store(protocol);
+}
+
+void Session::Execute(std::vector<std::string> args) {
+  state_->stats.commands_processed.fetch_add(1, std::memory_order_relaxed);
+  info_->last_ms.store(NowMs(), std::memory_order_relaxed);
+  const CommandSpec* spec = FindCommand(args[0]);
+  const size_t argc = args.size();
+  if (spec == nullptr ||
+      (spec->arity > 0 ? argc != static_cast<size_t>(spec->arity)
+                       : argc < static_cast<size_t>(-spec->arity))) {
+    FlushBatch();
+    if (in_multi_) multi_failed_ = true;
+    reply_.Error(spec == nullptr
+                     ? UnknownCommandError(args)
+                     : fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    return;
+  }
+  {
+    MutexLock lock(&info_->mu);
+    info_->last_command = spec->name;
+  }
+  if (in_multi_ && !(spec->flags & kNotQueued)) {
+    queued_.push_back(std::move(args));
+    reply_.Status("QUEUED");
+    return;
+  }
+  if (!in_multi_ && Batch(args)) return;
+  FlushBatch();
+  Run(*spec, args, reply_, nullptr);
+}
+
+void Session::Run(const CommandSpec& spec, const std::vector<std::string>& args,
+                  ReplyWriter& reply, KeyAccess* txn) {
+  CommandContext ctx{state_, this, args, reply, txn};
+  spec.fn(ctx);
+}
+
+bool Session::Batch(const std::vector<std::string>& args) {
+  const bool set = args.size() == 3 && IsCommand(args[0], "set");
+  const bool mset = args.size() % 2 == 1 && IsCommand(args[0], "mset");
+  if (!set && !mset) return false;
+  // One command's writes go in whole or not at all (MSET is atomic).
+  WriteBatch one;
+  for (size_t i = 1; i + 1 < args.size(); i += 2) {
+    if (!one.Put(args[i], args[i + 1]).ok()) return false;  // the command reports it
+  }
+  if (batch_.ApproximateSize() + one.ApproximateSize() > kMaxBatchBytes) FlushBatch();
+  batch_.Append(one);
+  for (size_t i = 1; i + 1 < args.size(); i += 2) batch_keys_.push_back(args[i]);
+  ++batch_replies_;
+  return true;
+}
+
+void Session::FlushBatch() {
+  if (batch_replies_ == 0) return;
+  absl::Status s;
+  {
+    auto intent = state_->watches.Intend(batch_keys_);
+    s = state_->store->Write(state_->write_options(), batch_);
+  }
+  state_->stats.batched_writes.fetch_add(1, std::memory_order_relaxed);
+  state_->stats.batched_commands.fetch_add(batch_replies_, std::memory_order_relaxed);
+  for (size_t i = 0; i < batch_replies_; ++i) {
+    if (s.ok()) {
+      reply_.Status("OK");
+    } else {
+      reply_.Error("ERR " + std::string(s.message()));
+    }
+  }
+  batch_.Clear();
+  batch_keys_.clear();
+  batch_replies_ = 0;
+}
+
+void Session::BeginMulti() {
+  in_multi_ = true;
+  multi_failed_ = false;
+  queued_.clear();
+  info_->in_multi.store(true);
+}
+
+void Session::EndMulti() {
+  in_multi_ = false;
+  multi_failed_ = false;
+  queued_.clear();
+  info_->in_multi.store(false);
+  Unwatch();
+}
+
+void Session::Watch(std::string_view key) { state_->watches.Watch(&watcher_, key); }
+void Session::Unwatch() { state_->watches.Unwatch(&watcher_); }
+
+void Session::Exec() {
+  if (multi_failed_) {
+    reply_.Error("EXECABORT Transaction discarded because of previous errors.");
+    EndMulti();
+    return;
+  }
+  // watch_registry.h explains why this order cannot miss a conflicting write.
+  absl::Status s;
+  bool conflict = false;
+  std::string replies;
+  for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
+    s = absl::OkStatus();
+    auto txn = state_->store->BeginTransaction();
+    if (!txn.ok()) {
+      s = txn.status();
+      break;
+    }
+    TxnAccess access(txn->get());
+    for (const std::string& key : watcher_.keys) {
+      if (auto v = access.Get(key); !v.ok()) s = v.status();
+    }
+    if (!s.ok()) break;
+    if (watcher_.dirty.load()) {
+      conflict = true;
+      break;
+    }
+    replies.clear();
+    ReplyWriter w(&replies, reply_.protocol());
+    w.Array(queued_.size());
+    for (const auto& args : queued_) Run(*FindCommand(args[0]), args, w, &access);
+    if (access.written().empty()) {
+      s = (*txn)->Rollback();
+      break;
+    }
+    auto intent = state_->watches.Intend(access.written(), &watcher_);
+    s = (*txn)->Commit(state_->write_options());
+    if (!absl::IsAborted(s)) break;
+  }
+  if (conflict) {
+    reply_.NullArray();
+  } else if (!s.ok()) {
+    reply_.Error("ERR " + std::string(s.message()));
+  } else {
+    reply_.out()->append(replies);
+  }
+  EndMulti();
+}
+
+}  // namespace synapsed::storage::server

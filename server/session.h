@@ -1,0 +1,85 @@
+// Session: one client's protocol state and the commands it runs, apart from
+// the network (connection.h feeds it parsed commands and sends its output).
+//
+//   Execute(args)  looks the command up, checks its arity, queues it between
+//                  MULTI and EXEC, or runs it; the reply goes to the output.
+//   FlushBatch()   pipelining: consecutive plain writes (SET key value, MSET)
+//                  are gathered into one WriteBatch and applied as one store
+//                  write — one log record, one sync under --sync always —
+//                  with their +OK replies written once it is durable. Any
+//                  other command applies the gathered batch first, so the
+//                  connection still reads its own writes in order; the
+//                  connection calls FlushBatch when its input runs dry.
+//
+// Not thread-safe: the connection's loop thread owns its session.
+#ifndef SYNAPSED_SERVER_SESSION_H_
+#define SYNAPSED_SERVER_SESSION_H_
+
+#include <string>
+#include <vector>
+
+#include "server/command.h"
+#include "server/reply_writer.h"
+#include "server/server_state.h"
+#include "server/watch_registry.h"
+#include "synapsed/storage/write_batch.h"
+
+namespace synapsed::storage::server {
+
+class Session {
+ public:
+  // `out` receives the replies; `info` is this client's registry entry.
+  Session(ServerState* state, ClientInfo* info, std::string* out);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Execute(std::vector<std::string> args);
+  void FlushBatch();
+
+  // QUIT or SHUTDOWN ran: send what is written, then close.
+  bool close_requested() const { return close_requested_; }
+  void RequestClose() { close_requested_ = true; }
+
+  // For the commands.
+  ServerState* state() { return state_; }
+  ClientInfo* info() { return info_; }
+  ReplyWriter& reply() { return reply_; }
+  void SetProtocol(int protocol);
+  bool in_multi() const { return in_multi_; }
+  void BeginMulti();
+  // DISCARD, or the end of EXEC: leaves MULTI and drops the watches.
+  void EndMulti();
+  // EXEC: runs the queued commands atomically (transaction commands).
+  void Exec();
+  void Watch(std::string_view key);
+  void Unwatch();
+
+ private:
+  // Runs `spec` with `args`, inside `txn` when EXEC runs it.
+  void Run(const CommandSpec& spec, const std::vector<std::string>& args, ReplyWriter& reply,
+           KeyAccess* txn);
+  // Adds a plain write to the batch; false if the command is not one.
+  bool Batch(const std::vector<std::string>& args);
+
+  ServerState* state_;
+  ClientInfo* info_;
+  ReplyWriter reply_;
+  bool close_requested_ = false;
+
+  bool in_multi_ = false;
+  bool multi_failed_ = false;  // a queued command was refused: EXECABORT
+  std::vector<std::vector<std::string>> queued_;
+  Watcher watcher_;
+
+  WriteBatch batch_;
+  std::vector<std::string> batch_keys_;
+  size_t batch_replies_ = 0;
+};
+
+// "ERR unknown command 'x', with args beginning with: 'a' 'b' " as Redis.
+std::string UnknownCommandError(const std::vector<std::string>& args);
+
+}  // namespace synapsed::storage::server
+
+#endif  // SYNAPSED_SERVER_SESSION_H_

@@ -1,0 +1,123 @@
+#include "tools/serve_command.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+#include <memory>
+
+#include "fmt/format.h"
+#include "server/server.h"
+#include "tools/db_open.h"
+#include "tools/tool_util.h"
+
+namespace synapsed::storage::tools {
+namespace {
+
+struct ServeFlags {
+  StoreFlags store;
+  std::string listen = "127.0.0.1:6380";
+  std::string sync = "everysec";
+  int threads = 0;
+  size_t max_clients = 10000;
+  int idle_timeout = 300;
+  bool allow_remote = false;
+};
+
+// The running server, for the signal handler (RequestShutdown is
+// async-signal-safe: it only wakes the loops).
+std::atomic<server::Server*> g_server{nullptr};
+
+void OnSignal(int) {
+  if (server::Server* s = g_server.load()) s->RequestShutdown();
+}
+
+// "host:port", "[v6]:port".
+void SplitListen(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    FailWith(kExitError, fmt::format("serve: --listen wants HOST:PORT, not \"{}\"", listen));
+  }
+  *host = listen.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  try {
+    *port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    *port = -1;
+  }
+  if (*port < 0 || *port > 65535) {
+    FailWith(kExitError, fmt::format("serve: bad port in --listen \"{}\"", listen));
+  }
+}
+
+void Serve(const ServeFlags& f) {
+  server::ServerOptions options;
+  SplitListen(f.listen, &options.host, &options.port);
+  if (!server::IsLoopback(options.host) && !f.allow_remote) {
+    FailWith(kExitError,
+             fmt::format("serve: refusing to listen on {}: the server has no authentication "
+                         "configured, so it listens on loopback only unless --allow-remote "
+                         "is given",
+                         options.host));
+  }
+  if (f.sync == "always") {
+    options.sync = server::SyncMode::kAlways;
+  } else if (f.sync == "everysec") {
+    options.sync = server::SyncMode::kEverySec;
+  } else if (f.sync == "never") {
+    options.sync = server::SyncMode::kNever;
+  } else {
+    FailWith(kExitError, "serve: --sync must be always, everysec or never");
+  }
+  options.threads = f.threads;
+  options.max_clients = f.max_clients;
+  options.idle_timeout_s = f.idle_timeout;
+
+  OpenedStore db = OpenForWrite(f.store, "serve", /*create=*/true);
+  server::Server srv(db.store.get(), options);
+  CheckOk(srv.Start(), "serve");
+  g_server.store(&srv);
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  std::cout << fmt::format(
+                   "synapsed serve: listening on {} pid {} ({} store, sync {}, {} threads)",
+                   srv.state().listen, getpid(), db.store->Name(), f.sync, srv.state().threads)
+            << std::endl;
+  srv.Wait();
+  g_server.store(nullptr);
+  CheckOk(db.store->Flush(), "serve: flushing the store");
+  std::cout << "synapsed serve: stopped; the store is flushed" << std::endl;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App* app) {
+  auto f = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "serve", "serve a store over the Redis protocol (docs/format/resp.md)");
+  AddStoreFlags(cmd, &f->store);
+  cmd->add_option("--listen", f->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--sync", f->sync,
+                  "always: acknowledge writes once durable; everysec: sync the log every "
+                  "second; never: leave it to the OS")
+      ->capture_default_str();
+  cmd->add_option("--threads", f->threads, "event-loop threads (0: one per core)")
+      ->capture_default_str();
+  cmd->add_option("--max-clients", f->max_clients, "connections served at once")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", f->idle_timeout,
+                  "seconds before a silent connection is closed (0: never)")
+      ->capture_default_str();
+  cmd->add_flag("--allow-remote", f->allow_remote,
+                "listen on a non-loopback address although no authentication is configured");
+  cmd->callback([f] { Serve(*f); });
+}
+
+}  // namespace synapsed::storage::tools
