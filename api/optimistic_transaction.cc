@@ -70,7 +70,9 @@ std::unique_ptr<Iterator> OptimisticTransaction::NewIterator(
 absl::Status OptimisticTransaction::Commit(const WriteOptions& options) {
   RETURN_IF_ERROR(CheckActive());
   finished_ = true;
-  if (writes_.empty()) return absl::OkStatus();  // read-only: nothing to check
+  // Nothing written and nothing read for update: nothing to apply or check.
+  // Keys read with GetForUpdate are checked even when nothing was written.
+  if (writes_.empty() && read_for_update_.empty()) return absl::OkStatus();
   WriteBatch batch;
   std::vector<std::string> check;
   check.reserve(writes_.size() + read_for_update_.size());

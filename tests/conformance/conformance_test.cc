@@ -489,6 +489,32 @@ TEST_P(ConformanceTxn, GetForUpdatePreventsWriteSkew) {
   EXPECT_EQ(GetOr("alice") + GetOr("bob"), "offon");
 }
 
+// A transaction that only reads with GetForUpdate still fails its commit
+// when one of those keys changed after it began (transaction.h): what
+// Redis's WATCH with an empty MULTI relies on. One that did not read the
+// changed key, or read it with a plain Get, commits.
+TEST_P(ConformanceTxn, ReadOnlyGetForUpdateAbortsWhenTheKeyChanged) {
+  ASSERT_OK(store_->Put("watched", "v1"));
+  ASSERT_OK(store_->Put("other", "x"));
+  auto t = store_->BeginTransaction().value();
+  std::string v;
+  ASSERT_OK(t->GetForUpdate("watched", &v));
+  EXPECT_EQ(v, "v1");
+  ASSERT_OK(store_->Put("watched", "v2"));
+  EXPECT_THAT(t->Commit(), StatusIs(absl::StatusCode::kAborted));
+
+  auto untouched = store_->BeginTransaction().value();
+  ASSERT_OK(untouched->GetForUpdate("other", &v));
+  ASSERT_OK(store_->Put("watched", "v3"));
+  EXPECT_OK(untouched->Commit());
+
+  auto plain = store_->BeginTransaction().value();
+  ASSERT_OK(plain->Get("watched", &v));
+  ASSERT_OK(store_->Put("watched", "v4"));
+  EXPECT_OK(plain->Commit());
+  EXPECT_EQ(GetOr("watched"), "v4");
+}
+
 TEST_P(ConformanceTxn, LostUpdateIsPrevented) {
   ASSERT_OK(store_->Put("counter", "0"));
   std::atomic<int> committed{0};
