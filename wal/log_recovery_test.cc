@@ -44,12 +44,16 @@ int PowerLossTrials(bool out_of_order_pages) {
       EXPECT_OK(fs.SyncDir("/"));
       const size_t buffer = rnd.OneIn(2) ? 0 : 1 + rnd.Uniform(3 * kBlockSize);
       LogWriter w(std::move(*file), 9, {.buffer_bytes = buffer});
+      // Losing pages out of order needs several unsynced pages: longer
+      // records, fewer syncs.
       const int n = 1 + static_cast<int>(rnd.Uniform(60));
+      const size_t typical = out_of_order_pages ? 3000 : 400;
+      const uint64_t sync_one_in = out_of_order_pages ? 12 : 4;
       for (int i = 0; i < n; ++i) {
         const size_t len =
-            rnd.OneIn(8) ? rnd.Uniform(2 * kBlockSize) : rnd.Uniform(400);
+            rnd.OneIn(8) ? rnd.Uniform(2 * kBlockSize) : rnd.Uniform(typical);
         written.push_back(rnd.Bytes(len));
-        const bool sync = rnd.OneIn(4);
+        const bool sync = rnd.OneIn(sync_one_in);
         EXPECT_OK(w.AddRecord(written.back(), sync));
         if (sync) synced = written.size();
       }
