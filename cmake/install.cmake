@@ -35,7 +35,7 @@ install(FILES ${PROJECT_BINARY_DIR}/synapsed_storageConfig.cmake
 # Requires every dependency that has a .pc file; LevelDB has none in Debian
 # and is linked by name.
 set(SYNAPSED_PC_LIBS "")
-foreach(t storage layers backends engine compaction sstable cache wal memtable env crypto api util)
+foreach(t storage security layers backends engine compaction sstable cache wal memtable env crypto api util)
   string(APPEND SYNAPSED_PC_LIBS " -lsynapsed_${t}")
 endforeach()
 set(SYNAPSED_PC_REQUIRES "absl_status absl_statusor absl_strings absl_synchronization")
