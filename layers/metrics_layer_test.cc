@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/backend_registry.h"
@@ -135,6 +136,34 @@ TEST(MetricsLayer, CountsErrorsAndBytesAreExact) {
   for (const auto& [key, value] : samples) {
     EXPECT_FALSE(key.starts_with("synapsed_engine_")) << key;
   }
+}
+
+// Relaxed atomics lose no update: threads writing and reading at once
+// leave exact totals.
+TEST(MetricsLayer, ConcurrentOperationsAreAllCounted) {
+  auto store = NewMetricsLayer(NewMemoryStore(), MetricsConfig());
+  constexpr int kThreads = 4;
+  constexpr int kOps = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&store, t] {
+      for (int i = 0; i < kOps; ++i) {
+        const std::string key =
+            "t" + std::to_string(t) + "-" + std::to_string(i % 10);
+        EXPECT_TRUE(store->Put(key, "v").ok());
+        EXPECT_TRUE(store->Get(key).ok());
+        EXPECT_FALSE(store->Get("absent").ok());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const json m = Metrics(*store);
+  EXPECT_EQ(m["operations"]["put"]["count"], kThreads * kOps);
+  EXPECT_EQ(m["operations"]["put"]["latency_seconds"]["count"],
+            kThreads * kOps);
+  EXPECT_EQ(m["operations"]["get"]["count"], 2 * kThreads * kOps);
+  EXPECT_EQ(m["operations"]["get"]["errors"]["not_found"], kThreads * kOps);
+  EXPECT_EQ(m["operations"]["get"]["bytes_out"], kThreads * kOps);  // "v" each
 }
 
 TEST(MetricsLayer, IteratorErrorsAreCountedOnceWhenDestroyed) {
