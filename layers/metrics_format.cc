@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
@@ -247,6 +249,58 @@ std::optional<json> ParseEngine(const std::optional<std::string>& text) {
   return j;
 }
 
+// The cache layer's "policy=arc max_entries=N entries=N hits=N ..." as a
+// JSON object (numbers where the value is one).
+std::optional<json> ParseCacheStats(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  json j = json::object();
+  for (absl::string_view field :
+       absl::StrSplit(*text, ' ', absl::SkipEmpty())) {
+    const size_t eq = field.find('=');
+    if (eq == absl::string_view::npos) return std::nullopt;
+    const std::string name(field.substr(0, eq));
+    const std::string value(field.substr(eq + 1));
+    uint64_t n;
+    if (absl::SimpleAtoi(value, &n)) {
+      j[name] = n;
+    } else {
+      j[name] = value;
+    }
+  }
+  return j;
+}
+
+// The value cache layer's counters (layers/cache_layer.h, "cache.stats").
+void CacheToPrometheus(const json& cache, std::string* out) {
+  static constexpr struct {
+    const char* field;
+    const char* name;
+    const char* type;
+    const char* help;
+  } kCacheMetrics[] = {
+      {"max_entries", "synapsed_value_cache_max_entries", "gauge",
+       "Values the value cache layer may hold."},
+      {"entries", "synapsed_value_cache_entries", "gauge",
+       "Values the value cache holds."},
+      {"hits", "synapsed_value_cache_hits_total", "counter",
+       "Gets served by the value cache."},
+      {"misses", "synapsed_value_cache_misses_total", "counter",
+       "Cacheable gets the value cache missed (expired ones included)."},
+      {"expired", "synapsed_value_cache_expired_total", "counter",
+       "Value cache hits past their TTL (counted as misses)."},
+      {"fills", "synapsed_value_cache_fills_total", "counter",
+       "Values put in the value cache."},
+      {"invalidations", "synapsed_value_cache_invalidations_total", "counter",
+       "Keys erased from the value cache by writes."},
+  };
+  for (const auto& m : kCacheMetrics) {
+    if (!cache.contains(m.field) || !cache[m.field].is_number_unsigned())
+      continue;
+    Header(out, m.name, m.type, m.help);
+    Append(out, "{} {}\n", m.name, cache[m.field].get<uint64_t>());
+  }
+}
+
 }  // namespace
 
 std::string MetricsToJson(const MetricsView& view) {
@@ -279,6 +333,7 @@ std::string MetricsToJson(const MetricsView& view) {
   }
   json j = {{"store", std::string(view.store_name)}, {"operations", ops}};
   if (auto engine = ParseEngine(view.engine_json)) j["engine"] = *engine;
+  if (auto cache = ParseCacheStats(view.cache_stats)) j["value_cache"] = *cache;
   return j.dump();
 }
 
@@ -338,8 +393,12 @@ std::string MetricsToPrometheus(const MetricsView& view) {
     Append(&out, "synapsed_operation_duration_seconds_count{{op=\"{}\"}} {}\n",
            op, h.count);
   }
-  if (auto engine = ParseEngine(view.engine_json))
+  if (auto cache = ParseCacheStats(view.cache_stats)) {
+    CacheToPrometheus(*cache, &out);
+  }
+  if (auto engine = ParseEngine(view.engine_json)) {
     EngineToPrometheus(*engine, &out);
+  }
   return out;
 }
 

@@ -255,6 +255,10 @@ class MetricsLayer final : public Store {
         view.engine_json = *std::move(stats);
       }
     }
+    // The value cache layer's counters, when one is below.
+    if (auto cache = base_->GetProperty("cache.stats"); cache.ok()) {
+      view.cache_stats = *std::move(cache);
+    }
     return name == "metrics" ? MetricsToJson(view) : MetricsToPrometheus(view);
   }
 

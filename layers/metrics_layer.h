@@ -16,7 +16,9 @@
 // through GetProperty("stats.json") (the native engine does: levels,
 // flushes, compactions, stalls by cause, block cache hits and misses,
 // memtable bytes, write amplification) and MetricsConfig::engine_stats is
-// on. Reading them takes the engine's statistics lock once per call.
+// on. Reading them takes the engine's statistics lock once per call. The
+// value cache layer's counters ("cache.stats", layers/cache_layer.h) are
+// included when the stack below has one.
 //
 // Where it sits (docs/layers.md): outermost below access control, so it
 // times the whole stack (a cache hit is a fast get) and sees every allowed

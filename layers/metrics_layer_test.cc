@@ -10,6 +10,7 @@
 #include "backends/backend_registry.h"
 #include "backends/memory_store.h"
 #include "gtest/gtest.h"
+#include "layers/cache_layer.h"
 #include "layers/prometheus_text_test_util.h"
 #include "nlohmann/json.hpp"
 #include "util/status_matchers.h"
@@ -183,6 +184,35 @@ TEST(MetricsLayer, IteratorErrorsAreCountedOnceWhenDestroyed) {
   EXPECT_EQ(m["operations"]["iterator"]["count"], 1);
   EXPECT_EQ(m["operations"]["iterator"]["errors"],
             json({{"invalid_argument", 1}}));
+}
+
+// Over the value cache layer, its counters come through too.
+TEST(MetricsLayer, ValueCacheCountersAreReported) {
+  CacheConfig cache;
+  cache.max_entries = 100;
+  ASSERT_OK_AND_ASSIGN(auto cached, NewCacheLayer(NewMemoryStore(), cache));
+  auto store = NewMetricsLayer(std::move(cached), MetricsConfig());
+  ASSERT_OK(store->Put("a", "1"));
+  ASSERT_OK(store->Get("a").status());  // a miss, which fills
+  ASSERT_OK(store->Get("a").status());  // a hit
+  const json m = Metrics(*store);
+  ASSERT_TRUE(m.contains("value_cache")) << m.dump();
+  EXPECT_EQ(m["value_cache"]["policy"], "lru");
+  EXPECT_EQ(m["value_cache"]["hits"], 1);
+  EXPECT_EQ(m["value_cache"]["misses"], 1);
+  EXPECT_EQ(m["value_cache"]["fills"], 1);
+  EXPECT_EQ(m["value_cache"]["max_entries"], 100);
+  ASSERT_OK_AND_ASSIGN(std::string text,
+                       store->GetProperty("metrics.prometheus"));
+  ASSERT_OK_AND_ASSIGN(auto samples, ParsePrometheusText(text));
+  EXPECT_EQ(samples.at("synapsed_value_cache_hits_total"), 1);
+  EXPECT_EQ(samples.at("synapsed_value_cache_misses_total"), 1);
+  EXPECT_EQ(samples.at("synapsed_value_cache_entries"), 1);
+  EXPECT_EQ(samples.at("synapsed_value_cache_invalidations_total"),
+            1);  // the put
+  // Without a cache layer there are no such series.
+  auto bare = NewMetricsLayer(NewMemoryStore(), MetricsConfig());
+  EXPECT_FALSE(Metrics(*bare).contains("value_cache"));
 }
 
 TEST(MetricsLayer, OtherPropertiesAreForwarded) {
