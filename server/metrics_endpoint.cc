@@ -157,6 +157,7 @@ void MetricsEndpoint::OnRead(uv_stream_t* stream, ssize_t nread,
                              const uv_buf_t* buf) {
   auto* c = static_cast<HttpConnection*>(stream->data);
   if (nread < 0) return c->endpoint->Close(c);
+  if (nread == 0) return;  // EAGAIN: nothing read
   // Never hold more than the limit and one read beyond it.
   c->request.append(buf->base, static_cast<size_t>(nread));
   const size_t end = HeaderEnd(c->request);
