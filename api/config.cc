@@ -492,6 +492,19 @@ absl::Status ParseTagged(const json& v, std::string_view where, StorageConfig* c
   return ParseBackendFields(v.begin().value(), field, {}, c);
 }
 
+// "metrics": true (the defaults), false (none), or an object of fields.
+absl::StatusOr<std::optional<MetricsConfig>> ParseMetrics(const json& j) {
+  if (j.is_boolean()) {
+    if (!j.get<bool>()) return std::optional<MetricsConfig>();
+    return std::optional<MetricsConfig>(MetricsConfig());
+  }
+  if (!j.is_object()) return FieldError("metrics", "expected true, false or an object");
+  RETURN_IF_ERROR(CheckKnownFields(j, "metrics", {"engine_stats"}));
+  MetricsConfig m;
+  RETURN_IF_ERROR(ReadBool(j, "engine_stats", "metrics.engine_stats", &m.engine_stats));
+  return std::optional<MetricsConfig>(m);
+}
+
 }  // namespace
 
 std::string_view BackendTypeName(BackendType type) {
@@ -517,7 +530,7 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
     if (FindVariant(key) != nullptr || key == "Sled") variants.push_back(key);
   }
   std::set<std::string> known = {"type", "cache", "compression", "encryption",
-                                 "access_control", "audit"};
+                                 "access_control", "audit", "metrics"};
   if (j.contains("backend")) {
     if (!variants.empty()) {
       return FieldError(variants[0], "a backend tag next to \"backend\"; give one");
@@ -592,6 +605,9 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
   if (j.contains("audit") && !j["audit"].is_null()) {
     ASSIGN_OR_RETURN(c.audit, ParseAudit(j["audit"]));
   }
+  if (j.contains("metrics") && !j["metrics"].is_null()) {
+    ASSIGN_OR_RETURN(c.metrics, ParseMetrics(j["metrics"]));
+  }
   return c;
 }
 
@@ -662,6 +678,7 @@ std::string StorageConfig::ToJson() const {
                   {"checkpoint_every_seconds", audit->checkpoint_every_seconds}};
     if (!audit->checkpoint_path.empty()) j["audit"]["checkpoint_path"] = audit->checkpoint_path;
   }
+  if (metrics) j["metrics"] = {{"engine_stats", metrics->engine_stats}};
   return j.dump();
 }
 

@@ -112,6 +112,27 @@ TEST(ConfigForms, EncryptionCarriesItsFields) {
       << r.ToJson();
 }
 
+TEST(ConfigForms, MetricsIsABoolOrAnObject) {
+  EXPECT_FALSE(Parse(R"({"type": "memory"})").metrics.has_value());
+  EXPECT_FALSE(Parse(R"({"type": "memory", "metrics": false})").metrics.has_value());
+  StorageConfig on = Parse(R"({"type": "memory", "metrics": true})");
+  ASSERT_TRUE(on.metrics.has_value());
+  EXPECT_TRUE(on.metrics->engine_stats);
+  StorageConfig off = Parse(R"({"type": "native", "path": "/x", "metrics": {"engine_stats": false}})");
+  ASSERT_TRUE(off.metrics.has_value());
+  EXPECT_FALSE(off.metrics->engine_stats);
+  EXPECT_EQ(Parse(off.ToJson()), off);
+  EXPECT_EQ(Parse(on.ToJson()), on);
+  EXPECT_THAT(StorageConfig::FromJson(R"({"type": "memory", "metrics": {"latency": 1}})").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("metrics.latency")));
+  EXPECT_THAT(StorageConfig::FromJson(R"({"type": "memory", "metrics": 1})").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("metrics")));
+  EXPECT_THAT(
+      StorageConfig::FromJson(R"({"type": "memory", "metrics": {"engine_stats": "yes"}})")
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("metrics.engine_stats")));
+}
+
 TEST(ConfigForms, SeedDefaults) {
   StorageConfig r = Parse(R"({"RocksDb": {"path": "/x"}})");
   EXPECT_EQ(r.rocksdb.write_buffer_size, 16u << 20);

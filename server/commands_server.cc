@@ -2,7 +2,8 @@
 //
 // INFO's sections are Redis's where the field means the same here, plus
 // synapsed_* fields and an "engine" section with the store's own numbers
-// (Store::GetProperty("stats")).
+// (Store::GetProperty("stats")), and a "metrics" section with the metrics
+// layer's numbers when the store has one (server_metrics.h).
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "fmt/format.h"
 #include "server/command.h"
+#include "server/server_metrics.h"
 #include "server/session.h"
 
 namespace synapsed::storage::server {
@@ -86,7 +88,8 @@ void Info(CommandContext& c) {
   static const std::pair<std::string_view, SectionFn> kSections[] = {
       {"server", ServerSection},         {"clients", ClientsSection},
       {"stats", StatsSection},           {"persistence", PersistenceSection},
-      {"keyspace", KeyspaceSection},     {"engine", EngineSection}};
+      {"keyspace", KeyspaceSection},     {"engine", EngineSection},
+      {"metrics", MetricsInfoSection}};
   std::vector<std::string> wanted;
   for (size_t i = 1; i < c.args.size(); ++i) wanted.push_back(absl::AsciiStrToLower(c.args[i]));
   const bool all = wanted.empty() || std::any_of(wanted.begin(), wanted.end(), [](auto& w) {

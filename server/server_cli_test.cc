@@ -9,8 +9,10 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "layers/prometheus_text_test_util.h"
 #include "server/cli_test_util.h"
 
 namespace synapsed::storage::server::testing {
@@ -89,6 +92,51 @@ TEST_F(ServerCliTest, HelloInfoClientTimeReplies) {
     EXPECT_NE(info.find(field), std::string::npos) << field << "\n" << info;
   }
   EXPECT_EQ(RedisCli(server->port(), {"INFO", "persistence"}).find("# Server"), std::string::npos);
+}
+
+// --metrics-listen: GET /metrics over HTTP parses as Prometheus text and
+// counts what redis-cli did; INFO shows the same operations.
+TEST_F(ServerCliTest, MetricsEndpointServesPrometheusText) {
+  auto server = Serve({"--metrics-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server->started());
+  const std::regex printed("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics");
+  int metrics_port = 0;
+  for (int i = 0; i < 100 && metrics_port == 0; ++i) {
+    std::smatch m;
+    const std::string out = server->output();
+    if (std::regex_search(out, m, printed)) {
+      metrics_port = std::stoi(m[1]);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ASSERT_GT(metrics_port, 0) << server->output();
+  RedisCli(server->port(), {}, "SET a 1\nSET b 22\nGET a\nGET missing\n");
+
+  RawClient http(metrics_port);
+  ASSERT_TRUE(http.connected());
+  ASSERT_TRUE(http.Send("GET /metrics HTTP/1.0\r\n\r\n"));
+  const std::string response = http.Read(size_t{16} << 20, 20);
+  ASSERT_TRUE(response.starts_with("HTTP/1.0 200 OK\r\n")) << response.substr(0, 200);
+  const std::string body = response.substr(response.find("\r\n\r\n") + 4);
+  auto samples = storage::testing::ParsePrometheusText(body);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  EXPECT_EQ(samples->count(R"x(synapsed_store_info{store="metrics(native)"})x"), 1u) << body;
+  // SET is a put or a batched write; GET a read of the store.
+  EXPECT_GE(samples->at(R"(synapsed_operations_total{op="put"})") +
+                samples->at(R"(synapsed_operations_total{op="write"})"),
+            2);
+  EXPECT_GE(samples->at(R"(synapsed_operations_total{op="get"})"), 2);
+  EXPECT_GE(samples->at("synapsed_server_commands_processed_total"), 4);
+  EXPECT_EQ(samples->count("synapsed_engine_flushes_total"), 1u);
+
+  RawClient other(metrics_port);
+  ASSERT_TRUE(other.Send("GET /other HTTP/1.0\r\n\r\n"));
+  EXPECT_TRUE(other.Read(size_t{1} << 20, 20).starts_with("HTTP/1.0 404 Not Found"));
+  const std::string info = RedisCli(server->port(), {"INFO", "metrics"});
+  EXPECT_NE(info.find("metrics_enabled:1"), std::string::npos) << info;
+  EXPECT_NE(info.find("metrics_op_get:calls="), std::string::npos) << info;
+  EXPECT_NE(info.find("err_not_found=1"), std::string::npos) << info;
 }
 
 // --sync everysec: a timer syncs the log (INFO counts the syncs).
@@ -396,6 +444,14 @@ TEST_F(ServerCliTest, NonLoopbackNeedsAnExplicitFlag) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_NE(p.output().find("refusing to listen on 0.0.0.0"), std::string::npos) << p.output();
+  // The metrics endpoint too.
+  ServeProcess m(dir_ + "/db2", {"--metrics-listen", "0.0.0.0:0"});
+  EXPECT_FALSE(m.started());
+  const int m_status = m.Wait(60);
+  ASSERT_TRUE(WIFEXITED(m_status));
+  EXPECT_EQ(WEXITSTATUS(m_status), 1);
+  EXPECT_NE(m.output().find("refusing to serve /metrics on 0.0.0.0"), std::string::npos)
+      << m.output();
 }
 
 }  // namespace

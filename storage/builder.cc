@@ -6,6 +6,7 @@
 #include "layers/cache_layer.h"
 #include "layers/compression_layer.h"
 #include "layers/encryption_layer.h"
+#include "layers/metrics_layer.h"
 #include "security/acl_store.h"
 #include "security/audit_log.h"
 #include "util/status_macros.h"
@@ -53,6 +54,11 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::BuildLayers() const {
   }
   if (config_.cache) {
     ASSIGN_OR_RETURN(store, NewCacheLayer(std::move(store), *config_.cache));
+  }
+  // Outermost of these (just inside access control): it times the whole
+  // stack, cache hits included (docs/layers.md).
+  if (config_.metrics) {
+    store = layers::NewMetricsLayer(std::move(store), *config_.metrics);
   }
   return store;
 }

@@ -34,6 +34,43 @@ TEST(Builder, MemoryBackendAndUnbuiltOnes) {
       StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("distributed")));
 }
 
+// The metrics layer goes above the cache (a hit is timed as the caller sees
+// it) and, with access control, just inside it.
+TEST(Builder, MetricsLayerStacksAboveTheCacheAndInsideAccessControl) {
+  StorageConfig c = StorageConfig::Memory();
+  c.cache = CacheConfig();
+  ASSERT_OK_AND_ASSIGN(auto store, StorageBuilder(c).WithMetrics().Build());
+  EXPECT_EQ(store->Name(), "metrics(cache(memory))");
+  ASSERT_OK(store->Put("a", "1"));
+  ASSERT_OK_AND_ASSIGN(std::string v, store->Get("a"));
+  ASSERT_OK_AND_ASSIGN(std::string text, store->GetProperty("metrics"));
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["operations"]["put"]["count"], 1);
+  EXPECT_EQ(j["operations"]["get"]["count"], 1);
+  // The cache layer below still answers its own property.
+  ASSERT_OK(store->GetProperty("cache.stats").status());
+
+  ASSERT_OK_AND_ASSIGN(auto from_json,
+                       StorageConfig::FromJson(R"({"type": "memory", "metrics": true})"));
+  ASSERT_OK_AND_ASSIGN(auto built, StorageBuilder(from_json).Build());
+  EXPECT_EQ(built->Name(), "metrics(memory)");
+  ASSERT_OK(built->GetProperty("metrics.prometheus").status());
+
+  AclConfig acl;
+  acl.roles["admin"].admin = true;
+  acl.users = {"root"};
+  acl.grants["root"] = {"admin"};
+  ASSERT_OK_AND_ASSIGN(auto secured,
+                       StorageBuilder(StorageConfig::Memory()).WithMetrics().WithAccessControl(acl)
+                           .BuildSecured());
+  ASSERT_OK_AND_ASSIGN(auto root, secured->AsPrincipal("root"));
+  // Through access control, a property is for an admin; the anonymous
+  // principal is refused before the metrics layer sees it.
+  ASSERT_OK(root->GetProperty("metrics").status());
+  EXPECT_THAT(secured->GetProperty("metrics").status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST(Builder, UserBackendGetsTheConfigAndTheLayers) {
   StorageConfig config = StorageConfig::Memory();
   config.path = "/where/the/user/wants";

@@ -71,6 +71,7 @@ OpenedStore OpenForWrite(const StoreFlags& flags, std::string_view command,
                          bool create) {
   StorageConfig config = ConfigFor(flags, command);
   if (!flags.dir.empty()) config.native.create_if_missing = create;
+  if (flags.metrics && !config.metrics) config.metrics = MetricsConfig();
   auto store = StorageBuilder(config).Build();
   if (!store.ok()) {
     std::string hint;

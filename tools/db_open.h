@@ -28,6 +28,9 @@ struct StoreFlags {
   std::string config_file;
   std::string dir;
   std::string key_file;  // an encrypted store's key file (--key-file)
+  // Stack the metrics layer even if the config has none (serve
+  // --metrics-listen).
+  bool metrics = false;
 };
 
 // Adds --dir and --config (mutually exclusive; one is required at run time),

@@ -7,7 +7,9 @@
 #include <memory>
 
 #include "fmt/format.h"
+#include "server/metrics_endpoint.h"
 #include "server/server.h"
+#include "server/server_metrics.h"
 #include "tools/db_open.h"
 #include "tools/tool_util.h"
 
@@ -17,6 +19,7 @@ namespace {
 struct ServeFlags {
   StoreFlags store;
   std::string listen = "127.0.0.1:6380";
+  std::string metrics_listen;  // empty: no /metrics endpoint
   std::string sync = "everysec";
   int threads = 0;
   size_t max_clients = 10000;
@@ -33,10 +36,11 @@ void OnSignal(int) {
 }
 
 // "host:port", "[v6]:port".
-void SplitListen(const std::string& listen, std::string* host, int* port) {
+void SplitListen(const std::string& listen, std::string* host, int* port,
+                 std::string_view flag = "--listen") {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon + 1 == listen.size()) {
-    FailWith(kExitError, fmt::format("serve: --listen wants HOST:PORT, not \"{}\"", listen));
+    FailWith(kExitError, fmt::format("serve: {} wants HOST:PORT, not \"{}\"", flag, listen));
   }
   *host = listen.substr(0, colon);
   if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
@@ -48,7 +52,7 @@ void SplitListen(const std::string& listen, std::string* host, int* port) {
     *port = -1;
   }
   if (*port < 0 || *port > 65535) {
-    FailWith(kExitError, fmt::format("serve: bad port in --listen \"{}\"", listen));
+    FailWith(kExitError, fmt::format("serve: bad port in {} \"{}\"", flag, listen));
   }
 }
 
@@ -71,13 +75,32 @@ void Serve(const ServeFlags& f) {
   } else {
     FailWith(kExitError, "serve: --sync must be always, everysec or never");
   }
+  std::string metrics_host;
+  int metrics_port = 0;
+  if (!f.metrics_listen.empty()) {
+    SplitListen(f.metrics_listen, &metrics_host, &metrics_port, "--metrics-listen");
+    if (!server::IsLoopback(metrics_host) && !f.allow_remote) {
+      FailWith(kExitError,
+               fmt::format("serve: refusing to serve /metrics on {}: loopback only unless "
+                           "--allow-remote is given",
+                           metrics_host));
+    }
+  }
   options.threads = f.threads;
   options.max_clients = f.max_clients;
   options.idle_timeout_s = f.idle_timeout;
 
-  OpenedStore db = OpenForWrite(f.store, "serve", /*create=*/true);
+  StoreFlags store_flags = f.store;
+  store_flags.metrics = !f.metrics_listen.empty();
+  OpenedStore db = OpenForWrite(store_flags, "serve", /*create=*/true);
   server::Server srv(db.store.get(), options);
   CheckOk(srv.Start(), "serve");
+  // Its own thread and loop (metrics_endpoint.h); stopped before the store
+  // is flushed and closed.
+  server::MetricsEndpoint metrics([&srv] { return server::PrometheusText(srv.state()); });
+  if (!f.metrics_listen.empty()) {
+    CheckOk(metrics.Start(metrics_host, metrics_port), "serve: --metrics-listen");
+  }
   g_server.store(&srv);
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
@@ -89,8 +112,14 @@ void Serve(const ServeFlags& f) {
                    "synapsed serve: listening on {} pid {} ({} store, sync {}, {} threads)",
                    srv.state().listen, getpid(), db.store->Name(), f.sync, srv.state().threads)
             << std::endl;
+  if (!f.metrics_listen.empty()) {
+    std::cout << fmt::format("synapsed serve: metrics on http://{}:{}/metrics", metrics_host,
+                             metrics.port())
+              << std::endl;
+  }
   srv.Wait();
   g_server.store(nullptr);
+  metrics.Stop();
   CheckOk(db.store->Flush(), "serve: flushing the store");
   std::cout << "synapsed serve: stopped; the store is flushed" << std::endl;
 }
@@ -104,6 +133,9 @@ void AddServeCommand(CLI::App* app) {
   AddStoreFlags(cmd, &f->store);
   cmd->add_option("--listen", f->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
+  cmd->add_option("--metrics-listen", f->metrics_listen,
+                  "HOST:PORT to serve GET /metrics on, in the Prometheus text format (port 0: "
+                  "any free port); stacks the metrics layer on the store");
   cmd->add_option("--sync", f->sync,
                   "always: acknowledge writes once durable; everysec: sync the log every "
                   "second; never: leave it to the OS")
@@ -116,7 +148,8 @@ void AddServeCommand(CLI::App* app) {
                   "seconds before a silent connection is closed (0: never)")
       ->capture_default_str();
   cmd->add_flag("--allow-remote", f->allow_remote,
-                "listen on a non-loopback address although no authentication is configured");
+                "listen (and serve /metrics) on a non-loopback address although no "
+                "authentication is configured");
   cmd->callback([f] { Serve(*f); });
 }
 

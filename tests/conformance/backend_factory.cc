@@ -272,6 +272,36 @@ std::vector<BackendFactory> AllBackends() {
     };
     all.push_back(std::move(f));
   }
+  // The metrics layer over memory and native, stacked by the builder's
+  // WithMetrics (over the whole stack for memory): counting must change no
+  // result.
+  for (const char* base : {"memory", "native"}) {
+    for (const BackendFactory& b : bases) {
+      if (b.name != base) continue;
+      BackendFactory f = b;
+      f.name = std::string("metrics_") + base;
+      f.open = [type = *BackendTypeOf(base)](const std::string& dir) {
+        StorageConfig c;
+        c.type = type;
+        if (type != BackendType::kMemory) c.path = dir;
+        return StorageBuilder(c).WithMetrics().Build();
+      };
+      all.push_back(f);
+      if (std::string_view(base) == "memory") {
+        f.name = "metrics_cache_compression_memory";
+        f.open = [](const std::string&) {
+          StorageConfig c = StorageConfig::Memory();
+          c.cache = CacheConfig();
+          c.cache->max_entries = 64;
+          c.compression = CompressionConfig();
+          c.compression->enabled = true;
+          c.compression->min_size = 8;
+          return StorageBuilder(c).WithMetrics().Build();
+        };
+        all.push_back(std::move(f));
+      }
+    }
+  }
   return all;
 }
 

@@ -9,8 +9,11 @@
 // cache (values are compressed before they are sealed, and the cache holds
 // plain values), then access control outermost (WithAccessControl: every
 // operation is checked before any layer sees it, and the ACL's own keys are
-// sealed, compressed and cached like any other). Whatever is stacked, the
-// result offers all four capabilities.
+// sealed, compressed and cached like any other). The metrics layer
+// (WithMetrics) sits just inside access control, above the cache: it times
+// what the caller sees and counts every operation access control allowed
+// (docs/layers.md). Whatever is stacked, the result offers all four
+// capabilities.
 //
 // With access control, Build() returns the SecuredStore
 // (synapsed/storage/access_control.h) acting as "anonymous"; BuildSecured()
@@ -88,6 +91,12 @@ class StorageBuilder {
   // audit log (AuditConfig in config.h); needs WithAccessControl.
   StorageBuilder& WithAudit(AuditConfig audit) {
     config_.audit = std::move(audit);
+    return *this;
+  }
+  // Counts and times every operation: GetProperty("metrics") (JSON) and
+  // ("metrics.prometheus") (see above for where it sits).
+  StorageBuilder& WithMetrics(MetricsConfig metrics = {}) {
+    config_.metrics = metrics;
     return *this;
   }
   // Replaces the backend config.type names with `factory`'s store.

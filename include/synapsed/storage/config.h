@@ -21,7 +21,8 @@
 // (one of them) and optionally "key_id"; see encryption.h.
 // "access_control" (next to "cache") holds roles, users and grants; see
 // AclConfig below and synapsed/storage/access_control.h; "audit" the
-// audit log (AuditConfig).
+// audit log (AuditConfig); "metrics" the metrics layer (true, false, or
+// MetricsConfig's fields as an object).
 //
 // Backend names: memory, native, rocksdb (the seed's rocks_db), sqlite,
 // leveldb, distributed; the variant names Memory, Native, RocksDb, Sqlite,
@@ -86,6 +87,18 @@ struct CompressionConfig {
   size_t min_size = 1024;  // values shorter than this are stored as they are
   friend bool operator==(const CompressionConfig&,
                          const CompressionConfig&) = default;
+};
+
+// The metrics layer (layers/metrics_layer.h): counts, errors, bytes and
+// latency per operation, as GetProperty("metrics") (JSON) and
+// ("metrics.prometheus"). JSON "metrics": true, or an object of these fields.
+struct MetricsConfig {
+  // Also report the backend's own statistics (the native engine's levels,
+  // compactions, stalls, block cache...): one read of the engine's
+  // statistics, under its lock, per metrics read. Off: the layer's numbers
+  // only.
+  bool engine_stats = true;
+  friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
 };
 
 // The native LSM engine.
@@ -227,6 +240,8 @@ struct StorageConfig {
   std::optional<AclConfig> access_control;
   // Records every operation through access control (above).
   std::optional<AuditConfig> audit;
+  // Counts and times every operation (above); nullopt: no metrics layer.
+  std::optional<MetricsConfig> metrics;
 
   static StorageConfig Memory() { return StorageConfig(); }
   static StorageConfig Native(std::string path) {
