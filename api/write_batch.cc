@@ -99,4 +99,15 @@ absl::Status WriteBatchInternal::SetContents(WriteBatch* b, std::string rep) {
   return s;
 }
 
+absl::StatusOr<std::vector<std::string_view>> WriteBatchInternal::Keys(
+    const WriteBatch& batch) {
+  std::vector<std::string_view> keys;
+  keys.reserve(batch.Count());
+  absl::Status s = batch.Iterate(
+      [&](std::string_view k, std::string_view) { keys.push_back(k); },
+      [&](std::string_view k) { keys.push_back(k); });
+  if (!s.ok()) return s;
+  return keys;
+}
+
 }  // namespace synapsed::storage

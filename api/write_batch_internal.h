@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "synapsed/storage/write_batch.h"
 
 namespace synapsed::storage {
@@ -36,6 +38,9 @@ class WriteBatchInternal {
   // the header, or its ops do not parse or do not match the count; the batch
   // is unchanged then.
   [[nodiscard]] static absl::Status SetContents(WriteBatch* batch, std::string rep);
+
+  // The key of every op, in order (views into the batch).
+  [[nodiscard]] static absl::StatusOr<std::vector<std::string_view>> Keys(const WriteBatch& batch);
 };
 
 }  // namespace synapsed::storage

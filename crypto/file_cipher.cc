@@ -83,34 +83,41 @@ void FileCipher::ReturnContext(std::unique_ptr<AeadContext> context) const {
   if (pool_.size() < kMaxPooledContexts) pool_.push_back(std::move(context));
 }
 
+absl::Status FileCipher::WithContext(
+    uint64_t offset, UnitKind unit, uint8_t codec,
+    absl::FunctionRef<absl::Status(AeadContext&, const Nonce&, std::string_view)> call)
+    const {
+  std::unique_ptr<AeadContext> context = TakeContext();
+  const UnitAd ad = MakeAd(kind_, file_number_, offset, unit, codec);
+  absl::Status s = call(*context, NonceFor(offset), View(ad));
+  ReturnContext(std::move(context));
+  return s;
+}
+
 absl::Status FileCipher::Seal(uint64_t offset, UnitKind unit, uint8_t codec,
                               std::string_view plaintext,
                               std::string* out) const {
-  const Nonce nonce = NonceFor(offset);
-  Observe(*key_, nonce);
-  std::unique_ptr<AeadContext> context = TakeContext();
-  const UnitAd ad = MakeAd(kind_, file_number_, offset, unit, codec);
-  absl::Status s = context->Seal(nonce, View(ad), plaintext, out);
-  ReturnContext(std::move(context));
-  return s;
+  Observe(*key_, NonceFor(offset));
+  return WithContext(offset, unit, codec,
+                     [&](AeadContext& c, const Nonce& nonce, std::string_view ad) {
+                       return c.Seal(nonce, ad, plaintext, out);
+                     });
 }
 
 absl::Status FileCipher::Open(uint64_t offset, UnitKind unit, uint8_t codec,
                               std::string_view sealed, std::string* out) const {
-  std::unique_ptr<AeadContext> context = TakeContext();
-  const UnitAd ad = MakeAd(kind_, file_number_, offset, unit, codec);
-  absl::Status s = context->Open(NonceFor(offset), View(ad), sealed, out);
-  ReturnContext(std::move(context));
-  return s;
+  return WithContext(offset, unit, codec,
+                     [&](AeadContext& c, const Nonce& nonce, std::string_view ad) {
+                       return c.Open(nonce, ad, sealed, out);
+                     });
 }
 
 absl::Status FileCipher::OpenInPlace(uint64_t offset, UnitKind unit, uint8_t codec,
                                      char* data, size_t size) const {
-  std::unique_ptr<AeadContext> context = TakeContext();
-  const UnitAd ad = MakeAd(kind_, file_number_, offset, unit, codec);
-  absl::Status s = context->OpenInPlace(NonceFor(offset), View(ad), data, size);
-  ReturnContext(std::move(context));
-  return s;
+  return WithContext(offset, unit, codec,
+                     [&](AeadContext& c, const Nonce& nonce, std::string_view ad) {
+                       return c.OpenInPlace(nonce, ad, data, size);
+                     });
 }
 
 }  // namespace synapsed::storage::crypto

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "crypto/aead.h"
 #include "crypto/secure_key.h"
@@ -93,6 +94,12 @@ class FileCipher {
  private:
   std::unique_ptr<AeadContext> TakeContext() const;
   void ReturnContext(std::unique_ptr<AeadContext> context) const;
+  // Runs `call` with a pooled context and the unit's nonce and associated
+  // data.
+  absl::Status WithContext(
+      uint64_t offset, UnitKind unit, uint8_t codec,
+      absl::FunctionRef<absl::Status(AeadContext&, const Nonce&, std::string_view)> call)
+      const;
 
   std::shared_ptr<const SecureKey> key_;
   uint64_t file_number_;

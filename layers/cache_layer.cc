@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/write_batch_internal.h"
 #include "cache/arc_cache.h"
 #include "cache/cache.h"
 #include "cache/lfu_cache.h"
@@ -210,11 +211,8 @@ class CacheLayer final : public Store {
   }
   absl::Status Write(const WriteOptions& options,
                      const WriteBatch& batch) override {
-    std::vector<std::string_view> keys;
-    keys.reserve(batch.Count());
-    RETURN_IF_ERROR(batch.Iterate(
-        [&](std::string_view k, std::string_view) { keys.push_back(k); },
-        [&](std::string_view k) { keys.push_back(k); }));
+    ASSIGN_OR_RETURN(const std::vector<std::string_view> keys,
+                     WriteBatchInternal::Keys(batch));
     WriteGuard guard(this, keys);
     return base_->Write(options, batch);
   }

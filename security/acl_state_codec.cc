@@ -13,36 +13,22 @@ void PutNames(std::string* out, const std::vector<std::string>& names) {
   for (const std::string& n : names) PutLengthPrefixed(out, n);
 }
 
-bool GetByte(std::string_view* in, uint8_t* b) {
-  if (in->empty()) return false;
-  *b = static_cast<uint8_t>((*in)[0]);
-  in->remove_prefix(1);
-  return true;
-}
-
-bool GetString(std::string_view* in, std::string* s) {
-  std::string_view v;
-  if (!GetLengthPrefixed(in, &v)) return false;
-  s->assign(v);
-  return true;
-}
-
 bool GetNames(std::string_view* in, std::vector<std::string>* names) {
   uint32_t n = 0;
   if (!GetVarint32(in, &n) || n > in->size()) return false;
   names->resize(n);
   for (std::string& s : *names) {
-    if (!GetString(in, &s)) return false;
+    if (!GetLengthPrefixed(in, &s)) return false;
   }
   return true;
 }
 
 bool GetRule(std::string_view* in, AclRule* r) {
   uint8_t kind = 0, access = 0;
-  if (!GetByte(in, &kind) || !GetByte(in, &access) || access > 2) return false;
+  if (!GetFixed8(in, &kind) || !GetFixed8(in, &access) || access > 2) return false;
   r->access = static_cast<AclRule::Access>(access);
   std::string a;
-  if (!GetString(in, &a)) return false;
+  if (!GetLengthPrefixed(in, &a)) return false;
   switch (kind) {
     case kPrefix:
       r->prefix = std::move(a);
@@ -53,7 +39,7 @@ bool GetRule(std::string_view* in, AclRule* r) {
     case kRange:
       r->begin = std::move(a);
       r->end.emplace();
-      return GetString(in, &*r->end);
+      return GetLengthPrefixed(in, &*r->end);
   }
   return false;
 }
@@ -61,7 +47,7 @@ bool GetRule(std::string_view* in, AclRule* r) {
 bool Decode(std::string_view in, AclState* state) {
   uint8_t version = 0;
   uint32_t n = 0;
-  if (!GetByte(&in, &version) || version != kVersion ||
+  if (!GetFixed8(&in, &version) || version != kVersion ||
       !GetVarint64(&in, &state->revision) || !GetVarint32(&in, &n)) {
     return false;
   }
@@ -69,7 +55,7 @@ bool Decode(std::string_view in, AclState* state) {
     std::string name;
     uint8_t admin = 0;
     uint32_t nrules = 0;
-    if (!GetString(&in, &name) || !GetByte(&in, &admin) ||
+    if (!GetLengthPrefixed(&in, &name) || !GetFixed8(&in, &admin) ||
         !GetVarint32(&in, &nrules) || nrules > in.size()) {
       return false;
     }
@@ -84,7 +70,7 @@ bool Decode(std::string_view in, AclState* state) {
     return false;
   for (uint32_t i = 0; i < n; ++i) {
     std::string user;
-    if (!GetString(&in, &user) || !GetNames(&in, &state->config.grants[user])) {
+    if (!GetLengthPrefixed(&in, &user) || !GetNames(&in, &state->config.grants[user])) {
       return false;
     }
   }

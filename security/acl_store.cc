@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/write_batch_internal.h"
 #include "fmt/format.h"
 #include "security/acl_core.h"
 #include "security/acl_state_codec.h"
@@ -58,11 +59,8 @@ class PrincipalStore : public Base {
   }
   absl::Status Write(const WriteOptions& options,
                      const WriteBatch& batch) override {
-    std::vector<std::string_view> keys;
-    keys.reserve(batch.Count());
-    RETURN_IF_ERROR(batch.Iterate(
-        [&](std::string_view k, std::string_view) { keys.push_back(k); },
-        [&](std::string_view k) { keys.push_back(k); }));
+    ASSIGN_OR_RETURN(const std::vector<std::string_view> keys,
+                     WriteBatchInternal::Keys(batch));
     AuditEvent e = Event(
         "write", keys.empty() ? std::nullopt : std::optional(keys.front()));
     e.count = keys.size();
@@ -148,11 +146,7 @@ class PrincipalStore : public Base {
  protected:
   AuditEvent Event(std::string_view op,
                    std::optional<std::string_view> key) const {
-    AuditEvent e;
-    e.principal = principal_;
-    e.operation = op;
-    e.key = key;
-    return e;
+    return AuditEvent{.principal = principal_, .operation = op, .key = key};
   }
   // The principal's permissions now, kept alive with their policy.
   std::shared_ptr<const Permissions> Perms() const {

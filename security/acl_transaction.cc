@@ -65,11 +65,7 @@ class AclTransaction final : public Transaction {
  private:
   AuditEvent Event(std::string_view op,
                    std::optional<std::string_view> key) const {
-    AuditEvent e;
-    e.principal = principal_;
-    e.operation = op;
-    e.key = key;
-    return e;
+    return AuditEvent{.principal = principal_, .operation = op, .key = key};
   }
   absl::Status CheckKey(std::string_view op, std::string_view verb,
                         std::string_view key, bool write) {

@@ -4,23 +4,6 @@
 #include "util/status_macros.h"
 
 namespace synapsed::storage::security {
-namespace {
-
-bool GetByte(std::string_view* in, uint8_t* b) {
-  if (in->empty()) return false;
-  *b = static_cast<uint8_t>((*in)[0]);
-  in->remove_prefix(1);
-  return true;
-}
-
-bool GetString(std::string_view* in, std::string* s) {
-  std::string_view v;
-  if (!GetLengthPrefixed(in, &v)) return false;
-  s->assign(v);
-  return true;
-}
-
-}  // namespace
 
 std::string EncodeRecordBody(const AuditRecord& r) {
   std::string out;
@@ -42,19 +25,19 @@ std::string EncodeRecordBody(const AuditRecord& r) {
 bool DecodeRecordBody(std::string_view in, AuditRecord* r) {
   uint8_t key_kind = 0, end_kind = 0;
   if (!GetVarint64(&in, &r->seq) || !GetVarint64(&in, &r->time_us) ||
-      !GetString(&in, &r->principal) || !GetString(&in, &r->operation) ||
-      !GetByte(&in, &key_kind) || key_kind > 2) {
+      !GetLengthPrefixed(&in, &r->principal) || !GetLengthPrefixed(&in, &r->operation) ||
+      !GetFixed8(&in, &key_kind) || key_kind > 2) {
     return false;
   }
   r->key_kind = static_cast<KeyKind>(key_kind);
-  if (r->key_kind != KeyKind::kNone && !GetString(&in, &r->key)) return false;
-  if (!GetByte(&in, &end_kind) || end_kind > 3) return false;
+  if (r->key_kind != KeyKind::kNone && !GetLengthPrefixed(&in, &r->key)) return false;
+  if (!GetFixed8(&in, &end_kind) || end_kind > 3) return false;
   r->end_kind = static_cast<EndKind>(end_kind);
   if ((r->end_kind == EndKind::kClear || r->end_kind == EndKind::kHmac) &&
-      !GetString(&in, &r->end)) {
+      !GetLengthPrefixed(&in, &r->end)) {
     return false;
   }
-  return GetVarint64(&in, &r->count) && GetByte(&in, &r->code) && in.empty();
+  return GetVarint64(&in, &r->count) && GetFixed8(&in, &r->code) && in.empty();
 }
 
 absl::StatusOr<std::string> FrameRecord(const Digest& prev,

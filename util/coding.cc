@@ -114,5 +114,17 @@ bool GetLengthPrefixed(std::string_view* in, std::string_view* value) {
   in->remove_prefix(len);
   return true;
 }
+bool GetLengthPrefixed(std::string_view* in, std::string* value) {
+  std::string_view v;
+  if (!GetLengthPrefixed(in, &v)) return false;
+  value->assign(v);
+  return true;
+}
+bool GetFixed8(std::string_view* in, uint8_t* v) {
+  if (in->empty()) return false;
+  *v = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  return true;
+}
 
 }  // namespace synapsed::storage

@@ -54,11 +54,14 @@ char* EncodeVarint32(char* dst, uint32_t v);
 char* EncodeVarint64(char* dst, uint64_t v);
 int VarintLength(uint64_t v);
 
+bool GetFixed8(std::string_view* in, uint8_t* v);
 bool GetFixed32(std::string_view* in, uint32_t* v);
 bool GetFixed64(std::string_view* in, uint64_t* v);
 bool GetVarint32(std::string_view* in, uint32_t* v);
 bool GetVarint64(std::string_view* in, uint64_t* v);
 bool GetLengthPrefixed(std::string_view* in, std::string_view* value);
+// As above, copying the value out.
+bool GetLengthPrefixed(std::string_view* in, std::string* value);
 
 // Parses a varint32 in [p, limit); returns the byte after it or nullptr.
 const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v);
