@@ -169,6 +169,9 @@ TEST(Torture, EncryptedCorruption) {
   o.encryption = true;
   o.cycles = 30;
   o.ops_per_cycle = 2000;
+#ifdef SYNAPSED_TOOL_BINARY
+  o.check_binary = SYNAPSED_TOOL_BINARY;  // run with --key-file
+#endif
   TortureReport r = RunTorture(o);
   EXPECT_TRUE(r.ok()) << FormatReport(r);
   EXPECT_EQ(r.corruptions_injected, 30u);

@@ -6,11 +6,13 @@
 //     mismatch (except keys of a damaged log's tail, which recovery may
 //     drop as torn: counted apart, and what is left must be the state after
 //     a prefix of the writes that keeps everything flushed to tables);
-//   - runs `synapsed db check --dir` on it (or, without the binary, the
+//   - runs `synapsed db check --dir` on it (`--key-file` with a file of the
+//     test key when encrypted; or, without the binary, the
 //     read-only open and full read): every flip in a table or the manifest
 //     must be reported — exit status 2 and the damaged file named — and
 //     any other failure of the checker is a problem, never a catch.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +45,15 @@ absl::Status FlipBitInFile(const std::string& path, uint64_t offset, int bit) {
   return ok ? absl::OkStatus() : absl::InternalError("flip " + path);
 }
 
+absl::Status WriteOwnerOnlyFile(const std::string& path, const std::string& text) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return absl::InternalError("create " + path);
+  const bool ok = fchmod(fd, 0600) == 0 &&
+                  write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok ? absl::OkStatus() : absl::InternalError("write " + path);
+}
+
 // What `binary db check --dir dir` said. Only exit status 2 (kExitCorrupt)
 // with the damaged file named is a finding: any other failure (a usage
 // error, an exec failure, a crash signal) is the checker failing, and must
@@ -61,7 +72,9 @@ struct CheckOutcome {
   }
 };
 
-CheckOutcome RunDbCheck(const std::string& binary, const std::string& dir) {
+// `key_file`: the master key of an encrypted database ("" for a plain one).
+CheckOutcome RunDbCheck(const std::string& binary, const std::string& dir,
+                        const std::string& key_file) {
   CheckOutcome c;
   const std::string out_path = dir + ".check.txt";
   pid_t pid = fork();
@@ -71,8 +84,13 @@ CheckOutcome RunDbCheck(const std::string& binary, const std::string& dir) {
       dup2(fd, 1);
       dup2(fd, 2);
     }
-    execl(binary.c_str(), binary.c_str(), "db", "check", "--dir", dir.c_str(),
-          static_cast<char*>(nullptr));
+    if (key_file.empty()) {
+      execl(binary.c_str(), binary.c_str(), "db", "check", "--dir", dir.c_str(),
+            static_cast<char*>(nullptr));
+    } else {
+      execl(binary.c_str(), binary.c_str(), "db", "check", "--dir", dir.c_str(), "--key-file",
+            key_file.c_str(), static_cast<char*>(nullptr));
+    }
     _exit(127);
   }
   int status = 0;
@@ -229,6 +247,16 @@ TortureReport RunCorruption(const TortureOptions& o) {
   const std::string clean = work + "/clean";
   const std::string trial = work + "/trial";
   fs::remove_all(clean, ec);
+  // `db check` of an encrypted database reads its master key from a file
+  // (owner-only, as key files must be), kept outside the copied directory.
+  std::string key_file;
+  if (o.encryption) {
+    key_file = work + "/torture.key";
+    if (absl::Status s = WriteOwnerOnlyFile(key_file, TortureKeyFileText(o.seed)); !s.ok()) {
+      rep.error = std::string(s.message());
+      return rep;
+    }
+  }
   Random rnd(Mix64(o.seed ^ 0xc0));
   const uint32_t keys = std::min<uint32_t>(o.keys, 5000);
   // Build: tables on several levels (and a manifest with many edits), then
@@ -336,10 +364,8 @@ TortureReport RunCorruption(const TortureOptions& o) {
     rep.reads_checked += keys + 1;
     rep.writes_acknowledged += expect.size();  // the live values this trial must keep
     CheckOutcome check;
-    // `db check` reads an encrypted database's tables only with its key,
-    // which it has no flag for yet: with encryption the reads stand in.
-    const bool use_check = !o.check_binary.empty() && !o.encryption;
-    if (use_check) check = RunDbCheck(o.check_binary, trial);
+    const bool use_check = !o.check_binary.empty();
+    if (use_check) check = RunDbCheck(o.check_binary, trial, key_file);
     const bool check_flags = !use_check ? r.errors > 0 : check.Flags(name);
     const bool is_log = fkind == engine::FileKind::kLog;
     if (r.errors > 0 || check_flags) ++rep.corruptions_detected;

@@ -25,15 +25,22 @@ engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem
   return e;
 }
 
-std::shared_ptr<crypto::Keyring> TortureKeyring(uint64_t seed) {
+namespace {
+// The 64 hex digits of the torture master key of `seed`.
+std::string TortureKeyHex(uint64_t seed) {
   std::string hex;
   uint64_t x = seed;
   for (int i = 0; i < 4; ++i) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     hex += fmt::format("{:016x}", x);
   }
+  return hex;
+}
+}  // namespace
+
+std::shared_ptr<crypto::Keyring> TortureKeyring(uint64_t seed) {
   auto ring = std::make_shared<crypto::Keyring>();
-  auto key = crypto::SecureKey::FromHex(hex);
+  auto key = crypto::SecureKey::FromHex(TortureKeyHex(seed));
   // Allocation of locked memory is the only way this fails; an unencrypted
   // run would be wrong, so fail loudly.
   if (!key.ok() || !ring->Add(crypto::MasterKey{"torture", *std::move(key)}).ok()) {
@@ -41,6 +48,10 @@ std::shared_ptr<crypto::Keyring> TortureKeyring(uint64_t seed) {
     std::abort();
   }
   return ring;
+}
+
+std::string TortureKeyFileText(uint64_t seed) {
+  return "synapsed-key-file 1\ntorture " + TortureKeyHex(seed) + "\n";
 }
 
 void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {

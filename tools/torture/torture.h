@@ -133,6 +133,9 @@ engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem
 // The master key of an encrypted torture run: a test key derived from the
 // seed (never a secret), the same in the parent and its children.
 std::shared_ptr<crypto::Keyring> TortureKeyring(uint64_t seed);
+// The same key as the text of a key file (docs/format/encryption.md), for
+// the tools a torture run starts (`db check --key-file`).
+std::string TortureKeyFileText(uint64_t seed);
 void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c);
 bool KillPointsCompiledIn();
 TortureReport RunCrash(const TortureOptions& o);
