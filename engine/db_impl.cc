@@ -394,7 +394,9 @@ absl::Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch)
   Writer w;
   w.batch = &batch;
   w.sync = options.sync;
-  return WriteImpl(&w);
+  RETURN_IF_ERROR(WriteImpl(&w));
+  if (options.sequence != nullptr) *options.sequence = w.sequence;
+  return absl::OkStatus();
 }
 
 absl::Status DBImpl::Put(const WriteOptions& options, std::string_view key,
@@ -498,8 +500,9 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     }
   }
 
+  // The group's batches take sequences from `first` on, in queue order.
+  const SequenceNumber first = last_sequence_.load(std::memory_order_relaxed) + 1;
   if (status.ok()) {
-    const SequenceNumber first = last_sequence_.load(std::memory_order_relaxed) + 1;
     {
       // Log and memtable outside the lock; followers wait, readers read.
       mu_.Unlock();
@@ -530,9 +533,14 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     }
   }
 
+  SequenceNumber seq = first;
   while (true) {
     Writer* ready = writers_.front();
     writers_.pop_front();
+    if (status.ok() && ready->batch != nullptr && !ready->batch->Empty()) {
+      ready->sequence = seq;
+      seq += ready->batch->Count();
+    }
     if (ready != w) {
       ready->status = status;
       ready->done = true;
@@ -627,7 +635,9 @@ absl::Status DBImpl::CommitTransaction(const WriteOptions& options,
   w.sync = options.sync;
   w.check_keys = &check_keys;
   w.snapshot = snapshot.sequence();
-  return WriteImpl(&w);
+  RETURN_IF_ERROR(WriteImpl(&w));
+  if (options.sequence != nullptr) *options.sequence = w.sequence;
+  return absl::OkStatus();
 }
 
 DBImpl* AsNativeEngine(Store* store) { return dynamic_cast<DBImpl*>(store); }

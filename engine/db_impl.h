@@ -227,6 +227,9 @@ struct DBImpl::Writer {
   // With switch_memtable: switch even an empty memtable, so that the log
   // moves to a new file (and, encrypted, a new data key).
   bool new_log_even_if_empty = false;
+  // Set with `done`: the sequence of the batch's first operation (0 if it
+  // applied nothing).
+  SequenceNumber sequence = 0;
   bool done = false;
   absl::Status status;
   CondVar cv;

@@ -8,6 +8,7 @@
 #include "engine/filenames.h"
 #include "env/fault_injection_env.h"
 #include "env/mem_env.h"
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "util/random.h"
 #include "util/status_matchers.h"
@@ -189,6 +190,50 @@ TEST_F(DBTest, ConcurrentWritersAreGroupedAndAllLand) {
   EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread + kThreads));
   ASSERT_OK_AND_ASSIGN(std::string last, db->Get("last/2"));
   EXPECT_EQ(last, std::to_string(kPerThread - 1));
+}
+
+// WriteOptions::sequence: each writer of a group learns its own batch's
+// first sequence; together they tile the sequence space with no overlap.
+TEST_F(DBTest, EachGroupedWriterLearnsItsOwnSequence) {
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  constexpr int kThreads = 4, kPerThread = 300;
+  std::vector<std::vector<std::pair<uint64_t, uint32_t>>> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        uint64_t seq = 0;
+        WriteOptions wo;
+        wo.sequence = &seq;
+        WriteBatch b;
+        for (int k = 0; k <= (i + t) % 3; ++k) {
+          EXPECT_OK(b.Put(fmt::format("t{}/{}/{}", t, i, k), "v"));
+        }
+        EXPECT_OK(db->Write(wo, b));
+        seen[t].emplace_back(seq, b.Count());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::map<uint64_t, uint32_t> all;  // first sequence -> operations
+  for (const auto& s : seen) {
+    for (const auto& [seq, count] : s) {
+      EXPECT_GT(seq, 0u);
+      EXPECT_TRUE(all.emplace(seq, count).second) << "sequence " << seq << " given twice";
+    }
+  }
+  ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
+  uint64_t next = all.begin()->first;
+  for (const auto& [seq, count] : all) {
+    EXPECT_EQ(seq, next) << "a gap or an overlap before " << seq;
+    next = seq + count;
+  }
+  // Empty batches apply nothing and get no sequence.
+  uint64_t seq = 7;
+  WriteOptions wo;
+  wo.sequence = &seq;
+  ASSERT_OK(db->Write(wo, WriteBatch()));
+  EXPECT_EQ(seq, 0u);
 }
 
 TEST_F(DBTest, FailedLogSyncIsStickyAndLosesNothingAcknowledged) {

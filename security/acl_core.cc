@@ -17,6 +17,16 @@ absl::Status AclCore::Finish(AuditEvent event, absl::Status result) {
   return recorded.ok() ? result : recorded;
 }
 
+absl::Status AclCore::FinishWrite(
+    AuditEvent event, const WriteOptions& options,
+    absl::FunctionRef<absl::Status(const WriteOptions&)> apply) {
+  WriteOptions recording = options;
+  recording.sequence = &event.commit_sequence;
+  absl::Status result = apply(recording);
+  if (options.sequence != nullptr) *options.sequence = event.commit_sequence;
+  return Finish(event, std::move(result));
+}
+
 absl::Status AclCore::KeyDenied(std::string_view principal, std::string_view op,
                                 std::string_view key) {
   return absl::PermissionDeniedError(

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "security/acl_rules.h"
 #include "security/audit_event.h"
@@ -52,6 +53,11 @@ class AclCore {
   // Records `event` with the outcome `result` and returns `result`, unless
   // recording fails.
   absl::Status Finish(AuditEvent event, absl::Status result);
+  // Runs the allowed write `apply` with `options` changed to capture the
+  // commit sequence into the record (and still into the caller's
+  // options.sequence), then Finish.
+  absl::Status FinishWrite(AuditEvent event, const WriteOptions& options,
+                           absl::FunctionRef<absl::Status(const WriteOptions&)> apply);
 
   // The PermissionDenied a principal gets.
   static absl::Status KeyDenied(std::string_view principal, std::string_view op,

@@ -48,14 +48,18 @@ class PrincipalStore : public Base {
     AuditEvent e = Event("put", key);
     e.sync = options.sync;
     if (!Perms()->MayWrite(key)) return Denied(e, "write", key);
-    return core_->Finish(e, core_->inner().Put(options, key, value));
+    return core_->FinishWrite(e, options, [&](const WriteOptions& o) {
+      return core_->inner().Put(o, key, value);
+    });
   }
   absl::Status Delete(const WriteOptions& options,
                       std::string_view key) override {
     AuditEvent e = Event("delete", key);
     e.sync = options.sync;
     if (!Perms()->MayWrite(key)) return Denied(e, "write", key);
-    return core_->Finish(e, core_->inner().Delete(options, key));
+    return core_->FinishWrite(e, options, [&](const WriteOptions& o) {
+      return core_->inner().Delete(o, key);
+    });
   }
   absl::Status Write(const WriteOptions& options,
                      const WriteBatch& batch) override {
@@ -72,7 +76,9 @@ class PrincipalStore : public Base {
         return Denied(e, "write", k);
       }
     }
-    return core_->Finish(e, core_->inner().Write(options, batch));
+    return core_->FinishWrite(e, options, [&](const WriteOptions& o) {
+      return core_->inner().Write(o, batch);
+    });
   }
   absl::StatusOr<std::vector<std::optional<std::string>>> BatchGet(
       const ReadOptions& options,
@@ -257,6 +263,7 @@ class SecuredStoreImpl final : public PrincipalStore<SecuredStore> {
     if (s.ok()) {
       WriteOptions synced;
       synced.sync = true;
+      synced.sequence = &e.commit_sequence;
       s = core_->inner().Put(synced, StateKey(), EncodeAclState(next));
     }
     if (s.ok()) core_->SetPolicy(std::move(compiled));

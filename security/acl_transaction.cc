@@ -109,7 +109,8 @@ absl::Status AclTransaction::Commit(const WriteOptions& options) {
     (void)inner_->Rollback();  // nothing applied; the refusal is what matters
     return core_->Deny(e, refused);
   }
-  return core_->Finish(e, inner_->Commit(options));
+  return core_->FinishWrite(
+      e, options, [&](const WriteOptions& o) { return inner_->Commit(o); });
 }
 
 }  // namespace

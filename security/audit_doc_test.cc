@@ -75,6 +75,7 @@ TEST(AuditSpec, WorkedExample) {
   put.operation = "put";
   put.key = "a/1";
   put.sync = true;
+  put.commit_sequence = 42;
   ASSERT_OK(log->Record(put));
   clock.now += absl::Milliseconds(1);
   AuditEvent get;
@@ -115,6 +116,8 @@ TEST(AuditSpec, WorkedExample) {
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[1].key_kind, KeyKind::kHmac);
   EXPECT_EQ(records[1].code, 7);
+  EXPECT_EQ(records[0].commit_seq, 42u);
+  EXPECT_EQ(records[1].commit_seq, 0u);
   EXPECT_EQ(records[2].end, "a0");
 }
 

@@ -25,6 +25,9 @@ struct AuditEvent {
   absl::StatusCode code = absl::StatusCode::kOk;
   // The write was synced: its record must be durable before it returns.
   bool sync = false;
+  // The sequence number the engine committed the write at (0: none; see
+  // WriteOptions::sequence).
+  uint64_t commit_sequence = 0;
 };
 
 // Thread-safe: Record may be called from any thread.

@@ -19,10 +19,11 @@ std::string EncodeRecordBody(const AuditRecord& r) {
   }
   PutVarint64(&out, r.count);
   out.push_back(static_cast<char>(r.code));
+  PutVarint64(&out, r.commit_seq);
   return out;
 }
 
-bool DecodeRecordBody(std::string_view in, AuditRecord* r) {
+bool DecodeRecordBody(std::string_view in, AuditRecord* r, uint32_t version) {
   uint8_t key_kind = 0, end_kind = 0;
   if (!GetVarint64(&in, &r->seq) || !GetVarint64(&in, &r->time_us) ||
       !GetLengthPrefixed(&in, &r->principal) || !GetLengthPrefixed(&in, &r->operation) ||
@@ -37,7 +38,10 @@ bool DecodeRecordBody(std::string_view in, AuditRecord* r) {
       !GetLengthPrefixed(&in, &r->end)) {
     return false;
   }
-  return GetVarint64(&in, &r->count) && GetFixed8(&in, &r->code) && in.empty();
+  if (!GetVarint64(&in, &r->count) || !GetFixed8(&in, &r->code)) return false;
+  r->commit_seq = 0;
+  if (version >= 2 && !GetVarint64(&in, &r->commit_seq)) return false;
+  return in.empty();
 }
 
 absl::StatusOr<std::string> FrameRecord(const Digest& prev,

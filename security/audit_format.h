@@ -2,16 +2,17 @@
 // together).
 //
 //   file    := header record*
-//   header  := "synapsed-audit 1\n"
+//   header  := "synapsed-audit 2\n"          (version 1: no commit_seq)
 //   record  := body_size:fixed32 body hash:32
 //   hash_i  := SHA-256(hash_{i-1} ‖ body_i), hash_0 = 32 zero bytes
 //   body    := seq:varint64 time_us:varint64 principal:lp operation:lp
 //              key_kind:u8 [key:lp] end_kind:u8 [end:lp]
-//              count:varint64 code:u8
+//              count:varint64 code:u8 commit_seq:varint64
 // key_kind: 0 none, 1 the key in clear, 2 HMAC-SHA-256 of the key (32
 // bytes, domain "synapsed-audit-key"). end_kind: 0 not a range, 1 open,
 // 2 in clear, 3 HMAC. code: absl::StatusCode of the outcome. The numbers
-// are stored: do not change them. Records never hold values.
+// are stored: do not change them. commit_seq: the sequence number the
+// engine committed the write at, 0 for none. Records never hold values.
 #ifndef SYNAPSED_SECURITY_AUDIT_FORMAT_H_
 #define SYNAPSED_SECURITY_AUDIT_FORMAT_H_
 
@@ -24,7 +25,11 @@
 
 namespace synapsed::storage::security {
 
-inline constexpr std::string_view kAuditHeader = "synapsed-audit 1\n";
+// The header of the files this build writes. Version 1 files (no
+// commit_seq) are still read and verified, not appended to.
+inline constexpr std::string_view kAuditHeader = "synapsed-audit 2\n";
+inline constexpr std::string_view kAuditHeaderV1 = "synapsed-audit 1\n";
+inline constexpr uint32_t kAuditVersion = 2;
 inline constexpr size_t kRecordFraming = 4 + kDigestSize;  // size + hash
 // A body larger than this is a corrupt size field (keys are at most 64 KiB).
 inline constexpr uint32_t kMaxBodySize = 1 << 20;
@@ -44,12 +49,16 @@ struct AuditRecord {
   std::string end;
   uint64_t count = 0;
   uint8_t code = 0;
+  uint64_t commit_seq = 0;  // 0: none (and always in a version 1 file)
   bool operator==(const AuditRecord&) const = default;
 };
 
+// The body in the current version's form.
 std::string EncodeRecordBody(const AuditRecord& r);
-// False if `body` is not exactly one encoded record.
-bool DecodeRecordBody(std::string_view body, AuditRecord* r);
+// False if `body` is not exactly one encoded record of file version
+// `version` (1 or 2).
+bool DecodeRecordBody(std::string_view body, AuditRecord* r,
+                      uint32_t version = kAuditVersion);
 
 // The framed record following `prev`, and its hash in `*hash`.
 [[nodiscard]] absl::StatusOr<std::string> FrameRecord(const Digest& prev,

@@ -2,23 +2,45 @@
 
 #include <openssl/evp.h>
 
+#include <memory>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "crypto/openssl_error.h"
 
 namespace synapsed::storage::security {
 
+namespace {
+
+// SHA-256, fetched once (OpenSSL 3 looks an implicitly fetched digest up on
+// every init otherwise), and a context per thread reused for each hash.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+EVP_MD_CTX* ThreadMdCtx() {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+}  // namespace
+
 absl::StatusOr<Digest> Sha256(std::string_view a, std::string_view b) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr) return crypto::OpenSslError("EVP_MD_CTX_new");
+  EVP_MD_CTX* ctx = ThreadMdCtx();
+  const EVP_MD* md = Sha256Md();
+  if (ctx == nullptr || md == nullptr) return crypto::OpenSslError("SHA-256 setup");
   Digest d;
   unsigned int n = 0;
-  const bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+  const bool ok = EVP_DigestInit_ex2(ctx, md, nullptr) == 1 &&
                   EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 &&
                   EVP_DigestUpdate(ctx, b.data(), b.size()) == 1 &&
                   EVP_DigestFinal_ex(ctx, d.data(), &n) == 1 &&
                   n == kDigestSize;
-  EVP_MD_CTX_free(ctx);
   if (!ok) return crypto::OpenSslError("SHA-256");
   return d;
 }

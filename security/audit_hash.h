@@ -1,6 +1,6 @@
 // SHA-256 and HMAC-SHA-256 for the audit log, through OpenSSL 3's EVP
-// one-shot calls (EVP_Q_digest, EVP_Q_mac): nothing written by hand.
-// Thread-safe.
+// interface (a digest fetched once and a context per thread; EVP_Q_mac):
+// nothing written by hand. Thread-safe.
 #ifndef SYNAPSED_SECURITY_AUDIT_HASH_H_
 #define SYNAPSED_SECURITY_AUDIT_HASH_H_
 

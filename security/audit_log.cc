@@ -48,6 +48,13 @@ class FileAuditLog final : public AuditLog {
                         "`synapsed audit verify`)",
                         config_.path, v.first_bad_seq, v.reason));
       }
+      if (v.version != kAuditVersion) {
+        return absl::FailedPreconditionError(fmt::format(
+            "audit file {} is format version {}; this build appends only to "
+            "version {} files: move it aside (it still verifies) and a new "
+            "one is started",
+            config_.path, v.version, kAuditVersion));
+      }
       if (!v.ok) RETURN_IF_ERROR(fs_->Truncate(config_.path, v.good_bytes));
       seq_ = v.records;
       head_ = v.head;
@@ -69,6 +76,7 @@ class FileAuditLog final : public AuditLog {
     r.operation = event.operation;
     r.count = event.count;
     r.code = static_cast<uint8_t>(event.code);
+    r.commit_seq = event.commit_sequence;
     if (event.key) {
       ASSIGN_OR_RETURN(r.key, Shown(*event.key, &r.key_kind));
     }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backends/memory_store.h"
+#include "engine/db.h"
 #include "env/fault_injection_env.h"
 #include "env/mem_env.h"
 #include "gmock/gmock.h"
@@ -309,6 +310,81 @@ TEST_F(AuditTest, RecordOfASyncedWriteSurvivesPowerLoss) {
   // And the log reopens on what survived, continuing at 4.
   ASSERT_OK_AND_ASSIGN(auto again, OpenAuditLog(config_, &fs, clock_.Fn()));
   EXPECT_EQ(again->LastSequence(), 3u);
+}
+
+TEST_F(AuditTest, RecordsTheSequenceTheEngineCommittedAt) {
+  config_.checkpoint_every_records = 0;
+  uint64_t put_seq = 0, batch_seq = 0, txn_seq = 0;
+  {
+    engine::EngineOptions eo;
+    eo.fs = mem_.get();
+    eo.use_io_uring = false;
+    ASSERT_OK_AND_ASSIGN(auto native, engine::OpenNativeStore(eo, "/db"));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenAuditLog(config_, mem_.get(), clock_.Fn()));
+    ASSERT_OK_AND_ASSIGN(auto secured,
+                         NewAclStore(std::move(native), OneWriter(),
+                                     std::shared_ptr<AuditLog>(std::move(log))));
+    ASSERT_OK_AND_ASSIGN(auto w, secured->AsPrincipal("w"));
+    ASSERT_OK_AND_ASSIGN(auto r, secured->AsPrincipal("r"));
+    WriteOptions wo;
+    wo.sequence = &put_seq;
+    ASSERT_OK(w->Put(wo, "a", "1"));
+    WriteBatch batch;
+    ASSERT_OK(batch.Put("b", "2"));
+    ASSERT_OK(batch.Delete("c"));
+    wo.sequence = &batch_seq;
+    ASSERT_OK(w->Write(wo, batch));
+    ASSERT_OK_AND_ASSIGN(auto txn, w->BeginTransaction());
+    ASSERT_OK(txn->Put("d", "4"));
+    wo.sequence = &txn_seq;
+    ASSERT_OK(txn->Commit(wo));
+    EXPECT_THAT(r->Put("pub/x", "5").code(), absl::StatusCode::kPermissionDenied);
+  }
+  // The caller still learns the sequence through the layer, and the
+  // engine's numbers follow each other: one per operation.
+  EXPECT_GT(put_seq, 0u);
+  EXPECT_EQ(batch_seq, put_seq + 1);
+  EXPECT_EQ(txn_seq, batch_seq + 2);
+  std::vector<std::pair<std::string, uint64_t>> got;
+  const AuditVerdict v =
+      VerifyAudit(File(config_.path), nullptr, std::nullopt, [&](const AuditRecord& r) {
+        got.emplace_back(r.operation, r.commit_seq);
+      });
+  ASSERT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, uint64_t>>{
+                     {"put", put_seq},
+                     {"write", batch_seq},
+                     {"txn_begin", 0},
+                     {"txn_put", 0},
+                     {"txn_commit", txn_seq},
+                     {"put", 0}}));  // denied: nothing committed
+}
+
+TEST_F(AuditTest, VersionOneFileVerifiesButIsNotAppendedTo) {
+  // A version 1 file: the same records without commit_seq.
+  AuditRecord r;
+  r.seq = 1;
+  r.principal = "w";
+  r.operation = "get";
+  r.count = 1;
+  std::string body = EncodeRecordBody(r);
+  ASSERT_EQ(body.back(), '\0');  // commit_seq 0, the last field
+  body.pop_back();
+  Digest hash;
+  ASSERT_OK_AND_ASSIGN(std::string framed, FrameRecord(Digest{}, body, &hash));
+  const std::string v1 = std::string(kAuditHeaderV1) + framed;
+  const AuditVerdict v = VerifyAudit(v1);
+  ASSERT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.version, 1u);
+  EXPECT_EQ(v.records, 1u);
+  // Read as a version 2 body it is one byte short.
+  AuditRecord as_v2;
+  EXPECT_FALSE(DecodeRecordBody(body, &as_v2, 2));
+  ASSERT_OK(env::WriteStringToFile(mem_.get(), v1, config_.path, false));
+  EXPECT_THAT(OpenAuditLog(config_, mem_.get(), clock_.Fn()).status(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("format version 1")));
+  EXPECT_EQ(File(config_.path), v1);  // unchanged
 }
 
 TEST_F(AuditTest, TornTailIsCutAtReopen) {

@@ -19,10 +19,14 @@ AuditVerdict Fail(AuditVerdict v, uint64_t seq, std::string reason) {
 AuditVerdict Walk(std::string_view in, std::map<uint64_t, Digest>* hashes,
                   const std::function<void(const AuditRecord&)>& visit) {
   AuditVerdict v;
-  if (!in.starts_with(kAuditHeader)) {
+  if (in.starts_with(kAuditHeader)) {
+    v.version = kAuditVersion;
+  } else if (in.starts_with(kAuditHeaderV1)) {
+    v.version = 1;
+  } else {
     return Fail(v, 1, "the file does not start with the audit header");
   }
-  in.remove_prefix(kAuditHeader.size());
+  in.remove_prefix(kAuditHeader.size());  // both versions' are as long
   v.good_bytes = kAuditHeader.size();
   while (!in.empty()) {
     const uint64_t seq = v.records + 1;
@@ -42,7 +46,7 @@ AuditVerdict Walk(std::string_view in, std::map<uint64_t, Digest>* hashes,
     absl::StatusOr<Digest> want = Sha256(AsBytes(v.head), body);
     if (!want.ok()) return Fail(v, seq, std::string(want.status().message()));
     AuditRecord r;
-    if (AsBytes(*want) != stored || !DecodeRecordBody(body, &r)) {
+    if (AsBytes(*want) != stored || !DecodeRecordBody(body, &r, v.version)) {
       return Fail(
           v, seq,
           fmt::format("record at offset {} was altered (its hash does not "

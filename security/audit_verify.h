@@ -34,6 +34,7 @@ struct AuditVerdict {
   uint64_t records = 0;     // good records before the first bad one
   Digest head{};            // the chain hash after them
   uint64_t good_bytes = 0;  // header and good records: where the next goes
+  uint32_t version = 0;     // the file's format version (0: no header)
   // When !ok: the sequence number that fails, and why.
   uint64_t first_bad_seq = 0;
   std::string reason;

@@ -64,9 +64,11 @@ void PrintText(const AuditRecord& r) {
   } else if (r.key_kind != KeyKind::kNone) {
     where = " key=" + Shown(r.key, r.key_kind == KeyKind::kHmac);
   }
-  std::cout << fmt::format("{} {} principal={} op={}{} count={} outcome={}\n",
+  const std::string committed =
+      r.commit_seq == 0 ? "" : fmt::format(" commit_seq={}", r.commit_seq);
+  std::cout << fmt::format("{} {} principal={} op={}{} count={} outcome={}{}\n",
                            r.seq, Time(r.time_us), Escape(r.principal),
-                           r.operation, where, r.count, CodeName(r.code));
+                           r.operation, where, r.count, CodeName(r.code), committed);
 }
 
 void PrintJson(const AuditRecord& r) {
@@ -90,6 +92,7 @@ void PrintJson(const AuditRecord& r) {
   if (r.end_kind == EndKind::kClear) j["end"] = Escape(r.end);
   if (r.end_kind == EndKind::kHmac) j["end_hmac"] = Hex(r.end);
   if (r.end_kind == EndKind::kOpen) j["end"] = nullptr;
+  if (r.commit_seq != 0) j["commit_seq"] = r.commit_seq;
   std::cout << j.dump() << "\n";
 }
 

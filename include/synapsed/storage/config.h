@@ -199,8 +199,8 @@ class AuditCheckpointSink {
 // denied, never a value. Needs access control. JSON "audit":
 //   {"path": "/var/log/app/db.audit", "hmac_key_file": "/etc/app/audit.key",
 //    "checkpoint_path": "/backup/db.audit.checkpoints",
-//    "sensitive_prefixes": ["pii/"], "checkpoint_every_records": 1000,
-//    "checkpoint_every_seconds": 60}
+//    "sensitive_prefixes": ["pii/"], "checkpoint_every_records": 100000,
+//    "checkpoint_every_seconds": 1}
 struct AuditConfig {
   // The audit file, appended to (created if missing).
   std::string path;
@@ -215,11 +215,13 @@ struct AuditConfig {
   // Keys starting with one of these are recorded as their HMAC.
   std::vector<std::string> sensitive_prefixes;
   // A checkpoint after this many records, or at the first record this many
-  // seconds after the last one (0: never on that count). More often costs a
-  // sync and an HMAC each; less often leaves a longer tail whose deletion
-  // only the chain, not a signature, would show.
-  uint64_t checkpoint_every_records = 1000;
-  uint64_t checkpoint_every_seconds = 60;
+  // seconds after the last one (0: never on that count). Each costs two
+  // syncs (the audit file's, the checkpoint's) and an HMAC in the writer
+  // that triggers it; less often leaves a longer tail whose deletion only
+  // the chain, not a signature, would show. The default bounds that tail
+  // to about a second, as Redis's `appendfsync everysec` bounds its loss.
+  uint64_t checkpoint_every_records = 100000;
+  uint64_t checkpoint_every_seconds = 1;
   friend bool operator==(const AuditConfig&, const AuditConfig&) = default;
 };
 

@@ -30,6 +30,12 @@ struct WriteOptions {
   // false: it may be lost in a crash, but recovery always yields a prefix of
   // the acknowledged writes (never a hole, never part of a batch).
   bool sync = false;
+  // If set, receives the sequence number the write committed at: that of
+  // its first operation (a batch's operations, a transaction's writes, have
+  // consecutive numbers). The native engine sets it for every write that
+  // applied something; other backends, and a write of nothing, leave 0.
+  // Layers forward it, so the number is the engine's under any stack.
+  uint64_t* sequence = nullptr;
 };
 
 }  // namespace synapsed::storage
