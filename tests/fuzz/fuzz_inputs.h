@@ -10,6 +10,7 @@
 #define SYNAPSED_TESTS_FUZZ_FUZZ_INPUTS_H_
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -106,6 +107,20 @@ class ChunkedFile final : public env::SequentialFile {
   const size_t chunk_;
   const bool copy_;
 };
+
+// ---- audit_fuzzer: the audit file and checkpoint readers (security/
+// audit_verify.h, security/audit_checkpoint.h)
+//
+//   input := checkpoints_size:fixed16 checkpoints audit_file
+//
+// `checkpoints` is checkpoint-file text, `audit_file` an audit file; both
+// are verified, together under the audit key AuditFuzzKey() (bytes
+// 00 01 … 1f, that of docs/format/audit.md's example).
+inline std::array<uint8_t, 32> AuditFuzzKey() {
+  std::array<uint8_t, 32> key;
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
+  return key;
+}
 
 // ---- value_envelope_fuzzer: layers/value_envelope.h
 //
