@@ -176,7 +176,8 @@ TEST(SecuredBuilder, ReadmeExampleParses) {
       "ops": {"rules": [{"prefix": "", "access": "readwrite"}], "admin": true}
     },
     "users": ["web", "checkout", "ops"],
-    "grants": {"web": ["reader"], "checkout": ["reader", "orders"], "ops": ["ops"]}
+    "grants": {"web": ["reader"], "checkout": ["reader", "orders"], "ops": ["ops"]},
+    "passwords": {"ops": "$scrypt$ln=15,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$eo40JB24mNWRdcaWU4xBdGepdf/laQaEJfFhiNMVnFg"}
   },
   "audit": {
     "path": "/var/log/app/db.audit", "hmac_key_file": "/etc/app/audit.key",
