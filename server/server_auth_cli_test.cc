@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "security/password_hash.h"
 #include "server/cli_test_util.h"
 
 namespace synapsed::storage::server::testing {
@@ -193,6 +194,33 @@ TEST_F(ServerAuthCliTest, LoginThroughRedisCli) {
   EXPECT_EQ(failed_alice, 2u) << shown;  // AUTH and HELLO AUTH with the wrong password
   EXPECT_EQ(failed_nobody, 1u) << shown;
   EXPECT_GE(ok_alice, 7u) << shown;
+}
+
+// `synapsed acl passwd`: the hash it prints verifies the line it read, and
+// nothing else; no password, an empty one, a cost out of range or a
+// password given as an argument are refused with nothing printed.
+TEST(AclPasswdCli, HashesOneLineOfStdin) {
+  const std::string bin = std::string("timeout -s KILL 60 ") + SYNAPSED_BINARY;
+  int status = 0;
+  std::string out = Shell("printf 'pass word\\r\\n' | " + bin + " acl passwd --cost 10", &status);
+  ASSERT_EQ(status, 0) << out;
+  ASSERT_FALSE(out.empty());
+  out.pop_back();  // the newline
+  auto ok = security::VerifyPassword(out, "pass word");
+  ASSERT_TRUE(ok.ok()) << ok.status() << " " << out;
+  EXPECT_TRUE(*ok);
+  ok = security::VerifyPassword(out, "pass word\r");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_FALSE(*ok);
+  for (const std::string& bad :
+       {"printf '' | " + bin + " acl passwd --cost 10",
+        "printf '\\n' | " + bin + " acl passwd --cost 10",
+        "printf 'x\\n' | " + bin + " acl passwd --cost 9",
+        "printf 'x\\n' | " + bin + " acl passwd hunter2"}) {
+    const std::string got = Shell(bad + " 2>/dev/null", &status);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << bad;
+    EXPECT_EQ(got, "") << bad;
+  }
 }
 
 }  // namespace
