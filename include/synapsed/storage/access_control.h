@@ -81,8 +81,9 @@ class SecuredStore : public Store {
   // Logs in: checks `password` against the stored hash of `principal` and,
   // if it matches, returns the store acting as it (AsPrincipal).
   // Unauthenticated otherwise, with the same message whether the principal
-  // is unknown, has no password, or the password is wrong (and after as
-  // much work, so the answer does not tell which). Every attempt is audited
+  // is unknown, has no password, or the password is wrong (and after
+  // computing one hash either way — of the default cost when there is no
+  // stored hash — so the time barely tells which). Every attempt is audited
   // as operation "auth" with its outcome; the password never is.
   // The caller owns `password` and should wipe it when done.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Store>> Authenticate(
