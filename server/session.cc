@@ -79,6 +79,9 @@ void Session::Run(const CommandSpec& spec, const std::vector<std::string>& args,
 }
 
 bool Session::Batch(const std::vector<std::string>& args) {
+  // Under access control one denied key refuses a whole store write, which
+  // would fail the other commands gathered with it: each runs alone.
+  if (state_->secured != nullptr) return false;
   const bool set = args.size() == 3 && IsCommand(args[0], "set");
   const bool mset = args.size() % 2 == 1 && IsCommand(args[0], "mset");
   if (!set && !mset) return false;

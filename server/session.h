@@ -10,6 +10,9 @@
 //                  other command applies the gathered batch first, so the
 //                  connection still reads its own writes in order; the
 //                  connection calls FlushBatch when its input runs dry.
+//                  Not when the store has access control: there one
+//                  forbidden key would refuse the whole gathered write,
+//                  so each write command is applied alone.
 //
 // Not thread-safe: the connection's loop thread owns its session.
 #ifndef SYNAPSED_SERVER_SESSION_H_

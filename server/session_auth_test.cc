@@ -146,6 +146,22 @@ TEST_F(SessionAuthTest, RightPasswordRunsAsThePrincipal) {
   EXPECT_EQ(Run(*d, "SET a/1 v2"), "+OK\r\n");
 }
 
+// Pipelined writes are not gathered into one store write under access
+// control: a forbidden key fails its own command only, as in Redis.
+TEST_F(SessionAuthTest, PipelinedWritesFailAlone) {
+  auto c = Connect();
+  ASSERT_EQ(Run(*c, "AUTH alice alice-pw"), "+OK\r\n");
+  c->out.clear();
+  for (std::string_view line : {"SET a/p1 x", "SET b/p v", "MSET a/p2 y a/p3 z"}) {
+    std::vector<std::string> args;
+    ASSERT_TRUE(SplitInlineArgs(line, &args));
+    c->session->Execute(std::move(args));
+  }
+  c->session->FlushBatch();
+  EXPECT_EQ(c->out, "+OK\r\n" + kNoPerm + "+OK\r\n");
+  EXPECT_EQ(Run(*c, "MGET a/p1 a/p2 a/p3"), "*3\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n");
+}
+
 TEST_F(SessionAuthTest, HelloAuthLogsInAndSwitchesProtocol) {
   auto c = Connect();
   const std::string reply = Run(*c, "HELLO 3 AUTH alice alice-pw SETNAME w1");
