@@ -239,7 +239,8 @@ absl::StatusOr<std::vector<std::string>> ReadNames(const json& j, const std::str
 // layer's to check (security/acl_rules.h).
 absl::StatusOr<AclConfig> ParseAccessControl(const json& j) {
   if (!j.is_object()) return FieldError("access_control", "expected an object");
-  RETURN_IF_ERROR(CheckKnownFields(j, "access_control", {"roles", "users", "grants"}));
+  RETURN_IF_ERROR(
+      CheckKnownFields(j, "access_control", {"roles", "users", "grants", "passwords"}));
   AclConfig c;
   if (j.contains("roles")) {
     if (!j["roles"].is_object()) return FieldError("access_control.roles", "expected an object");
@@ -254,6 +255,15 @@ absl::StatusOr<AclConfig> ParseAccessControl(const json& j) {
     if (!j["grants"].is_object()) return FieldError("access_control.grants", "expected an object");
     for (const auto& [user, roles] : j["grants"].items()) {
       ASSIGN_OR_RETURN(c.grants[user], ReadNames(roles, "access_control.grants." + user));
+    }
+  }
+  if (j.contains("passwords")) {
+    if (!j["passwords"].is_object()) {
+      return FieldError("access_control.passwords", "expected an object");
+    }
+    for (const auto& [user, hash] : j["passwords"].items()) {
+      ASSIGN_OR_RETURN(c.passwords[user],
+                       ReadAnyString(hash, "access_control.passwords." + user));
     }
   }
   return c;
@@ -667,6 +677,8 @@ std::string StorageConfig::ToJson() const {
       }
       a["roles"][name] = {{"rules", rules}, {"admin", role.admin}};
     }
+    // Hashes only (docs/format/password_hash.md); left out when none.
+    if (!access_control->passwords.empty()) a["passwords"] = access_control->passwords;
     j["access_control"] = a;
   }
   if (audit) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "fmt/format.h"
+#include "security/password_hash.h"
 #include "synapsed/storage/access_control.h"
 #include "util/status_macros.h"
 
@@ -118,6 +119,17 @@ absl::StatusOr<std::shared_ptr<const AclPolicy>> AclPolicy::Compile(
       p.read.AddAll(r->second.read);
       p.write.AddAll(r->second.write);
       p.admin = p.admin || r->second.admin;
+    }
+  }
+  for (const auto& [user, hash] : config.passwords) {
+    const std::string field = "access_control.passwords." + user;
+    if (!policy->principals_.contains(user)) {
+      return FieldError(field,
+                        "not a user (list it in \"access_control.users\")");
+    }
+    if (absl::StatusOr<ParsedPasswordHash> parsed = ParsePasswordHash(hash);
+        !parsed.ok()) {
+      return FieldError(field, std::string(parsed.status().message()));
     }
   }
   for (auto& [user, p] : policy->principals_) {

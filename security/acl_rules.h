@@ -5,8 +5,10 @@
 //
 // Compile refuses a config that names what does not exist (a grant to a
 // principal not in "users", a role no one defined), a range whose begin is
-// past its end, a repeated user, and any rule reaching the reserved prefix
-// (kAclReservedPrefix), all InvalidArgument naming the field.
+// past its end, a repeated user, a password for a principal not listed or
+// that is not a hash (security/password_hash.h), and any rule reaching the
+// reserved prefix (kAclReservedPrefix), all InvalidArgument naming the
+// field.
 //
 // The reserved prefix is never in any set: checks on a key there fail, and
 // a range check treats it as permitted-but-hidden (Covers below), because

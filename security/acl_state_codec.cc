@@ -5,7 +5,8 @@
 namespace synapsed::storage::security {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 1;              // no passwords
+constexpr uint8_t kVersionWithPasswords = 2;  // a password section at the end
 enum RuleKind : uint8_t { kPrefix = 0, kOpenRange = 1, kRange = 2 };
 
 void PutNames(std::string* out, const std::vector<std::string>& names) {
@@ -47,7 +48,8 @@ bool GetRule(std::string_view* in, AclRule* r) {
 bool Decode(std::string_view in, AclState* state) {
   uint8_t version = 0;
   uint32_t n = 0;
-  if (!GetFixed8(&in, &version) || version != kVersion ||
+  if (!GetFixed8(&in, &version) ||
+      (version != kVersion && version != kVersionWithPasswords) ||
       !GetVarint64(&in, &state->revision) || !GetVarint32(&in, &n)) {
     return false;
   }
@@ -74,13 +76,24 @@ bool Decode(std::string_view in, AclState* state) {
       return false;
     }
   }
+  if (version == kVersionWithPasswords) {
+    if (!GetVarint32(&in, &n) || n == 0) return false;
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string user, hash;
+      if (!GetLengthPrefixed(&in, &user) || !GetLengthPrefixed(&in, &hash)) {
+        return false;
+      }
+      state->config.passwords[std::move(user)] = std::move(hash);
+    }
+  }
   return in.empty();
 }
 
 }  // namespace
 
 std::string EncodeAclState(const AclState& state) {
-  std::string out(1, static_cast<char>(kVersion));
+  const bool passwords = !state.config.passwords.empty();
+  std::string out(1, static_cast<char>(passwords ? kVersionWithPasswords : kVersion));
   PutVarint64(&out, state.revision);
   PutVarint32(&out, static_cast<uint32_t>(state.config.roles.size()));
   for (const auto& [name, role] : state.config.roles) {
@@ -100,6 +113,13 @@ std::string EncodeAclState(const AclState& state) {
   for (const auto& [user, roles] : state.config.grants) {
     PutLengthPrefixed(&out, user);
     PutNames(&out, roles);
+  }
+  if (passwords) {
+    PutVarint32(&out, static_cast<uint32_t>(state.config.passwords.size()));
+    for (const auto& [user, hash] : state.config.passwords) {
+      PutLengthPrefixed(&out, user);
+      PutLengthPrefixed(&out, hash);
+    }
   }
   return out;
 }

@@ -10,12 +10,23 @@
 #include "security/acl_state_codec.h"
 #include "security/acl_transaction.h"
 #include "security/hiding_iterator.h"
+#include "security/password_hash.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage::security {
 namespace {
 
 std::string StateKey() { return std::string(kAclReservedPrefix) + "state"; }
+
+// A hash of the default cost that no password is checked against for real
+// (Authenticate of an unknown principal).
+const std::string& DummyHash() {
+  static const std::string* const hash = [] {
+    absl::StatusOr<std::string> h = HashPassword("synapsed.acl.dummy");
+    return new std::string(h.ok() ? *h : "");
+  }();
+  return *hash;
+}
 
 // A store acting as one principal. `Base` is Store for AsPrincipal's stores
 // and SecuredStore for the secured store itself (acting as anonymous).
@@ -231,6 +242,57 @@ class SecuredStoreImpl final : public PrincipalStore<SecuredStore> {
       return absl::OkStatus();
     });
   }
+  absl::Status SetPasswordHash(std::string_view actor,
+                               std::string_view principal,
+                               std::string_view password_hash) override {
+    return Change(
+        actor, "set_password", principal, [&](AclConfig* c) -> absl::Status {
+          if (std::find(c->users.begin(), c->users.end(), principal) ==
+              c->users.end()) {
+            return absl::NotFoundError(
+                fmt::format("no principal {}", Quoted(principal)));
+          }
+          if (password_hash.empty()) {
+            c->passwords.erase(std::string(principal));
+          } else {
+            c->passwords[std::string(principal)] = password_hash;
+          }
+          return absl::OkStatus();  // Compile checks the hash
+        });
+  }
+
+  absl::StatusOr<std::unique_ptr<Store>> Authenticate(
+      std::string_view principal, std::string_view password) override {
+    AuditEvent e;
+    e.principal = principal;
+    e.operation = "auth";
+    const std::shared_ptr<const AclPolicy> policy = core_->policy();
+    const auto& passwords = policy->config().passwords;
+    auto it = passwords.find(std::string(principal));
+    bool match = false;
+    if (it == passwords.end() || policy->Find(principal) == nullptr) {
+      // As much work as a real check, so the time does not tell that there
+      // is no such principal; the answer is thrown away.
+      (void)VerifyPassword(DummyHash(), password);
+    } else {
+      absl::StatusOr<bool> verified = VerifyPassword(it->second, password);
+      if (!verified.ok()) return core_->Finish(e, verified.status());
+      match = *verified;
+    }
+    if (!match) {
+      return core_->Deny(e, absl::UnauthenticatedError(
+                                "invalid username-password pair or user is "
+                                "disabled"));
+    }
+    RETURN_IF_ERROR(core_->Finish(e, absl::OkStatus()));
+    return std::unique_ptr<Store>(
+        new PrincipalStore<Store>(core_, std::string(principal)));
+  }
+
+  bool HasPasswords() const override {
+    return !core_->policy()->config().passwords.empty();
+  }
+
   uint64_t Revision() const override { return core_->policy()->revision(); }
 
  private:

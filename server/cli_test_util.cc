@@ -58,8 +58,11 @@ std::string TempDir(const std::string& name) {
 
 ServeProcess::ServeProcess(const std::string& dir, const std::vector<std::string>& args) {
   out_file_ = dir + ".serve." + std::to_string(Clock::now().time_since_epoch().count()) + ".out";
-  std::vector<std::string> argv = {"timeout", "-s", "KILL", "300", SYNAPSED_BINARY, "serve",
-                                   "--dir", dir};
+  std::vector<std::string> argv = {"timeout", "-s", "KILL", "300", SYNAPSED_BINARY, "serve"};
+  // A --config names the store itself (with its directory inside).
+  if (std::find(args.begin(), args.end(), "--config") == args.end()) {
+    argv.insert(argv.end(), {"--dir", dir});
+  }
   if (std::find(args.begin(), args.end(), "--listen") == args.end()) {
     argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
   }

@@ -13,7 +13,9 @@
 
 namespace synapsed::storage::server::testing {
 
-// `synapsed serve --dir DIR --listen 127.0.0.1:0 ARGS...` under timeout.
+// `synapsed serve --dir DIR --listen 127.0.0.1:0 ARGS...` under timeout
+// (without --dir DIR when ARGS has --config; DIR then only names the
+// server's output file).
 class ServeProcess {
  public:
   ServeProcess(const std::string& dir, const std::vector<std::string>& args);

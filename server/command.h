@@ -39,6 +39,8 @@ enum CommandFlags : uint32_t {
   kNotQueued = 1 << 4,
   // Allowed before authentication and in any state (Redis's no-auth).
   kNoAuth = 1 << 5,
+  // Its arguments may hold a password: wiped once it has run (auth.h).
+  kSecretArgs = 1 << 6,
 };
 
 struct CommandSpec {
@@ -64,7 +66,7 @@ struct CommandContext {
                           absl::FunctionRef<absl::Status(KeyAccess&)> fn);
   // Argument `first` onward, as keys for Atomically.
   std::vector<std::string_view> KeysFrom(size_t first) const;
-  // -ERR with the status's message.
+  // The error reply for `s` (StatusReply in auth.h: NOPERM for a denial).
   void ReplyError(const absl::Status& s);
 
   std::optional<StoreAccess> store_access{};  // access()'s, made on first use
@@ -84,6 +86,7 @@ const std::vector<CommandSpec>& AllCommands();
 bool IsKeyArgument(std::string_view name, size_t index);
 
 void AddConnectionCommands(std::vector<CommandSpec>* table);
+void AddAuthCommands(std::vector<CommandSpec>* table);
 void AddServerCommands(std::vector<CommandSpec>* table);
 void AddStringCommands(std::vector<CommandSpec>* table);
 void AddKeyspaceCommands(std::vector<CommandSpec>* table);

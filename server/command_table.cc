@@ -1,12 +1,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "server/auth.h"
 #include "server/command.h"
+#include "server/session.h"
 
 namespace synapsed::storage::server {
 
 KeyAccess& CommandContext::access() {
   if (txn != nullptr) return *txn;
-  if (!store_access) store_access.emplace(state);
+  if (!store_access) store_access.emplace(state, &session->store());
   return *store_access;
 }
 
@@ -14,7 +16,7 @@ absl::Status CommandContext::Atomically(const std::vector<std::string_view>& key
                                         absl::FunctionRef<absl::Status(KeyAccess&)> fn) {
   if (txn != nullptr) return fn(*txn);
   auto guard = state->key_locks.Lock(keys);
-  return RunTransaction(state, fn);
+  return RunTransaction(state, &session->store(), fn);
 }
 
 std::vector<std::string_view> CommandContext::KeysFrom(size_t first) const {
@@ -22,8 +24,7 @@ std::vector<std::string_view> CommandContext::KeysFrom(size_t first) const {
 }
 
 void CommandContext::ReplyError(const absl::Status& s) {
-  reply.Error("ERR " + std::string(s.message().empty() ? absl::StatusCodeToString(s.code())
-                                                        : s.message()));
+  reply.Error(StatusReply(s));
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -41,6 +42,7 @@ const std::vector<CommandSpec>& AllCommands() {
   static const std::vector<CommandSpec>* table = [] {
     auto* t = new std::vector<CommandSpec>;
     AddConnectionCommands(t);
+    AddAuthCommands(t);
     AddServerCommands(t);
     AddStringCommands(t);
     AddKeyspaceCommands(t);

@@ -1,27 +1,23 @@
-// Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, CLIENT,
-// COMMAND. Reply shapes and error strings are Redis 7.0's.
-//
-// AUTH: no access control is configured in this server yet, so it behaves
-// as Redis with only the default user and no password: AUTH <password>
-// fails saying no password is configured, AUTH default <anything> succeeds,
-// any other user is WRONGPASS. Mapping AUTH to the access-control layer's
-// principals is future work (issue 16, "Identity").
+// Connection commands: PING, ECHO, HELLO, SELECT, QUIT, CLIENT, COMMAND.
+// Reply shapes and error strings are Redis 7.0's. AUTH, and HELLO's AUTH
+// option, log in as server/auth.h says (commands_auth.cc).
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
+#include "server/auth.h"
 #include "server/command.h"
 #include "server/session.h"
 
 namespace synapsed::storage::server {
 namespace {
 
-constexpr std::string_view kNoPassword =
-    "ERR AUTH <password> called without any password configured for the default user. "
-    "Are you sure your configuration is correct?";
-constexpr std::string_view kWrongPass =
-    "WRONGPASS invalid username-password pair or user is disabled.";
+constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+    "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+    "select the RESP protocol version at the same time";
 
 void Ping(CommandContext& c) {
   if (c.args.size() > 2) {
@@ -60,10 +56,11 @@ void Hello(CommandContext& c) {
   }
   std::string name;
   bool set_name = false;
+  std::optional<size_t> auth;  // index of AUTH's user
   for (; i < c.args.size(); ++i) {
     const bool more = i + 1 < c.args.size();
     if (EqualsIgnoreCase(c.args[i], "auth") && i + 2 < c.args.size()) {
-      if (c.args[i + 1] != "default") return c.reply.Error(kWrongPass);
+      auth = i + 1;
       i += 2;
     } else if (EqualsIgnoreCase(c.args[i], "setname") && more) {
       name = c.args[++i];
@@ -75,6 +72,12 @@ void Hello(CommandContext& c) {
     } else {
       return c.reply.Error(fmt::format("ERR Syntax error in HELLO option '{}'", c.args[i]));
     }
+  }
+  // As Redis: options are checked first, then the login, then the rest.
+  if (auth) {
+    if (!LogIn(c, c.args[*auth], c.args[*auth + 1])) return;
+  } else if (!c.session->authenticated()) {
+    return c.reply.Error(kHelloNoAuth);
   }
   if (set_name) SetName(c, name);
   c.session->SetProtocol(protocol);
@@ -93,13 +96,6 @@ void Hello(CommandContext& c) {
   c.reply.Bulk("master");
   c.reply.Bulk("modules");
   c.reply.Array(0);
-}
-
-void Auth(CommandContext& c) {
-  if (c.args.size() > 3) return c.reply.Error(kSyntaxError);
-  if (c.args.size() == 2) return c.reply.Error(kNoPassword);
-  if (c.args[1] != "default") return c.reply.Error(kWrongPass);
-  c.reply.Status("OK");
 }
 
 void Select(CommandContext& c) {
@@ -229,8 +225,7 @@ void Command(CommandContext& c) {
 void AddConnectionCommands(std::vector<CommandSpec>* t) {
   t->push_back({"ping", -1, kFast, 0, 0, 0, Ping});
   t->push_back({"echo", 2, kFast, 0, 0, 0, Echo});
-  t->push_back({"hello", -1, kFast | kNoAuth | kNotQueued, 0, 0, 0, Hello});
-  t->push_back({"auth", -2, kFast | kNoAuth | kNotQueued, 0, 0, 0, Auth});
+  t->push_back({"hello", -1, kFast | kNoAuth | kNotQueued | kSecretArgs, 0, 0, 0, Hello});
   t->push_back({"select", 2, kFast, 0, 0, 0, Select});
   t->push_back({"quit", -1, kFast | kNoAuth | kNotQueued, 0, 0, 0, Quit});
   t->push_back({"client", -2, 0, 0, 0, 0, Client});

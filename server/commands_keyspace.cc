@@ -38,7 +38,7 @@ void Exists(CommandContext& c) {
   int64_t n = 0;
   for (size_t i = 1; i < c.args.size(); ++i) {
     if (c.txn == nullptr) {
-      auto e = c.state->store->Exists(ReadOptions(), c.args[i]);
+      auto e = c.session->store().Exists(ReadOptions(), c.args[i]);
       if (!e.ok()) return c.ReplyError(e.status());
       n += *e ? 1 : 0;
     } else {
@@ -127,13 +127,13 @@ absl::Status FlushAll(CommandContext& c) {
   auto intent = c.state->watches.IntendAll();
   while (true) {
     WriteBatch batch;
-    auto it = c.state->store->NewIterator(ReadOptions(), KeyRange::All());
+    auto it = c.session->store().NewIterator(ReadOptions(), KeyRange::All());
     for (it->SeekToFirst(); it->Valid() && batch.Count() < kFlushBatchKeys; it->Next()) {
       if (absl::Status s = batch.Delete(it->key()); !s.ok()) return s;
     }
     if (!it->status().ok()) return it->status();
     if (batch.Empty()) return absl::OkStatus();
-    if (absl::Status s = c.state->store->Write(c.state->write_options(), batch); !s.ok()) {
+    if (absl::Status s = c.session->store().Write(c.state->write_options(), batch); !s.ok()) {
       return s;
     }
   }

@@ -105,7 +105,7 @@ void MGet(CommandContext& c) {
   if (c.txn == nullptr) {
     // One consistent read of every key (storage.h, BatchGet).
     std::vector<std::string_view> keys(c.args.begin() + 1, c.args.end());
-    auto got = c.state->store->BatchGet(ReadOptions(), keys);
+    auto got = c.session->store().BatchGet(ReadOptions(), keys);
     if (!got.ok()) return c.ReplyError(got.status());
     values = std::move(*got);
   } else {
@@ -136,7 +136,7 @@ void MSet(CommandContext& c) {
     }
     if (s.ok()) {
       auto intent = c.state->watches.Intend(keys);
-      s = c.state->store->Write(c.state->write_options(), batch);
+      s = c.session->store().Write(c.state->write_options(), batch);
     }
   }
   if (!s.ok()) return c.ReplyError(s);

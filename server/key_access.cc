@@ -30,7 +30,7 @@ std::unique_ptr<Iterator> TxnAccess::NewIterator(const KeyRange& range) {
 
 absl::StatusOr<std::optional<std::string>> StoreAccess::Get(std::string_view key) {
   PinnableValue v;
-  absl::Status s = state_->store->Get(ReadOptions(), key, &v);
+  absl::Status s = store_->Get(ReadOptions(), key, &v);
   if (absl::IsNotFound(s)) return std::nullopt;
   if (!s.ok()) return s;
   return std::string(v.view());
@@ -38,23 +38,23 @@ absl::StatusOr<std::optional<std::string>> StoreAccess::Get(std::string_view key
 
 absl::Status StoreAccess::Put(std::string_view key, std::string_view value) {
   auto intent = state_->watches.Intend(key);
-  return state_->store->Put(state_->write_options(), key, value);
+  return store_->Put(state_->write_options(), key, value);
 }
 
 absl::Status StoreAccess::Delete(std::string_view key) {
   auto intent = state_->watches.Intend(key);
-  return state_->store->Delete(state_->write_options(), key);
+  return store_->Delete(state_->write_options(), key);
 }
 
 std::unique_ptr<Iterator> StoreAccess::NewIterator(const KeyRange& range) {
-  return state_->store->NewIterator(ReadOptions(), range);
+  return store_->NewIterator(ReadOptions(), range);
 }
 
-absl::Status RunTransaction(ServerState* state,
+absl::Status RunTransaction(ServerState* state, Store* store,
                             absl::FunctionRef<absl::Status(KeyAccess&)> fn) {
   absl::Status s;
   for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
-    auto txn = state->store->BeginTransaction();
+    auto txn = store->BeginTransaction();
     if (!txn.ok()) return txn.status();
     TxnAccess access(txn->get());
     s = fn(access);

@@ -54,10 +54,11 @@ class TxnAccess final : public KeyAccess {
   std::vector<std::string> written_;
 };
 
-// Reads the store directly; each write is its own store write.
+// Reads `store` (the session's: server/session.h) directly; each write is
+// its own store write.
 class StoreAccess final : public KeyAccess {
  public:
-  explicit StoreAccess(ServerState* state) : state_(state) {}
+  StoreAccess(ServerState* state, Store* store) : state_(state), store_(store) {}
   absl::StatusOr<std::optional<std::string>> Get(std::string_view key) override;
   absl::Status Put(std::string_view key, std::string_view value) override;
   absl::Status Delete(std::string_view key) override;
@@ -65,12 +66,14 @@ class StoreAccess final : public KeyAccess {
 
  private:
   ServerState* state_;
+  Store* store_;
 };
 
-// Runs `fn` in a fresh transaction and commits it, retrying when the commit
+// Runs `fn` in a fresh transaction of `store` and commits it, retrying when the commit
 // fails with Aborted; `fn` may run several times and must not reply. A
 // status `fn` returns other than OK ends the attempt with that status.
-absl::Status RunTransaction(ServerState* state, absl::FunctionRef<absl::Status(KeyAccess&)> fn);
+absl::Status RunTransaction(ServerState* state, Store* store,
+                            absl::FunctionRef<absl::Status(KeyAccess&)> fn);
 
 // How many times RunTransaction retries an Aborted commit before giving up.
 inline constexpr int kTransactionAttempts = 1000;

@@ -19,6 +19,7 @@
 #include "util/mutex.h"
 #include "server/key_locks.h"
 #include "server/watch_registry.h"
+#include "synapsed/storage/access_control.h"
 #include "synapsed/storage/storage.h"
 
 namespace synapsed::storage::server {
@@ -77,7 +78,8 @@ struct ServerStats {
 };
 
 struct ServerState {
-  ServerState(Store* s, SyncMode mode) : store(s), sync(mode) {}
+  ServerState(Store* s, SyncMode mode)
+      : store(s), secured(dynamic_cast<SecuredStore*>(s)), sync(mode) {}
 
   WriteOptions write_options() const {
     WriteOptions o;
@@ -86,6 +88,10 @@ struct ServerState {
   }
 
   Store* const store;
+  // `store` when it has access control (the builder puts that layer
+  // outermost): then a connection must AUTH and its commands run as the
+  // principal it logged in as (server/auth.h). Null otherwise.
+  SecuredStore* const secured;
   const SyncMode sync;
   std::string listen;      // "ip:port" as bound
   int port = 0;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "fmt/format.h"
+#include "server/auth.h"
 
 namespace synapsed::storage::server {
 namespace {
@@ -54,6 +55,12 @@ void Session::Execute(std::vector<std::string> args) {
     MutexLock lock(&info_->mu);
     info_->last_command = spec->name;
   }
+  // As Redis: unknown commands and wrong arity are answered first.
+  if (!authenticated() && !(spec->flags & kNoAuth)) {
+    if (in_multi_) multi_failed_ = true;
+    reply_.Error(kNoAuthError);
+    return;
+  }
   if (in_multi_ && !(spec->flags & kNotQueued)) {
     queued_.push_back(std::move(args));
     reply_.Status("QUEUED");
@@ -62,6 +69,7 @@ void Session::Execute(std::vector<std::string> args) {
   if (!in_multi_ && Batch(args)) return;
   FlushBatch();
   Run(*spec, args, reply_, nullptr);
+  if (spec->flags & kSecretArgs) WipeArgs(&args);
 }
 
 void Session::Run(const CommandSpec& spec, const std::vector<std::string>& args,
@@ -71,6 +79,9 @@ void Session::Run(const CommandSpec& spec, const std::vector<std::string>& args,
 }
 
 bool Session::Batch(const std::vector<std::string>& args) {
+  // Under access control one denied key refuses a whole store write, which
+  // would fail the other commands gathered with it: each runs alone.
+  if (state_->secured != nullptr) return false;
   const bool set = args.size() == 3 && IsCommand(args[0], "set");
   const bool mset = args.size() % 2 == 1 && IsCommand(args[0], "mset");
   if (!set && !mset) return false;
@@ -91,7 +102,7 @@ void Session::FlushBatch() {
   absl::Status s;
   {
     auto intent = state_->watches.Intend(batch_keys_);
-    s = state_->store->Write(state_->write_options(), batch_);
+    s = store().Write(state_->write_options(), batch_);
   }
   state_->stats.batched_writes.fetch_add(1, std::memory_order_relaxed);
   state_->stats.batched_commands.fetch_add(batch_replies_, std::memory_order_relaxed);
@@ -99,7 +110,7 @@ void Session::FlushBatch() {
     if (s.ok()) {
       reply_.Status("OK");
     } else {
-      reply_.Error("ERR " + std::string(s.message()));
+      reply_.Error(StatusReply(s));
     }
   }
   batch_.Clear();
@@ -137,7 +148,7 @@ void Session::Exec() {
   std::string replies;
   for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
     s = absl::OkStatus();
-    auto txn = state_->store->BeginTransaction();
+    auto txn = store().BeginTransaction();
     if (!txn.ok()) {
       s = txn.status();
       break;
@@ -166,7 +177,7 @@ void Session::Exec() {
   if (conflict) {
     reply_.NullArray();
   } else if (!s.ok()) {
-    reply_.Error("ERR " + std::string(s.message()));
+    reply_.Error(StatusReply(s));
   } else {
     reply_.out()->append(replies);
   }

@@ -10,11 +10,15 @@
 //                  other command applies the gathered batch first, so the
 //                  connection still reads its own writes in order; the
 //                  connection calls FlushBatch when its input runs dry.
+//                  Not when the store has access control: there one
+//                  forbidden key would refuse the whole gathered write,
+//                  so each write command is applied alone.
 //
 // Not thread-safe: the connection's loop thread owns its session.
 #ifndef SYNAPSED_SERVER_SESSION_H_
 #define SYNAPSED_SERVER_SESSION_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +45,20 @@ class Session {
   bool close_requested() const { return close_requested_; }
   void RequestClose() { close_requested_ = true; }
 
+  // Identity (server/auth.h). The store this client's commands use: the
+  // server's, or with access control the store of its principal.
+  Store& store() { return principal_store_ ? *principal_store_ : *state_->store; }
+  // False until AUTH succeeds when the store has access control.
+  bool authenticated() const {
+    return state_->secured == nullptr || principal_store_ != nullptr;
+  }
+  // The principal logged in as ("default" until then, as Redis says).
+  const std::string& user() const { return user_; }
+  void SetPrincipal(std::string user, std::unique_ptr<Store> store) {
+    user_ = std::move(user);
+    principal_store_ = std::move(store);
+  }
+
   // For the commands.
   ServerState* state() { return state_; }
   ClientInfo* info() { return info_; }
@@ -66,6 +84,8 @@ class Session {
   ClientInfo* info_;
   ReplyWriter reply_;
   bool close_requested_ = false;
+  std::string user_ = "default";
+  std::unique_ptr<Store> principal_store_;  // null: not logged in
 
   bool in_multi_ = false;
   bool multi_failed_ = false;  // a queued command was refused: EXECABORT

@@ -78,6 +78,10 @@ TEST(SecuredBuilder, ErrorsNameTheField) {
       {R"({"type": "memory", "access_control": {"grants": {"alice": [1]}}})",
        "access_control.grants.alice[0]"},
       {R"({"type": "memory", "access_control": []})", "access_control"},
+      {R"({"type": "memory", "access_control": {"passwords": ["x"]}})",
+       "access_control.passwords"},
+      {R"({"type": "memory", "access_control": {"passwords": {"alice": 1}}})",
+       "access_control.passwords.alice"},
   };
   for (const auto& [json, field] : cases) {
     SCOPED_TRACE(json);
@@ -93,6 +97,27 @@ TEST(SecuredBuilder, ErrorsNameTheField) {
   EXPECT_THAT(StorageBuilder(bad).Build().status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("access_control.grants.a")));
+  // A password where its hash belongs.
+  ASSERT_OK_AND_ASSIGN(
+      bad, StorageConfig::FromJson(
+               R"({"type": "memory", "access_control": {"users": ["a"], "passwords": {"a": "hunter2"}}})"));
+  EXPECT_THAT(StorageBuilder(bad).Build().status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("access_control.passwords.a")));
+}
+
+TEST(SecuredBuilder, PasswordHashesRoundTripThroughJson) {
+  ASSERT_OK_AND_ASSIGN(
+      StorageConfig config,
+      StorageConfig::FromJson(
+          R"({"type": "memory", "access_control": {"users": ["a"], "passwords": {"a": )"
+          R"("$scrypt$ln=15,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$eo40JB24mNWRdcaWU4xBdGepdf/laQaEJfFhiNMVnFg"}}})"));
+  ASSERT_EQ(config.access_control->passwords.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(StorageConfig again, StorageConfig::FromJson(config.ToJson()));
+  EXPECT_EQ(again, config);
+  ASSERT_OK_AND_ASSIGN(auto secured, StorageBuilder(config).BuildSecured());
+  EXPECT_TRUE(secured->HasPasswords());
+  EXPECT_OK(secured->Authenticate("a", "correct horse battery staple"));
 }
 
 TEST(SecuredBuilder, AuditFromJson) {
@@ -151,7 +176,8 @@ TEST(SecuredBuilder, ReadmeExampleParses) {
       "ops": {"rules": [{"prefix": "", "access": "readwrite"}], "admin": true}
     },
     "users": ["web", "checkout", "ops"],
-    "grants": {"web": ["reader"], "checkout": ["reader", "orders"], "ops": ["ops"]}
+    "grants": {"web": ["reader"], "checkout": ["reader", "orders"], "ops": ["ops"]},
+    "passwords": {"ops": "$scrypt$ln=15,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$eo40JB24mNWRdcaWU4xBdGepdf/laQaEJfFhiNMVnFg"}
   },
   "audit": {
     "path": "/var/log/app/db.audit", "hmac_key_file": "/etc/app/audit.key",

@@ -43,6 +43,10 @@ void AddStoreFlags(CLI::App* cmd, StoreFlags* flags) {
                   "the key file of an encrypted store (docs/format/encryption.md)");
 }
 
+StorageConfig StoreConfigOf(const StoreFlags& flags, std::string_view command) {
+  return ConfigFor(flags, command);
+}
+
 std::string NativeDir(const StoreFlags& flags, std::string_view command) {
   const StorageConfig config = ConfigFor(flags, command);
   if (config.type != BackendType::kNative) {

@@ -48,6 +48,9 @@ OpenedStore OpenForRead(const StoreFlags& flags, std::string_view command);
 // Opens read-write. `create`: make the database if the directory has none.
 OpenedStore OpenForWrite(const StoreFlags& flags, std::string_view command,
                          bool create);
+// The config the flags name (the file, or a native --dir), with --key-file
+// applied, without opening anything.
+StorageConfig StoreConfigOf(const StoreFlags& flags, std::string_view command);
 // The native database directory the flags name, without opening it.
 std::string NativeDir(const StoreFlags& flags, std::string_view command);
 

@@ -1,8 +1,9 @@
 // `synapsed`: the command-line tool. One command, subcommands per area:
-// db, demo, keys, audit, sst, wal, manifest, bench, torture, serve. Exit codes
+// db, demo, keys, acl, audit, sst, wal, manifest, bench, torture, serve. Exit codes
 // are shared by every subcommand: see tools/tool_util.h.
 #include <CLI/CLI.hpp>
 
+#include "tools/acl_command.h"
 #include "tools/audit_command.h"
 #include "tools/bench_command.h"
 #include "tools/db_command.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   synapsed::storage::tools::AddDemoCommand(&app);
   synapsed::storage::tools::AddDbCommand(&app);
   synapsed::storage::tools::AddKeysCommand(&app);
+  synapsed::storage::tools::AddAclCommand(&app);
   synapsed::storage::tools::AddAuditCommand(&app);
   synapsed::storage::tools::AddWalCommand(&app);
   synapsed::storage::tools::AddManifestCommand(&app);

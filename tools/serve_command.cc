@@ -10,6 +10,7 @@
 #include "server/metrics_endpoint.h"
 #include "server/server.h"
 #include "server/server_metrics.h"
+#include "synapsed/storage/access_control.h"
 #include "tools/db_open.h"
 #include "tools/tool_util.h"
 
@@ -59,11 +60,15 @@ void SplitListen(const std::string& listen, std::string* host, int* port,
 void Serve(const ServeFlags& f) {
   server::ServerOptions options;
   SplitListen(f.listen, &options.host, &options.port);
-  if (!server::IsLoopback(options.host) && !f.allow_remote) {
+  // With access control every connection must AUTH as a principal
+  // (server/auth.h), so any address will do; without it, loopback unless
+  // the operator insists. Decided from the config, before anything opens.
+  const bool authenticated = StoreConfigOf(f.store, "serve").access_control.has_value();
+  if (!server::IsLoopback(options.host) && !authenticated && !f.allow_remote) {
     FailWith(kExitError,
              fmt::format("serve: refusing to listen on {}: the server has no authentication "
-                         "configured, so it listens on loopback only unless --allow-remote "
-                         "is given",
+                         "configured (\"access_control\" with \"passwords\" in --config), so "
+                         "it listens on loopback only unless --allow-remote is given",
                          options.host));
   }
   if (f.sync == "always") {
@@ -93,6 +98,13 @@ void Serve(const ServeFlags& f) {
   StoreFlags store_flags = f.store;
   store_flags.metrics = !f.metrics_listen.empty();
   OpenedStore db = OpenForWrite(store_flags, "serve", /*create=*/true);
+  if (auto* secured = dynamic_cast<SecuredStore*>(db.store.get());
+      secured != nullptr && !secured->HasPasswords()) {
+    std::cerr << "synapsed serve: warning: access control is on but no principal has a "
+                 "password, so no client can log in (add \"access_control.passwords\"; "
+                 "`synapsed acl passwd` makes the hashes)"
+              << std::endl;
+  }
   server::Server srv(db.store.get(), options);
   CheckOk(srv.Start(), "serve");
   // Its own thread and loop (metrics_endpoint.h); stopped before the store
@@ -149,7 +161,8 @@ void AddServeCommand(CLI::App* app) {
       ->capture_default_str();
   cmd->add_flag("--allow-remote", f->allow_remote,
                 "listen (and serve /metrics) on a non-loopback address although no "
-                "authentication is configured");
+                "authentication is configured (a config with \"access_control\" needs no "
+                "flag: every client must AUTH)");
   cmd->callback([f] { Serve(*f); });
 }
 

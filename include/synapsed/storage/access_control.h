@@ -70,6 +70,29 @@ class SecuredStore : public Store {
                                              std::string_view role,
                                              const AclRole& rules) = 0;
 
+  // Sets the password of `principal` (who must be known) to `password_hash`,
+  // a salted hash as `synapsed acl passwd` prints it
+  // (docs/format/password_hash.md); an empty hash removes the password.
+  // An admin call, stored and counted like the others.
+  [[nodiscard]] virtual absl::Status SetPasswordHash(
+      std::string_view actor, std::string_view principal,
+      std::string_view password_hash) = 0;
+
+  // Logs in: checks `password` against the stored hash of `principal` and,
+  // if it matches, returns the store acting as it (AsPrincipal).
+  // Unauthenticated otherwise, with the same message whether the principal
+  // is unknown, has no password, or the password is wrong (and after
+  // computing one hash either way — of the default cost when there is no
+  // stored hash — so the time barely tells which). Every attempt is audited
+  // as operation "auth" with its outcome; the password never is.
+  // The caller owns `password` and should wipe it when done.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Store>> Authenticate(
+      std::string_view principal, std::string_view password) = 0;
+
+  // Whether any principal has a password (so a network front can log one
+  // in).
+  virtual bool HasPasswords() const = 0;
+
   // Raised by one at every change of the rules; 0 as configured.
   virtual uint64_t Revision() const = 0;
 };

@@ -182,6 +182,11 @@ struct AclConfig {
   std::vector<std::string> users;
   // Principal -> the roles granted to it.
   std::map<std::string, std::vector<std::string>> grants;
+  // Principal -> its password as a salted scrypt hash (never the password:
+  // docs/format/password_hash.md; `synapsed acl passwd` makes one). What
+  // `synapsed serve` checks AUTH against; a principal without one cannot
+  // log in over the network. JSON "passwords": {"alice": "$scrypt$..."}.
+  std::map<std::string, std::string> passwords;
   friend bool operator==(const AclConfig&, const AclConfig&) = default;
 };
 
