@@ -39,6 +39,9 @@ enum CommandFlags : uint32_t {
   kNotQueued = 1 << 4,
   // Allowed before authentication and in any state (Redis's no-auth).
   kNoAuth = 1 << 5,
+  // Pub/sub (commands_pubsub.cc): allowed while a RESP2 connection is
+  // subscribed (with PING and QUIT), refused inside MULTI.
+  kPubSub = 1 << 6,
 };
 
 struct CommandSpec {
@@ -88,6 +91,7 @@ void AddServerCommands(std::vector<CommandSpec>* table);
 void AddStringCommands(std::vector<CommandSpec>* table);
 void AddKeyspaceCommands(std::vector<CommandSpec>* table);
 void AddTransactionCommands(std::vector<CommandSpec>* table);
+void AddPubSubCommands(std::vector<CommandSpec>* table);
 
 }  // namespace synapsed::storage::server
 
