@@ -92,6 +92,7 @@ class LiveChangeStream final : public ChangeStream {
   void Cancel() override {
     queue_->End(absl::CancelledError("change stream cancelled"), /*discard=*/true);
   }
+  bool Ended() const override { return queue_->ended(); }
   uint64_t resume_sequence() const override {
     // A stream that fell behind resumes where its consumer is: the batches
     // before the end were all delivered by the time Next returns the end.

@@ -30,6 +30,7 @@ class MappedChangeStream final : public ChangeStream {
     }
   }
   void Cancel() override { inner_->Cancel(); }
+  bool Ended() const override { return inner_->Ended(); }
   uint64_t resume_sequence() const override { return resume_.load(std::memory_order_relaxed); }
   void SetNotify(std::function<void()> notify) override { inner_->SetNotify(std::move(notify)); }
 

@@ -125,6 +125,9 @@ class LogChangeStream final : public ChangeStream {
 
   uint64_t resume_sequence() const override { return resume_.load(std::memory_order_relaxed); }
 
+  // A replay error ends the live queue too, so the queue tells it all.
+  bool Ended() const override { return live_->ended(); }
+
   void SetNotify(std::function<void()> notify) override {
     {
       MutexLock l(&notify_mu_);

@@ -178,6 +178,12 @@ void Connection::OnWake(uv_async_t* async) {
 
 void Connection::DeliverChanges() {
   if (closing_ || draining_ || !session_.subscribed()) return;
+  if (session_.KeyspaceEnded()) {
+    // Its stream fell behind while the output was backed up: drop the
+    // subscriber, as Redis's client-output-buffer-limit for pubsub does.
+    state_->stats.subscribers_dropped.fetch_add(1, std::memory_order_relaxed);
+    return Close();
+  }
   const size_t limit = loop_->options().max_output_bytes;
   const size_t backlog = unsent_ + out_.size();
   deliver_pending_ = backlog >= limit;

@@ -139,6 +139,24 @@ TEST_F(PubSubTest, SynapsedSubscribeStreamsBatchesWithSequences) {
             "*3\r\n$20\r\nsynapsed.unsubscribe\r\n$5\r\nuser/\r\n:0\r\n");
 }
 
+TEST_F(PubSubTest, AKeyspaceSubscriberThatFallsBehindIsDropped) {
+  auto sub = Connect();
+  auto writer = Connect();
+  Run(*sub, "SUBSCRIBE __keyevent@0__:set");
+  EXPECT_FALSE(sub->session->KeyspaceEnded());
+  const std::string value(1 << 20, 'v');
+  for (int i = 0; i < 10; ++i) {  // past the stream's 8 MiB queue
+    std::vector<std::string> args = {"SET", "k" + std::to_string(i), value};
+    writer->session->Execute(std::move(args));
+    writer->session->FlushBatch();
+  }
+  EXPECT_TRUE(sub->session->KeyspaceEnded());  // the connection drops it at once
+  while (last_delivery_ != Subscriptions::Delivery::kDrop) {
+    Messages(*sub);
+    ASSERT_NE(last_delivery_, Subscriptions::Delivery::kIdle);
+  }
+}
+
 TEST_F(PubSubTest, ASlowStreamEndsWithWhereToResume) {
   auto sub = Connect();
   auto writer = Connect();

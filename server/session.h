@@ -68,6 +68,7 @@ class Session {
   bool subscribed() const { return subs_ != nullptr && subs_->count() > 0; }
   // Writes what the subscriptions have, up to about `budget` bytes.
   Subscriptions::Delivery Deliver(size_t budget);
+  bool KeyspaceEnded() const { return subs_ != nullptr && subs_->KeyspaceEnded(); }
   // Ends every subscription; `wake` is not called after this returns.
   void EndSubscriptions() { subs_.reset(); }
 

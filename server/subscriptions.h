@@ -74,6 +74,9 @@ class Subscriptions {
   };
   // Appends messages for what the streams hold, up to about `budget` bytes.
   Delivery Deliver(ReplyWriter& reply, size_t budget);
+  // The keyspace stream has ended (fell behind): drop the subscriber now,
+  // without delivering what it queued before.
+  bool KeyspaceEnded() const { return keyspace_ != nullptr && keyspace_->Ended(); }
 
  private:
   // The store-wide stream for channels and patterns: made with the first,

@@ -105,6 +105,11 @@ class ChangeStream {
   // Ends the stream (Cancelled) and wakes a Next waiting on another thread.
   virtual void Cancel() = 0;
 
+  // True once the stream has ended (fell behind, cancelled, closing), even
+  // while Next still has batches queued before the end to return. Lets a
+  // consumer that is itself backed up drop the stream without draining it.
+  virtual bool Ended() const = 0;
+
   // The from_sequence that continues this stream exactly where its consumer
   // is: the next_sequence of the last batch Next returned (before any, the
   // stream's start).
