@@ -332,6 +332,8 @@ std::set<uint64_t> DBImpl::RetainedLogs(const std::vector<std::string>& names,
     if (p && p->kind == FileKind::kLog && p->number < min_log) obsolete.push_back(p->number);
   }
   if (log_replays_ > 0) return {obsolete.begin(), obsolete.end()};
+  // Nothing kept, not even an empty log (its data key would stay in KEYS).
+  if (options_.log_retention_bytes == 0) return {};
   std::sort(obsolete.rbegin(), obsolete.rend());  // newest first
   std::set<uint64_t> kept;
   uint64_t bytes = 0;

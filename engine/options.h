@@ -59,7 +59,9 @@ struct EngineOptions {
   // streams that resume from a past sequence (Store::Subscribe): the newest
   // ones, up to this total. 0: a log goes once it is flushed. More: a longer
   // resumable history at that much disk. A stream reading them holds off
-  // their deletion until it has caught up.
+  // their deletion until it has caught up. Encrypted: a retained log keeps
+  // its data key in KEYS, so ReencryptAll retires an old master key only
+  // once the logs sealed under it are gone.
   uint64_t log_retention_bytes = 0;
 
   // --- tables ---
