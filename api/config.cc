@@ -374,7 +374,8 @@ std::set<std::string> BackendFields(BackendType type) {
       return {"initial_capacity"};
     case BackendType::kNative:
       return {"path", "write_buffer_size", "block_cache_size", "create_if_missing",
-              "error_if_exists", "compression_per_level", "adaptive_compression"};
+              "error_if_exists", "compression_per_level", "adaptive_compression",
+              "log_retention_bytes"};
     case BackendType::kRocksDb:
       return {"path", "block_cache_size", "write_buffer_size", "max_open_files"};
     case BackendType::kSqlite:
@@ -447,6 +448,8 @@ absl::Status ParseBackendFields(const json& obj, std::string_view where,
                                     &c->native.compression_per_level));
     RETURN_IF_ERROR(ReadBool(obj, "adaptive_compression", field("adaptive_compression"),
                              &c->native.adaptive_compression));
+    RETURN_IF_ERROR(ReadUnsigned(obj, "log_retention_bytes", field("log_retention_bytes"),
+                                 &c->native.log_retention_bytes));
   } else if (c->type == BackendType::kRocksDb) {
     RETURN_IF_ERROR(ReadUnsigned(obj, "block_cache_size", field("block_cache_size"),
                                  &c->rocksdb.block_cache_size));
@@ -635,6 +638,7 @@ std::string StorageConfig::ToJson() const {
       j["compression_per_level"].push_back(NameOf(kAlgorithms, a));
     }
     j["adaptive_compression"] = native.adaptive_compression;
+    j["log_retention_bytes"] = native.log_retention_bytes;
   } else if (type == BackendType::kMemory) {
     j["initial_capacity"] = memory.initial_capacity;
   } else if (type == BackendType::kRocksDb) {

@@ -110,4 +110,10 @@ absl::Status Store::CompactRange(std::optional<std::string_view>,
       fmt::format("the {} store cannot compact a range", Name()));
 }
 
+absl::StatusOr<std::unique_ptr<ChangeStream>> Store::Subscribe(const KeyRange&,
+                                                               const SubscribeOptions&) {
+  return absl::UnimplementedError(
+      fmt::format("the {} store offers no change subscriptions", Name()));
+}
+
 }  // namespace synapsed::storage

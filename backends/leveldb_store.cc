@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "api/bounded_iterator.h"
+#include "api/local_change_feed.h"
 #include "fmt/format.h"
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
@@ -97,12 +98,16 @@ class LevelDbStore final : public Store {
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override {
     RETURN_IF_ERROR(ValidateKeyValue(key, value));
-    return FromLevel(db_->Put(ToWrite(options), ToSlice(key), ToSlice(value)), "put");
+    return feed_.Commit(
+        [&] { return FromLevel(db_->Put(ToWrite(options), ToSlice(key), ToSlice(value)), "put"); },
+        [&](WriteBatch* b) { (void)b->Put(key, value); });
   }
 
   absl::Status Delete(const WriteOptions& options, std::string_view key) override {
     RETURN_IF_ERROR(ValidateKey(key));
-    return FromLevel(db_->Delete(ToWrite(options), ToSlice(key)), "delete");
+    return feed_.Commit(
+        [&] { return FromLevel(db_->Delete(ToWrite(options), ToSlice(key)), "delete"); },
+        [&](WriteBatch* b) { (void)b->Delete(key); });
   }
 
   // A synced empty write syncs LevelDB's log, which makes every acknowledged
@@ -129,7 +134,8 @@ class LevelDbStore final : public Store {
     RETURN_IF_ERROR(batch.Iterate(
         [&](std::string_view k, std::string_view v) { wb.Put(ToSlice(k), ToSlice(v)); },
         [&](std::string_view k) { wb.Delete(ToSlice(k)); }));
-    return FromLevel(db_->Write(ToWrite(options), &wb), "write");
+    return feed_.Commit([&] { return FromLevel(db_->Write(ToWrite(options), &wb), "write"); },
+                        batch);
   }
 
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
@@ -145,6 +151,12 @@ class LevelDbStore final : public Store {
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions&) override {
     return absl::UnimplementedError("the leveldb backend has no transactions");
+  }
+
+  // This process's writes from now on (api/local_change_feed.h).
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    return feed_.Subscribe(range, options);
   }
 
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
@@ -189,6 +201,7 @@ class LevelDbStore final : public Store {
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> db_;
   std::atomic<uint64_t> next_snapshot_id_{1};
+  LocalChangeFeed feed_{"leveldb"};
 };
 
 }  // namespace

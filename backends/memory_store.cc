@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "util/mutex.h"
 #include "api/bounded_iterator.h"
+#include "api/local_change_feed.h"
 #include "api/optimistic_transaction.h"
 #include "fmt/format.h"
 #include "util/status_macros.h"
@@ -124,8 +125,12 @@ class MemoryStore final : public Store, public TransactionCommitter {
   }
 
   absl::Status Write(const WriteOptions&, const WriteBatch& batch) override {
-    MutexLock l(&mu_);
-    return ApplyLocked(batch);
+    return feed_.Commit(
+        [&] {
+          MutexLock l(&mu_);
+          return ApplyLocked(batch);
+        },
+        batch);
   }
 
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options,
@@ -141,17 +146,27 @@ class MemoryStore final : public Store, public TransactionCommitter {
   absl::Status CommitTransaction(const WriteOptions&, const WriteBatch& batch,
                                  const Snapshot& snapshot,
                                  std::span<const std::string> check_keys) override {
-    MutexLock l(&mu_);
-    for (const std::string& key : check_keys) {
-      auto it = data_.find(key);
-      if (it != data_.end() && it->second.back().seq > snapshot.sequence()) {
-        return absl::AbortedError(fmt::format(
-            "transaction conflict: key \"{}\" was written by another writer "
-            "after this transaction began",
-            absl::CHexEscape(key.substr(0, 64))));
-      }
-    }
-    return ApplyLocked(batch);
+    return feed_.Commit(
+        [&]() -> absl::Status {
+          MutexLock l(&mu_);
+          for (const std::string& key : check_keys) {
+            auto it = data_.find(key);
+            if (it != data_.end() && it->second.back().seq > snapshot.sequence()) {
+              return absl::AbortedError(fmt::format(
+                  "transaction conflict: key \"{}\" was written by another writer "
+                  "after this transaction began",
+                  absl::CHexEscape(key.substr(0, 64))));
+            }
+          }
+          return ApplyLocked(batch);
+        },
+        batch);
+  }
+
+  // This process's writes from now on (api/local_change_feed.h).
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    return feed_.Subscribe(range, options);
   }
 
   // Versions left behind by released snapshots wait for the next write of
@@ -194,6 +209,7 @@ class MemoryStore final : public Store, public TransactionCommitter {
   }
 
  private:
+  LocalChangeFeed feed_{"memory"};
   absl::Status ApplyLocked(const WriteBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (batch.Empty()) return absl::OkStatus();

@@ -9,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "api/bounded_iterator.h"
+#include "api/local_change_feed.h"
 #include "fmt/format.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -118,8 +119,8 @@ class RocksIterator final : public Iterator {
 // A RocksDB optimistic transaction with its snapshot taken at begin.
 class RocksTransaction final : public Transaction {
  public:
-  RocksTransaction(rocksdb::OptimisticTransactionDB* db)
-      : txn_(db->BeginTransaction(rocksdb::WriteOptions(), TxnOptions())) {
+  RocksTransaction(rocksdb::OptimisticTransactionDB* db, LocalChangeFeed* feed)
+      : txn_(db->BeginTransaction(rocksdb::WriteOptions(), TxnOptions())), feed_(feed) {
     read_.snapshot = txn_->GetSnapshot();
   }
 
@@ -136,12 +137,16 @@ class RocksTransaction final : public Transaction {
     RETURN_IF_ERROR(CheckActive());
     RETURN_IF_ERROR(ValidateKeyValue(key, value));
     NoteKey(key);
-    return FromRocks(txn_->Put(ToSlice(key), ToSlice(value)), "put");
+    RETURN_IF_ERROR(FromRocks(txn_->Put(ToSlice(key), ToSlice(value)), "put"));
+    (void)writes_.Put(key, value);  // validated above
+    return absl::OkStatus();
   }
   absl::Status Delete(std::string_view key) override {
     RETURN_IF_ERROR(Check(key));
     NoteKey(key);
-    return FromRocks(txn_->Delete(ToSlice(key)), "delete");
+    RETURN_IF_ERROR(FromRocks(txn_->Delete(ToSlice(key)), "delete"));
+    (void)writes_.Delete(key);
+    return absl::OkStatus();
   }
   std::unique_ptr<Iterator> NewIterator(const KeyRange& range) override {
     if (absl::Status s = CheckActive(); !s.ok()) return NewErrorIterator(s);
@@ -157,15 +162,19 @@ class RocksTransaction final : public Transaction {
     rocksdb::WriteOptions wo;
     wo.sync = options.sync;
     txn_->SetWriteOptions(wo);
-    rocksdb::Status s = txn_->Commit();
-    if (s.IsBusy() || s.IsTryAgain()) {
-      // RocksDB does not say which key conflicted; name the candidates.
-      return absl::AbortedError(fmt::format(
-          "transaction conflict: one of the keys {} was written by another "
-          "writer after this transaction began ({})",
-          keys_, s.ToString()));
-    }
-    return FromRocks(s, "commit");
+    return feed_->Commit(
+        [&]() -> absl::Status {
+          rocksdb::Status s = txn_->Commit();
+          if (s.IsBusy() || s.IsTryAgain()) {
+            // RocksDB does not say which key conflicted; name the candidates.
+            return absl::AbortedError(fmt::format(
+                "transaction conflict: one of the keys {} was written by another "
+                "writer after this transaction began ({})",
+                keys_, s.ToString()));
+          }
+          return FromRocks(s, "commit");
+        },
+        writes_);
   }
   absl::Status Rollback() override {
     RETURN_IF_ERROR(CheckActive());
@@ -199,6 +208,8 @@ class RocksTransaction final : public Transaction {
   }
 
   std::unique_ptr<rocksdb::Transaction> txn_;
+  LocalChangeFeed* feed_;
+  WriteBatch writes_;  // what Commit publishes to change streams
   rocksdb::ReadOptions read_;
   bool finished_ = false;
   int noted_ = 0;
@@ -240,13 +251,17 @@ class RocksDbStore final : public Store {
                    std::string_view value) override {
     RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKeyValue(key, value));
-    return FromRocks(db_->Put(ToWrite(options), ToSlice(key), ToSlice(value)), "put");
+    return feed_.Commit(
+        [&] { return FromRocks(db_->Put(ToWrite(options), ToSlice(key), ToSlice(value)), "put"); },
+        [&](WriteBatch* b) { (void)b->Put(key, value); });
   }
 
   absl::Status Delete(const WriteOptions& options, std::string_view key) override {
     RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKey(key));
-    return FromRocks(db_->Delete(ToWrite(options), ToSlice(key)), "delete");
+    return feed_.Commit(
+        [&] { return FromRocks(db_->Delete(ToWrite(options), ToSlice(key)), "delete"); },
+        [&](WriteBatch* b) { (void)b->Delete(key); });
   }
 
   absl::Status Flush() override {
@@ -274,7 +289,8 @@ class RocksDbStore final : public Store {
           if (st.ok()) st = wb.Delete(ToSlice(k));
         }));
     RETURN_IF_ERROR(FromRocks(st, "batch"));
-    return FromRocks(db_->Write(ToWrite(options), &wb), "write");
+    return feed_.Commit([&] { return FromRocks(db_->Write(ToWrite(options), &wb), "write"); },
+                        batch);
   }
 
   // One MultiGet: RocksDB reads all keys at one sequence number.
@@ -312,7 +328,14 @@ class RocksDbStore final : public Store {
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions&) override {
     RETURN_IF_ERROR(Writable());
-    return std::unique_ptr<Transaction>(std::make_unique<RocksTransaction>(txn_db_.get()));
+    return std::unique_ptr<Transaction>(
+        std::make_unique<RocksTransaction>(txn_db_.get(), &feed_));
+  }
+
+  // This process's writes from now on (api/local_change_feed.h).
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    return feed_.Subscribe(range, options);
   }
 
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
@@ -371,6 +394,7 @@ class RocksDbStore final : public Store {
   std::unique_ptr<rocksdb::DB> read_only_db_;                // read-only only
   rocksdb::DB* db_;  // the base DB of txn_db_, or read_only_db_
   const std::string path_;
+  LocalChangeFeed feed_{"rocksdb"};
 };
 
 }  // namespace

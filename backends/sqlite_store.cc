@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "util/mutex.h"
 #include "api/bounded_iterator.h"
+#include "api/local_change_feed.h"
 #include "api/optimistic_transaction.h"
 #include "backends/sqlite_connection.h"
 #include "fmt/format.h"
@@ -221,13 +222,15 @@ class SqliteStore final : public Store, public TransactionCommitter {
                    std::string_view value) override {
     RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKeyValue(key, value));
-    return WriteOne(options, key, &value);
+    return feed_.Commit([&] { return WriteOne(options, key, &value); },
+                        [&](WriteBatch* b) { (void)b->Put(key, value); });
   }
 
   absl::Status Delete(const WriteOptions& options, std::string_view key) override {
     RETURN_IF_ERROR(Writable());
     RETURN_IF_ERROR(ValidateKey(key));
-    return WriteOne(options, key, nullptr);
+    return feed_.Commit([&] { return WriteOne(options, key, nullptr); },
+                        [&](WriteBatch* b) { (void)b->Delete(key); });
   }
 
   // A synced write makes the WAL, and so every earlier commit, durable.
@@ -265,8 +268,12 @@ class SqliteStore final : public Store, public TransactionCommitter {
     RETURN_IF_ERROR(Writable());
     if (batch.Empty()) return absl::OkStatus();
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
-    MutexLock l(&write_mu_);
-    return ApplyLocked(c.get(), options, batch);
+    return feed_.Commit(
+        [&] {
+          MutexLock l(&write_mu_);
+          return ApplyLocked(c.get(), options, batch);
+        },
+        batch);
   }
 
   // One read transaction for all keys.
@@ -329,17 +336,28 @@ class SqliteStore final : public Store, public TransactionCommitter {
       return absl::InvalidArgumentError("snapshot belongs to another store");
     }
     ASSIGN_OR_RETURN(ConnectionPool::Lease c, pool_.Acquire());
-    MutexLock l(&write_mu_);
-    for (const std::string& key : check_keys) {
-      auto it = last_write_.find(key);
-      if (it != last_write_.end() && it->second > snapshot.sequence()) {
-        return absl::AbortedError(fmt::format(
-            "transaction conflict: key \"{}\" was written by another writer "
-            "after this transaction began",
-            absl::CHexEscape(absl::string_view(key.data(), std::min<size_t>(key.size(), 64)))));
-      }
-    }
-    return ApplyLocked(c.get(), options, batch);
+    return feed_.Commit(
+        [&]() -> absl::Status {
+          MutexLock l(&write_mu_);
+          for (const std::string& key : check_keys) {
+            auto it = last_write_.find(key);
+            if (it != last_write_.end() && it->second > snapshot.sequence()) {
+              return absl::AbortedError(fmt::format(
+                  "transaction conflict: key \"{}\" was written by another writer "
+                  "after this transaction began",
+                  absl::CHexEscape(
+                      absl::string_view(key.data(), std::min<size_t>(key.size(), 64)))));
+            }
+          }
+          return ApplyLocked(c.get(), options, batch);
+        },
+        batch);
+  }
+
+  // This process's writes from now on (api/local_change_feed.h).
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    return feed_.Subscribe(range, options);
   }
 
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
@@ -421,6 +439,7 @@ class SqliteStore final : public Store, public TransactionCommitter {
   // and only entries newer than the oldest live snapshot matter.
   absl::flat_hash_map<std::string, uint64_t> last_write_ ABSL_GUARDED_BY(write_mu_);
   size_t prune_at_ ABSL_GUARDED_BY(write_mu_) = 1024;
+  LocalChangeFeed feed_{"sqlite"};
 };
 
 SqliteSnapshot::~SqliteSnapshot() {

@@ -324,19 +324,45 @@ absl::Status DBImpl::WriteCompactionOutputs(const compaction::CompactionPick& pi
   return fs_->SyncDir(dir_);  // outputs durable before the manifest names them
 }
 
+std::set<uint64_t> DBImpl::RetainedLogs(const std::vector<std::string>& names,
+                                        uint64_t min_log) {
+  std::vector<uint64_t> obsolete;
+  for (const std::string& name : names) {
+    auto p = ParseFileName(name);
+    if (p && p->kind == FileKind::kLog && p->number < min_log) obsolete.push_back(p->number);
+  }
+  if (log_replays_ > 0) return {obsolete.begin(), obsolete.end()};
+  // Nothing kept, not even an empty log (its data key would stay in KEYS).
+  if (options_.log_retention_bytes == 0) return {};
+  std::sort(obsolete.rbegin(), obsolete.rend());  // newest first
+  std::set<uint64_t> kept;
+  uint64_t bytes = 0;
+  for (uint64_t number : obsolete) {
+    auto size = fs_->GetFileSize(LogFileName(dir_, number));
+    if (!size.ok()) break;
+    bytes += *size;
+    // Only a suffix of the history is useful: the first log over the
+    // budget ends it.
+    if (bytes > options_.log_retention_bytes) break;
+    kept.insert(number);
+  }
+  return kept;
+}
+
 void DBImpl::DeleteObsoleteFiles() {
   auto names = fs_->ListDir(dir_);
   if (!names.ok()) return;
   std::set<uint64_t> live = versions_->LiveFiles();
   live.insert(pending_outputs_.begin(), pending_outputs_.end());
   const uint64_t min_log = MinLiveLogNumber();
+  const std::set<uint64_t> retained = RetainedLogs(*names, min_log);
   for (const std::string& name : *names) {
     auto p = ParseFileName(name);
     if (!p) continue;
     bool keep = true;
     switch (p->kind) {
       case FileKind::kLog:
-        keep = p->number >= min_log;
+        keep = p->number >= min_log || retained.count(p->number) > 0;
         break;
       case FileKind::kTable:
         keep = live.count(p->number) > 0;

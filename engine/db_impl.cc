@@ -59,6 +59,7 @@ memtable::MemTableOptions DBImpl::MemTableOpts() const {
 }
 
 DBImpl::~DBImpl() {
+  hub_.reset();  // ends every stream (Cancelled) before the engine goes
   StopBackgroundThreads();
   MutexLock l(&mu_);
   if (log_ != nullptr) (void)log_->Close();
@@ -150,6 +151,7 @@ absl::Status DBImpl::Open() {
   }
   last_sequence_.store(versions_->last_sequence());
   RETURN_IF_ERROR(Recover(std::move(logs)));
+  hub_ = std::make_unique<ChangeHub>(last_sequence_.load());
 
   MutexLock l(&mu_);
   RETURN_IF_ERROR(NewLog());
@@ -507,7 +509,7 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
       // Log and memtable outside the lock; followers wait, readers read.
       mu_.Unlock();
       if (batch == nullptr) {
-        status = log_->Sync();
+        status = w->flush_log ? log_->Flush() : log_->Sync();
       } else if (!batch->Empty()) {
         // WriteBatchInternal::SetSequence would write to the caller's batch, which
         // is const for the caller, so stamp a copy only when needed.
@@ -526,6 +528,9 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     if (status.ok()) {
       if (batch != nullptr && !batch->Empty()) {
         last_sequence_.store(first + batch->Count() - 1, std::memory_order_release);
+        // Still the leader: commits reach the hub in sequence order, and a
+        // stream never gets a commit a read could not see yet.
+        hub_->Publish(*batch, first);
         stats_.user_bytes_written += WriteBatchInternal::ByteSize(*batch) - WriteBatchInternal::kHeaderSize;
       }
     } else if (bg_error_.ok() && !absl::IsAborted(status)) {

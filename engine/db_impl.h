@@ -2,6 +2,7 @@
 // design. Internal to engine/. Split by responsibility:
 //   db_impl.cc        open, recovery, the write path, reads
 //   db_background.cc  flush, compaction, obsolete-file deletion, stalls
+//   db_subscribe.cc   change streams (Subscribe): live commits, log replay
 #ifndef SYNAPSED_ENGINE_DB_IMPL_H_
 #define SYNAPSED_ENGINE_DB_IMPL_H_
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "util/mutex.h"
+#include "api/change_hub.h"
 #include "api/optimistic_transaction.h"
 #include "cache/cache.h"
 #include "compaction/picker.h"
@@ -77,6 +79,10 @@ class DBImpl final : public Store, public TransactionCommitter {
                                  const WriteBatch& batch, const Snapshot& snapshot,
                                  std::span<const std::string> check_keys) override;
   absl::StatusOr<std::string> GetProperty(std::string_view name) override;
+  // Change streams (db_subscribe.cc): a past from_sequence is replayed from
+  // the logs kept by EngineOptions::log_retention_bytes.
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override;
 
   void ReleaseSnapshot(SequenceNumber seq);
   // The tables readers see now (tests, tools).
@@ -165,6 +171,11 @@ class DBImpl final : public Store, public TransactionCommitter {
   std::vector<SequenceNumber> LiveSnapshots();
   compaction::PickerOptions PickerOptions() const;
   uint64_t MinLiveLogNumber() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The obsolete logs (below min_log) that DeleteObsoleteFiles keeps: all
+  // while a change stream replays, else the newest up to
+  // options_.log_retention_bytes.
+  std::set<uint64_t> RetainedLogs(const std::vector<std::string>& names, uint64_t min_log)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const EngineOptions options_;
   env::FileSystem* const fs_;
@@ -190,6 +201,8 @@ class DBImpl final : public Store, public TransactionCommitter {
   int manual_compactions_ ABSL_GUARDED_BY(mu_) = 0;
   int compactions_paused_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  // Change streams replaying the logs: no log is deleted while any does.
+  int log_replays_ ABSL_GUARDED_BY(mu_) = 0;
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
   WriteBatch group_batch_;  // leader only
 
@@ -206,6 +219,10 @@ class DBImpl final : public Store, public TransactionCommitter {
   alignas(64) std::atomic<SequenceNumber> last_sequence_{0};
 
   std::string recovery_notes_;  // written during Open only
+
+  // Where commits meet change streams. Created at open with the recovered
+  // last sequence; the leader publishes each commit under mu_, in order.
+  std::unique_ptr<ChangeHub> hub_;
 
   Mutex snap_mu_;
   std::multiset<SequenceNumber> snapshots_ ABSL_GUARDED_BY(snap_mu_);
@@ -227,6 +244,9 @@ struct DBImpl::Writer {
   // With switch_memtable: switch even an empty memtable, so that the log
   // moves to a new file (and, encrypted, a new data key).
   bool new_log_even_if_empty = false;
+  // With no batch: hand buffered log records to the file (no sync), so a
+  // reader of the file sees every committed record.
+  bool flush_log = false;
   // Set with `done`: the sequence of the batch's first operation (0 if it
   // applied nothing).
   SequenceNumber sequence = 0;

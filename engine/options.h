@@ -55,6 +55,14 @@ struct EngineOptions {
   // no syscall per unsynced write, at the price of losing up to this much
   // (always a suffix) if the process dies. 0: every write reaches the OS.
   size_t wal_buffer_bytes = 0;
+  // Bytes of obsolete logs (whose writes are all in tables) kept for change
+  // streams that resume from a past sequence (Store::Subscribe): the newest
+  // ones, up to this total. 0: a log goes once it is flushed. More: a longer
+  // resumable history at that much disk. A stream reading them holds off
+  // their deletion until it has caught up. Encrypted: a retained log keeps
+  // its data key in KEYS, so ReencryptAll retires an old master key only
+  // once the logs sealed under it are gone.
+  uint64_t log_retention_bytes = 0;
 
   // --- tables ---
   sstable::TableBuilderOptions table;

@@ -246,6 +246,11 @@ class CacheLayer final : public Store {
                             std::optional<std::string_view> end) override {
     return base_->CompactRange(begin, end);
   }
+  // Events come from the store below; the cache has nothing to add to them.
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    return base_->Subscribe(range, options);
+  }
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
     if (name != "cache.stats") return base_->GetProperty(name);
     return fmt::format(

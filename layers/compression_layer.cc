@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "api/mapped_change_stream.h"
 #include "fmt/format.h"
 #include "layers/decoding_iterator.h"
 #include "util/coding.h"
@@ -272,6 +273,14 @@ class CompressionLayer final : public Store {
   absl::Status CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) override {
     return inner_->CompactRange(begin, end);
+  }
+  // Keys are stored as given: the range carries over; values decode as on reads.
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    ASSIGN_OR_RETURN(auto stream, inner_->Subscribe(range, options));
+    return NewValueDecodingChangeStream(
+        std::move(stream),
+        [](std::string_view, std::string_view stored) { return DecodeCompressedValue(stored); });
   }
 
  private:

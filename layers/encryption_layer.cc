@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/mapped_change_stream.h"
 #include "fmt/format.h"
 #include "layers/decoding_iterator.h"
 #include "layers/value_envelope.h"
@@ -181,6 +182,16 @@ class EnvelopeStore final : public EncryptionLayer {
   absl::Status CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) override {
     return inner_->CompactRange(begin, end);
+  }
+  // Keys are in clear: the range carries over; each value opens as on a
+  // read, and one that does not ends the stream with DataLoss.
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    ASSIGN_OR_RETURN(auto stream, inner_->Subscribe(range, options));
+    return NewValueDecodingChangeStream(
+        std::move(stream), [keys = keys_](std::string_view key, std::string_view stored) {
+          return OpenValue(*keys, key, stored);
+        });
   }
 
   absl::StatusOr<ResealStats> Reseal() override;

@@ -232,6 +232,11 @@ class MetricsLayer final : public Store {
     t.Done(s.code(), 0);
     return s;
   }
+  // Forwarded as is: a stream's reads are not store operations to count.
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options) override {
+    return base_->Subscribe(range, options);
+  }
   absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
       const TransactionOptions& options) override {
     OpTimer t(&metrics_, Op::kTxnBegin);

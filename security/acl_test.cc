@@ -325,6 +325,37 @@ TEST_F(AclTest, ReservedStateIsHiddenFromScans) {
   EXPECT_EQ(rev[1].key, "y");
 }
 
+// A subscription delivers only the keys the principal may read, checked
+// against the rules in force when each event is delivered; the ACL's own
+// state never shows.
+TEST_F(AclTest, SubscriptionsDeliverOnlyReadableKeys) {
+  auto alice = As("alice");
+  ASSERT_OK_AND_ASSIGN(auto stream, alice->Subscribe(KeyRange::All(), {}));
+  WriteBatch batch;
+  ASSERT_OK(batch.Put("a/3", "mine"));
+  ASSERT_OK(batch.Put("b/3", "not mine"));
+  ASSERT_OK(batch.Delete("a/1"));
+  ASSERT_OK(root_->Write({}, batch));
+  ASSERT_OK(root_->Put("m2", "not mine either"));
+  ASSERT_OK(secured_->Grant("root", "alice", "m_writer"));  // writes ACL state
+  ASSERT_OK(root_->Put("m3", "readable now"));
+  std::vector<std::string> got;
+  while (true) {
+    auto b = stream->Next(absl::Milliseconds(200));
+    if (!b.ok()) {
+      EXPECT_THAT(b.status(), StatusIs(absl::StatusCode::kDeadlineExceeded));
+      break;
+    }
+    std::string one;
+    for (const ChangeEvent& e : b->events) {
+      one += (e.type == ChangeType::kPut ? "P:" : "D:") + e.key + ",";
+    }
+    got.push_back(one);
+  }
+  // Granted before delivery: m2's event is checked when it is delivered.
+  EXPECT_THAT(got, ::testing::ElementsAre("P:a/3,D:a/1,", "P:m2,", "P:m3,"));
+}
+
 TEST_F(AclTest, ConfigErrorsNameTheField) {
   AclConfig c = TestConfig();
   c.grants["alice"].push_back("nope");

@@ -14,6 +14,12 @@ bool LogIn(CommandContext& c, std::string_view user, std::string_view password) 
     c.reply.Error(kWrongPassError);
     return false;
   }
+  if (c.session->subscribed()) {
+    // Its streams were opened as the current principal and filter by its
+    // rules: a new identity would need new ones.
+    c.reply.Error("ERR AUTH on a subscribed connection is not supported: unsubscribe first");
+    return false;
+  }
   absl::StatusOr<std::unique_ptr<Store>> store = secured->Authenticate(user, password);
   if (!store.ok()) {
     if (absl::IsUnauthenticated(store.status())) {

@@ -138,6 +138,37 @@ std::string RedisCli(int port, const std::vector<std::string>& args, const std::
   return text;
 }
 
+BackgroundRedisCli::BackgroundRedisCli(int port, const std::vector<std::string>& args) {
+  char out_path[] = "/tmp/synapsed_cli_subXXXXXX";
+  const int out = mkstemp(out_path);
+  out_file_ = out_path;
+  const int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::vector<std::string> argv = {"timeout", "-s", "KILL", "60", "redis-cli", "-p",
+                                   std::to_string(port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_ = Spawn(argv, in, out);
+  close(in);
+  close(out);
+}
+
+BackgroundRedisCli::~BackgroundRedisCli() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);  // timeout passes it on to redis-cli, then exits
+    waitpid(pid_, nullptr, 0);
+  }
+  unlink(out_file_.c_str());
+}
+
+std::string BackgroundRedisCli::output() const { return ReadFile(out_file_); }
+
+bool BackgroundRedisCli::WaitFor(const std::string& text, int seconds) const {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (output().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 RawClient::RawClient(int port) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};

@@ -46,6 +46,24 @@ class ServeProcess {
 // stdout (and stderr after it). Arguments are passed without a shell.
 std::string RedisCli(int port, const std::vector<std::string>& args, const std::string& input = "");
 
+// `timeout 60 redis-cli -p PORT ARGS...` left running (a subscriber), its
+// output collected in a file; killed by its PID when destroyed.
+class BackgroundRedisCli {
+ public:
+  BackgroundRedisCli(int port, const std::vector<std::string>& args);
+  ~BackgroundRedisCli();
+  BackgroundRedisCli(const BackgroundRedisCli&) = delete;
+  BackgroundRedisCli& operator=(const BackgroundRedisCli&) = delete;
+
+  std::string output() const;
+  // Polls the output until it holds `text` (true) or `seconds` passed.
+  bool WaitFor(const std::string& text, int seconds = 20) const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string out_file_;
+};
+
 // A plain TCP client to 127.0.0.1.
 class RawClient {
  public:

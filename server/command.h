@@ -41,6 +41,9 @@ enum CommandFlags : uint32_t {
   kNoAuth = 1 << 5,
   // Its arguments may hold a password: wiped once it has run (auth.h).
   kSecretArgs = 1 << 6,
+  // Pub/sub (commands_pubsub.cc): allowed while a RESP2 connection is
+  // subscribed (with PING and QUIT), refused inside MULTI.
+  kPubSub = 1 << 7,
 };
 
 struct CommandSpec {
@@ -91,6 +94,7 @@ void AddServerCommands(std::vector<CommandSpec>* table);
 void AddStringCommands(std::vector<CommandSpec>* table);
 void AddKeyspaceCommands(std::vector<CommandSpec>* table);
 void AddTransactionCommands(std::vector<CommandSpec>* table);
+void AddPubSubCommands(std::vector<CommandSpec>* table);
 
 }  // namespace synapsed::storage::server
 

@@ -47,6 +47,7 @@ const std::vector<CommandSpec>& AllCommands() {
     AddStringCommands(t);
     AddKeyspaceCommands(t);
     AddTransactionCommands(t);
+    AddPubSubCommands(t);
     return t;
   }();
   return *table;

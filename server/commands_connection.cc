@@ -23,6 +23,12 @@ void Ping(CommandContext& c) {
   if (c.args.size() > 2) {
     return c.reply.Error("ERR wrong number of arguments for 'ping' command");
   }
+  // A subscribed RESP2 connection gets Redis's [pong, message] array.
+  if (c.session->subscribed() && c.reply.protocol() < 3) {
+    c.reply.Array(2);
+    c.reply.Bulk("pong");
+    return c.reply.Bulk(c.args.size() == 2 ? std::string_view(c.args[1]) : "");
+  }
   if (c.args.size() == 2) return c.reply.Bulk(c.args[1]);
   c.reply.Status("PONG");
 }

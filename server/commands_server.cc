@@ -45,11 +45,12 @@ std::string StatsSection(ServerState& st) {
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\nprotocol_errors:{}\r\n"
-      "synapsed_batched_writes:{}\r\nsynapsed_batched_commands:{}\r\n",
+      "synapsed_batched_writes:{}\r\nsynapsed_batched_commands:{}\r\n"
+      "client_output_buffer_limit_disconnections:{}\r\n",
       s.connections_received.load(), s.commands_processed.load(), s.net_input_bytes.load(),
       s.net_output_bytes.load(), s.rejected_connections.load(), s.keyspace_hits.load(),
       s.keyspace_misses.load(), s.protocol_errors.load(), s.batched_writes.load(),
-      s.batched_commands.load());
+      s.batched_commands.load(), s.subscribers_dropped.load());
 }
 
 std::string PersistenceSection(ServerState& st) {

@@ -33,9 +33,12 @@ Connection::Connection(EventLoop* loop)
     : loop_(loop),
       state_(loop->state()),
       parser_(loop->options().limits, IsKeyArgument),
-      session_(loop->state(), &info_, &out_) {
+      session_(loop->state(), &info_, &out_, [this] { uv_async_send(&wake_); }) {
   uv_tcp_init(loop->loop(), &tcp_);
   tcp_.data = this;
+  uv_async_init(loop->loop(), &wake_, OnWake);
+  wake_.data = this;
+  open_handles_ = 2;
   info_.created_ms = NowMs();
   info_.last_ms.store(info_.created_ms);
 }
@@ -118,6 +121,7 @@ void Connection::Process() {
     if (session_.close_requested()) draining_ = true;
   }
   session_.FlushBatch();
+  DeliverChanges();
   Flush();
   if (closing_) return;
   if (draining_) {
@@ -157,7 +161,46 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     return;
   }
   // Resume once the backlog has drained to half the limit.
-  if (!c->reading_ && c->unsent_ <= c->loop_->options().max_output_bytes / 2) c->Process();
+  if (c->unsent_ > c->loop_->options().max_output_bytes / 2) return;
+  if (!c->reading_) {
+    c->Process();
+  } else if (c->deliver_pending_) {
+    c->DeliverChanges();
+    c->Flush();
+  }
+}
+
+void Connection::OnWake(uv_async_t* async) {
+  auto* c = static_cast<Connection*>(async->data);
+  c->DeliverChanges();
+  c->Flush();
+}
+
+void Connection::DeliverChanges() {
+  if (closing_ || draining_ || !session_.subscribed()) return;
+  if (session_.KeyspaceEnded()) {
+    // Its stream fell behind while the output was backed up: drop the
+    // subscriber, as Redis's client-output-buffer-limit for pubsub does.
+    state_->stats.subscribers_dropped.fetch_add(1, std::memory_order_relaxed);
+    return Close();
+  }
+  const size_t limit = loop_->options().max_output_bytes;
+  const size_t backlog = unsent_ + out_.size();
+  deliver_pending_ = backlog >= limit;
+  if (deliver_pending_) return;
+  switch (session_.Deliver(limit - backlog)) {
+    case Subscriptions::Delivery::kIdle:
+      break;
+    case Subscriptions::Delivery::kFull:
+      deliver_pending_ = true;
+      break;
+    case Subscriptions::Delivery::kDrop:
+      // Its stream fell behind: drop the subscriber, as Redis's
+      // client-output-buffer-limit for pubsub clients does.
+      state_->stats.subscribers_dropped.fetch_add(1, std::memory_order_relaxed);
+      Close();
+      break;
+  }
 }
 
 void Connection::Drain() {
@@ -175,11 +218,15 @@ void Connection::Close() {
   StopReading();
   if (registered_) state_->clients.Remove(&info_);
   registered_ = false;
+  // No stream calls wake_ once this returns: then it can close.
+  session_.EndSubscriptions();
+  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), OnClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), OnClose);
 }
 
 void Connection::OnClose(uv_handle_t* handle) {
   auto* c = static_cast<Connection*>(handle->data);
+  if (--c->open_handles_ > 0) return;
   c->loop_->Remove(c);
   delete c;
 }

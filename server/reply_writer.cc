@@ -30,6 +30,14 @@ void ReplyWriter::NullArray() { out_->append(protocol_ >= 3 ? "_\r\n" : "*-1\r\n
 
 void ReplyWriter::Array(size_t n) { absl::StrAppend(out_, "*", n, "\r\n"); }
 
+void ReplyWriter::Push(size_t n) {
+  if (protocol_ >= 3) {
+    absl::StrAppend(out_, ">", n, "\r\n");
+  } else {
+    Array(n);
+  }
+}
+
 void ReplyWriter::Map(size_t n) {
   if (protocol_ >= 3) {
     absl::StrAppend(out_, "%", n, "\r\n");

@@ -37,6 +37,9 @@ class ReplyWriter {
   // A missing aggregate, as EXEC after a WATCH conflict: *-1 or _.
   void NullArray();
   void Array(size_t n);
+  // An out-of-band message (pub/sub): RESP3's push type (>n), an array in
+  // RESP2. n elements follow.
+  void Push(size_t n);
   // n key-value pairs follow.
   void Map(size_t n);
   void Set(size_t n);

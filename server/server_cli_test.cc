@@ -140,6 +140,54 @@ TEST_F(ServerCliTest, MetricsEndpointServesPrometheusText) {
 }
 
 // --sync everysec: a timer syncs the log (INFO counts the syncs).
+// Keyspace notifications: redis-cli --csv psubscribe receives the writes
+// another connection makes, as Redis sends them.
+TEST_F(ServerCliTest, KeyspaceSubscriptionReceivesAnotherConnectionsWrites) {
+  auto server = Serve();
+  ASSERT_TRUE(server->started());
+  BackgroundRedisCli sub(server->port(),
+                         {"--csv", "psubscribe", "__keyspace@0__:user/*", "__keyevent@0__:del"});
+  ASSERT_TRUE(sub.WaitFor("\"psubscribe\",\"__keyevent@0__:del\",2")) << sub.output();
+  RedisCli(server->port(), {}, "SET user/1 a\nSET other b\nMSET user/2 x user/3 y\nDEL user/1\n");
+  const std::string want =
+      "\"pmessage\",\"__keyspace@0__:user/*\",\"__keyspace@0__:user/1\",\"set\"\n"
+      "\"pmessage\",\"__keyspace@0__:user/*\",\"__keyspace@0__:user/2\",\"set\"\n"
+      "\"pmessage\",\"__keyspace@0__:user/*\",\"__keyspace@0__:user/3\",\"set\"\n"
+      "\"pmessage\",\"__keyspace@0__:user/*\",\"__keyspace@0__:user/1\",\"del\"\n"
+      "\"pmessage\",\"__keyevent@0__:del\",\"__keyevent@0__:del\",\"user/1\"\n";
+  ASSERT_TRUE(sub.WaitFor(want)) << sub.output();
+  EXPECT_EQ(sub.output().find("other"), std::string::npos) << sub.output();
+}
+
+// SYNAPSED.SUBSCRIBE over a socket: the past commits from a sequence (read
+// back from the native engine's log), then live ones, with sequence numbers.
+TEST_F(ServerCliTest, SynapsedSubscribeResumesFromASequence) {
+  auto server = Serve();
+  ASSERT_TRUE(server->started());
+  RedisCli(server->port(), {}, "SET user/1 a\nSET other b\nDEL user/1\n");  // sequences 1-3
+  RawClient c(server->port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send("*3\r\n$18\r\nSYNAPSED.SUBSCRIBE\r\n$5\r\nuser/\r\n$1\r\n1\r\n"));
+  const std::string past =
+      "*3\r\n$18\r\nsynapsed.subscribe\r\n$5\r\nuser/\r\n:1\r\n"
+      "*4\r\n$14\r\nsynapsed.batch\r\n$5\r\nuser/\r\n:2\r\n"
+      "*1\r\n*4\r\n:1\r\n$3\r\nset\r\n$6\r\nuser/1\r\n$1\r\na\r\n"
+      "*4\r\n$14\r\nsynapsed.batch\r\n$5\r\nuser/\r\n:4\r\n"
+      "*1\r\n*4\r\n:3\r\n$3\r\ndel\r\n$6\r\nuser/1\r\n$-1\r\n";
+  EXPECT_EQ(c.Read(past.size(), 20), past);
+  RedisCli(server->port(), {"SET", "user/2", "b"});
+  const std::string live =
+      "*4\r\n$14\r\nsynapsed.batch\r\n$5\r\nuser/\r\n:5\r\n"
+      "*1\r\n*4\r\n:4\r\n$3\r\nset\r\n$6\r\nuser/2\r\n$1\r\nb\r\n";
+  EXPECT_EQ(c.Read(live.size(), 20), live);
+  // Subscribed (RESP2): other commands are refused, PING answers.
+  ASSERT_TRUE(c.Send("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n"));
+  const std::string refused =
+      "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+      "RESET are allowed in this context\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n";
+  EXPECT_EQ(c.Read(refused.size(), 20), refused);
+}
+
 TEST_F(ServerCliTest, EverysecSyncsTheLogInTheBackground) {
   auto server = Serve({"--sync", "everysec"});
   ASSERT_TRUE(server->started());

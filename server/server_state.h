@@ -75,6 +75,8 @@ struct ServerStats {
   std::atomic<uint64_t> batched_commands{0};  // the commands they carried
   std::atomic<uint64_t> syncs{0};             // everysec syncs
   std::atomic<uint64_t> sync_errors{0};
+  // Subscribed connections closed because their change stream fell behind.
+  std::atomic<uint64_t> subscribers_dropped{0};
 };
 
 struct ServerState {

@@ -26,8 +26,19 @@ std::string UnknownCommandError(const std::vector<std::string>& args) {
                      std::string_view(args[0]).substr(0, 128), rest);
 }
 
-Session::Session(ServerState* state, ClientInfo* info, std::string* out)
-    : state_(state), info_(info), reply_(out) {}
+Session::Session(ServerState* state, ClientInfo* info, std::string* out,
+                 std::function<void()> wake)
+    : state_(state), info_(info), reply_(out), wake_(std::move(wake)) {}
+
+Subscriptions& Session::subscriptions() {
+  if (subs_ == nullptr) subs_ = std::make_unique<Subscriptions>(&store(), wake_);
+  return *subs_;
+}
+
+Subscriptions::Delivery Session::Deliver(size_t budget) {
+  if (subs_ == nullptr) return Subscriptions::Delivery::kIdle;
+  return subs_->Deliver(reply_, budget);
+}
 
 Session::~Session() { state_->watches.Unwatch(&watcher_); }
 
@@ -59,6 +70,20 @@ void Session::Execute(std::vector<std::string> args) {
   if (!authenticated() && !(spec->flags & kNoAuth)) {
     if (in_multi_) multi_failed_ = true;
     reply_.Error(kNoAuthError);
+    return;
+  }
+  if (subscribed() && reply_.protocol() < 3 && !(spec->flags & kPubSub) &&
+      spec->name != "ping" && spec->name != "quit") {
+    FlushBatch();
+    reply_.Error(fmt::format(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+        "RESET are allowed in this context",
+        spec->name));
+    return;
+  }
+  if (in_multi_ && (spec->flags & kPubSub)) {
+    multi_failed_ = true;
+    reply_.Error("ERR Command not allowed inside a transaction");
     return;
   }
   if (in_multi_ && !(spec->flags & kNotQueued)) {

@@ -18,6 +18,7 @@
 #ifndef SYNAPSED_SERVER_SESSION_H_
 #define SYNAPSED_SERVER_SESSION_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "server/command.h"
 #include "server/reply_writer.h"
 #include "server/server_state.h"
+#include "server/subscriptions.h"
 #include "server/watch_registry.h"
 #include "synapsed/storage/write_batch.h"
 
@@ -32,8 +34,11 @@ namespace synapsed::storage::server {
 
 class Session {
  public:
-  // `out` receives the replies; `info` is this client's registry entry.
-  Session(ServerState* state, ClientInfo* info, std::string* out);
+  // `out` receives the replies; `info` is this client's registry entry;
+  // `wake` is called from any thread when a subscription has messages to
+  // deliver (Deliver, on the session's thread, writes them).
+  Session(ServerState* state, ClientInfo* info, std::string* out,
+          std::function<void()> wake = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -54,7 +59,10 @@ class Session {
   }
   // The principal logged in as ("default" until then, as Redis says).
   const std::string& user() const { return user_; }
+  // REQUIRES: !subscribed() (the streams came from the old store; AUTH
+  // refuses to run on a subscribed connection).
   void SetPrincipal(std::string user, std::unique_ptr<Store> store) {
+    subs_.reset();  // nothing visible: only streams the old store made
     user_ = std::move(user);
     principal_store_ = std::move(store);
   }
@@ -72,6 +80,17 @@ class Session {
   void Exec();
   void Watch(std::string_view key);
   void Unwatch();
+
+  // Pub/sub (subscriptions.h), made on first use.
+  Subscriptions& subscriptions();
+  // Whether any subscription is active (a RESP2 connection then only takes
+  // the pub/sub commands, PING and QUIT).
+  bool subscribed() const { return subs_ != nullptr && subs_->count() > 0; }
+  // Writes what the subscriptions have, up to about `budget` bytes.
+  Subscriptions::Delivery Deliver(size_t budget);
+  bool KeyspaceEnded() const { return subs_ != nullptr && subs_->KeyspaceEnded(); }
+  // Ends every subscription; `wake` is not called after this returns.
+  void EndSubscriptions() { subs_.reset(); }
 
  private:
   // Runs `spec` with `args`, inside `txn` when EXEC runs it.
@@ -91,6 +110,8 @@ class Session {
   bool multi_failed_ = false;  // a queued command was refused: EXECABORT
   std::vector<std::vector<std::string>> queued_;
   Watcher watcher_;
+  std::function<void()> wake_;
+  std::unique_ptr<Subscriptions> subs_;
 
   WriteBatch batch_;
   std::vector<std::string> batch_keys_;

@@ -199,5 +199,31 @@ TEST_F(SessionAuthTest, WithoutAccessControlAuthIsNotNeeded) {
   EXPECT_TRUE(Run(*c, "HELLO 3 AUTH default x").starts_with("%7\r\n"));
 }
 
+// Subscriptions are opened as the logged-in principal: alice (a/ only) hears
+// of a/ writes and nothing of the others', even subscribed to every key.
+// RESP3, where a subscribed connection may still send AUTH.
+TEST_F(SessionAuthTest, SubscriptionsShowOnlyWhatThePrincipalMayRead) {
+  auto alice = Connect();
+  auto writer = Connect();
+  ASSERT_TRUE(Run(*alice, "HELLO 3 AUTH alice alice-pw").starts_with("%7\r\n"));
+  ASSERT_EQ(Run(*writer, "AUTH alice alice-pw"), "+OK\r\n");
+  EXPECT_EQ(Run(*alice, "PSUBSCRIBE __keyevent@0__:*"),
+            ">3\r\n$10\r\npsubscribe\r\n$16\r\n__keyevent@0__:*\r\n:1\r\n");
+  // Written as the store itself (no principal may write b/ here).
+  ASSERT_TRUE(store_->Put("b/secret", "x").ok());
+  EXPECT_EQ(Run(*writer, "SET a/1 v"), "+OK\r\n");
+  alice->out.clear();
+  EXPECT_EQ(alice->session->Deliver(1 << 20), Subscriptions::Delivery::kIdle);
+  EXPECT_EQ(alice->out,
+            ">4\r\n$8\r\npmessage\r\n$16\r\n__keyevent@0__:*\r\n"
+            "$18\r\n__keyevent@0__:set\r\n$3\r\na/1\r\n");
+  // A new identity would need new streams: refused, nothing changes.
+  EXPECT_EQ(Run(*alice, "AUTH default def-pw"),
+            "-ERR AUTH on a subscribed connection is not supported: unsubscribe first\r\n");
+  EXPECT_EQ(Run(*alice, "PUNSUBSCRIBE"),
+            ">3\r\n$12\r\npunsubscribe\r\n$16\r\n__keyevent@0__:*\r\n:0\r\n");
+  EXPECT_EQ(Run(*alice, "AUTH default def-pw"), "+OK\r\n");
+}
+
 }  // namespace
 }  // namespace synapsed::storage::server

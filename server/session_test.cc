@@ -323,6 +323,18 @@ std::string DocExample(const std::string& marker) {
   return bytes;
 }
 
+TEST_F(SessionTest, TheSubscriptionDocsWorkedExample) {
+  auto sub = Connect();
+  auto writer = Connect();
+  std::string got = Run(*sub, "SYNAPSED.SUBSCRIBE user/ 1");
+  Run(*writer, "MSET user/a 1 other 2 user/b 3");
+  Run(*writer, "DEL user/a");
+  sub->out.clear();
+  EXPECT_EQ(sub->session->Deliver(1 << 20), Subscriptions::Delivery::kIdle);
+  got += sub->out;
+  EXPECT_EQ(got, DocExample("<!-- resp-example-subscribe -->"));
+}
+
 TEST_F(SessionTest, TheWireFormatDocsWorkedExample) {
   RespParser parser(RespLimits(), IsKeyArgument);
   parser.Feed(DocExample("<!-- resp-example-request -->"));

@@ -70,6 +70,8 @@ const std::vector<Field>& Fields() {
       {"adaptive_compression", true,
        [](NativeOptions* o) { o->adaptive_compression = true; }, false,
        "/table/adaptive_compression"},
+      {"log_retention_bytes", 1 << 20,
+       [](NativeOptions* o) { o->log_retention_bytes = 1 << 20; }, false},
   };
   return *fields;
 }

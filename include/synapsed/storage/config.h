@@ -122,6 +122,12 @@ struct NativeOptions {
   // a run of blocks that did not shrink, only one block in 16 is tried until
   // one pays (sstable/compression_sampler.h). The table format is unchanged.
   bool adaptive_compression = false;
+  // Bytes of write-ahead log kept after its writes are in tables, so that a
+  // change stream can resume from a past sequence (Store::Subscribe,
+  // change_stream.h); the newest obsolete logs are kept up to this total.
+  // 0: only the logs recovery needs. More: longer resumable history, at
+  // that much disk.
+  uint64_t log_retention_bytes = 0;
   friend bool operator==(const NativeOptions&, const NativeOptions&) = default;
 };
 

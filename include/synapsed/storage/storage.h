@@ -4,6 +4,7 @@
 //   BatchedStorage       Write(WriteBatch), BatchGet, BatchPut, BatchDelete
 //   IterableStorage      NewIterator over [start, end), prefix, Scan
 //   TransactionalStorage BeginTransaction -> Transaction (transaction.h)
+//   Store::Subscribe     a stream of committed changes (change_stream.h)
 //
 // `Store` offers all four; it is what backends implement, what layers wrap and
 // what StorageBuilder returns.
@@ -34,6 +35,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "synapsed/storage/change_stream.h"
 #include "synapsed/storage/iterator.h"
 #include "synapsed/storage/options.h"
 #include "synapsed/storage/pinnable_value.h"
@@ -152,6 +154,13 @@ class Store : public BatchedStorage,
   // for a backend with no way to compact a range; layers forward it.
   [[nodiscard]] virtual absl::Status CompactRange(
       std::optional<std::string_view> begin, std::optional<std::string_view> end);
+  // The changes committed to `range` from options.from_sequence (or from
+  // now) on, as change_stream.h describes: OutOfRange for a past sequence
+  // the store no longer has (the message names the oldest it has). Every
+  // backend and layer of this project implements it; Unimplemented (the
+  // default) for a store that cannot.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
+      const KeyRange& range, const SubscribeOptions& options);
 };
 
 }  // namespace synapsed::storage
