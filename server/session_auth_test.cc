@@ -203,14 +203,22 @@ TEST_F(SessionAuthTest, WithoutAccessControlAuthIsNotNeeded) {
 // of a/ writes and nothing of the others', even subscribed to every key.
 // RESP3, where a subscribed connection may still send AUTH.
 TEST_F(SessionAuthTest, SubscriptionsShowOnlyWhatThePrincipalMayRead) {
+  StorageConfig config = SecuredConfig();
+  AclRule all;
+  all.prefix = "";
+  all.access = AclRule::Access::kReadWrite;
+  config.access_control->roles["all_rw"].rules = {all};
+  config.access_control->users.push_back("root");
+  config.access_control->grants["root"] = {"all_rw"};
+  config.access_control->passwords["root"] = Hash("root-pw");
+  Open(config);
   auto alice = Connect();
   auto writer = Connect();
   ASSERT_TRUE(Run(*alice, "HELLO 3 AUTH alice alice-pw").starts_with("%7\r\n"));
-  ASSERT_EQ(Run(*writer, "AUTH alice alice-pw"), "+OK\r\n");
+  ASSERT_EQ(Run(*writer, "AUTH root root-pw"), "+OK\r\n");
   EXPECT_EQ(Run(*alice, "PSUBSCRIBE __keyevent@0__:*"),
             ">3\r\n$10\r\npsubscribe\r\n$16\r\n__keyevent@0__:*\r\n:1\r\n");
-  // Written as the store itself (no principal may write b/ here).
-  ASSERT_TRUE(store_->Put("b/secret", "x").ok());
+  EXPECT_EQ(Run(*writer, "SET b/secret x"), "+OK\r\n");
   EXPECT_EQ(Run(*writer, "SET a/1 v"), "+OK\r\n");
   alice->out.clear();
   EXPECT_EQ(alice->session->Deliver(1 << 20), Subscriptions::Delivery::kIdle);
