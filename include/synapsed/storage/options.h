@@ -3,6 +3,7 @@
 #define SYNAPSED_STORAGE_OPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 
 namespace synapsed::storage {
 
