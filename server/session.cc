@@ -1,8 +1,12 @@
 #include "server/session.h"
 
+#include <thread>
+
 #include "absl/strings/ascii.h"
 #include "fmt/format.h"
 #include "server/auth.h"
+#include "server/key_access.h"
+#include "server/key_locks.h"
 
 namespace synapsed::storage::server {
 namespace {
@@ -10,6 +14,8 @@ namespace {
 // A batch grows until it holds this many bytes, then it is applied (and a
 // new one starts): bounds the memory and the latency of the first reply.
 constexpr size_t kMaxBatchBytes = 4 << 20;
+// Counter commands gathered into one transaction at most.
+constexpr size_t kMaxGatheredCounters = 1024;
 
 bool IsCommand(const std::string& arg, std::string_view name) {
   return EqualsIgnoreCase(arg, name);
@@ -107,9 +113,17 @@ bool Session::Batch(const std::vector<std::string>& args) {
   // Under access control one denied key refuses a whole store write, which
   // would fail the other commands gathered with it: each runs alone.
   if (state_->secured != nullptr) return false;
+  // (Arity was checked by Execute.)
+  if (IsCommand(args[0], "incr") || IsCommand(args[0], "decr") ||
+      IsCommand(args[0], "incrby") || IsCommand(args[0], "decrby")) {
+    if (batch_replies_ > 0 || counters_.size() >= kMaxGatheredCounters) FlushBatch();
+    counters_.push_back(args);
+    return true;
+  }
   const bool set = args.size() == 3 && IsCommand(args[0], "set");
   const bool mset = args.size() % 2 == 1 && IsCommand(args[0], "mset");
   if (!set && !mset) return false;
+  if (!counters_.empty()) FlushBatch();  // the counters come first
   // One command's writes go in whole or not at all (MSET is atomic).
   WriteBatch one;
   for (size_t i = 1; i + 1 < args.size(); i += 2) {
@@ -122,7 +136,41 @@ bool Session::Batch(const std::vector<std::string>& args) {
   return true;
 }
 
+void Session::FlushCounters() {
+  std::vector<std::string_view> keys;
+  for (const auto& args : counters_) keys.push_back(args[1]);
+  auto guard = state_->key_locks.Lock(keys);
+  absl::Status s;
+  std::string replies;
+  for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
+    auto txn = store().BeginTransaction();
+    if (!txn.ok()) {
+      s = txn.status();
+      break;
+    }
+    TxnAccess access(txn->get());
+    replies.clear();
+    ReplyWriter w(&replies, reply_.protocol());
+    for (const auto& args : counters_) Run(*FindCommand(args[0]), args, w, &access);
+    if (access.written().empty()) {
+      s = (*txn)->Rollback();
+      break;
+    }
+    auto intent = state_->watches.Intend(access.written());
+    s = (*txn)->Commit(state_->write_options());
+    if (!absl::IsAborted(s)) break;
+    std::this_thread::yield();  // another writer won a key; let it finish
+  }
+  if (s.ok()) {
+    reply_.out()->append(replies);
+  } else {
+    for (size_t i = 0; i < counters_.size(); ++i) reply_.Error(StatusReply(s));
+  }
+  counters_.clear();
+}
+
 void Session::FlushBatch() {
+  if (!counters_.empty()) return FlushCounters();
   if (batch_replies_ == 0) return;
   absl::Status s;
   {

@@ -10,7 +10,12 @@
 //                  other command applies the gathered batch first, so the
 //                  connection still reads its own writes in order; the
 //                  connection calls FlushBatch when its input runs dry.
-//                  Not when the store has access control: there one
+//                  Consecutive INCR/INCRBY/DECR/DECRBY are gathered too,
+//                  and run as one transaction holding their keys' lock
+//                  stripes, each with its own reply, as if sent one by one
+//                  with nothing between them. A SET after INCRs (or an INCR
+//                  after SETs) applies what is gathered first, so order
+//                  holds. Not when the store has access control: there one
 //                  forbidden key would refuse the whole gathered write,
 //                  so each write command is applied alone.
 //
@@ -96,8 +101,12 @@ class Session {
   // Runs `spec` with `args`, inside `txn` when EXEC runs it.
   void Run(const CommandSpec& spec, const std::vector<std::string>& args, ReplyWriter& reply,
            KeyAccess* txn);
-  // Adds a plain write to the batch; false if the command is not one.
+  // Adds a plain write to the batch, or a counter command to the gathered
+  // ones; false if the command is neither.
   bool Batch(const std::vector<std::string>& args);
+  // Runs the gathered counter commands in one transaction (retried on a
+  // conflict), their replies in order.
+  void FlushCounters();
 
   ServerState* state_;
   ClientInfo* info_;
@@ -116,6 +125,7 @@ class Session {
   WriteBatch batch_;
   std::vector<std::string> batch_keys_;
   size_t batch_replies_ = 0;
+  std::vector<std::vector<std::string>> counters_;  // gathered INCR & co.
 };
 
 // "ERR unknown command 'x', with args beginning with: 'a' 'b' " as Redis.

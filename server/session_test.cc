@@ -147,6 +147,33 @@ TEST_F(SessionTest, PipelinedWritesShareOneBatch) {
   EXPECT_EQ(state_->stats.batched_commands.load(), 3u);
 }
 
+// Pipelined counter commands run as one transaction, each with its own
+// reply, in order with the plain writes around them.
+TEST_F(SessionTest, PipelinedCountersShareOneTransaction) {
+  auto c = Connect();
+  c->out.clear();
+  for (std::string line : {"SET k 5", "INCR k", "INCRBY k 10", "DECR k", "INCR n", "SET s x",
+                           "INCR s", "DECRBY k 2", "SET k 100", "INCR k"}) {
+    std::vector<std::string> args;
+    ASSERT_TRUE(SplitInlineArgs(line, &args));
+    c->session->Execute(std::move(args));
+  }
+  c->session->Execute({"MGET", "k", "n", "s"});
+  EXPECT_EQ(c->out,
+            "+OK\r\n:6\r\n:16\r\n:15\r\n:1\r\n+OK\r\n"
+            "-ERR value is not an integer or out of range\r\n:13\r\n+OK\r\n:101\r\n"
+            "*3\r\n$3\r\n101\r\n$1\r\n1\r\n$1\r\nx\r\n");
+  // An INCR gathered with others still sees another connection's write
+  // made before the gathered ones run.
+  auto other = Connect();
+  c->out.clear();
+  c->session->Execute({"INCR", "k"});
+  EXPECT_EQ(Run(*other, "SET k 7"), "+OK\r\n");
+  c->session->Execute({"INCR", "k"});
+  c->session->FlushBatch();
+  EXPECT_EQ(c->out, ":8\r\n:9\r\n");
+}
+
 TEST_F(SessionTest, ScanResumesFromTheLastKey) {
   auto c = Connect();
   for (int i = 0; i < 25; ++i) Run(*c, "SET user:" + std::to_string(100 + i) + " x");
