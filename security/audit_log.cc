@@ -70,8 +70,9 @@ class FileAuditLog final : public AuditLog {
 
   absl::Status Record(const AuditEvent& event) override
       ABSL_LOCKS_EXCLUDED(mu_) {
+    const absl::Time now = now_();  // the record's time, and the checkpoint clock
     AuditRecord r;
-    r.time_us = static_cast<uint64_t>(absl::ToUnixMicros(now_()));
+    r.time_us = static_cast<uint64_t>(absl::ToUnixMicros(now));
     r.principal = event.principal;
     r.operation = event.operation;
     r.count = event.count;
@@ -109,7 +110,7 @@ class FileAuditLog final : public AuditLog {
                           since_checkpoint_ >= config_.checkpoint_every_records;
     const bool by_time =
         config_.checkpoint_every_seconds > 0 &&
-        now_() - last_checkpoint_ >= absl::Seconds(static_cast<int64_t>(
+        now - last_checkpoint_ >= absl::Seconds(static_cast<int64_t>(
                                          config_.checkpoint_every_seconds));
     if (by_count || by_time) return CheckpointLocked();
     return absl::OkStatus();

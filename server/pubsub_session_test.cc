@@ -7,40 +7,14 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "server/resp_parser.h"
-#include "server/session.h"
-#include "synapsed/storage/builder.h"
+#include "server/session_test_util.h"
 
 namespace synapsed::storage::server {
 namespace {
 
-class PubSubTest : public ::testing::Test {
+class PubSubTest : public SessionTestBase {
  protected:
-  void SetUp() override {
-    auto s = StorageBuilder(StorageConfig::Memory()).Build();
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    state_ = std::make_unique<ServerState>(store_.get(), SyncMode::kNever);
-  }
-  struct Client {
-    ClientInfo info;
-    std::string out;
-    std::unique_ptr<Session> session;
-  };
-  std::unique_ptr<Client> Connect() {
-    auto c = std::make_unique<Client>();
-    EXPECT_TRUE(state_->clients.Add(&c->info, 0));
-    c->session = std::make_unique<Session>(state_.get(), &c->info, &c->out);
-    return c;
-  }
-  std::string Run(Client& c, std::string_view line) {
-    std::vector<std::string> args;
-    EXPECT_TRUE(SplitInlineArgs(line, &args));
-    c.out.clear();
-    c.session->Execute(std::move(args));
-    c.session->FlushBatch();
-    return c.out;
-  }
+  void SetUp() override { Open(StorageConfig::Memory()); }
   // What the subscriptions deliver now (the memory store queues a write's
   // events before the write returns).
   std::string Messages(Client& c, size_t budget = 1 << 20) {
@@ -49,8 +23,6 @@ class PubSubTest : public ::testing::Test {
     return c.out;
   }
 
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ServerState> state_;
   Subscriptions::Delivery last_delivery_ = Subscriptions::Delivery::kIdle;
 };
 

@@ -1,7 +1,5 @@
 #include "server/session.h"
 
-#include <thread>
-
 #include "absl/strings/ascii.h"
 #include "fmt/format.h"
 #include "server/auth.h"
@@ -140,27 +138,13 @@ void Session::FlushCounters() {
   std::vector<std::string_view> keys;
   for (const auto& args : counters_) keys.push_back(args[1]);
   auto guard = state_->key_locks.Lock(keys);
-  absl::Status s;
   std::string replies;
-  for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
-    auto txn = store().BeginTransaction();
-    if (!txn.ok()) {
-      s = txn.status();
-      break;
-    }
-    TxnAccess access(txn->get());
-    replies.clear();
+  absl::Status s = RunTransaction(state_, &store(), [&](KeyAccess& access) {
+    replies.clear();  // a retry computes them again
     ReplyWriter w(&replies, reply_.protocol());
     for (const auto& args : counters_) Run(*FindCommand(args[0]), args, w, &access);
-    if (access.written().empty()) {
-      s = (*txn)->Rollback();
-      break;
-    }
-    auto intent = state_->watches.Intend(access.written());
-    s = (*txn)->Commit(state_->write_options());
-    if (!absl::IsAborted(s)) break;
-    std::this_thread::yield();  // another writer won a key; let it finish
-  }
+    return absl::OkStatus();
+  });
   if (s.ok()) {
     reply_.out()->append(replies);
   } else {

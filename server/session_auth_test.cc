@@ -8,9 +8,7 @@
 #include "gtest/gtest.h"
 #include "security/password_hash.h"
 #include "server/auth.h"
-#include "server/resp_parser.h"
-#include "server/session.h"
-#include "synapsed/storage/builder.h"
+#include "server/session_test_util.h"
 
 namespace synapsed::storage::server {
 namespace {
@@ -40,38 +38,9 @@ StorageConfig SecuredConfig() {
   return config;
 }
 
-class SessionAuthTest : public ::testing::Test {
+class SessionAuthTest : public SessionTestBase {
  protected:
-  void Open(const StorageConfig& config) {
-    auto s = StorageBuilder(config).Build();
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    state_ = std::make_unique<ServerState>(store_.get(), SyncMode::kNever);
-  }
   void SetUp() override { Open(SecuredConfig()); }
-
-  struct Client {
-    ClientInfo info;
-    std::string out;
-    std::unique_ptr<Session> session;
-  };
-  std::unique_ptr<Client> Connect() {
-    auto c = std::make_unique<Client>();
-    EXPECT_TRUE(state_->clients.Add(&c->info, 0));
-    c->session = std::make_unique<Session>(state_.get(), &c->info, &c->out);
-    return c;
-  }
-  std::string Run(Client& c, std::string_view line) {
-    std::vector<std::string> args;
-    EXPECT_TRUE(SplitInlineArgs(line, &args));
-    c.out.clear();
-    c.session->Execute(std::move(args));
-    c.session->FlushBatch();
-    return c.out;
-  }
-
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ServerState> state_;
 };
 
 const std::string kNoAuth = "-NOAUTH Authentication required.\r\n";

@@ -13,46 +13,19 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "server/resp_parser.h"
 #include "server/scan_cursor.h"
-#include "synapsed/storage/builder.h"
+#include "server/session_test_util.h"
 
 namespace synapsed::storage::server {
 namespace {
 
-class SessionTest : public ::testing::Test {
+class SessionTest : public SessionTestBase {
  protected:
   void SetUp() override {
-    auto s = StorageBuilder(StorageConfig::Memory()).Build();
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(*s);
-    state_ = std::make_unique<ServerState>(store_.get(), SyncMode::kNever);
+    Open(StorageConfig::Memory());
     state_->request_shutdown = [this] { shutdown_requested_ = true; };
   }
 
-  struct Client {
-    ClientInfo info;
-    std::string out;
-    std::unique_ptr<Session> session;
-  };
-  std::unique_ptr<Client> Connect() {
-    auto c = std::make_unique<Client>();
-    EXPECT_TRUE(state_->clients.Add(&c->info, 0));
-    c->session = std::make_unique<Session>(state_.get(), &c->info, &c->out);
-    return c;
-  }
-  // The reply bytes of one inline command line.
-  std::string Run(Client& c, std::string_view line) {
-    std::vector<std::string> args;
-    EXPECT_TRUE(SplitInlineArgs(line, &args));
-    c.out.clear();
-    c.session->Execute(std::move(args));
-    c.session->FlushBatch();
-    return c.out;
-  }
-
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ServerState> state_;
   bool shutdown_requested_ = false;
 };
 
