@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "compaction/compaction_iterator.h"
+#include "compaction/pending_bytes.h"
 #include "engine/db_impl.h"
 #include "engine/filenames.h"
 #include "engine/memtable_iterator.h"
@@ -517,6 +518,8 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
   j["live_table_bytes"] = live_bytes;
   j["live_tables"] = live_files;
   j["base_level"] = compaction::BaseLevel(shape, PickerOptions());
+  j["pending_compaction_bytes"] =
+      compaction::EstimatePendingCompactionBytes(shape, PickerOptions());
   j["stalls"] = {{"slowdowns", st.stall_slowdowns},
                  {"slowdown_micros", st.stall_slowdown_micros},
                  {"stops", st.stall_stops},
@@ -568,11 +571,13 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
     out += fmt::format(
         "user bytes written {}, table bytes written {}, write amplification {:.2f}\n"
         "stalls: {} slowdowns ({} us), {} stops ({} us), {} memtable waits ({} us)\n"
-        "flushes {}, compactions {} ({} trivial moves), base level L{}\n",
+        "flushes {}, compactions {} ({} trivial moves), base level L{}, "
+        "pending compaction bytes {}\n",
         st.user_bytes_written, table_bytes_written, write_amp, st.stall_slowdowns,
         st.stall_slowdown_micros, st.stall_stops, st.stall_stop_micros,
         st.stall_memtable_waits, st.stall_memtable_micros, st.flushes, st.compactions,
-        st.trivial_moves, j["base_level"].get<int>());
+        st.trivial_moves, j["base_level"].get<int>(),
+        j["pending_compaction_bytes"].get<uint64_t>());
     return out;
   }
   if (name == "stats") {

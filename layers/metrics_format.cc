@@ -91,6 +91,11 @@ const std::vector<EngineFamily>& EngineFamilies() {
        "gauge",
        "The level L0 compacts into.",
        {{"", "/base_level", 1}}},
+      {"synapsed_engine_pending_compaction_bytes",
+       "gauge",
+       "Estimated bytes compaction must still rewrite to bring every level "
+       "within its target.",
+       {{"", "/pending_compaction_bytes", 1}}},
       {"synapsed_engine_stalls_total",
        "counter",
        "Write stalls, by cause.",

@@ -176,7 +176,10 @@ class PrincipalStore : public Base {
       RETURN_IF_ERROR(core_->Audit(e));
       return std::to_string(policy->revision());
     }
-    if (!PermissionsOf(*policy, principal_).admin) return AdminDenied(e);
+    if (!IsOperationalProperty(name) &&
+        !PermissionsOf(*policy, principal_).admin) {
+      return AdminDenied(e);
+    }
     auto value = core_->inner().GetProperty(name);
     RETURN_IF_ERROR(core_->Finish(e, value.status()));
     return value;
@@ -377,3 +380,15 @@ absl::StatusOr<std::unique_ptr<SecuredStore>> NewAclStore(
 }
 
 }  // namespace synapsed::storage::security
+
+namespace synapsed::storage {
+
+bool IsOperationalProperty(std::string_view name) {
+  static constexpr std::string_view kOperational[] = {
+      "stats",   "stats.json", "lsm",        "lsm.json",
+      "metrics", "metrics.prometheus", "cache.stats"};
+  return std::find(std::begin(kOperational), std::end(kOperational), name) !=
+         std::end(kOperational);
+}
+
+}  // namespace synapsed::storage

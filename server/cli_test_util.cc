@@ -241,4 +241,21 @@ bool RawClient::WaitClosed(int seconds) {
   return false;
 }
 
+int MetricsPort(const ServeProcess& server) {
+  const std::regex printed("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics");
+  for (int i = 0; i < 100; ++i) {
+    std::smatch m;
+    const std::string out = server.output();
+    if (std::regex_search(out, m, printed)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return 0;
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  RawClient http(port);
+  if (!http.connected() || !http.Send("GET " + path + " HTTP/1.0\r\n\r\n")) return "";
+  return http.Read(size_t{16} << 20, 20);
+}
+
 }  // namespace synapsed::storage::server::testing

@@ -88,6 +88,14 @@ class RawClient {
 
 std::string TempDir(const std::string& name);
 
+// The port of the /metrics endpoint `server` printed it serves on (started
+// with --metrics-listen 127.0.0.1:0), waiting up to 10 s; 0 if none.
+int MetricsPort(const ServeProcess& server);
+
+// `GET <path> HTTP/1.0` to 127.0.0.1:port: the whole response, headers and
+// body, or "" when nothing came within 20 s.
+std::string HttpGet(int port, const std::string& path);
+
 }  // namespace synapsed::storage::server::testing
 
 #endif  // SYNAPSED_SERVER_CLI_TEST_UTIL_H_

@@ -20,7 +20,7 @@
 namespace synapsed::storage::server {
 namespace {
 
-std::string ServerSection(ServerState& st) {
+std::string ServerSection(ServerState& st, Store&) {
   const int64_t now = NowMs();
   return fmt::format(
       "# Server\r\nredis_version:7.0.0\r\nsynapsed_version:0.1.0\r\nredis_mode:standalone\r\n"
@@ -31,7 +31,7 @@ std::string ServerSection(ServerState& st) {
       (now - st.started_ms) / 86400000);
 }
 
-std::string ClientsSection(ServerState& st) {
+std::string ClientsSection(ServerState& st, Store&) {
   return fmt::format(
       "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\n"
       "watching_keys:{}\r\nidle_timeout_seconds:{}\r\nclient_output_limit_bytes:{}\r\n",
@@ -39,7 +39,7 @@ std::string ClientsSection(ServerState& st) {
       st.max_output_bytes);
 }
 
-std::string StatsSection(ServerState& st) {
+std::string StatsSection(ServerState& st, Store&) {
   const ServerStats& s = st.stats;
   return fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
@@ -53,7 +53,7 @@ std::string StatsSection(ServerState& st) {
       s.batched_commands.load(), s.subscribers_dropped.load());
 }
 
-std::string PersistenceSection(ServerState& st) {
+std::string PersistenceSection(ServerState& st, Store&) {
   return fmt::format(
       "# Persistence\r\nloading:0\r\naof_enabled:0\r\nsynapsed_backend:{}\r\n"
       "synapsed_sync:{}\r\nsynapsed_everysec_syncs:{}\r\nsynapsed_sync_errors:{}\r\n",
@@ -61,19 +61,22 @@ std::string PersistenceSection(ServerState& st) {
       st.stats.sync_errors.load());
 }
 
-std::string KeyspaceSection(ServerState& st) {
+// The keys the connection's principal may see; none listed when it may not
+// read them all (access control refuses the whole range).
+std::string KeyspaceSection(ServerState&, Store& store) {
   size_t keys = 0;
-  auto it = st.store->NewIterator(ReadOptions(), KeyRange::All());
+  auto it = store.NewIterator(ReadOptions(), KeyRange::All());
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
+  if (!it->status().ok()) keys = 0;
   std::string out = "# Keyspace\r\n";
   if (keys > 0) out += fmt::format("db0:keys={},expires=0,avg_ttl=0\r\n", keys);
   return out;
 }
 
 // The store's "stats" property, "name: value" per line, as engine_<name>.
-std::string EngineSection(ServerState& st) {
+std::string EngineSection(ServerState&, Store& store) {
   std::string out = "# Engine\r\n";
-  auto stats = st.store->GetProperty("stats");
+  auto stats = store.GetProperty("stats");
   if (!stats.ok()) return out + "engine_stats:unavailable\r\n";
   for (absl::string_view piece : absl::StrSplit(*stats, '\n', absl::SkipEmpty())) {
     const std::string_view line(piece.data(), piece.size());
@@ -85,12 +88,15 @@ std::string EngineSection(ServerState& st) {
 }
 
 void Info(CommandContext& c) {
-  using SectionFn = std::string (*)(ServerState&);
+  // Each section sees the store as the connection's principal.
+  using SectionFn = std::string (*)(ServerState&, Store&);
   static const std::pair<std::string_view, SectionFn> kSections[] = {
       {"server", ServerSection},         {"clients", ClientsSection},
       {"stats", StatsSection},           {"persistence", PersistenceSection},
       {"keyspace", KeyspaceSection},     {"engine", EngineSection},
-      {"metrics", MetricsInfoSection}};
+      {"metrics", [](ServerState&, Store& store) {
+         return MetricsInfoSection(store);
+       }}};
   std::vector<std::string> wanted;
   for (size_t i = 1; i < c.args.size(); ++i) wanted.push_back(absl::AsciiStrToLower(c.args[i]));
   const bool all = wanted.empty() || std::any_of(wanted.begin(), wanted.end(), [](auto& w) {
@@ -100,7 +106,7 @@ void Info(CommandContext& c) {
   for (const auto& [name, fn] : kSections) {
     if (!all && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
     if (!out.empty()) out += "\r\n";
-    out += fn(*c.state);
+    out += fn(*c.state, c.session->store());
   }
   c.reply.Verbatim(out);
 }

@@ -16,6 +16,7 @@
 
 #include "gtest/gtest.h"
 #include "security/password_hash.h"
+#include "layers/prometheus_text_test_util.h"
 #include "server/cli_test_util.h"
 
 namespace synapsed::storage::server::testing {
@@ -194,6 +195,40 @@ TEST_F(ServerAuthCliTest, LoginThroughRedisCli) {
   EXPECT_EQ(failed_alice, 2u) << shown;  // AUTH and HELLO AUTH with the wrong password
   EXPECT_EQ(failed_nobody, 1u) << shown;
   EXPECT_GE(ok_alice, 7u) << shown;
+}
+
+// Under access control, /metrics and INFO still show the store's numbers:
+// counters and the LSM's shape are operational properties any principal
+// may read (access_control.h), so neither the scrape (which has no login)
+// nor a user without admin gets an error.
+TEST_F(ServerAuthCliTest, MetricsWorkUnderAccessControl) {
+  ServeProcess server(dir_ + "/serve",
+                      {"--config", config_, "--metrics-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.started()) << server.output();
+  const int metrics_port = MetricsPort(server);
+  ASSERT_GT(metrics_port, 0) << server.output();
+  EXPECT_EQ(RedisCli(server.port(), {"--no-auth-warning", "--user", "alice", "--pass",
+                                     kAlicePassword, "SET", "a/1", "v"}),
+            "OK\n");
+
+  const std::string response = HttpGet(metrics_port, "/metrics");
+  ASSERT_TRUE(response.starts_with("HTTP/1.0 200 OK\r\n")) << response.substr(0, 300);
+  auto samples = storage::testing::ParsePrometheusText(
+      response.substr(response.find("\r\n\r\n") + 4));
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  EXPECT_GE(samples->at(R"(synapsed_operations_total{op="put"})") +
+                samples->at(R"(synapsed_operations_total{op="write"})"),
+            1);
+  EXPECT_EQ(samples->count("synapsed_engine_pending_compaction_bytes"), 1u);
+
+  const std::string info = RedisCli(server.port(), {"--no-auth-warning", "--user", "alice",
+                                                    "--pass", kAlicePassword, "INFO"});
+  EXPECT_NE(info.find("metrics_enabled:1"), std::string::npos) << info;
+  EXPECT_NE(info.find("engine_pending_compaction_bytes:"), std::string::npos) << info;
+  EXPECT_EQ(info.find("engine_stats:unavailable"), std::string::npos) << info;
+  // alice may not read every key, so the keyspace line is left out rather
+  // than counting what she cannot see.
+  EXPECT_EQ(info.find("db0:keys="), std::string::npos) << info;
 }
 
 // `synapsed acl passwd`: the hash it prints verifies the line it read, and

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -99,24 +98,11 @@ TEST_F(ServerCliTest, HelloInfoClientTimeReplies) {
 TEST_F(ServerCliTest, MetricsEndpointServesPrometheusText) {
   auto server = Serve({"--metrics-listen", "127.0.0.1:0"});
   ASSERT_TRUE(server->started());
-  const std::regex printed("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics");
-  int metrics_port = 0;
-  for (int i = 0; i < 100 && metrics_port == 0; ++i) {
-    std::smatch m;
-    const std::string out = server->output();
-    if (std::regex_search(out, m, printed)) {
-      metrics_port = std::stoi(m[1]);
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
+  const int metrics_port = MetricsPort(*server);
   ASSERT_GT(metrics_port, 0) << server->output();
   RedisCli(server->port(), {}, "SET a 1\nSET b 22\nGET a\nGET missing\n");
 
-  RawClient http(metrics_port);
-  ASSERT_TRUE(http.connected());
-  ASSERT_TRUE(http.Send("GET /metrics HTTP/1.0\r\n\r\n"));
-  const std::string response = http.Read(size_t{16} << 20, 20);
+  const std::string response = HttpGet(metrics_port, "/metrics");
   ASSERT_TRUE(response.starts_with("HTTP/1.0 200 OK\r\n")) << response.substr(0, 200);
   const std::string body = response.substr(response.find("\r\n\r\n") + 4);
   auto samples = storage::testing::ParsePrometheusText(body);
@@ -130,9 +116,7 @@ TEST_F(ServerCliTest, MetricsEndpointServesPrometheusText) {
   EXPECT_GE(samples->at("synapsed_server_commands_processed_total"), 4);
   EXPECT_EQ(samples->count("synapsed_engine_flushes_total"), 1u);
 
-  RawClient other(metrics_port);
-  ASSERT_TRUE(other.Send("GET /other HTTP/1.0\r\n\r\n"));
-  EXPECT_TRUE(other.Read(size_t{1} << 20, 20).starts_with("HTTP/1.0 404 Not Found"));
+  EXPECT_TRUE(HttpGet(metrics_port, "/other").starts_with("HTTP/1.0 404 Not Found"));
   const std::string info = RedisCli(server->port(), {"INFO", "metrics"});
   EXPECT_NE(info.find("metrics_enabled:1"), std::string::npos) << info;
   EXPECT_NE(info.find("metrics_op_get:calls="), std::string::npos) << info;

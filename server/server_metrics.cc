@@ -7,9 +7,9 @@
 
 namespace synapsed::storage::server {
 
-std::string MetricsInfoSection(ServerState& state) {
+std::string MetricsInfoSection(Store& store) {
   std::string out = "# Metrics\r\n";
-  auto text = state.store->GetProperty("metrics");
+  auto text = store.GetProperty("metrics");
   const nlohmann::json j = text.ok()
                                ? nlohmann::json::parse(*text, nullptr, false)
                                : nlohmann::json();

@@ -19,7 +19,7 @@ namespace synapsed::storage::server {
 //   metrics_op_get:calls=2,errors=1,err_not_found=1,bytes_in=3,bytes_out=3,
 //     p50_usec=1.50,p99_usec=1.99,p999_usec=2.00
 // and "metrics_enabled:0" when the store has no metrics layer.
-std::string MetricsInfoSection(ServerState& state);
+std::string MetricsInfoSection(Store& store);
 
 // The /metrics body: the store's Prometheus text followed by the server's
 // synapsed_server_* series. FailedPrecondition when the store has no

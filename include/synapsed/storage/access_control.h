@@ -20,6 +20,12 @@
 // - Errors are PermissionDenied and name the principal, the operation and
 //   the key or range, never a value.
 //
+// GetProperty needs admin, except "acl.revision" and the operational
+// properties (IsOperationalProperty below), which any principal may read:
+// counters, sizes and the LSM's shape, never a key or a value, so that a
+// metrics scrape (`synapsed serve --metrics-listen`) and INFO work for
+// whoever can reach them. Every property read is audited.
+//
 // The ACL's own state lives in the store under a reserved prefix (below)
 // that no principal can read or write; scans step over it. The admin calls
 // change it durably (a synced write) and take effect for the next operation.
@@ -44,6 +50,10 @@ namespace synapsed::storage {
 // Keys with this prefix hold the ACL's state; no principal can reach them.
 inline constexpr std::string_view kAclReservedPrefix =
     "\xff\xff\xffsynapsed.acl/";
+
+// "stats", "stats.json", "lsm", "lsm.json", "metrics", "metrics.prometheus"
+// and "cache.stats": what every principal may read (see above).
+bool IsOperationalProperty(std::string_view name);
 
 // The principal a SecuredStore acts as when used directly.
 inline constexpr std::string_view kAnonymousPrincipal = "anonymous";
