@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_split.h"
 #include "bench/db_bench/db_bench.h"
+#include "bench/db_bench/rounds.h"
+#include "fmt/format.h"
 
 namespace synapsed::storage::tools {
 namespace {
@@ -24,39 +26,55 @@ struct Args {
   bench::BenchFlags flags;
   std::string benchmarks = "fillseq,fillrandom,overwrite,readrandom,readseq,seekrandom";
   std::string engines = "native";
+  int repeat = 1;
 };
+
+void WriteJson(const std::string& path, const std::string& json) {
+  if (path == "-") {
+    std::cout << json << "\n";
+    return;
+  }
+  std::ofstream out(path);
+  out << json << "\n";
+  if (!out) {
+    std::cerr << "synapsed bench: cannot write " << path << "\n";
+    throw CLI::RuntimeError(1);
+  }
+}
+
+// Exit status 1 if any engine failed to open or any workload failed.
+void CheckFailures(const bench::BenchReport& report) {
+  for (const auto& r : report.results) {
+    if (!r.status.ok() && !r.skipped) throw CLI::RuntimeError(1);
+  }
+  for (const auto& e : report.engines) {
+    if (!e.status.ok()) throw CLI::RuntimeError(1);
+  }
+}
 
 void Run(const Args& args) {
   bench::BenchFlags flags = args.flags;
   flags.benchmarks = SplitList(args.benchmarks);
   flags.engines = SplitList(args.engines);
   flags.progress = ::isatty(STDERR_FILENO) == 1;
-  auto report = bench::RunBench(flags);
-  if (!report.ok()) {
-    std::cerr << "synapsed bench: " << report.status().message() << "\n";
+  auto rounds = bench::RunRounds(flags, args.repeat);
+  if (!rounds.ok()) {
+    std::cerr << "synapsed bench: " << rounds.status().message() << "\n";
     throw CLI::RuntimeError(2);
   }
-  const bool json_stdout = flags.json == "-";
-  bench::PrintReport(*report, json_stdout ? std::cerr : std::cout);
-  if (!flags.json.empty()) {
-    const std::string json = bench::ReportJson(*report);
-    if (json_stdout) {
-      std::cout << json << "\n";
-    } else {
-      std::ofstream out(flags.json);
-      out << json << "\n";
-      if (!out) {
-        std::cerr << "synapsed bench: cannot write " << flags.json << "\n";
-        throw CLI::RuntimeError(1);
-      }
+  std::ostream& text = flags.json == "-" ? std::cerr : std::cout;
+  for (size_t k = 0; k < rounds->size(); ++k) {
+    if (rounds->size() > 1) {
+      text << fmt::format("{}== Round {} of {}\n", k == 0 ? "" : "\n", k + 1, rounds->size());
     }
+    bench::PrintReport((*rounds)[k], text);
   }
-  for (const auto& r : report->results) {
-    if (!r.status.ok() && !r.skipped) throw CLI::RuntimeError(1);
+  if (rounds->size() > 1) bench::PrintRoundsSummary(*rounds, text);
+  if (!flags.json.empty()) {
+    WriteJson(flags.json, rounds->size() > 1 ? bench::RoundsJson(*rounds)
+                                             : bench::ReportJson(rounds->front()));
   }
-  for (const auto& e : report->engines) {
-    if (!e.status.ok()) throw CLI::RuntimeError(1);
-  }
+  for (const auto& report : *rounds) CheckFailures(report);
 }
 
 }  // namespace
@@ -102,6 +120,11 @@ void AddBenchCommand(CLI::App* app) {
   cmd->add_flag("--use_existing_db", f.use_existing_db,
                 "keep the directories and skip fill* benchmarks");
   cmd->add_option("--db", f.db, "root directory (default /tmp/synapsed_bench-<uid>)");
+  cmd->add_option("--repeat", args->repeat,
+                  "run everything this many times, the engine order reversed every other "
+                  "round, and summarise each engine's ratio to native (median, lowest, "
+                  "highest)")
+      ->capture_default_str();
   cmd->add_option("--json", f.json, "also write a JSON report to this file ('-': stdout)");
   cmd->callback([args] { Run(*args); });
 }

@@ -10,6 +10,7 @@
 #include "bench/db_bench/data_gen.h"
 #include "bench/db_bench/db_bench.h"
 #include "bench/db_bench/histogram.h"
+#include "bench/db_bench/rounds.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "util/status_matchers.h"
@@ -188,6 +189,70 @@ TEST_F(DbBenchTest, BadFlagsAreRejected) {
   flags.num = 100000;
   EXPECT_THAT(RunBench(flags), testing::StatusIs(absl::StatusCode::kInvalidArgument,
                                                  HasSubstr("key_size")));
+}
+
+TEST(RoundsTest, MedianOfOddAndEvenCounts) {
+  EXPECT_EQ(Median({}), 0);
+  EXPECT_EQ(Median({3, 1, 2}), 2);
+  EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);
+}
+
+// A result of `ops` operations in one second.
+WorkloadResult Result(const std::string& workload, const std::string& engine, int64_t ops) {
+  WorkloadResult r;
+  r.workload = workload;
+  r.engine = engine;
+  r.ops = ops;
+  r.seconds = 1;
+  return r;
+}
+
+// Each round's ratio is against that round's native figure, not another
+// round's; a failed workload leaves its round out.
+TEST(RoundsTest, RatiosAreTakenWithinEachRound) {
+  std::vector<BenchReport> rounds(3);
+  for (BenchReport& r : rounds) {
+    r.flags.benchmarks = {"fillrandom"};
+    r.flags.engines = {"native", "native_audit"};
+  }
+  rounds[0].results = {Result("fillrandom", "native", 100), Result("fillrandom", "native_audit", 80)};
+  rounds[1].results = {Result("fillrandom", "native_audit", 90), Result("fillrandom", "native", 200)};
+  rounds[2].results = {Result("fillrandom", "native", 150), Result("fillrandom", "native_audit", 0)};
+  rounds[2].results[1].status = absl::InternalError("failed");
+  const std::vector<RoundsSummaryRow> rows = SummariseRounds(rounds);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].engine, "native");
+  EXPECT_TRUE(rows[0].ratios.empty());
+  EXPECT_EQ(rows[0].ops_per_sec, (std::vector<double>{100, 200, 150}));
+  EXPECT_EQ(rows[1].engine, "native_audit");
+  EXPECT_EQ(rows[1].ratios, (std::vector<double>{0.8, 0.45}));
+  std::ostringstream out;
+  PrintRoundsSummary(rounds, out);
+  EXPECT_THAT(out.str(), HasSubstr("0.62x"));  // the median of 0.80 and 0.45
+  EXPECT_THAT(out.str(), HasSubstr("0.45/0.80"));
+  auto json = nlohmann::json::parse(RoundsJson(rounds));
+  EXPECT_EQ(json["rounds"].size(), 3u);
+  EXPECT_DOUBLE_EQ(json["summary"][1]["median_ratio"].get<double>(), 0.625);
+}
+
+TEST_F(DbBenchTest, EveryOtherRoundRunsTheEnginesInReverse) {
+  BenchFlags flags;
+  flags.benchmarks = {"fillrandom"};
+  flags.engines = {"native", "memory"};
+  flags.num = 500;
+  flags.db = root_;
+  ASSERT_OK_AND_ASSIGN(std::vector<BenchReport> rounds, RunRounds(flags, 3));
+  ASSERT_EQ(rounds.size(), 3u);
+  const std::vector<std::string> order[] = {{"native", "memory"}, {"memory", "native"},
+                                            {"native", "memory"}};
+  for (size_t k = 0; k < 3; ++k) {
+    ASSERT_EQ(rounds[k].engines.size(), 2u);
+    EXPECT_EQ(rounds[k].engines[0].engine, order[k][0]) << k;
+    EXPECT_EQ(rounds[k].engines[1].engine, order[k][1]) << k;
+  }
+  EXPECT_EQ(SummariseRounds(rounds)[1].ratios.size(), 3u);
+  EXPECT_THAT(RunRounds(flags, 0).status(),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace
