@@ -5,21 +5,25 @@
 
 namespace synapsed::storage::security {
 
+void AppendRecordBody(const AuditRecord& r, std::string* out) {
+  PutVarint64(out, r.seq);
+  PutVarint64(out, r.time_us);
+  PutLengthPrefixed(out, r.principal);
+  PutLengthPrefixed(out, r.operation);
+  out->push_back(static_cast<char>(r.key_kind));
+  if (r.key_kind != KeyKind::kNone) PutLengthPrefixed(out, r.key);
+  out->push_back(static_cast<char>(r.end_kind));
+  if (r.end_kind == EndKind::kClear || r.end_kind == EndKind::kHmac) {
+    PutLengthPrefixed(out, r.end);
+  }
+  PutVarint64(out, r.count);
+  out->push_back(static_cast<char>(r.code));
+  PutVarint64(out, r.commit_seq);
+}
+
 std::string EncodeRecordBody(const AuditRecord& r) {
   std::string out;
-  PutVarint64(&out, r.seq);
-  PutVarint64(&out, r.time_us);
-  PutLengthPrefixed(&out, r.principal);
-  PutLengthPrefixed(&out, r.operation);
-  out.push_back(static_cast<char>(r.key_kind));
-  if (r.key_kind != KeyKind::kNone) PutLengthPrefixed(&out, r.key);
-  out.push_back(static_cast<char>(r.end_kind));
-  if (r.end_kind == EndKind::kClear || r.end_kind == EndKind::kHmac) {
-    PutLengthPrefixed(&out, r.end);
-  }
-  PutVarint64(&out, r.count);
-  out.push_back(static_cast<char>(r.code));
-  PutVarint64(&out, r.commit_seq);
+  AppendRecordBody(r, &out);
   return out;
 }
 
@@ -44,13 +48,36 @@ bool DecodeRecordBody(std::string_view in, AuditRecord* r, uint32_t version) {
   return in.empty();
 }
 
+namespace {
+
+// Completes the record whose body_size field starts at `at` in `*out` and
+// whose body runs to the end: fills in the size, appends the hash.
+absl::Status SealFrame(const Digest& prev, size_t at, std::string* out,
+                       Digest* hash) {
+  const std::string_view body = std::string_view(*out).substr(at + 4);
+  ASSIGN_OR_RETURN(*hash, Sha256(AsBytes(prev), body));
+  EncodeFixed32(out->data() + at, static_cast<uint32_t>(body.size()));
+  out->append(AsBytes(*hash));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status AppendFramedRecord(const Digest& prev, const AuditRecord& r,
+                                std::string* out, Digest* hash) {
+  const size_t at = out->size();
+  out->append(4, '\0');
+  AppendRecordBody(r, out);
+  absl::Status s = SealFrame(prev, at, out, hash);
+  if (!s.ok()) out->resize(at);
+  return s;
+}
+
 absl::StatusOr<std::string> FrameRecord(const Digest& prev,
                                         std::string_view body, Digest* hash) {
-  ASSIGN_OR_RETURN(*hash, Sha256(AsBytes(prev), body));
-  std::string out;
-  PutFixed32(&out, static_cast<uint32_t>(body.size()));
+  std::string out(4, '\0');
   out.append(body);
-  out.append(AsBytes(*hash));
+  RETURN_IF_ERROR(SealFrame(prev, 0, &out, hash));
   return out;
 }
 

@@ -55,11 +55,19 @@ struct AuditRecord {
 
 // The body in the current version's form.
 std::string EncodeRecordBody(const AuditRecord& r);
+// The same, appended to `*out`.
+void AppendRecordBody(const AuditRecord& r, std::string* out);
 // False if `body` is not exactly one encoded record of file version
 // `version` (1 or 2).
 bool DecodeRecordBody(std::string_view body, AuditRecord* r,
                       uint32_t version = kAuditVersion);
 
+// `r` framed as the record following `prev`, appended to `*out` (the
+// writer reuses one buffer: no allocation per record), and its hash in
+// `*hash`.
+[[nodiscard]] absl::Status AppendFramedRecord(const Digest& prev,
+                                              const AuditRecord& r,
+                                              std::string* out, Digest* hash);
 // The framed record following `prev`, and its hash in `*hash`.
 [[nodiscard]] absl::StatusOr<std::string> FrameRecord(const Digest& prev,
                                                       std::string_view body,

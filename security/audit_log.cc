@@ -93,9 +93,9 @@ class FileAuditLog final : public AuditLog {
     if (!sticky_.ok()) return sticky_;
     r.seq = seq_ + 1;
     Digest hash;
-    ASSIGN_OR_RETURN(std::string framed,
-                     FrameRecord(head_, EncodeRecordBody(r), &hash));
-    absl::Status s = file_->Append(framed);
+    frame_.clear();
+    RETURN_IF_ERROR(AppendFramedRecord(head_, r, &frame_, &hash));
+    absl::Status s = file_->Append(frame_);
     if (s.ok() && event.sync) s = file_->Sync();
     if (!s.ok()) {
       // The chain cannot go on past a record that may be half written.
@@ -171,6 +171,7 @@ class FileAuditLog final : public AuditLog {
   std::unique_ptr<env::WritableFile> file_ ABSL_GUARDED_BY(mu_);
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   Digest head_ ABSL_GUARDED_BY(mu_){};
+  std::string frame_ ABSL_GUARDED_BY(mu_);  // the record being written, reused
   uint64_t since_checkpoint_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_checkpoint_ ABSL_GUARDED_BY(mu_);
   absl::Status sticky_ ABSL_GUARDED_BY(mu_);
