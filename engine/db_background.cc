@@ -119,8 +119,30 @@ void DBImpl::StopBackgroundThreads() {
 }
 
 void DBImpl::RecordBackgroundError(const absl::Status& s) {
-  if (bg_error_.ok() && !s.ok()) bg_error_ = s;
+  if (bg_error_.ok() && !s.ok()) {
+    bg_error_ = IsRetryableBackgroundError(s)
+                    ? absl::UnavailableError(fmt::format(
+                          "{}; the database {} accepts no writes until it is reopened",
+                          std::string(s.message()), dir_))
+                    : s;
+  }
   bg_cv_.SignalAll();
+}
+
+bool DBImpl::CanRetry(const absl::Status& s) const {
+  return IsRetryableBackgroundError(s) && versions_->manifest_error().ok();
+}
+
+void DBImpl::FinishBackgroundWork(BackgroundRetry* retry, std::string_view what,
+                                  const absl::Status& s) {
+  if (s.ok()) {
+    retry->Succeeded();
+  } else if (CanRetry(s)) {
+    retry->Failed(what, s, absl::Now());
+  } else {
+    RecordBackgroundError(s);
+  }
+  bg_cv_.SignalAll();  // writers refused or waiting, Flush callers
 }
 
 std::vector<SequenceNumber> DBImpl::LiveSnapshots() {
@@ -143,7 +165,11 @@ void DBImpl::FlushThread() {
       bg_cv_.Wait(&mu_);
       continue;
     }
-    RecordBackgroundError(FlushOne());
+    if (flush_retry_.pending() && absl::Now() < flush_retry_.due()) {
+      bg_cv_.WaitWithTimeout(&mu_, flush_retry_.due() - absl::Now());
+      continue;
+    }
+    FinishBackgroundWork(&flush_retry_, "flush", FlushOne());
   }
 }
 
@@ -198,6 +224,10 @@ absl::Status DBImpl::FlushOne() {
 void DBImpl::CompactionThread() {
   MutexLock l(&mu_);
   while (!shutting_down_) {
+    if (compaction_retry_.pending() && absl::Now() < compaction_retry_.due()) {
+      bg_cv_.WaitWithTimeout(&mu_, compaction_retry_.due() - absl::Now());
+      continue;
+    }
     std::optional<compaction::CompactionPick> pick;
     if (bg_error_.ok() && !compacting_now_ && manual_compactions_ == 0 &&
         compactions_paused_ == 0) {
@@ -208,7 +238,7 @@ void DBImpl::CompactionThread() {
       bg_cv_.Wait(&mu_);
       continue;
     }
-    RecordBackgroundError(RunCompaction(*pick));
+    FinishBackgroundWork(&compaction_retry_, "compaction", RunCompaction(*pick));
   }
 }
 
@@ -253,7 +283,10 @@ absl::Status DBImpl::RunCompaction(const compaction::CompactionPick& pick) {
     ls.micros += NowMicros() - start;
     PublishView();
     DeleteObsoleteFiles();
-  } else {
+  } else if (versions_->manifest_error().ok()) {
+    // No manifest names the outputs: they go. After a failed manifest write
+    // the record may be on disk after all, so they stay until a reopen's
+    // sweep sees what the recovered manifest names.
     for (const auto& [level, f] : edit.new_files) {
       (void)fs_->DeleteFile(TableFileName(dir_, f.number));
     }
@@ -400,11 +433,13 @@ absl::Status DBImpl::FlushMemTables() {
   MutexLock l(&mu_);
   while (!imms_.empty() && bg_error_.ok()) {
     if (!options_.background_threads) {
-      RecordBackgroundError(FlushOne());
-      continue;
+      FinishBackgroundWork(&flush_retry_, "flush", FlushOne());
+    } else if (!flush_retry_.pending()) {
+      bg_cv_.SignalAll();
+      bg_cv_.Wait(&mu_);
     }
-    bg_cv_.SignalAll();
-    bg_cv_.Wait(&mu_);
+    // A failing flush is retried in the background; the caller hears now.
+    if (flush_retry_.pending()) return flush_retry_.error();
   }
   return bg_error_;
 }
@@ -442,7 +477,7 @@ absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin_key,
                                                   compacting_);
       if (!pick) break;
       s = RunCompaction(*pick);
-      RecordBackgroundError(s);
+      if (!CanRetry(s)) RecordBackgroundError(s);
       if (pick->output_level == level) break;  // nowhere further down
     }
   }
@@ -456,7 +491,7 @@ absl::Status DBImpl::CompactRange(std::optional<std::string_view> begin_key,
                                                 begin, end, compacting_);
     if (pick) {
       s = RunCompaction(*pick);
-      RecordBackgroundError(s);
+      if (!CanRetry(s)) RecordBackgroundError(s);
     }
   }
   --manual_compactions_;
@@ -509,6 +544,13 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
   j["memtable_entries"] = mem_entries;
   j["snapshots"] = snapshots;
   j["background_error"] = bg_error_.ok() ? "none" : bg_error_.ToString();
+  j["background_retry"] = flush_retry_.pending()        ? flush_retry_.error().ToString()
+                          : compaction_retry_.pending() ? compaction_retry_.error().ToString()
+                                                        : "none";
+  j["background_retries"] = {{"flush_failures", flush_retry_.failures()},
+                             {"flush_recoveries", flush_retry_.recoveries()},
+                             {"compaction_failures", compaction_retry_.failures()},
+                             {"compaction_recoveries", compaction_retry_.recoveries()}};
   j["flushes"] = st.flushes;
   j["compactions"] = st.compactions;
   j["trivial_moves"] = st.trivial_moves;

@@ -328,7 +328,7 @@ void DBImpl::PublishView() {
   view_ = std::move(view);
 }
 
-absl::Status DBImpl::MakeRoomForWrite() {
+absl::Status DBImpl::MakeRoomForWrite(bool* refused) {
   bool slowed = false;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
@@ -358,6 +358,15 @@ absl::Status DBImpl::MakeRoomForWrite() {
         (static_cast<int>(imms_.size()) >= options_.max_immutable_memtables ||
          l0 >= options_.l0_stop_trigger)) {
       const bool mem_wait = l0 < options_.l0_stop_trigger;
+      // Waiting for work that is failing could last as long as the disk
+      // stays full: refuse now, saying why (background_retry.h).
+      const BackgroundRetry& blocking = mem_wait ? flush_retry_ : compaction_retry_;
+      if (blocking.pending()) {
+        *refused = true;
+        return absl::UnavailableError(
+            fmt::format("write refused in {}: {}", dir_,
+                        std::string(blocking.error().message())));
+      }
       const auto start = absl::Now();
       bg_cv_.SignalAll();
       bg_cv_.Wait(&mu_);
@@ -474,10 +483,14 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     if (status.ok()) PublishView();
     bg_cv_.SignalAll();
   }
-  if (status.ok()) status = MakeRoomForWrite();
+  bool refused = false;
+  if (status.ok()) status = MakeRoomForWrite(&refused);
   // Recorded with a wake-up: FlushMemTables and CompactRange wait on bg_cv_
   // for the background threads, which stop on an error.
-  if (!status.ok()) RecordBackgroundError(status);
+  if (!status.ok() && !refused) {
+    RecordBackgroundError(status);
+    status = bg_error_;
+  }
   if (status.ok() && w->check_keys != nullptr) status = ValidateTransaction(*w);
 
   Writer* last = w;
@@ -533,8 +546,9 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
         hub_->Publish(*batch, first);
         stats_.user_bytes_written += WriteBatchInternal::ByteSize(*batch) - WriteBatchInternal::kHeaderSize;
       }
-    } else if (bg_error_.ok() && !absl::IsAborted(status)) {
+    } else if (!absl::IsAborted(status)) {
       RecordBackgroundError(status);  // the log's state is unknown from here on
+      status = bg_error_;
     }
   }
 

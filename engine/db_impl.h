@@ -19,6 +19,7 @@
 #include "api/optimistic_transaction.h"
 #include "cache/cache.h"
 #include "compaction/picker.h"
+#include "engine/background_retry.h"
 #include "engine/key_registry.h"
 #include "engine/options.h"
 #include "engine/version.h"
@@ -141,7 +142,10 @@ class DBImpl final : public Store, public TransactionCommitter {
   absl::Status Recover(std::vector<uint64_t> logs);
   absl::Status ReplayLog(uint64_t number, bool last);
   absl::Status NewLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status MakeRoomForWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets *refused (and returns its Unavailable) when the write would have
+  // to wait for a flush or compaction that is failing and being retried
+  // (background_retry.h); any other error is a hard one.
+  absl::Status MakeRoomForWrite(bool* refused) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishView() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteImpl(Writer* w);
   absl::Status ValidateTransaction(const Writer& w) const;
@@ -167,7 +171,18 @@ class DBImpl final : public Store, public TransactionCommitter {
                                       VersionEdit* edit, uint64_t* bytes_written);
   // Deletes files nothing references any more.
   void DeleteObsoleteFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes `s` the hard background error (the first one wins). An I/O
+  // error or full disk is recorded as Unavailable saying that writes
+  // resume only after a reopen.
   void RecordBackgroundError(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether a failed flush or compaction can be retried: retryable by
+  // kind, and the manifest still healthy (background_retry.h).
+  bool CanRetry(const absl::Status& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The outcome of one flush or compaction attempt: a success ends a
+  // pending retry, a retryable failure schedules one, any other failure is
+  // recorded as the hard error.
+  void FinishBackgroundWork(BackgroundRetry* retry, std::string_view what,
+                            const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<SequenceNumber> LiveSnapshots();
   compaction::PickerOptions PickerOptions() const;
   uint64_t MinLiveLogNumber() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -193,6 +208,8 @@ class DBImpl final : public Store, public TransactionCommitter {
   CondVar bg_cv_;  // signalled when background work finishes or is needed
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
+  BackgroundRetry flush_retry_ ABSL_GUARDED_BY(mu_);
+  BackgroundRetry compaction_retry_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<MemTable>> imms_ ABSL_GUARDED_BY(mu_);  // newest first
   std::set<uint64_t> pending_outputs_ ABSL_GUARDED_BY(mu_);  // tables being written
   std::set<uint64_t> compacting_ ABSL_GUARDED_BY(mu_);       // tables being compacted

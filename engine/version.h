@@ -107,6 +107,9 @@ class VersionSet {
   // makes. Fills in next_file_number and last_sequence. After a failure the
   // manifest's state is unknown: the error is sticky.
   [[nodiscard]] absl::Status LogAndApply(VersionEdit* edit);
+  // The sticky error of a failed LogAndApply; OK while the manifest is
+  // healthy. REQUIRES: the caller serialises with LogAndApply (the DB's mu_).
+  const absl::Status& manifest_error() const { return manifest_error_; }
 
   std::shared_ptr<const Version> current() const;
   uint64_t NewFileNumber() { return next_file_number_.fetch_add(1); }

@@ -98,6 +98,10 @@ void FaultInjectionFileSystem::Unfreeze() {
   MutexLock l(&mu_);
   frozen_ = false;
 }
+void FaultInjectionFileSystem::SetNoSpace(std::optional<std::string> pattern) {
+  MutexLock l(&mu_);
+  no_space_ = std::move(pattern);
+}
 int FaultInjectionFileSystem::OpCount(OpKind kind) const {
   MutexLock l(&mu_);
   return op_count_[static_cast<int>(kind)];
@@ -117,6 +121,11 @@ absl::Status FaultInjectionFileSystem::MaybeFail(OpKind kind,
   if (fail_countdown_[k] > 0 && --fail_countdown_[k] == 0) {
     return absl::UnavailableError(
         fmt::format("injected I/O error: operation {} on {}", k, path));
+  }
+  if (kind == OpKind::kAppend && no_space_ &&
+      path.substr(path.rfind('/') + 1).find(*no_space_) != std::string::npos) {
+    return absl::ResourceExhaustedError(fmt::format(
+        "append {}: No space left on device (injected full disk)", path));
   }
   return absl::OkStatus();
 }

@@ -26,6 +26,12 @@
 // Freeze() every mutating operation fails, which models the moment of a crash
 // (nothing after it reaches the disk). Operations: see OpKind.
 //
+// A full disk: SetNoSpace(pattern) makes every append to a file whose
+// name contains `pattern` ("" for every file) fail with ResourceExhausted
+// "No space left on device", as the posix file system reports ENOSPC,
+// until SetNoSpace(nullopt) frees the space. Nothing of the failed append
+// is written.
+//
 // FlipBit() corrupts one bit of a file on the wrapped system.
 //
 // Thread-safe. Open file objects must not outlive the wrapper.
@@ -35,6 +41,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +74,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   // Every mutating operation fails until Unfreeze() (reads still work).
   void Freeze();
   void Unfreeze();
+  // Appends to files whose base name contains `pattern` fail with ENOSPC's
+  // status until cleared with nullopt (above).
+  void SetNoSpace(std::optional<std::string> pattern);
   // How many operations of `kind` were attempted so far.
   int OpCount(OpKind kind) const;
 
@@ -171,6 +181,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   int fail_countdown_[static_cast<int>(OpKind::kCount)] ABSL_GUARDED_BY(mu_) = {};
   int op_count_[static_cast<int>(OpKind::kCount)] ABSL_GUARDED_BY(mu_) = {};
   bool frozen_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<std::string> no_space_ ABSL_GUARDED_BY(mu_);
   uint64_t next_trash_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_generation_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_identity_ ABSL_GUARDED_BY(mu_) = 1;
