@@ -570,11 +570,19 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
                  {"memtable_wait_micros", st.stall_memtable_micros}};
   if (block_cache_) {
     auto cs = block_cache_->Stats();
+    // Usage includes the index and filter blocks of open tables, which the
+    // table readers keep pinned (sstable/table_reader.cc): pinned_usage.
     j["block_cache"] = {{"capacity", block_cache_->Capacity()},
                         {"usage", block_cache_->Usage()},
+                        {"pinned_usage", block_cache_->PinnedUsage()},
                         {"hits", cs.hits},
                         {"misses", cs.misses}};
   }
+  // What the memtables may hold at most: the active one and the immutable
+  // queue (max_immutable_memtables), each up to write_buffer_size plus the
+  // batch that filled it; writers wait past that (MakeRoomForWrite).
+  j["memtable_budget_bytes"] =
+      static_cast<uint64_t>(options_.max_immutable_memtables + 1) * options_.write_buffer_size;
   j["recovery"] = recovery_notes_.empty() ? "clean" : recovery_notes_;
   nlohmann::json levels = nlohmann::json::array();
   for (int level = 0; level < compaction::kNumLevels; ++level) {

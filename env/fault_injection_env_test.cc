@@ -44,6 +44,22 @@ TEST_F(FaultInjectionTest, UnsyncedDataIsDroppedSyncedSurvives) {
   EXPECT_EQ(Read("/db/log"), "durable");
 }
 
+TEST_F(FaultInjectionTest, NoSpaceRefusesAppendsToMatchingFilesUntilCleared) {
+  ASSERT_OK_AND_ASSIGN(auto table, fs_.NewWritableFile("/db/000007.sst"));
+  ASSERT_OK_AND_ASSIGN(auto log, fs_.NewWritableFile("/db/000008.log"));
+  fs_.SetNoSpace(".sst");
+  EXPECT_THAT(table->Append("x"), StatusIs(absl::StatusCode::kResourceExhausted,
+                                           HasSubstr("No space left on device")));
+  ASSERT_OK(log->Append("y"));  // other files still have room
+  EXPECT_EQ(Read("/db/000007.sst"), "");  // nothing of the refused append
+  fs_.SetNoSpace("");  // every file
+  EXPECT_FALSE(log->Append("z").ok());
+  fs_.SetNoSpace(std::nullopt);
+  ASSERT_OK(table->Append("x"));
+  EXPECT_EQ(Read("/db/000007.sst"), "x");
+  EXPECT_EQ(Read("/db/000008.log"), "y");
+}
+
 TEST_F(FaultInjectionTest, RandomPowerLossKeepsAPrefix) {
   Random rnd(7);
   for (int trial = 0; trial < 50; ++trial) {

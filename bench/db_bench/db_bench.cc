@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <system_error>
 
 #include "bench/db_bench/engines.h"
+#include "bench/db_bench/process_memory.h"
 #include "bench/db_bench/workloads.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
@@ -121,7 +123,31 @@ std::vector<std::pair<std::string, std::string>> NativeStats(Store* store) {
   return out;
 }
 
+// The parts of memory the engine reports in "stats.json" (native only).
+void ReadEngineMemory(Store* store, PhaseMemory* m) {
+  auto text = store->GetProperty("stats.json");
+  if (!text.ok()) return;
+  const nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return;
+  auto get = [](const nlohmann::json& o, const char* k) -> int64_t {
+    return o.contains(k) && o[k].is_number() ? o[k].get<int64_t>() : -1;
+  };
+  m->memtable_bytes = get(j, "memtable_bytes");
+  m->memtable_budget = get(j, "memtable_budget_bytes");
+  if (j.contains("block_cache") && j["block_cache"].is_object()) {
+    const nlohmann::json& c = j["block_cache"];
+    m->block_cache_capacity = get(c, "capacity");
+    m->block_cache_usage = get(c, "usage");
+    m->block_cache_pinned = get(c, "pinned_usage");
+  }
+}
+
 }  // namespace
+
+int64_t PhaseMemory::AccountedBytes() const {
+  if (block_cache_capacity < 0 || memtable_budget < 0) return -1;
+  return std::max(block_cache_capacity, block_cache_usage) + memtable_budget;
+}
 
 absl::StatusOr<BenchReport> RunBench(const BenchFlags& input) {
   BenchReport report;
@@ -135,6 +161,7 @@ absl::StatusOr<BenchReport> RunBench(const BenchFlags& input) {
     er.engine = engine;
     er.config = DescribeEngine(engine, flags);
     const std::string dir = flags.db + "/" + engine;
+    const std::optional<ProcessMemory> baseline = ReadProcessMemory();
     std::error_code ec;
     if (!flags.use_existing_db) std::filesystem::remove_all(dir, ec);
     auto opened = OpenEngine(engine, flags, dir);
@@ -174,8 +201,17 @@ absl::StatusOr<BenchReport> RunBench(const BenchFlags& input) {
       // otherwise the engine measured second pays for the first one's.
       ::sync();
       const std::optional<int64_t> disk_before = DiskBytesWritten();
+      ResetPeakMemory();
+      const std::optional<ProcessMemory> start = ReadProcessMemory();
       WorkloadResult r = RunWorkload(name, static_cast<int>(i), engine, store.get(), flags,
                                      &live);
+      if (const std::optional<ProcessMemory> end = ReadProcessMemory();
+          baseline && start && end) {
+        r.memory.baseline_rss = baseline->rss_bytes;
+        r.memory.start_rss = start->rss_bytes;
+        r.memory.peak_rss = end->peak_bytes;
+      }
+      ReadEngineMemory(store.get(), &r.memory);
       if (IsWrite(name) && engine != "memory" && r.bytes > 0) {
         const std::optional<int64_t> disk_after = DiskBytesWritten();
         if (disk_before && disk_after) {

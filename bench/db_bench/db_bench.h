@@ -19,6 +19,10 @@
 //   space amplification  bytes of files in the engine's directory after the
 //                        phase / live user bytes (distinct keys written x
 //                        (key_size + value_size)); n/a with --use_existing_db.
+// Resident memory, every phase and engine: the process's peak RSS during
+// the phase (VmHWM, reset at the phase's start) above its RSS before the
+// engine opened, next to the block cache and memtable bytes the engine
+// reports (PhaseMemory): the memory bound the report shows.
 // The native engine's own counters (table write amplification, block cache
 // hit rate, stall time, flushes, compactions; cumulative over the engine's
 // last database) are read from GetProperty("stats.json") (or "stats") and
@@ -41,6 +45,25 @@
 
 namespace synapsed::storage::bench {
 
+// Resident memory around one phase (bench/db_bench/process_memory.h), and
+// what the engine says its parts held at the phase's end (-1: not reported;
+// only the native engine reports them, in its "stats.json").
+struct PhaseMemory {
+  int64_t baseline_rss = -1;  // before this engine's first database opened
+  int64_t start_rss = -1;     // when the phase began
+  int64_t peak_rss = -1;      // the most during the phase
+  int64_t block_cache_capacity = -1;
+  int64_t block_cache_usage = -1;   // includes pinned index and filter blocks
+  int64_t block_cache_pinned = -1;
+  int64_t memtable_bytes = -1;
+  int64_t memtable_budget = -1;     // the most the memtables may hold
+
+  // What the engine accounts for: the block cache (its capacity, or its
+  // usage if pins pushed it past) plus the memtable budget. -1 if not
+  // reported.
+  int64_t AccountedBytes() const;
+};
+
 struct WorkloadResult {
   std::string workload;
   std::string engine;
@@ -53,6 +76,7 @@ struct WorkloadResult {
   std::string note;      // e.g. "(632120 of 1000000 found)"
   double write_amp = -1; // < 0: n/a
   double space_amp = -1; // < 0: n/a
+  PhaseMemory memory;
 
   double OpsPerSec() const { return seconds > 0 ? ops / seconds : 0; }
   double MBPerSec() const { return seconds > 0 ? bytes / seconds / 1048576.0 : 0; }

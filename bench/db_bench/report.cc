@@ -22,6 +22,33 @@ std::string Thousands(double v) {
 
 std::string Amp(double v) { return v < 0 ? "n/a" : fmt::format("{:.2f}", v); }
 
+std::string MiB(int64_t bytes) {
+  return bytes < 0 ? "n/a" : fmt::format("{:.1f}", bytes / 1048576.0);
+}
+
+// The memory table: per phase, the process's peak above its RSS before the
+// engine opened, and what the engine accounts for.
+void PrintMemory(const BenchReport& report, std::ostream& out) {
+  out << "\nResident memory (MiB): the process's peak during each phase above its RSS "
+         "before the engine opened, and the engine's parts at the phase's end (block cache "
+         "usage includes the pinned index and filter blocks; accounted = max(cache capacity, "
+         "usage) + memtable budget)\n";
+  out << fmt::format("{:<17} {:<16} {:>9} {:>9} {:>11} {:>13} {:>8} {:>14} {:>10}\n",
+                     "workload", "engine", "baseline", "peak", "peak-base", "cache use/cap",
+                     "pinned", "memtable/budget", "accounted");
+  for (const WorkloadResult& r : report.results) {
+    const PhaseMemory& m = r.memory;
+    if (!r.status.ok() || m.peak_rss < 0) continue;
+    out << fmt::format("{:<17} {:<16} {:>9} {:>9} {:>11} {:>13} {:>8} {:>14} {:>10}\n",
+                       r.workload, r.engine, MiB(m.baseline_rss), MiB(m.peak_rss),
+                       MiB(m.peak_rss - m.baseline_rss),
+                       MiB(m.block_cache_usage) + "/" + MiB(m.block_cache_capacity),
+                       MiB(m.block_cache_pinned),
+                       MiB(m.memtable_bytes) + "/" + MiB(m.memtable_budget),
+                       MiB(m.AccountedBytes()));
+  }
+}
+
 // ops/s of the native engine per workload (run order), for the ratios.
 std::map<std::string, double> NativeOps(const BenchReport& report) {
   std::map<std::string, double> out;
@@ -85,6 +112,7 @@ void PrintReport(const BenchReport& report, std::ostream& out) {
     out << fmt::format("{:<17} {:<8} {:>10} {:>10}\n", r.workload, r.engine,
                        Amp(r.write_amp), Amp(r.space_amp));
   }
+  PrintMemory(report, out);
   for (const EngineReport& e : report.engines) {
     if (e.engine_stats.empty()) continue;
     out << fmt::format("\n{} engine counters (its \"stats.json\" property, cumulative):\n",
@@ -137,6 +165,18 @@ std::string ReportJson(const BenchReport& report) {
       jr["p99_us"] = r.latency.Percentile(99) / 1e3;
       jr["p999_us"] = r.latency.Percentile(99.9) / 1e3;
       jr["note"] = r.note;
+      const PhaseMemory& m = r.memory;
+      if (m.peak_rss >= 0) {
+        jr["memory"] = {{"baseline_rss", m.baseline_rss},
+                        {"start_rss", m.start_rss},
+                        {"peak_rss", m.peak_rss},
+                        {"block_cache_capacity", m.block_cache_capacity},
+                        {"block_cache_usage", m.block_cache_usage},
+                        {"block_cache_pinned", m.block_cache_pinned},
+                        {"memtable_bytes", m.memtable_bytes},
+                        {"memtable_budget", m.memtable_budget},
+                        {"accounted", m.AccountedBytes()}};
+      }
       if (auto n = native.find(r.workload); n != native.end() && n->second > 0) {
         jr["vs_native"] = r.OpsPerSec() / n->second;
       }
