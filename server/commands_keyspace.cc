@@ -52,7 +52,9 @@ void Exists(CommandContext& c) {
 
 void Scan(CommandContext& c) {
   std::optional<std::string> after;
-  if (!DecodeCursor(c.args[1], &after)) return c.reply.Error("ERR invalid cursor");
+  if (!DecodeCursor(c.args[1], c.state->scan_cursors, &after)) {
+    return c.reply.Error("ERR invalid cursor");
+  }
   std::optional<KeyPattern> pattern = KeyPattern{};
   int64_t count = 10;
   bool other_type = false;
@@ -85,7 +87,7 @@ void Scan(CommandContext& c) {
       keys.emplace_back(it->key());
     }
     if (!it->status().ok()) return c.ReplyError(it->status());
-    if (it->Valid()) next = EncodeCursor(keys.back());
+    if (it->Valid()) next = EncodeCursor(keys.back(), c.state->scan_cursors);
   }
   c.reply.Array(2);
   c.reply.Bulk(next);

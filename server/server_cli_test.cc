@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -245,6 +246,49 @@ TEST_F(ServerCliTest, ScanReturnsEveryKeyExactlyOnce) {
   EXPECT_EQ(seen.size(), 300u);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 300u);
   EXPECT_EQ(RedisCli(server->port(), {"DBSIZE"}), "5301\n");
+}
+
+// redis-cli --scan parses each cursor as a 64-bit integer: with keys of
+// 10 to 40 bytes every cursor is a table id (scan_cursor.h), and both a full
+// scan and a prefix scan still return every key exactly once.
+TEST_F(ServerCliTest, RedisCliScanReturnsLongKeysExactlyOnce) {
+  auto server = Serve();
+  ASSERT_TRUE(server->started());
+  std::mt19937 rng(7);
+  std::set<std::string> all, users;
+  std::string load;
+  for (int i = 0; i < 3000; ++i) {
+    // One in three shares the prefix "user/"; the rest sort before and after.
+    const char* prefix = i % 3 == 0 ? "user/" : i % 3 == 1 ? "acct:" : "zone-";
+    std::string key = prefix + std::to_string(i) + "-";
+    const size_t length = 10 + rng() % 31;
+    while (key.size() < length) key += static_cast<char>('a' + rng() % 26);
+    all.insert(key);
+    if (i % 3 == 0) users.insert(key);
+    load += "SET " + key + " v\n";
+  }
+  const std::string piped = RedisCli(server->port(), {"--pipe"}, load);
+  EXPECT_NE(piped.find("errors: 0, replies: 3000"), std::string::npos) << piped;
+
+  const auto check = [&](const std::vector<std::string>& args,
+                         const std::set<std::string>& want) {
+    const std::string out = RedisCli(server->port(), args);
+    const auto keys = Lines(out);
+    std::map<std::string, int> seen;
+    for (const std::string& k : keys) ++seen[k];
+    size_t repeated = 0, unexpected = 0, missing = 0;
+    for (const auto& [k, n] : seen) {
+      repeated += n > 1;
+      unexpected += !want.contains(k);
+    }
+    for (const std::string& k : want) missing += !seen.contains(k);
+    EXPECT_EQ(keys.size(), want.size()) << out.substr(0, 200);
+    EXPECT_EQ(repeated, 0u);
+    EXPECT_EQ(unexpected, 0u);
+    EXPECT_EQ(missing, 0u);
+  };
+  check({"--scan"}, all);
+  check({"--scan", "--pattern", "user/*"}, users);
 }
 
 TEST_F(ServerCliTest, OversizedLengthsAreRefusedAndOthersServed) {

@@ -1,6 +1,6 @@
 // ServerState: what every loop thread of one server shares — the store, the
 // durability mode, the clients (for CLIENT LIST and the limits), the WATCH
-// registry and the counters INFO reports.
+// registry, SCAN's cursor table and the counters INFO reports.
 //
 // Thread-safe: the store is (storage.h); the rest is atomics or guarded by
 // its own mutex. Created before the loops start and destroyed after they end.
@@ -18,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "util/mutex.h"
 #include "server/key_locks.h"
+#include "server/scan_cursor_table.h"
 #include "server/watch_registry.h"
 #include "synapsed/storage/access_control.h"
 #include "synapsed/storage/storage.h"
@@ -110,6 +111,8 @@ struct ServerState {
   ClientRegistry clients;
   WatchRegistry watches;
   KeyLocks key_locks;
+  // SCAN positions too long for a 64-bit cursor (scan_cursor.h).
+  ScanCursorTable scan_cursors;
   ServerStats stats;
 };
 

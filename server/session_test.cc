@@ -4,17 +4,24 @@
 #include "server/session.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "server/scan_cursor.h"
+#include "server/scan_cursor_table.h"
 #include "server/session_test_util.h"
+#include "synapsed/storage/options.h"
+#include "util/test_seed.h"
 
 namespace synapsed::storage::server {
 namespace {
@@ -170,22 +177,136 @@ TEST_F(SessionTest, ScanResumesFromTheLastKey) {
   EXPECT_EQ(seen.size(), 25u);
   EXPECT_EQ(calls, 3);
   EXPECT_EQ(Run(*c, "SCAN x"), "-ERR invalid cursor\r\n");
+  // A 20-digit cursor the server never gave out.
+  EXPECT_EQ(Run(*c, "SCAN 10000000000000000000"), "-ERR invalid cursor\r\n");
   EXPECT_EQ(Run(*c, "KEYS user:?"),
             "-ERR only patterns of the form 'prefix*', '*' or an exact key are supported\r\n");
   EXPECT_EQ(Run(*c, "KEYS oth*"), "*1\r\n$5\r\nother\r\n");
   EXPECT_EQ(Run(*c, "KEYS other"), "*1\r\n$5\r\nother\r\n");
 }
 
-TEST(ScanCursor, RoundTrips) {
-  for (std::string key : {std::string(), std::string("ab"), std::string("\0\xff", 2)}) {
+// Keys of at most 6 bytes are written in digits, which need no table.
+TEST(ScanCursor, ShortKeysRoundTripInDigits) {
+  ScanCursorTable table(100, 8, 1 << 20);
+  for (std::string key : {std::string(), std::string("ab"),
+                          std::string("\0\xff", 2), std::string("abcdef")}) {
+    const std::string cursor = EncodeCursor(key, table);
+    EXPECT_EQ(cursor.size(), 1 + 3 * key.size());
     std::optional<std::string> back;
-    ASSERT_TRUE(DecodeCursor(EncodeCursor(key), &back));
+    ASSERT_TRUE(DecodeCursor(cursor, table, &back));
     EXPECT_EQ(back, key);
   }
-  EXPECT_EQ(EncodeCursor("ab"), "1097098");
+  EXPECT_FALSE(table.Find(100));  // nothing was added
+  EXPECT_EQ(EncodeCursor("ab", table), "1097098");
+  EXPECT_EQ(EncodeCursor("\xff\xff\xff\xff\xff\xff", table),
+            "1255255255255255255");  // the largest: below 2^63
+  std::optional<std::string> k = "x";
+  ASSERT_TRUE(DecodeCursor("0", table, &k));
+  EXPECT_FALSE(k);
+  // A long key in digits, as servers before the table wrote it.
+  ASSERT_TRUE(DecodeCursor("1097098099100101102103", table, &k));
+  EXPECT_EQ(k, "abcdefg");
+  for (const char* bad : {"1256", "10", "", "x", "1097098 ", "-1097098"}) {
+    EXPECT_FALSE(DecodeCursor(bad, table, &k)) << bad;
+  }
+}
+
+// What redis-cli --scan does with a cursor: strtoull, then print it back.
+std::string AsUint64(const std::string& cursor) {
+  errno = 0;
+  const unsigned long long v = std::strtoull(cursor.c_str(), nullptr, 10);
+  EXPECT_EQ(errno, 0) << cursor;
+  return std::to_string(v);
+}
+
+TEST(ScanCursor, LongKeysGetA20DigitCursorThatFitsIn64Bits) {
+  ScanCursorTable table;
+  const std::string longest(kMaxKeySize, '\xff');
+  std::set<std::string> cursors;
+  for (const std::string& key : {std::string("abcdefg"), longest,
+                                 std::string("abcdefg")}) {
+    const std::string cursor = EncodeCursor(key, table);
+    EXPECT_EQ(cursor.size(), 20u);
+    EXPECT_EQ(AsUint64(cursor), cursor);
+    EXPECT_TRUE(cursors.insert(cursor).second);  // a new id every time
+    std::optional<std::string> back;
+    ASSERT_TRUE(DecodeCursor(cursor, table, &back)) << cursor;
+    EXPECT_EQ(back, key);
+  }
+  // The last id there is is the largest uint64_t; the next starts over.
+  ScanCursorTable top(ScanCursorTable::kIdLimit - 1, 8, 1 << 20);
+  const std::string last = EncodeCursor("abcdefg", top);
+  EXPECT_EQ(last, "18446744073709551615");
+  EXPECT_EQ(AsUint64(last), last);
+  std::optional<std::string> back;
+  ASSERT_TRUE(DecodeCursor(last, top, &back));
+  EXPECT_EQ(back, "abcdefg");
+  EXPECT_EQ(EncodeCursor("hijklmn", top), "10000000000000000000");
+  EXPECT_FALSE(DecodeCursor(last, top, &back));
+}
+
+TEST(ScanCursorTable, EvictsTheOldestFirst) {
+  ScanCursorTable table(100, 3, 1 << 20);
+  for (std::string key : {"a", "b", "c", "d"}) table.Add(key);
+  EXPECT_FALSE(table.Find(100));
+  EXPECT_EQ(table.Find(101), "b");
+  EXPECT_EQ(table.Find(103), "d");
+  EXPECT_FALSE(table.Find(104));
   std::optional<std::string> k;
-  EXPECT_FALSE(DecodeCursor("1256", &k));
-  EXPECT_FALSE(DecodeCursor("10", &k));
+  EXPECT_FALSE(DecodeCursor("10000000000000000100", table, &k));
+  ASSERT_TRUE(DecodeCursor("10000000000000000101", table, &k));
+  EXPECT_EQ(k, "b");
+  // The byte bound: the oldest go until the keys fit, but the newest stays.
+  ScanCursorTable bytes(0, 100, 10);
+  EXPECT_EQ(bytes.Add("12345678"), 0u);
+  EXPECT_EQ(bytes.Add("abcd"), 1u);
+  EXPECT_FALSE(bytes.Find(0));
+  EXPECT_EQ(bytes.Find(1), "abcd");
+  EXPECT_EQ(bytes.Add("a key over ten bytes"), 2u);
+  EXPECT_FALSE(bytes.Find(1));
+  EXPECT_EQ(bytes.Find(2), "a key over ten bytes");
+}
+
+// An id the table never gave out — garbage, another server's, one from
+// before a restart — is an invalid cursor, never a new scan.
+TEST(ScanCursor, UnknownTableCursorsAreInvalid) {
+  ScanCursorTable table, restarted;
+  const std::string cursor = EncodeCursor("abcdefgh", table);
+  std::optional<std::string> k;
+  EXPECT_FALSE(DecodeCursor(cursor, restarted, &k));
+  const uint64_t seed = synapsed::storage::testing::TestSeed();
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 1000; ++i) {
+    std::string garbage = "1";
+    while (garbage.size() < 20) garbage += static_cast<char>('0' + rng() % 10);
+    if (garbage == cursor) continue;
+    EXPECT_FALSE(DecodeCursor(garbage, table, &k)) << garbage;
+  }
+  for (const char* bad : {"18446744073709551616", "99999999999999999999",
+                          "20000000000000000000", "+1000000000000000000",
+                          " 1000000000000000000", "1000000000000000000 ",
+                          "1000000000000000000x"}) {
+    EXPECT_FALSE(DecodeCursor(bad, table, &k)) << bad;
+  }
+  ASSERT_TRUE(DecodeCursor(cursor, table, &k));
+  EXPECT_EQ(k, "abcdefgh");
+}
+
+TEST(ScanCursorTable, IsSharedByThreads) {
+  ScanCursorTable table;
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 1000; ++i) {
+        const std::string key =
+            "thread" + std::to_string(t) + "/" + std::to_string(i);
+        if (table.Find(table.Add(key)) != key) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(SessionTest, MultiExecAndWatchConflict) {
@@ -333,6 +454,24 @@ TEST_F(SessionTest, TheSubscriptionDocsWorkedExample) {
   EXPECT_EQ(sub->session->Deliver(1 << 20), Subscriptions::Delivery::kIdle);
   got += sub->out;
   EXPECT_EQ(got, DocExample("<!-- resp-example-subscribe -->"));
+}
+
+TEST_F(SessionTest, TheScanCursorDocsWorkedExample) {
+  auto c = Connect();
+  Run(*c, "MSET ab 1 user/alice 2 zz 3");
+  std::string got = Run(*c, "SCAN 0 COUNT 1");
+  const std::string second = Run(*c, "SCAN 1097098 COUNT 1");
+  // *2 $20 <cursor>: the id is the server's, the doc shows 42.
+  ASSERT_TRUE(second.starts_with("*2\r\n$20\r\n")) << second;
+  const std::string cursor = second.substr(9, 20);
+  got += second;
+  got += Run(*c, "SCAN " + cursor + " COUNT 1");
+  const std::string doc = DocExample("<!-- resp-example-scan -->");
+  const size_t at = doc.find("10000000000000000042");
+  ASSERT_NE(at, std::string::npos);
+  std::string want = doc;
+  want.replace(at, 20, cursor);
+  EXPECT_EQ(got, want);
 }
 
 TEST_F(SessionTest, TheWireFormatDocsWorkedExample) {
