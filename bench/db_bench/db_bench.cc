@@ -210,6 +210,7 @@ absl::StatusOr<BenchReport> RunBench(const BenchFlags& input) {
         r.memory.baseline_rss = baseline->rss_bytes;
         r.memory.start_rss = start->rss_bytes;
         r.memory.peak_rss = end->peak_bytes;
+        r.memory.end_heap = end->heap_in_use_bytes;
       }
       ReadEngineMemory(store.get(), &r.memory);
       if (IsWrite(name) && engine != "memory" && r.bytes > 0) {

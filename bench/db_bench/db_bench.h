@@ -52,6 +52,7 @@ struct PhaseMemory {
   int64_t baseline_rss = -1;  // before this engine's first database opened
   int64_t start_rss = -1;     // when the phase began
   int64_t peak_rss = -1;      // the most during the phase
+  int64_t end_heap = -1;      // malloc'd and not freed when the phase ended
   int64_t block_cache_capacity = -1;
   int64_t block_cache_usage = -1;   // includes pinned index and filter blocks
   int64_t block_cache_pinned = -1;

@@ -191,6 +191,36 @@ TEST_F(DbBenchTest, BadFlagsAreRejected) {
                                                  HasSubstr("key_size")));
 }
 
+// The memory bound, at a small scale (the bench-scale figure is in
+// docs/performance.md): what malloc has handed out at the end of each phase
+// stays within what the engine accounts for (block cache, memtable budget)
+// plus a fixed slack for everything else (the bench's own buffers, table
+// readers, the log buffer); the peak resident set may be higher by what
+// glibc keeps in its per-thread arenas, at most one more accounted budget.
+TEST_F(DbBenchTest, MemoryStaysWithinWhatTheEngineAccountsFor) {
+  BenchFlags flags;
+  flags.benchmarks = {"fillrandom", "readrandom"};
+  flags.engines = {"native"};
+  flags.num = 200000;
+  flags.cache_size = 4 << 20;
+  flags.write_buffer_size = 1 << 20;
+  flags.bloom_bits = 10;
+  flags.db = root_;
+  ASSERT_OK_AND_ASSIGN(BenchReport report, RunBench(flags));
+  constexpr int64_t kSlack = 16 << 20;
+  for (const WorkloadResult& r : report.results) {
+    SCOPED_TRACE(r.workload);
+    ASSERT_OK(r.status);
+    const PhaseMemory& m = r.memory;
+    if (m.peak_rss < 0) GTEST_SKIP() << "no /proc/self/status here";
+    ASSERT_GT(m.AccountedBytes(), 0) << "the engine reports its parts";
+    EXPECT_GE(m.block_cache_usage, 0);
+    EXPECT_LE(m.memtable_bytes, m.memtable_budget + (1 << 20));
+    EXPECT_LE(m.end_heap, m.AccountedBytes() + kSlack);
+    EXPECT_LE(m.peak_rss - m.baseline_rss, 2 * m.AccountedBytes() + kSlack);
+  }
+}
+
 TEST(RoundsTest, MedianOfOddAndEvenCounts) {
   EXPECT_EQ(Median({}), 0);
   EXPECT_EQ(Median({3, 1, 2}), 2);

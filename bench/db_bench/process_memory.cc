@@ -1,5 +1,7 @@
 #include "bench/db_bench/process_memory.h"
 
+#include <malloc.h>
+
 #include <fstream>
 #include <string>
 
@@ -21,7 +23,10 @@ std::optional<ProcessMemory> ReadProcessMemory() {
     std::getline(in, name);
   }
   if (!rss || !peak) return std::nullopt;
-  return ProcessMemory{.rss_bytes = *rss, .peak_bytes = *peak};
+  const struct mallinfo2 heap = ::mallinfo2();
+  return ProcessMemory{.rss_bytes = *rss,
+                       .peak_bytes = *peak,
+                       .heap_in_use_bytes = static_cast<int64_t>(heap.uordblks + heap.hblkhd)};
 }
 
 bool ResetPeakMemory() {

@@ -15,6 +15,10 @@ namespace synapsed::storage::bench {
 struct ProcessMemory {
   int64_t rss_bytes = 0;   // VmRSS: resident now
   int64_t peak_bytes = 0;  // VmHWM: the most resident since the last reset
+  // Bytes malloc has handed out and not had back (glibc's mallinfo2: small
+  // chunks in use plus mmapped ones). RSS above it is memory malloc keeps
+  // for reuse (free chunks, per-thread arenas), not memory anyone holds.
+  int64_t heap_in_use_bytes = 0;
 };
 
 std::optional<ProcessMemory> ReadProcessMemory();

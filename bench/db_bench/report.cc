@@ -30,18 +30,19 @@ std::string MiB(int64_t bytes) {
 // engine opened, and what the engine accounts for.
 void PrintMemory(const BenchReport& report, std::ostream& out) {
   out << "\nResident memory (MiB): the process's peak during each phase above its RSS "
-         "before the engine opened, and the engine's parts at the phase's end (block cache "
-         "usage includes the pinned index and filter blocks; accounted = max(cache capacity, "
+         "before the engine opened; the heap malloc had handed out at the phase's end (RSS "
+         "above it is malloc's free memory); the engine's parts then (block cache usage "
+         "includes the pinned index and filter blocks; accounted = max(cache capacity, "
          "usage) + memtable budget)\n";
-  out << fmt::format("{:<17} {:<16} {:>9} {:>9} {:>11} {:>13} {:>8} {:>14} {:>10}\n",
-                     "workload", "engine", "baseline", "peak", "peak-base", "cache use/cap",
+  out << fmt::format("{:<17} {:<16} {:>9} {:>9} {:>11} {:>9} {:>13} {:>8} {:>15} {:>10}\n",
+                     "workload", "engine", "baseline", "peak", "peak-base", "heap", "cache use/cap",
                      "pinned", "memtable/budget", "accounted");
   for (const WorkloadResult& r : report.results) {
     const PhaseMemory& m = r.memory;
     if (!r.status.ok() || m.peak_rss < 0) continue;
-    out << fmt::format("{:<17} {:<16} {:>9} {:>9} {:>11} {:>13} {:>8} {:>14} {:>10}\n",
+    out << fmt::format("{:<17} {:<16} {:>9} {:>9} {:>11} {:>9} {:>13} {:>8} {:>15} {:>10}\n",
                        r.workload, r.engine, MiB(m.baseline_rss), MiB(m.peak_rss),
-                       MiB(m.peak_rss - m.baseline_rss),
+                       MiB(m.peak_rss - m.baseline_rss), MiB(m.end_heap),
                        MiB(m.block_cache_usage) + "/" + MiB(m.block_cache_capacity),
                        MiB(m.block_cache_pinned),
                        MiB(m.memtable_bytes) + "/" + MiB(m.memtable_budget),
@@ -170,6 +171,7 @@ std::string ReportJson(const BenchReport& report) {
         jr["memory"] = {{"baseline_rss", m.baseline_rss},
                         {"start_rss", m.start_rss},
                         {"peak_rss", m.peak_rss},
+                        {"end_heap", m.end_heap},
                         {"block_cache_capacity", m.block_cache_capacity},
                         {"block_cache_usage", m.block_cache_usage},
                         {"block_cache_pinned", m.block_cache_pinned},
