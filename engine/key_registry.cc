@@ -100,13 +100,43 @@ absl::StatusOr<std::unique_ptr<KeyRegistry>> KeyRegistry::Open(
   ASSIGN_OR_RETURN(bool exists, fs->FileExists(path));
   if (!exists) return absl::NotFoundError(fmt::format("{}: no key registry", dir));
   ASSIGN_OR_RETURN(std::string bytes, env::ReadFileToString(fs, path));
+  ASSIGN_OR_RETURN(KeysContents contents, DecodeKeys(bytes, *keyring, path));
   std::unique_ptr<KeyRegistry> r(new KeyRegistry(fs, std::move(dir), std::move(keyring)));
-  RETURN_IF_ERROR(r->Decode(bytes));
+  MutexLock l(&r->mu_);
+  r->master_id_ = std::move(contents.master_id);
+  r->entries_ = std::move(contents.entries);
   return r;
 }
 
-absl::Status KeyRegistry::Decode(std::string_view bytes) {
-  const std::string path = env::JoinPath(dir_, kKeysName);
+absl::StatusOr<std::string> EncodeKeys(
+    const crypto::MasterKey& master,
+    const std::map<uint64_t, KeysEntry>& entries,
+    absl::FunctionRef<absl::StatusOr<crypto::Nonce>()> next_nonce) {
+  const std::string header = Header(master.id);
+  std::string out = header;
+  ASSIGN_OR_RETURN(crypto::Nonce nonce, next_nonce());
+  out.append(reinterpret_cast<const char*>(nonce.data()), nonce.size());
+  RETURN_IF_ERROR(crypto::AeadSeal(master.key, nonce, header, "", &out));
+  PutVarint64(&out, entries.size());
+  for (const auto& [number, e] : entries) {
+    PutVarint64(&out, number);
+    out.push_back(static_cast<char>(e.kind));
+    out.push_back(static_cast<char>(e.generation.size()));
+    out.append(e.generation);
+    ASSIGN_OR_RETURN(nonce, next_nonce());
+    out.append(reinterpret_cast<const char*>(nonce.data()), nonce.size());
+    const auto key = e.key->bytes();
+    RETURN_IF_ERROR(crypto::AeadSeal(
+        master.key, nonce, WrapAd(header, number, e.kind, e.generation),
+        std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), &out));
+  }
+  PutFixed32(&out, static_cast<uint32_t>(Hash64(out)));
+  return out;
+}
+
+absl::StatusOr<KeysContents> DecodeKeys(std::string_view bytes,
+                                        const crypto::Keyring& keyring,
+                                        std::string_view path) {
   auto damaged = [&](size_t offset, std::string_view what) {
     return absl::DataLossError(fmt::format("{}: {} at offset {}", path, what, offset));
   };
@@ -134,9 +164,9 @@ absl::Status KeyRegistry::Decode(std::string_view bytes) {
   const std::string header = Header(master_id);
 
   // The master key first: nothing is unwrapped under a wrong one.
-  auto master = keyring_->Find(master_id);
+  auto master = keyring.Find(master_id);
   if (!master.ok()) {
-    std::vector<std::string> ids = keyring_->Ids();
+    std::vector<std::string> ids = keyring.Ids();
     return absl::FailedPreconditionError(fmt::format(
         "{}: the database is encrypted under master key \"{}\", which is not "
         "among the keys given ({})",
@@ -157,8 +187,8 @@ absl::Status KeyRegistry::Decode(std::string_view bytes) {
   RETURN_IF_ERROR(check);
   in.remove_prefix(crypto::kTagSize);
 
-  MutexLock l(&mu_);
-  master_id_ = master_id;
+  KeysContents out;
+  out.master_id = master_id;
   uint64_t count = 0;
   if (!GetVarint64(&in, &count)) return damaged(covered.size() - in.size(), "bad entry count");
   for (uint64_t i = 0; i < count; ++i) {
@@ -173,7 +203,7 @@ absl::Status KeyRegistry::Decode(std::string_view bytes) {
     if (in.size() < gen_len + crypto::kNonceSize + kWrapped) {
       return damaged(at, "truncated entry");
     }
-    Entry e;
+    KeysEntry e;
     e.kind = static_cast<crypto::FileKind>(kind);
     e.generation.assign(in.substr(0, gen_len));
     in.remove_prefix(gen_len);
@@ -193,32 +223,14 @@ absl::Status KeyRegistry::Decode(std::string_view bytes) {
     crypto::Wipe(plain.data(), plain.size());
     if (!key.ok()) return key.status();
     e.key = std::make_shared<const crypto::SecureKey>(*std::move(key));
-    entries_[number] = std::move(e);
+    out.entries[number] = std::move(e);
   }
   if (!in.empty()) return damaged(covered.size() - in.size(), "bytes after the last entry");
-  return absl::OkStatus();
+  return out;
 }
 
 absl::Status KeyRegistry::WriteLocked(const crypto::MasterKey& master) {
-  const std::string header = Header(master.id);
-  std::string out = header;
-  ASSIGN_OR_RETURN(crypto::Nonce nonce, RandomNonce());
-  out.append(reinterpret_cast<const char*>(nonce.data()), nonce.size());
-  RETURN_IF_ERROR(crypto::AeadSeal(master.key, nonce, header, "", &out));
-  PutVarint64(&out, entries_.size());
-  for (const auto& [number, e] : entries_) {
-    PutVarint64(&out, number);
-    out.push_back(static_cast<char>(e.kind));
-    out.push_back(static_cast<char>(e.generation.size()));
-    out.append(e.generation);
-    ASSIGN_OR_RETURN(nonce, RandomNonce());
-    out.append(reinterpret_cast<const char*>(nonce.data()), nonce.size());
-    const auto key = e.key->bytes();
-    RETURN_IF_ERROR(crypto::AeadSeal(
-        master.key, nonce, WrapAd(header, number, e.kind, e.generation),
-        std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), &out));
-  }
-  PutFixed32(&out, static_cast<uint32_t>(Hash64(out)));
+  ASSIGN_OR_RETURN(std::string out, EncodeKeys(master, entries_, RandomNonce));
   forgotten_ = false;
 
   const std::string tmp = env::JoinPath(dir_, kKeysTempName);
@@ -235,13 +247,13 @@ absl::StatusOr<std::shared_ptr<const crypto::FileCipher>> KeyRegistry::NewFile(
   MutexLock l(&mu_);
   ASSIGN_OR_RETURN(std::shared_ptr<const crypto::MasterKey> master,
                    keyring_->Find(master_id_));
-  Entry e;
+  KeysEntry e;
   e.kind = kind;
   const std::shared_ptr<const crypto::MasterKey> current = keyring_->Current();
   e.generation = current != nullptr ? current->id : master_id_;
   e.key = std::make_shared<const crypto::SecureKey>(std::move(key));
   std::shared_ptr<const crypto::SecureKey> data_key = e.key;
-  std::optional<Entry> previous;
+  std::optional<KeysEntry> previous;
   if (auto it = entries_.find(number); it != entries_.end()) {
     previous = std::move(it->second);
   }

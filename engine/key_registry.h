@@ -26,9 +26,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "crypto/aead.h"
 #include "crypto/file_cipher.h"
 #include "crypto/keyring.h"
 #include "env/env.h"
@@ -38,6 +41,42 @@ namespace synapsed::storage::engine {
 
 inline constexpr std::string_view kKeysName = "KEYS";
 inline constexpr std::string_view kKeysTempName = "KEYS.tmp";
+
+// What KEYS holds, as EncodeKeys writes it and DecodeKeys reads it:
+// KeyRegistry keeps these behind its lock and does the file handling.
+struct KeysEntry {
+  crypto::FileKind kind;
+  // The id of the master key current when the data key was made.
+  std::string generation;
+  std::shared_ptr<const crypto::SecureKey> key;
+};
+struct KeysContents {
+  std::string master_id;  // the master key every data key is wrapped under
+  std::map<uint64_t, KeysEntry> entries;  // by file number
+};
+
+// The bytes of KEYS for `entries` under `master`. Every nonce comes from
+// `next_nonce`, called once for the check and then once per entry in
+// ascending file number. KeyRegistry passes random ones (a fresh nonce for
+// every seal is what keeps GCM sound); a test passes fixed ones to make a
+// file it can compare byte for byte (tests/fuzz/seed_corpus_test.cc).
+// Internal if a seal fails or `next_nonce`'s error.
+[[nodiscard]] absl::StatusOr<std::string> EncodeKeys(
+    const crypto::MasterKey& master,
+    const std::map<uint64_t, KeysEntry>& entries,
+    absl::FunctionRef<absl::StatusOr<crypto::Nonce>()> next_nonce);
+
+// Reads the bytes of KEYS (`path` names it in errors), with the errors of
+// KeyRegistry::Open below: the checksum first, then the master key
+// (FailedPrecondition unless `keyring` holds the id the header names, and
+// the key held under it produces the check tag), then each entry, whose
+// data key must authenticate under that master key with its own file
+// number, kind and generation (DataLoss otherwise). All or nothing: on any
+// error no key is returned. Reads no file: what the fuzz target
+// tests/fuzz/key_registry_fuzzer.cc calls.
+[[nodiscard]] absl::StatusOr<KeysContents> DecodeKeys(
+    std::string_view bytes, const crypto::Keyring& keyring,
+    std::string_view path);
 
 class KeyRegistry {
  public:
@@ -85,12 +124,6 @@ class KeyRegistry {
   std::map<std::string, std::vector<uint64_t>> Generations() const;
 
  private:
-  struct Entry {
-    crypto::FileKind kind;
-    std::string generation;
-    std::shared_ptr<const crypto::SecureKey> key;
-  };
-
   KeyRegistry(env::FileSystem* fs, std::string dir,
               std::shared_ptr<const crypto::Keyring> keyring)
       : fs_(fs), dir_(std::move(dir)), keyring_(std::move(keyring)) {}
@@ -98,14 +131,13 @@ class KeyRegistry {
   // Encodes the registry under `master` and replaces KEYS with it.
   absl::Status WriteLocked(const crypto::MasterKey& master)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Decode(std::string_view bytes);
 
   env::FileSystem* const fs_;
   const std::string dir_;
   const std::shared_ptr<const crypto::Keyring> keyring_;
   mutable Mutex mu_;
   std::string master_id_ ABSL_GUARDED_BY(mu_);
-  std::map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, KeysEntry> entries_ ABSL_GUARDED_BY(mu_);
   bool forgotten_ ABSL_GUARDED_BY(mu_) = false;  // entries dropped, not yet written
 };
 

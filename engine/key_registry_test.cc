@@ -173,8 +173,9 @@ TEST_F(KeyRegistryTest, ForgottenFilesLeaveWithTheNextWrite) {
 }
 
 // The worked example of docs/format/encryption.md ("Key registry"), made
-// independently of this code.
-TEST_F(KeyRegistryTest, DocExampleOpens) {
+// independently of this code: the file, and the keyring holding its master
+// key test-key-1 (bytes 00 01 .. 1f).
+std::string DocExample() {
   std::string hex = "73796e61707365642d6b657973010a746573742d6b65792d31b0b1b2b3b4b5b6b7b8b9babba6"
                     "93b9b65a24036253bc9abc65bae3440105010a746573742d6b65792d31c0c1c2c3c4c5c6c7c8"
                     "c9cacb40096524333dd019d090b7e97ee1a6191c22b16c68b749ed729a11516b2021e986f671"
@@ -183,13 +184,25 @@ TEST_F(KeyRegistryTest, DocExampleOpens) {
   for (size_t i = 0; i < hex.size(); i += 2) {
     bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   }
-  ASSERT_EQ(bytes.size(), 131u);
-  WriteKeys(bytes);
+  return bytes;
+}
+std::shared_ptr<crypto::Keyring> DocExampleRing() {
   std::string key_hex;
   for (int i = 0; i < 32; ++i) key_hex += fmt::format("{:02x}", i);
   auto ring = std::make_shared<crypto::Keyring>();
-  ASSERT_OK_AND_ASSIGN(crypto::SecureKey key, crypto::SecureKey::FromHex(key_hex));
-  ASSERT_OK(ring->Add(crypto::MasterKey{"test-key-1", std::move(key)}));
+  auto key = crypto::SecureKey::FromHex(key_hex);
+  EXPECT_OK(key);
+  if (key.ok()) {
+    EXPECT_OK(ring->Add(crypto::MasterKey{"test-key-1", *std::move(key)}));
+  }
+  return ring;
+}
+
+TEST_F(KeyRegistryTest, DocExampleOpens) {
+  const std::string bytes = DocExample();
+  ASSERT_EQ(bytes.size(), 131u);
+  WriteKeys(bytes);
+  auto ring = DocExampleRing();
   ASSERT_OK_AND_ASSIGN(auto r, KeyRegistry::Open(fs_.get(), "/db", ring));
   EXPECT_EQ(r->master_key_id(), "test-key-1");
   EXPECT_EQ(encryption_testing::FileCounts(r->Generations()), (std::map<std::string, uint64_t>{{"test-key-1", 1}}));
@@ -199,6 +212,39 @@ TEST_F(KeyRegistryTest, DocExampleOpens) {
             std::string("\x32\x51\x5c\x14\xfb\x9b\x57\xd1\x28\xb1\x7f\x4d\x7a\xcd\x1d\x52"
                         "\x35\xff\xc6\xc9\x7f",
                         21));
+}
+
+// EncodeKeys with the example's nonces (the seam tests use for files they
+// compare byte for byte) writes the example; DecodeKeys reads it back.
+TEST(KeysCodec, FixedNoncesMakeTheDocExample) {
+  auto ring = DocExampleRing();
+  ASSERT_OK_AND_ASSIGN(auto master, ring->Find("test-key-1"));
+  ASSERT_OK_AND_ASSIGN(crypto::SecureKey key, crypto::SecureKey::Allocate());
+  for (size_t i = 0; i < key.mutable_bytes().size(); ++i) key.mutable_bytes()[i] = static_cast<uint8_t>(0x40 + i);
+  std::map<uint64_t, KeysEntry> entries;
+  entries[5] = KeysEntry{crypto::FileKind::kLog, "test-key-1",
+                         std::make_shared<const crypto::SecureKey>(std::move(key))};
+  uint8_t first = 0xb0;
+  ASSERT_OK_AND_ASSIGN(
+      std::string bytes, EncodeKeys(*master, entries, [&]() -> absl::StatusOr<crypto::Nonce> {
+        crypto::Nonce n;
+        for (size_t i = 0; i < n.size(); ++i) n[i] = static_cast<uint8_t>(first + i);
+        first += 0x10;
+        return n;
+      }));
+  EXPECT_EQ(bytes, DocExample());
+  ASSERT_OK_AND_ASSIGN(KeysContents back, DecodeKeys(bytes, *ring, "KEYS"));
+  EXPECT_EQ(back.master_id, "test-key-1");
+  ASSERT_EQ(back.entries.size(), 1u);
+  EXPECT_EQ(back.entries[5].kind, crypto::FileKind::kLog);
+  EXPECT_EQ(back.entries[5].generation, "test-key-1");
+  EXPECT_TRUE(back.entries[5].key->SameBytes(*entries[5].key));
+  // A failing nonce source fails the encoding.
+  EXPECT_THAT(EncodeKeys(*master, entries,
+                         []() -> absl::StatusOr<crypto::Nonce> {
+                           return absl::InternalError("no randomness");
+                         }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("no randomness")));
 }
 
 }  // namespace

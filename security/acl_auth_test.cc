@@ -178,6 +178,29 @@ TEST(AclAuth, StateCodecKeepsHashesAndReadsVersionOne) {
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
+// A name repeated where the encoder writes a map's keys is corrupt. A role
+// given twice, a range rule and then a prefix rule, once decoded into a
+// rule that was both, which the rule-shape check of
+// tests/fuzz/acl_state_fuzzer.cc rejects (the input is
+// tests/fuzz/corpus/acl_state/crash-repeated-role).
+TEST(AclAuth, StateCodecRejectsRepeatedNames) {
+  using namespace std::string_literals;
+  const std::string role_twice = "\x01\x00\x02\x01x\x00\x01\x02\x00\x01" "a\x01" "b"
+                                 "\x01x\x00\x01\x00\x00\x01p\x00\x00"s;
+  const std::string grant_twice = "\x01\x00\x00\x00\x02\x01u\x00\x01u\x00"s;
+  const std::string password_twice =
+      "\x02\x00\x00\x00\x00\x02\x01u\x01h\x01u\x01h"s;
+  for (const std::string& bytes : {role_twice, grant_twice, password_twice}) {
+    EXPECT_THAT(DecodeAclState(bytes), StatusIs(absl::StatusCode::kDataLoss));
+  }
+  // The same bytes with the second name changed decode.
+  std::string two_roles = role_twice;
+  two_roles[two_roles.find("\x01x", 5) + 1] = 'y';
+  ASSERT_OK_AND_ASSIGN(AclState state, DecodeAclState(two_roles));
+  EXPECT_EQ(state.config.roles.size(), 2u);
+  EXPECT_EQ(EncodeAclState(state), two_roles);
+}
+
 std::string ReadAll(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;

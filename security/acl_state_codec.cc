@@ -61,7 +61,12 @@ bool Decode(std::string_view in, AclState* state) {
         !GetVarint32(&in, &nrules) || nrules > in.size()) {
       return false;
     }
-    AclRole& role = state->config.roles[name];
+    // Each name once, as the encoder writes a map. A repeat would decode
+    // over the first one's rules, leaving a rule with the fields of two
+    // kinds (a prefix and a range), which the encoder cannot write back.
+    auto [it, inserted] = state->config.roles.try_emplace(std::move(name));
+    if (!inserted) return false;
+    AclRole& role = it->second;
     role.admin = admin != 0;
     role.rules.resize(nrules);
     for (AclRule& r : role.rules) {
@@ -72,9 +77,9 @@ bool Decode(std::string_view in, AclState* state) {
     return false;
   for (uint32_t i = 0; i < n; ++i) {
     std::string user;
-    if (!GetLengthPrefixed(&in, &user) || !GetNames(&in, &state->config.grants[user])) {
-      return false;
-    }
+    if (!GetLengthPrefixed(&in, &user)) return false;
+    auto [it, inserted] = state->config.grants.try_emplace(std::move(user));
+    if (!inserted || !GetNames(&in, &it->second)) return false;
   }
   if (version == kVersionWithPasswords) {
     if (!GetVarint32(&in, &n) || n == 0) return false;
@@ -83,7 +88,9 @@ bool Decode(std::string_view in, AclState* state) {
       if (!GetLengthPrefixed(&in, &user) || !GetLengthPrefixed(&in, &hash)) {
         return false;
       }
-      state->config.passwords[std::move(user)] = std::move(hash);
+      if (!state->config.passwords.try_emplace(std::move(user), std::move(hash)).second) {
+        return false;
+      }
     }
   }
   return in.empty();

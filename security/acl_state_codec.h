@@ -17,6 +17,8 @@
 //   grant   := user:lp nroles:varint32 role-name:lp*
 //   password := user:lp hash:lp    the salted hash, never the password
 //              (security/password_hash.h, docs/format/password_hash.md)
+// A role, a grant's user and a password's user each appear once (they are
+// map keys); a repeat is corrupt.
 #ifndef SYNAPSED_SECURITY_ACL_STATE_CODEC_H_
 #define SYNAPSED_SECURITY_ACL_STATE_CODEC_H_
 

@@ -141,6 +141,37 @@ inline constexpr std::string_view kEnvelopeKeyHex2 =
 inline constexpr uint8_t kEnvelopeRaw = 0;
 inline constexpr uint8_t kEnvelopeStructured = 1;
 
+// ---- key_registry_fuzzer: KEYS, the key registry (engine/key_registry.h)
+//
+//   input := flags:u8 keys_file
+//
+// flags bit 0 (kKeysFixChecksum): the target first overwrites the file's
+// last four bytes with the checksum of the others, so that a mutation gets
+// past the checksum to the parser. The keyring holds the two envelope keys
+// above. Every data key in a seed is KeysFuzzDataKey of its entry's file
+// number, kind and generation: the fuzzer cannot forge a seal, so a key
+// that comes back must be the one sealed for that entry, and the target
+// checks that it is.
+inline constexpr std::string_view kKeysFuzzPath = "/fuzz/KEYS";
+inline constexpr uint8_t kKeysFixChecksum = 1 << 0;
+
+inline std::array<uint8_t, 32> KeysFuzzDataKey(uint64_t number, uint8_t kind,
+                                               std::string_view generation) {
+  // FNV-1a over the fields, then one more step per byte: a different key
+  // for every entry, which is all a test key needs.
+  uint64_t h = 0xcbf29ce484222325u;
+  auto mix = [&h](uint8_t b) { h = (h ^ b) * 0x100000001b3u; };
+  for (int i = 0; i < 8; ++i) mix(static_cast<uint8_t>(number >> (8 * i)));
+  mix(kind);
+  for (char c : generation) mix(static_cast<uint8_t>(c));
+  std::array<uint8_t, 32> key;
+  for (uint8_t& b : key) {
+    mix(0);
+    b = static_cast<uint8_t>(h >> 56);
+  }
+  return key;
+}
+
 }  // namespace synapsed::storage::fuzz
 
 #endif  // SYNAPSED_TESTS_FUZZ_FUZZ_INPUTS_H_

@@ -8,6 +8,7 @@
 //
 // Built in every configuration (no clang needed), so a format change shows
 // here even where the fuzzers are not built.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -17,14 +18,17 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "api/write_batch_internal.h"
 #include "crypto/key_file.h"
 #include "crypto/master_key.h"
+#include "engine/key_registry.h"
 #include "engine/version_edit.h"
 #include "gtest/gtest.h"
 #include "layers/value_envelope.h"
+#include "security/acl_state_codec.h"
 #include "security/audit_checkpoint.h"
 #include "security/audit_format.h"
 #include "security/audit_verify.h"
@@ -330,7 +334,6 @@ TEST(SeedCorpus, ValueEnvelope) {
   CheckOrRewrite("value_envelope", seeds);
 }
 
-}  // namespace
 // ---- audit: checkpoints_size:fixed16 checkpoints audit_file.
 
 // An audit file of `n` records (every second one a sensitive key's HMAC,
@@ -394,4 +397,93 @@ TEST(SeedCorpus, Audit) {
   CheckOrRewrite("audit", seeds);
 }
 
+// ---- key_registry: flags, then a KEYS file.
+
+using KeysFile = std::tuple<uint64_t, crypto::FileKind, std::string>;
+
+// KEYS under `master` (a key of the fuzz keyring), holding a data key for
+// each of `files` (number, kind, generation): KeysFuzzDataKey, the one the
+// fuzz target expects back. The nonces are fixed (EncodeKeys' seam), so the
+// bytes are the same at every run.
+std::string KeysSeed(const crypto::MasterKey& master, const std::vector<KeysFile>& files) {
+  std::map<uint64_t, engine::KeysEntry> entries;
+  for (const auto& [number, kind, generation] : files) {
+    absl::StatusOr<crypto::SecureKey> key = crypto::SecureKey::Allocate();
+    EXPECT_OK(key);
+    if (!key.ok()) return "";
+    const auto bytes = KeysFuzzDataKey(number, static_cast<uint8_t>(kind), generation);
+    std::copy(bytes.begin(), bytes.end(), key->mutable_bytes().begin());
+    entries[number] = engine::KeysEntry{
+        kind, generation, std::make_shared<const crypto::SecureKey>(*std::move(key))};
+  }
+  uint8_t next = 0xb0;
+  absl::StatusOr<std::string> file =
+      engine::EncodeKeys(master, entries, [&]() -> absl::StatusOr<crypto::Nonce> {
+        crypto::Nonce n;
+        n.fill(next);
+        next += 0x10;
+        return n;
+      });
+  EXPECT_OK(file);
+  return file.value_or("");
+}
+
+TEST(SeedCorpus, KeyRegistry) {
+  auto ring = std::make_shared<crypto::Keyring>();
+  ASSERT_OK(ring->Add(TestKey(kEnvelopeKeyId1, kEnvelopeKeyHex1)));
+  ASSERT_OK(ring->Add(TestKey(kEnvelopeKeyId2, kEnvelopeKeyHex2)));
+  const std::string id1(kEnvelopeKeyId1), id2(kEnvelopeKeyId2);
+  ASSERT_OK_AND_ASSIGN(auto key1, ring->Find(id1));
+  ASSERT_OK_AND_ASSIGN(auto key2, ring->Find(id2));
+  Seeds seeds;
+  seeds["seed-empty"] = Byte(0) + KeysSeed(*key1, {});
+  // A log, a table and a manifest; the manifest made after k2 became the
+  // current key, before the registry was re-wrapped under it.
+  seeds["seed-three-files"] =
+      Byte(0) + KeysSeed(*key1, {{5, crypto::FileKind::kLog, id1},
+                                 {7, crypto::FileKind::kTable, id1},
+                                 {9, crypto::FileKind::kManifest, id2}});
+  // Re-wrapped under k2 (RotateMasterKey); file 300's number takes two
+  // bytes. The target fixes the checksum of what it mutates.
+  seeds["seed-rotated-fix-checksum"] =
+      Byte(kKeysFixChecksum) + KeysSeed(*key2, {{3, crypto::FileKind::kLog, id1},
+                                                {300, crypto::FileKind::kTable, id2}});
+  for (const auto& [name, input] : seeds) {
+    EXPECT_OK(engine::DecodeKeys(std::string_view(input).substr(1), *ring, kKeysFuzzPath))
+        << name;
+  }
+  CheckOrRewrite("key_registry", seeds);
+}
+
+// ---- acl_state: the stored state.
+
+TEST(SeedCorpus, AclState) {
+  AclRule prefix, open, range;
+  prefix.prefix = "a/";
+  open.begin = "m";
+  open.access = AclRule::Access::kWrite;
+  range.begin = "a";
+  range.end = "b";
+  range.access = AclRule::Access::kReadWrite;
+  security::AclState state;
+  state.revision = 7;
+  state.config.roles["reader"].rules = {prefix, open};
+  state.config.roles["admin"] = AclRole{{range}, true};
+  state.config.users = {"alice", "bob"};
+  state.config.grants = {{"alice", {"reader"}}, {"bob", {"reader", "admin"}}};
+  Seeds seeds;
+  seeds["seed-empty"] = security::EncodeAclState(security::AclState{});
+  seeds["seed-roles-version-1"] = security::EncodeAclState(state);
+  // docs/format/password_hash.md's example hash.
+  state.config.passwords["alice"] =
+      "$scrypt$ln=15,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$eo40JB24mNWRdcaWU4xBdGepdf/laQaEJfFhiNMVnFg";
+  state.revision = 300;
+  seeds["seed-passwords-version-2"] = security::EncodeAclState(state);
+  for (const auto& [name, input] : seeds) {
+    EXPECT_OK(security::DecodeAclState(input)) << name;
+  }
+  CheckOrRewrite("acl_state", seeds);
+}
+
+}  // namespace
 }  // namespace synapsed::storage::fuzz
