@@ -64,10 +64,13 @@ TEST(Builder, MetricsLayerStacksAboveTheCacheAndInsideAccessControl) {
                        StorageBuilder(StorageConfig::Memory()).WithMetrics().WithAccessControl(acl)
                            .BuildSecured());
   ASSERT_OK_AND_ASSIGN(auto root, secured->AsPrincipal("root"));
-  // Through access control, a property is for an admin; the anonymous
-  // principal is refused before the metrics layer sees it.
+  // Through access control the metrics are an operational property any
+  // principal may read, the anonymous one too (access_control.h); other
+  // properties are for an admin, and the anonymous principal is refused
+  // before the layers below see the call.
   ASSERT_OK(root->GetProperty("metrics").status());
-  EXPECT_THAT(secured->GetProperty("metrics").status(),
+  ASSERT_OK(secured->GetProperty("metrics").status());
+  EXPECT_THAT(secured->GetProperty("options.json").status(),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
