@@ -583,6 +583,10 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
   // batch that filled it; writers wait past that (MakeRoomForWrite).
   j["memtable_budget_bytes"] =
       static_cast<uint64_t>(options_.max_immutable_memtables + 1) * options_.write_buffer_size;
+  // Arena blocks of flushed memtables kept for the next ones (a block is in
+  // a memtable or here, and new ones are made only when none is here, so
+  // the two together stay within the most the memtables ever held).
+  j["memtable_pool_bytes"] = arena_pool_->PooledBytes();
   j["recovery"] = recovery_notes_.empty() ? "clean" : recovery_notes_;
   nlohmann::json levels = nlohmann::json::array();
   for (int level = 0; level < compaction::kNumLevels; ++level) {

@@ -134,6 +134,7 @@ void ReadEngineMemory(Store* store, PhaseMemory* m) {
   };
   m->memtable_bytes = get(j, "memtable_bytes");
   m->memtable_budget = get(j, "memtable_budget_bytes");
+  m->memtable_pool = get(j, "memtable_pool_bytes");
   if (j.contains("block_cache") && j["block_cache"].is_object()) {
     const nlohmann::json& c = j["block_cache"];
     m->block_cache_capacity = get(c, "capacity");

@@ -58,6 +58,7 @@ struct PhaseMemory {
   int64_t block_cache_pinned = -1;
   int64_t memtable_bytes = -1;
   int64_t memtable_budget = -1;     // the most the memtables may hold
+  int64_t memtable_pool = -1;       // free arena blocks kept for reuse
 
   // What the engine accounts for: the block cache (its capacity, or its
   // usage if pins pushed it past) plus the memtable budget. -1 if not
