@@ -6,6 +6,7 @@
 // and the seam between replay and live commits under concurrent writers.
 #include <thread>
 
+#include "api/change_stream_test_util.h"
 #include "engine/db.h"
 #include "engine/db_impl.h"
 #include "engine/encryption_test_util.h"
@@ -17,6 +18,7 @@
 namespace synapsed::storage::engine {
 namespace {
 
+using ::synapsed::storage::testing::DrainChanges;
 using ::synapsed::storage::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -29,21 +31,6 @@ std::string Show(const ChangeBatch& b) {
                                       : fmt::format("{}:D:{}", e.sequence, e.key);
   }
   return out;
-}
-
-// Every batch until nothing comes within a short wait (the writes the tests
-// wait for were all acknowledged before this is called, so they are queued
-// or in the logs; the wait only bounds the test when one is missing).
-std::vector<ChangeBatch> Drain(ChangeStream& s, absl::Status* end = nullptr) {
-  std::vector<ChangeBatch> out;
-  while (true) {
-    auto b = s.Next(absl::Milliseconds(200));
-    if (!b.ok()) {
-      if (end != nullptr) *end = b.status();
-      return out;
-    }
-    out.push_back(*std::move(b));
-  }
 }
 
 class SubscribeTest : public ::testing::TestWithParam<size_t> {
@@ -83,7 +70,7 @@ TEST_P(SubscribeTest, LiveCommitsArriveInOrderWholeAndFiltered) {
   ASSERT_OK(txn->Put("e", "4"));
   ASSERT_OK(txn->Commit({}));
 
-  std::vector<ChangeBatch> got = Drain(*s);
+  std::vector<ChangeBatch> got = DrainChanges(*s);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(Show(got[0]), "1:P:b=1");
   EXPECT_EQ(got[0].next_sequence, 2u);
@@ -104,7 +91,7 @@ TEST_P(SubscribeTest, ResumesFromAPastSequenceAcrossLogSwitchesAndFlushes) {
 
   ASSERT_OK_AND_ASSIGN(auto s, db->Subscribe(KeyRange::All(), {.from_sequence = 5}));
   PutN(db.get(), 25, 30);  // live, after the subscription
-  std::vector<ChangeBatch> got = Drain(*s);
+  std::vector<ChangeBatch> got = DrainChanges(*s);
   ASSERT_EQ(got.size(), 26u);
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(Show(got[i]), fmt::format("{}:P:k{:04}=v", i + 5, i + 4));
@@ -114,7 +101,7 @@ TEST_P(SubscribeTest, ResumesFromAPastSequenceAcrossLogSwitchesAndFlushes) {
   db.reset();
   db = Open();
   ASSERT_OK_AND_ASSIGN(s, db->Subscribe(KeyRange::Prefix("k000"), {.from_sequence = 1}));
-  got = Drain(*s);
+  got = DrainChanges(*s);
   ASSERT_EQ(got.size(), 10u);
   EXPECT_EQ(Show(got[9]), "10:P:k0009=v");
 }
@@ -129,7 +116,7 @@ TEST_P(SubscribeTest, OlderThanTheRetainedLogsIsOutOfRangeNamingTheOldest) {
               StatusIs(absl::StatusCode::kOutOfRange,
                        HasSubstr("the oldest available sequence is 11")));
   ASSERT_OK_AND_ASSIGN(auto s, db->Subscribe(KeyRange::All(), {.from_sequence = 11}));
-  std::vector<ChangeBatch> got = Drain(*s);
+  std::vector<ChangeBatch> got = DrainChanges(*s);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(Show(got[0]), "11:P:k0010=v");
   // Nothing logged at all: the oldest is the next sequence.
@@ -147,7 +134,7 @@ TEST_P(SubscribeTest, ASlowConsumerIsEndedWithAResumePointThatLosesNothing) {
   ASSERT_OK_AND_ASSIGN(auto s, db->Subscribe(KeyRange::All(), {.max_queued_bytes = 64}));
   PutN(db.get(), 0, 40);
   absl::Status end;
-  std::vector<ChangeBatch> first = Drain(*s, &end);
+  std::vector<ChangeBatch> first = DrainChanges(*s, &end);
   ASSERT_THAT(end, StatusIs(absl::StatusCode::kResourceExhausted,
                             HasSubstr("fell behind; resume from sequence")));
   ASSERT_FALSE(first.empty());
@@ -158,7 +145,7 @@ TEST_P(SubscribeTest, ASlowConsumerIsEndedWithAResumePointThatLosesNothing) {
                             HasSubstr(fmt::format("resume from sequence {}", resume))));
   // Writers were not held up (all 40 acknowledged); resuming gets the rest.
   ASSERT_OK_AND_ASSIGN(s, db->Subscribe(KeyRange::All(), {.from_sequence = resume}));
-  std::vector<ChangeBatch> rest = Drain(*s);
+  std::vector<ChangeBatch> rest = DrainChanges(*s);
   ASSERT_EQ(first.size() + rest.size(), 40u);
   EXPECT_EQ(rest.front().events.front().sequence, resume);
   EXPECT_EQ(Show(rest.back()), "40:P:k0039=v");
@@ -226,7 +213,7 @@ TEST(SubscribeEncrypted, ReplaysEncryptedLogsWithTheirKeys) {
   ASSERT_OK(AsNativeEngine(db.get())->FlushMemTables());
   ASSERT_OK(db->Delete("secret/1"));
   ASSERT_OK_AND_ASSIGN(auto s, db->Subscribe(KeyRange::All(), {.from_sequence = 1}));
-  std::vector<ChangeBatch> got = Drain(*s);
+  std::vector<ChangeBatch> got = DrainChanges(*s);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(Show(got[0]), "1:P:secret/1=plain one");
   EXPECT_EQ(Show(got[1]), "2:D:secret/1");

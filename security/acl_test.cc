@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/change_stream_test_util.h"
 #include "backends/backend_registry.h"
 #include "backends/memory_store.h"
 #include "gmock/gmock.h"
@@ -19,6 +20,7 @@
 namespace synapsed::storage::security {
 namespace {
 
+using ::synapsed::storage::testing::DrainChanges;
 using ::synapsed::storage::testing::IsOk;
 using ::synapsed::storage::testing::StatusIs;
 using ::testing::AllOf;
@@ -343,19 +345,16 @@ TEST_F(AclTest, SubscriptionsDeliverOnlyReadableKeys) {
   ASSERT_OK(root_->Put("m2", "not mine either"));
   ASSERT_OK(secured_->Grant("root", "alice", "m_writer"));  // writes ACL state
   ASSERT_OK(root_->Put("m3", "readable now"));
+  absl::Status end;
   std::vector<std::string> got;
-  while (true) {
-    auto b = stream->Next(absl::Milliseconds(200));
-    if (!b.ok()) {
-      EXPECT_THAT(b.status(), StatusIs(absl::StatusCode::kDeadlineExceeded));
-      break;
-    }
+  for (const ChangeBatch& b : DrainChanges(*stream, &end)) {
     std::string one;
-    for (const ChangeEvent& e : b->events) {
+    for (const ChangeEvent& e : b.events) {
       one += (e.type == ChangeType::kPut ? "P:" : "D:") + e.key + ",";
     }
     got.push_back(one);
   }
+  EXPECT_THAT(end, StatusIs(absl::StatusCode::kDeadlineExceeded));
   // Granted before delivery: m2's event is checked when it is delivered.
   EXPECT_THAT(got, ::testing::ElementsAre("P:a/3,D:a/1,", "P:m2,", "P:m3,"));
 }

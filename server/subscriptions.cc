@@ -79,24 +79,23 @@ void Subscriptions::PSubscribe(std::span<const std::string> patterns, ReplyWrite
 }
 
 void Subscriptions::Unsubscribe(std::span<const std::string> channels, ReplyWriter& reply) {
-  std::vector<std::string> names(channels.begin(), channels.end());
-  if (names.empty()) names.assign(channels_.begin(), channels_.end());
-  if (names.empty()) return Confirm("unsubscribe", nullptr, reply);
-  for (const std::string& c : names) {
-    channels_.erase(c);
-    MaybeDropKeyspaceStream();
-    Confirm("unsubscribe", &c, reply);
-  }
+  Leave(&channels_, channels, "unsubscribe", reply);
 }
 
 void Subscriptions::PUnsubscribe(std::span<const std::string> patterns, ReplyWriter& reply) {
-  std::vector<std::string> names(patterns.begin(), patterns.end());
-  if (names.empty()) names.assign(patterns_.begin(), patterns_.end());
-  if (names.empty()) return Confirm("punsubscribe", nullptr, reply);
-  for (const std::string& p : names) {
-    patterns_.erase(p);
+  Leave(&patterns_, patterns, "punsubscribe", reply);
+}
+
+void Subscriptions::Leave(std::set<std::string>* joined, std::span<const std::string> names,
+                          std::string_view verb, ReplyWriter& reply) {
+  // No names: every one joined (a copy, since each is erased in turn).
+  std::vector<std::string> leaving(names.begin(), names.end());
+  if (leaving.empty()) leaving.assign(joined->begin(), joined->end());
+  if (leaving.empty()) return Confirm(verb, nullptr, reply);
+  for (const std::string& name : leaving) {
+    joined->erase(name);
     MaybeDropKeyspaceStream();
-    Confirm("punsubscribe", &p, reply);
+    Confirm(verb, &name, reply);
   }
 }
 

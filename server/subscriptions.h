@@ -88,6 +88,10 @@ class Subscriptions {
   void MaybeDropKeyspaceStream();
   void KeyspaceMessages(const ChangeBatch& batch, ReplyWriter& reply);
   void Confirm(std::string_view kind, const std::string* name, ReplyWriter& reply);
+  // (P)UNSUBSCRIBE: leaves `names` (every one in `joined` if none), each
+  // confirmed with `verb`, as Redis does.
+  void Leave(std::set<std::string>* joined, std::span<const std::string> names,
+             std::string_view verb, ReplyWriter& reply);
 
   Store* const store_;
   const std::function<void()> wake_;

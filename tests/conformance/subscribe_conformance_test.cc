@@ -10,6 +10,7 @@
 
 #include "fmt/format.h"
 #include "gtest/gtest.h"
+#include "api/change_stream_test_util.h"
 #include "tests/conformance/backend_factory.h"
 #include "util/status_matchers.h"
 
@@ -26,20 +27,6 @@ std::string Show(const ChangeBatch& b) {
                                       : fmt::format("D:{}", e.key);
   }
   return out;
-}
-
-// Batches until none comes within a short wait; every write the tests look
-// for was acknowledged before, so the wait only bounds a failing test.
-std::vector<ChangeBatch> Drain(ChangeStream& s, absl::Status* end = nullptr) {
-  std::vector<ChangeBatch> out;
-  while (true) {
-    auto b = s.Next(absl::Milliseconds(200));
-    if (!b.ok()) {
-      if (end != nullptr) *end = b.status();
-      return out;
-    }
-    out.push_back(*std::move(b));
-  }
 }
 
 class SubscribeConformance : public ::testing::TestWithParam<BackendFactory> {
@@ -85,7 +72,7 @@ TEST_P(SubscribeConformance, CommitsArriveInOrderWholeFilteredAndDecoded) {
   ASSERT_OK(store_->Delete("s/c"));
   want.push_back("D:s/c");
 
-  std::vector<ChangeBatch> got = Drain(*s);
+  std::vector<ChangeBatch> got = DrainChanges(*s);
   ASSERT_EQ(got.size(), want.size());
   uint64_t last = 0;
   for (size_t i = 0; i < got.size(); ++i) {
@@ -106,7 +93,7 @@ TEST_P(SubscribeConformance, ASlowConsumerIsEndedWithWhereToResume) {
   ASSERT_OK_AND_ASSIGN(auto s, store_->Subscribe(KeyRange::All(), {.max_queued_bytes = 1}));
   for (int i = 0; i < 5; ++i) ASSERT_OK(store_->Put(fmt::format("k{}", i), "v"));
   absl::Status end;
-  std::vector<ChangeBatch> got = Drain(*s, &end);
+  std::vector<ChangeBatch> got = DrainChanges(*s, &end);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(Show(got[0]), "P:k0=v");
   EXPECT_EQ(s->resume_sequence(), got[0].next_sequence);
@@ -119,13 +106,13 @@ TEST_P(SubscribeConformance, APastSequenceReplaysOnlyOnTheNativeEngine) {
   ASSERT_OK_AND_ASSIGN(auto s, store_->Subscribe(KeyRange::All(), {}));
   ASSERT_OK(store_->Put("a", "1"));
   ASSERT_OK(store_->Put("b", "2"));
-  std::vector<ChangeBatch> live = Drain(*s);
+  std::vector<ChangeBatch> live = DrainChanges(*s);
   ASSERT_EQ(live.size(), 2u);
   const uint64_t first = live[0].events[0].sequence;
   auto again = store_->Subscribe(KeyRange::All(), {.from_sequence = first});
   if (Native()) {
     ASSERT_OK(again.status());
-    std::vector<ChangeBatch> replayed = Drain(**again);
+    std::vector<ChangeBatch> replayed = DrainChanges(**again);
     ASSERT_EQ(replayed.size(), 2u);
     EXPECT_EQ(Show(replayed[0]), "P:a=1");
     EXPECT_EQ(replayed[1].events[0].sequence, live[1].events[0].sequence);
@@ -139,7 +126,7 @@ TEST_P(SubscribeConformance, APastSequenceReplaysOnlyOnTheNativeEngine) {
   ASSERT_OK_AND_ASSIGN(auto next, store_->Subscribe(KeyRange::All(),
                                                     {.from_sequence = live[1].next_sequence}));
   ASSERT_OK(store_->Put("c", "3"));
-  std::vector<ChangeBatch> got = Drain(*next);
+  std::vector<ChangeBatch> got = DrainChanges(*next);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(Show(got[0]), "P:c=3");
 }
