@@ -37,8 +37,9 @@ void AddTortureCommand(CLI::App* app) {
   CLI::App* cmd = app->add_subcommand(
       "torture",
       "crash-recovery torture: kill -9 (crash), power loss (powerloss), kill points "
-      "(killpoints), bit flips (corruption), option-set histories (metamorphic)");
-  cmd->add_option("--mode", o->mode, "crash | powerloss | killpoints | corruption | metamorphic")
+      "(killpoints), bit flips (corruption), option-set histories (metamorphic), an open "
+      "database under load for hours (soak)");
+  cmd->add_option("--mode", o->mode, "crash | powerloss | killpoints | corruption | metamorphic | soak")
       ->default_val("powerloss");
   cmd->add_option("--seed", *seed, "seed (default: random, printed)");
   cmd->add_option("--cycles", o->cycles, "cycles (crashes, flips, op lists) to run");
@@ -70,8 +71,22 @@ void AddTortureCommand(CLI::App* app) {
                 "(a test key from the seed)");
   cmd->add_option("--max-kill-ms", o->max_kill_ms, "crash: most ms a child runs")
       ->default_val(1500);
+  cmd->add_option("--cache-size", o->block_cache_size, "soak: block cache bytes")
+      ->default_val(8 << 20);
+  cmd->add_option("--max-open-files", o->max_open_files, "soak: table cache size (0: default)")
+      ->default_val(64);
+  cmd->add_option("--readers", o->readers, "soak: reader threads")->default_val(2);
+  cmd->add_option("--sample-seconds", o->sample_seconds,
+                  "soak: seconds between samples of memory and open files")
+      ->default_val(60);
+  auto slack_mib = std::make_shared<uint64_t>(64);
+  cmd->add_option("--rss-slack-mib", *slack_mib,
+                  "soak: MiB resident memory may exceed the block cache, memtable budget and "
+                  "oracle by")
+      ->default_val(64);
   cmd->add_option("--child", *child)->group("");  // hidden: the crash mode's child
-  cmd->callback([o, child, seed] {
+  cmd->callback([o, child, seed, slack_mib] {
+    o->rss_slack_bytes = *slack_mib << 20;
     if (!child->empty()) std::exit(torture::RunTortureChild(*child));
     if (seed->empty()) {
       o->seed = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);

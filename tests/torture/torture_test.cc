@@ -4,11 +4,15 @@
 // the order their writes were acknowledged in must each be caught.
 #include "tools/torture/torture.h"
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "env/mem_env.h"
 #include "engine/db.h"
 #include "gtest/gtest.h"
+#include "tools/torture/soak_reader.h"
 #include "tools/torture/value_codec.h"
 #include "util/kill_point.h"
 #include "util/status_matchers.h"
@@ -188,6 +192,34 @@ TEST(Torture, Metamorphic) {
   EXPECT_EQ(r.values_matched, r.values_expected) << FormatReport(r);
 }
 
+// A few rounds of the soak on a real directory: two writers, two readers,
+// samples every second, the bounds held, a clean reopen checked.
+TEST(Torture, Soak) {
+  TortureOptions o = Short("soak");
+  o.threads = 2;
+  o.keys = 2000;
+  o.duration_seconds = 5;
+  o.sample_seconds = 1;
+  o.write_buffer_size = 64 << 10;
+  o.target_file_size = 64 << 10;
+  o.base_level_bytes = 256 << 10;
+  o.block_cache_size = 1 << 20;
+  o.max_open_files = 16;
+  o.mix = "flush=0,compact=0,sync=0";
+  TortureReport r = RunTorture(o);
+  ExpectPass(r, Promise::kEveryWrite);
+  EXPECT_GT(r.reads_checked, 0u);
+  ASSERT_GE(r.soak_samples.size(), 2u) << FormatReport(r);
+  for (const SoakSample& s : r.soak_samples) {
+    EXPECT_GT(s.open_files, 0);
+    EXPECT_LE(s.open_files, s.open_files_bound);
+    EXPECT_LE(s.rss, s.rss_bound);
+    EXPECT_GE(s.live_tables, 0);
+  }
+  EXPECT_EQ(r.soak_samples.back().snapshots, 0) << FormatReport(r);
+  EXPECT_GT(r.soak_samples.back().writes_acknowledged, 0u);
+}
+
 // --- the oracle catches what it claims to ---
 
 struct Fixture {
@@ -221,6 +253,27 @@ struct Fixture {
   void Put(uint32_t key, bool sync, bool apply) { oracle->WriteAck(0, Begin(0, key, sync, apply)); }
 };
 
+// A soak reader fails on a value no write stored.
+TEST(SoakReader, FindsAValueNoWriteStored) {
+  Fixture f;
+  ASSERT_OK(f.db->Put(KeyName(3), EncodeValue(3, 7)));
+  ASSERT_OK(f.db->Put(KeyName(4), "not a torture value"));
+  std::atomic<bool> stop{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 1000 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    stop = true;
+  });
+  WorkloadStats stats;
+  absl::Status s = RunSoakReader(f.db.get(), {.num_keys = 10, .seed = testing::TestSeed()},
+                                 &stop, &stats);
+  stop = true;
+  watchdog.join();
+  EXPECT_TRUE(absl::IsInternal(s)) << s;
+  EXPECT_GE(stats.mismatches, 1u);
+  ASSERT_FALSE(stats.problems.empty());
+  EXPECT_NE(stats.problems[0].find("k000004"), std::string::npos) << stats.problems[0];
+}
+
 TEST(Oracle, PrefixPasses) {
   Fixture f;
   f.Put(1, false, true);
@@ -247,6 +300,18 @@ TEST(Oracle, LostSyncedWriteIsFound) {
   f.Put(2, true, false);  // synced and lost
   VerifyResult v = f.oracle->Verify(f.db.get(), /*strict=*/false);
   EXPECT_EQ(v.holes, 1u);
+}
+
+TEST(Oracle, KeyOutsideTheKeySpaceIsFound) {
+  Fixture f;
+  f.Put(1, false, true);
+  ASSERT_OK(f.db->Put("k000099", EncodeValue(99, 1)));  // past the 10 keys
+  ASSERT_OK(f.db->Put("stray", "x"));
+  VerifyResult v = f.oracle->Verify(f.db.get(), /*strict=*/false);
+  EXPECT_EQ(v.mismatches, 2u);
+  ASSERT_EQ(v.problems.size(), 2u);
+  EXPECT_NE(v.problems[0].find("k000099"), std::string::npos) << v.problems[0];
+  EXPECT_NE(v.problems[1].find("stray"), std::string::npos) << v.problems[1];
 }
 
 TEST(Oracle, WrongValueIsFound) {

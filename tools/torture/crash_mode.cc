@@ -36,13 +36,6 @@ constexpr int kChildError = 4;
 // bounds a child that hangs in open (or never got there), which is reported.
 constexpr auto kOpenTimeout = std::chrono::seconds(5);
 
-std::string MakeWorkDir(const TortureOptions& o) {
-  if (!o.dir.empty()) return o.dir;
-  char tmpl[] = "/tmp/synapsed-torture-XXXXXX";
-  const char* d = mkdtemp(tmpl);
-  return d == nullptr ? std::string() : std::string(d);
-}
-
 }  // namespace
 
 int RunTortureChild(const std::string& oracle_path) {
@@ -87,15 +80,12 @@ TortureReport RunCrash(const TortureOptions& opts) {
   rep.mode = "crash";
   rep.seed = opts.seed;
   TortureOptions o = opts;
-  const std::string work = MakeWorkDir(o);
+  const std::string work = PrepareWorkDir(&o);
   if (work.empty()) {
     rep.error = "cannot create a work directory";
     return rep;
   }
   std::error_code ec;
-  std::filesystem::create_directories(work, ec);
-  o.dir = work + "/db";
-  std::filesystem::remove_all(o.dir, ec);
   const std::string oracle_path = work + "/oracle";
   // Enough for a child that runs max_kill_ms at full speed.
   auto oracle = Oracle::Create(oracle_path, o.keys, o.threads, 1 << 20);
@@ -198,13 +188,7 @@ TortureReport RunCrash(const TortureOptions& opts) {
     VerifyResult v = orc->Verify(db->get(), strict);
     db->reset();
     rep.cycles = cycle + 1;
-    rep.writes_acknowledged += v.writes_acknowledged;
-    rep.writes_promised += v.writes_promised;
-    rep.writes_survived += v.writes_survived;
-    rep.values_matched += v.values_matched;
-    rep.holes += v.holes;
-    rep.mismatches += v.mismatches;
-    if (v.holes != 0 || v.mismatches != 0) {
+    if (AddVerifyResult(v, &rep)) {
       rep.problems.push_back(fmt::format(
           "{}: after the kill (child ran {} ms after its open; the directory as killed is "
           "in {}/db.as-killed):",

@@ -164,27 +164,35 @@ VerifyResult Oracle::Verify(Store* db, bool strict) {
   auto problem = [&r](std::string msg) {
     if (r.problems.size() < 12) r.problems.push_back(std::move(msg));
   };
-  // 1. Read everything: one scan, and a Get per key, which must agree.
-  std::vector<std::optional<std::string>> scanned(n);
-  auto kvs = db->Scan(KeyRange::All());
-  if (!kvs.ok()) {
-    ++r.mismatches;
-    problem(fmt::format("full scan failed: {}", std::string(kvs.status().message())));
-  } else {
-    std::string prev;
-    for (auto& kv : *kvs) {
-      auto k = ParseKeyName(kv.key);
-      if (!k || *k >= n || (!prev.empty() && kv.key <= prev)) {
+  // 1. Read everything: one scan, and a Get per key, which must agree. The
+  // scan is walked beside the keys in order (key names sort as their
+  // numbers), so the check holds one value at a time, not the database.
+  auto it = db->NewIterator(ReadOptions(), KeyRange::All());
+  it->SeekToFirst();
+  std::string prev;
+  // The scanned value of key k (nullopt: the scan does not have it); flags
+  // any key the scan yields that is not one of ours or out of order.
+  auto scanned_value = [&](uint32_t k) -> std::optional<std::string> {
+    for (; it->Valid(); it->Next()) {
+      std::string key(it->key());
+      auto pk = ParseKeyName(key);
+      if (!pk || *pk >= n || (!prev.empty() && key <= prev)) {
         ++r.mismatches;
-        problem(fmt::format("scan yields unexpected or unordered key '{}'", kv.key));
+        problem(fmt::format("scan yields unexpected or unordered key '{}'", key));
+        prev = key;
         continue;
       }
-      prev = kv.key;
-      scanned[*k] = std::move(kv.value);
+      if (*pk > k) return std::nullopt;
+      prev = key;
+      std::string value(it->value());
+      it->Next();
+      return value;
     }
-  }
+    return std::nullopt;
+  };
   for (uint32_t k = 0; k < n; ++k) {
     ++r.keys_checked;
+    const std::optional<std::string> scanned = scanned_value(k);
     auto got = db->Get(KeyName(k));
     std::optional<std::string> value;
     if (got.ok()) {
@@ -194,10 +202,10 @@ VerifyResult Oracle::Verify(Store* db, bool strict) {
       problem(fmt::format("Get {} failed: {}", KeyName(k), std::string(got.status().message())));
       continue;
     }
-    if (kvs.ok() && value != scanned[k]) {
+    if (value != scanned) {
       ++r.mismatches;
       problem(fmt::format("{}: Get and Scan disagree ({} vs {})", KeyName(k),
-                          value ? "present" : "absent", scanned[k] ? "present" : "absent"));
+                          value ? "present" : "absent", scanned ? "present" : "absent"));
       continue;
     }
     if (value) {
@@ -210,6 +218,11 @@ VerifyResult Oracle::Verify(Store* db, bool strict) {
       }
       r.recovered[k] = *id << 1;
     }
+  }
+  scanned_value(n);  // flags whatever the scan yields past the last key
+  if (!it->status().ok()) {
+    ++r.mismatches;
+    problem(fmt::format("full scan failed: {}", std::string(it->status().message())));
   }
   // 2. Strict: every acknowledged write is there (a pending one may be).
   if (strict) {

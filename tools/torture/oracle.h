@@ -104,6 +104,8 @@ class Oracle {
   Oracle& operator=(const Oracle&) = delete;
 
   uint32_t num_keys() const;
+  // Bytes of the map (the soak counts them in its memory bound).
+  size_t mapped_bytes() const { return size_; }
   uint32_t threads() const;
   WorkloadConfig* config();
   // config()->child_open, written and read across processes.

@@ -206,13 +206,7 @@ TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints) {
     db = std::move(*opened);
     VerifyResult v = orc->Verify(db.get(), /*strict=*/false);
     rep.cycles = cycle + 1;
-    rep.writes_acknowledged += v.writes_acknowledged;
-    rep.writes_promised += v.writes_promised;
-    rep.writes_survived += v.writes_survived;
-    rep.values_matched += v.values_matched;
-    rep.holes += v.holes;
-    rep.mismatches += v.mismatches;
-    if (v.holes != 0 || v.mismatches != 0) {
+    if (AddVerifyResult(v, &rep)) {
       rep.problems.push_back(fmt::format("{}{}: after the power cut:", where,
                                          killpoints ? " (kill point " + point + ")" : ""));
       for (auto& p : v.problems) rep.problems.push_back(std::move(p));

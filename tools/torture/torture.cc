@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "fmt/format.h"
@@ -54,6 +55,31 @@ std::string TortureKeyFileText(uint64_t seed) {
   return "synapsed-key-file 1\ntorture " + TortureKeyHex(seed) + "\n";
 }
 
+std::string PrepareWorkDir(TortureOptions* o) {
+  std::string work = o->dir;
+  if (work.empty()) {
+    char tmpl[] = "/tmp/synapsed-torture-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    if (d == nullptr) return std::string();
+    work = d;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(work, ec);
+  o->dir = work + "/db";
+  std::filesystem::remove_all(o->dir, ec);
+  return work;
+}
+
+bool AddVerifyResult(const VerifyResult& v, TortureReport* rep) {
+  rep->writes_acknowledged += v.writes_acknowledged;
+  rep->writes_promised += v.writes_promised;
+  rep->writes_survived += v.writes_survived;
+  rep->values_matched += v.values_matched;
+  rep->holes += v.holes;
+  rep->mismatches += v.mismatches;
+  return v.holes != 0 || v.mismatches != 0;
+}
+
 void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {
   c->seed = o.seed;
   c->cycle = cycle;
@@ -88,7 +114,7 @@ TortureReport RunTorture(const TortureOptions& o) {
     return bad;
   }
   if (o.encryption && o.mode == "metamorphic") {
-    bad.error = "--encryption applies to crash, powerloss, killpoints and corruption";
+    bad.error = "--encryption applies to crash, powerloss, killpoints, corruption and soak";
     return bad;
   }
   if (o.mode == "crash") return RunCrash(o);
@@ -96,9 +122,32 @@ TortureReport RunTorture(const TortureOptions& o) {
   if (o.mode == "killpoints") return RunPowerLoss(o, /*killpoints=*/true);
   if (o.mode == "corruption") return RunCorruption(o);
   if (o.mode == "metamorphic") return RunMetamorphic(o);
+  if (o.mode == "soak") return RunSoak(o);
   bad.error = fmt::format("unknown mode '{}' (crash, powerloss, killpoints, corruption, "
-                          "metamorphic)", o.mode);
+                          "metamorphic, soak)", o.mode);
   return bad;
+}
+
+namespace {
+std::string Mib(int64_t bytes) {
+  return bytes < 0 ? std::string("-") : fmt::format("{:.1f}", bytes / 1048576.0);
+}
+}  // namespace
+
+std::string FormatSoakSamples(const TortureReport& r) {
+  std::string out =
+      "samples (MiB; rss is above the RSS before the open; bound = baseline parts + slack):\n"
+      "  minute    rss  bound   heap  cache  memtab  tables  table-MiB  files/bound  snaps"
+      "     writes      reads\n";
+  for (const SoakSample& s : r.soak_samples) {
+    out += fmt::format("  {:6.1f} {:6} {:6} {:6} {:6} {:7} {:7} {:10} {:5}/{:<6} {:5} {:10} {:10}\n",
+                       s.seconds / 60, Mib(s.rss), Mib(s.rss_bound), Mib(s.heap),
+                       Mib(s.block_cache_usage), Mib(s.memtable_bytes), s.live_tables,
+                       Mib(s.live_table_bytes), s.open_files, s.open_files_bound, s.snapshots,
+                       s.writes_acknowledged, s.reads_checked);
+  }
+  out += fmt::format("peak rss above the baseline (VmHWM): {} MiB\n", Mib(r.soak_peak_rss));
+  return out;
 }
 
 std::string FormatReport(const TortureReport& r) {
@@ -124,6 +173,7 @@ std::string FormatReport(const TortureReport& r) {
                            ? std::string("none")
                            : fmt::format("{}", fmt::join(r.killpoints_unreached, ", ")));
   }
+  if (r.mode == "soak") out += FormatSoakSamples(r);
   if (!r.error.empty()) out += fmt::format("error: {}\n", r.error);
   for (const auto& p : r.problems) out += fmt::format("problem: {}\n", p);
   if (!r.reproduction.empty()) out += fmt::format("reproduce: {}\n", r.reproduction);

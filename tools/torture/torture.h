@@ -21,6 +21,14 @@
 //               and manifest flip.
 //   metamorphic one seeded op list under several option sets; the histories
 //               (every read's result) must be identical.
+//   soak        no crash: writers and readers (torture/soak_reader.h) on one
+//               open database for the whole duration, with flushes,
+//               compactions and held snapshots; every round the writers
+//               pause and the oracle checks every key (strict), and every
+//               sample period the process's resident memory and open files
+//               are sampled and held to a bound; at the end a clean reopen
+//               is checked, and the files the engine opened must all be
+//               closed.
 //
 // Every run is reproducible from its seed. Run* may be called from any one
 // thread; crash mode forks, so call it when the process has no other threads
@@ -77,9 +85,35 @@ struct TortureOptions {
   // corruption: the `synapsed` binary whose `db check --dir` must flag every
   // flip (empty: read-only open and a full read stand in for it).
   std::string check_binary;
-  // Keep the work directory of a failed run (crash/corruption).
+  // soak: the engine's block cache and table cache (0: the engine's
+  // default), reader threads, how often memory and open files are sampled,
+  // and what resident memory may exceed the parts the engine accounts for
+  // (block cache, memtable budget) and the oracle's map by.
+  uint64_t block_cache_size = 8 << 20;
+  uint64_t max_open_files = 64;
+  uint32_t readers = 2;
+  double sample_seconds = 60;
+  uint64_t rss_slack_bytes = 64 << 20;
+  // Keep the work directory of a failed run (crash/corruption/soak).
   bool keep_dir = true;
   std::ostream* log = nullptr;  // progress lines (null: none)
+};
+
+// One soak sample (torture/soak_mode.cc). Bytes; -1 where not known.
+struct SoakSample {
+  double seconds = 0;
+  int64_t rss = 0;        // VmRSS above the RSS before the database opened
+  int64_t heap = 0;       // malloc's bytes in use (mallinfo2)
+  int64_t rss_bound = 0;  // what rss must stay under at this sample
+  int64_t open_files = 0;
+  int64_t open_files_bound = 0;
+  int64_t block_cache_usage = -1;
+  int64_t memtable_bytes = -1;
+  int64_t live_tables = -1;
+  int64_t live_table_bytes = -1;
+  int64_t snapshots = -1;
+  uint64_t writes_acknowledged = 0;  // so far
+  uint64_t reads_checked = 0;        // so far
 };
 
 struct TortureReport {
@@ -112,6 +146,8 @@ struct TortureReport {
   uint64_t log_tails_dropped = 0;  // log flips recovery took for a torn tail (a prefix kept)
   uint64_t aborted_txns = 0;
   std::vector<std::string> killpoints_unreached;
+  std::vector<SoakSample> soak_samples;
+  int64_t soak_peak_rss = -1;  // VmHWM above the baseline, over the whole run
   std::vector<std::string> problems;
   std::string reproduction;  // on failure: how to run just the failing cycle
   std::string error;         // setup / infrastructure failure
@@ -123,12 +159,21 @@ struct TortureReport {
 
 [[nodiscard]] TortureReport RunTorture(const TortureOptions& options);
 std::string FormatReport(const TortureReport& report);
+// The soak's sample table (part of FormatReport for a soak).
+std::string FormatSoakSamples(const TortureReport& report);
 
 // The crash mode's child: attaches the oracle, opens the database its config
 // names, runs the workload until killed. Returns the exit code.
 int RunTortureChild(const std::string& oracle_path);
 
 // --- shared by the modes (torture.cc) ---
+// The work directory of a mode on a real file system (o->dir, or a new
+// temporary one), with o->dir pointed at a fresh "db" inside it. Empty on
+// failure.
+std::string PrepareWorkDir(TortureOptions* o);
+// Adds a check's figures to the report; true if it found a hole or a
+// mismatch.
+bool AddVerifyResult(const VerifyResult& v, TortureReport* rep);
 engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem* fs);
 // The master key of an encrypted torture run: a test key derived from the
 // seed (never a secret), the same in the parent and its children.
@@ -142,6 +187,7 @@ TortureReport RunCrash(const TortureOptions& o);
 TortureReport RunPowerLoss(const TortureOptions& o, bool killpoints);
 TortureReport RunCorruption(const TortureOptions& o);
 TortureReport RunMetamorphic(const TortureOptions& o);
+TortureReport RunSoak(const TortureOptions& o);
 
 }  // namespace synapsed::storage::torture
 
