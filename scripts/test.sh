@@ -50,11 +50,12 @@ if [ "${1:-}" != "--quick" ]; then
   # the sanitizers: the readers of corrupt tables (sstable_test), malformed
   # batches (api_test), key files and concurrent sealing (crypto_test), the
   # picker and compaction iterator, the torture modes (with their kill
-  # points compiled in, as in the Release build), and the network server
-  # (its parser and its loops, driven over sockets by redis-cli).
+  # points compiled in, as in the Release build), the network server
+  # (its parser and its loops, driven over sockets by redis-cli), and the
+  # cluster's Raft nodes (a libuv loop thread each, over loopback).
   SAN_SUITES="util_test env_test memtable_test wal_test sstable_test cache_test compaction_test
     engine_test api_test crypto_test layers_test security_test conformance_test torture_test
-    server_test server_cli_test"
+    server_test server_cli_test cluster_test"
   SAN_TARGETS=$(echo $SAN_SUITES)
   SAN_REGEX="^($(echo $SAN_SUITES | tr ' ' '|'))$"
   SAN_ARGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNAPSED_BUILD_BENCH=OFF -DSYNAPSED_KILL_POINTS=ON"

@@ -1,0 +1,403 @@
+#include "cluster/raft_node.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <uv.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <thread>
+
+extern "C" {  // raft.h declares C functions without saying so
+#include <raft.h>
+#include <raft/uv.h>
+}
+
+#include "util/mutex.h"
+#include "cluster/raft_command.h"
+#include "fmt/format.h"
+
+namespace synapsed::storage::cluster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+absl::Status RaftError(int rv, std::string_view what) {
+  const std::string msg = fmt::format("{}: {}", what, raft_strerror(rv));
+  switch (rv) {
+    case RAFT_NOTLEADER: return absl::FailedPreconditionError(msg);
+    case RAFT_LEADERSHIPLOST:
+    case RAFT_SHUTDOWN:
+    case RAFT_NOCONNECTION:
+    case RAFT_BUSY: return absl::UnavailableError(msg);
+    case RAFT_NOSPACE: return absl::ResourceExhaustedError(msg);
+    case RAFT_CORRUPT: return absl::DataLossError(msg);
+    case RAFT_IOERR: return absl::UnavailableError(msg);
+    default: return absl::InternalError(msg);
+  }
+}
+
+}  // namespace
+
+struct RaftNode::Impl {
+  RaftNodeOptions o;
+  uv_loop_t loop{};
+  uv_async_t wake{};
+  raft_uv_transport transport{};
+  raft_io io{};
+  raft_fsm fsm{};
+  struct raft raft {};
+  std::thread thread;
+
+  Mutex mu;
+  std::vector<std::function<void()>> queue ABSL_GUARDED_BY(mu);
+  bool closed ABSL_GUARDED_BY(mu) = false;  // no more work is taken
+
+  // Loop thread only.
+  bool stopping = false;
+  bool closing = false;  // raft_close was called; OnClosed will finish
+  std::map<uint64_t, std::string> results;  // by index, while leading
+  std::unique_ptr<std::string> snapshot;    // between snapshot and finalize
+  raft_buffer snapshot_buf{};
+
+  // Runs fn on the loop thread; false if the node is closed.
+  bool Post(std::function<void()> fn) {
+    MutexLock l(&mu);
+    if (closed) return false;
+    queue.push_back(std::move(fn));
+    uv_async_send(&wake);
+    return true;
+  }
+
+  void Drain() {
+    std::vector<std::function<void()>> work;
+    {
+      MutexLock l(&mu);
+      work.swap(queue);
+    }
+    for (auto& fn : work) fn();
+  }
+
+  std::string NotLeaderMessage() {
+    raft_id id = 0;
+    const char* address = nullptr;
+    raft_leader(&raft, &id, &address);
+    return id == 0 ? std::string("not the leader; no leader is known yet")
+                   : fmt::format("not the leader; the leader is node {} at {}", id,
+                                 address != nullptr ? address : "?");
+  }
+
+  // --- the state machine, as libraft calls it ---
+  static int FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    *result = nullptr;  // results travel through `results`, never leak here
+    const uint64_t index = raft_last_applied(&self->raft) + 1;
+    auto command =
+        UnframeCommand(std::string_view(static_cast<const char*>(buf->base), buf->len));
+    std::string out = command ? self->o.state_machine->Apply(index, *command)
+                              : std::string("ERR malformed log entry");
+    if (raft_state(&self->raft) == RAFT_LEADER) {
+      self->results[index] = std::move(out);
+      // A result nobody collects (its proposer lost leadership and timed
+      // out) is not kept forever.
+      while (!self->results.empty() && self->results.begin()->first + 100000 < index) {
+        self->results.erase(self->results.begin());
+      }
+    }
+    return 0;
+  }
+
+  static int FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n_bufs) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    self->snapshot = std::make_unique<std::string>(self->o.state_machine->Snapshot());
+    self->snapshot_buf.base = self->snapshot->data();
+    self->snapshot_buf.len = self->snapshot->size();
+    *bufs = &self->snapshot_buf;
+    *n_bufs = 1;
+    return 0;
+  }
+
+  static int FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n_bufs) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    self->snapshot.reset();
+    *bufs = nullptr;
+    *n_bufs = 0;
+    return 0;
+  }
+
+  static int FsmRestore(raft_fsm* fsm, raft_buffer* buf) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    absl::Status s = self->o.state_machine->Restore(
+        std::string_view(static_cast<const char*>(buf->base), buf->len));
+    if (!s.ok()) return RAFT_CORRUPT;
+    raft_free(buf->base);  // on success the buffer is ours to free
+    return 0;
+  }
+
+  // --- starting and stopping, on the loop thread ---
+  absl::Status Open() {
+    std::error_code ec;
+    std::filesystem::create_directories(o.dir, ec);
+    if (ec) return absl::UnavailableError(fmt::format("create {}: {}", o.dir, ec.message()));
+    int rv = raft_uv_tcp_init(&transport, &loop);
+    if (rv != 0) return RaftError(rv, "raft_uv_tcp_init");
+    rv = raft_uv_init(&io, &loop, o.dir.c_str(), &transport);
+    if (rv != 0) {
+      raft_uv_tcp_close(&transport);
+      return RaftError(rv, fmt::format("raft_uv_init {}", o.dir));
+    }
+    fsm.version = 2;
+    fsm.data = this;
+    fsm.apply = FsmApply;
+    fsm.snapshot = FsmSnapshot;
+    fsm.snapshot_finalize = FsmSnapshotFinalize;
+    fsm.restore = FsmRestore;
+    rv = raft_init(&raft, &io, &fsm, o.id, o.address.c_str());
+    if (rv != 0) {
+      const absl::Status s = RaftError(rv, fmt::format("raft_init: {}", raft_errmsg(&raft)));
+      raft_uv_close(&io);
+      raft_uv_tcp_close(&transport);
+      return s;
+    }
+    raft.data = this;
+    raft_set_election_timeout(&raft, static_cast<unsigned>(o.election_timeout.count()));
+    raft_set_heartbeat_timeout(&raft, static_cast<unsigned>(o.heartbeat_timeout.count()));
+    raft_set_install_snapshot_timeout(
+        &raft, static_cast<unsigned>(o.install_snapshot_timeout.count()));
+    raft_set_snapshot_threshold(&raft, o.snapshot_threshold);
+    raft_set_snapshot_trailing(&raft, o.snapshot_trailing);
+    if (!o.voters.empty()) {
+      raft_configuration conf;
+      raft_configuration_init(&conf);
+      for (const RaftPeer& p : o.voters) {
+        rv = raft_configuration_add(&conf, p.id, p.address.c_str(), RAFT_VOTER);
+        if (rv != 0) break;
+      }
+      if (rv == 0) rv = raft_bootstrap(&raft, &conf);
+      raft_configuration_close(&conf);
+      if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {  // CANTBOOTSTRAP: state exists already
+        const absl::Status s = RaftError(rv, "raft_bootstrap");
+        raft_close(&raft, OnClosed);
+        closing = true;
+        return s;
+      }
+    }
+    rv = raft_start(&raft);
+    if (rv != 0) {
+      const absl::Status s = RaftError(rv, fmt::format("raft_start: {}", raft_errmsg(&raft)));
+      raft_close(&raft, OnClosed);
+      closing = true;
+      return s;
+    }
+    return absl::OkStatus();
+  }
+
+  static void OnClosed(struct raft* r) {
+    auto* self = static_cast<Impl*>(r->data);
+    self->stopping = true;
+    raft_uv_close(&self->io);
+    raft_uv_tcp_close(&self->transport);
+    {
+      MutexLock l(&self->mu);
+      self->closed = true;
+    }
+    self->Drain();  // whatever was posted meanwhile fails fast (stopping)
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->wake), nullptr);
+  }
+
+  void BeginStop() {
+    if (stopping) return;
+    stopping = true;
+    raft_close(&raft, OnClosed);
+  }
+
+  void Run(std::promise<absl::Status>* started) {
+    // A peer that closed its socket makes the next write raise SIGPIPE,
+    // which would kill the process; blocked on this thread (the only one
+    // that writes to Raft sockets), the write fails with EPIPE instead.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    uv_loop_init(&loop);
+    wake.data = this;
+    uv_async_init(&loop, &wake, [](uv_async_t* a) { static_cast<Impl*>(a->data)->Drain(); });
+    absl::Status s = Open();
+    if (!s.ok() && !closing) {  // else OnClosed closes the rest
+      {
+        MutexLock l(&mu);
+        closed = true;
+      }
+      uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
+    }
+    started->set_value(s);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+};
+
+absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(const RaftNodeOptions& options) {
+  if (options.id == 0 || options.state_machine == nullptr || options.address.empty() ||
+      options.dir.empty()) {
+    return absl::InvalidArgumentError(
+        "RaftNode: id (non-zero), address, dir and state_machine are required");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->o = options;
+  std::promise<absl::Status> started;
+  auto done = started.get_future();
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw, &started] { raw->Run(&started); });
+  absl::Status s = done.get();
+  if (!s.ok()) {
+    impl->thread.join();
+    return s;
+  }
+  return std::unique_ptr<RaftNode>(new RaftNode(std::move(impl)));
+}
+
+RaftNode::RaftNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RaftNode::~RaftNode() { Stop(); }
+
+void RaftNode::Stop() {
+  if (!impl_->thread.joinable()) return;
+  Impl* self = impl_.get();
+  self->Post([self] { self->BeginStop(); });
+  impl_->thread.join();
+}
+
+absl::StatusOr<std::string> RaftNode::Propose(std::string_view command,
+                                              std::chrono::milliseconds timeout) {
+  struct Request {
+    struct raft_apply req {};
+    Impl* self;
+    std::promise<absl::StatusOr<std::string>> done;
+  };
+  auto request = std::make_unique<Request>();
+  request->self = impl_.get();
+  auto result = request->done.get_future();
+  std::string entry = FrameCommand(command);
+  Request* r = request.release();  // owned by the loop from here
+  const bool posted = impl_->Post([r, entry = std::move(entry)] {
+    Impl* self = r->self;
+    if (self->stopping) {
+      r->done.set_value(absl::UnavailableError("the Raft node is stopping"));
+      delete r;
+      return;
+    }
+    if (raft_state(&self->raft) != RAFT_LEADER) {
+      r->done.set_value(absl::FailedPreconditionError(self->NotLeaderMessage()));
+      delete r;
+      return;
+    }
+    raft_buffer buf;
+    buf.len = entry.size();
+    buf.base = raft_malloc(buf.len);
+    std::memcpy(buf.base, entry.data(), buf.len);
+    r->req.data = r;
+    const int rv = raft_apply(&self->raft, &r->req, &buf, 1, [](struct raft_apply* req, int status,
+                                                               void*) {
+      auto* r = static_cast<Request*>(req->data);
+      Impl* self = r->self;
+      auto it = self->results.find(req->index);
+      if (status != 0) {
+        r->done.set_value(RaftError(status, "the entry did not commit here (it may still "
+                                            "commit under the next leader)"));
+      } else if (it == self->results.end()) {
+        r->done.set_value(absl::InternalError("applied, but its result is gone"));
+      } else {
+        r->done.set_value(std::move(it->second));
+      }
+      if (it != self->results.end()) self->results.erase(it);
+      delete r;
+    });
+    if (rv != 0) {
+      raft_free(buf.base);
+      r->done.set_value(RaftError(rv, "raft_apply"));
+      delete r;
+    }
+  });
+  if (!posted) {
+    delete r;
+    return absl::UnavailableError("the Raft node is stopped");
+  }
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return absl::UnavailableError(fmt::format(
+        "no answer within {} ms (the command may or may not be applied)", timeout.count()));
+  }
+  return result.get();
+}
+
+absl::Status RaftNode::Barrier(std::chrono::milliseconds timeout) {
+  struct Request {
+    struct raft_barrier req {};
+    Impl* self;
+    std::promise<absl::Status> done;
+  };
+  auto request = std::make_unique<Request>();
+  request->self = impl_.get();
+  auto result = request->done.get_future();
+  Request* r = request.release();
+  const bool posted = impl_->Post([r] {
+    Impl* self = r->self;
+    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
+      r->done.set_value(self->stopping
+                            ? absl::UnavailableError("the Raft node is stopping")
+                            : absl::FailedPreconditionError(self->NotLeaderMessage()));
+      delete r;
+      return;
+    }
+    r->req.data = r;
+    const int rv = raft_barrier(&self->raft, &r->req, [](struct raft_barrier* req, int status) {
+      auto* r = static_cast<Request*>(req->data);
+      r->done.set_value(status == 0 ? absl::OkStatus() : RaftError(status, "barrier"));
+      delete r;
+    });
+    if (rv != 0) {
+      r->done.set_value(RaftError(rv, "raft_barrier"));
+      delete r;
+    }
+  });
+  if (!posted) {
+    delete r;
+    return absl::UnavailableError("the Raft node is stopped");
+  }
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return absl::UnavailableError(fmt::format("no barrier within {} ms", timeout.count()));
+  }
+  return result.get();
+}
+
+RaftStatus RaftNode::Status() {
+  auto done = std::make_shared<std::promise<RaftStatus>>();
+  auto result = done->get_future();
+  Impl* self = impl_.get();
+  RaftStatus st;
+  st.id = self->o.id;
+  if (!self->Post([self, done] {
+        RaftStatus s;
+        s.id = self->o.id;
+        if (!self->stopping) {
+          raft_id id = 0;
+          const char* address = nullptr;
+          raft_leader(&self->raft, &id, &address);
+          s.leader_id = id;
+          s.leader_address = address != nullptr ? address : "";
+          s.is_leader = raft_state(&self->raft) == RAFT_LEADER;
+          s.term = self->raft.current_term;
+          s.commit_index = self->raft.commit_index;
+          s.last_applied = raft_last_applied(&self->raft);
+        }
+        done->set_value(s);
+      })) {
+    return st;
+  }
+  if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return st;
+  return result.get();
+}
+
+}  // namespace synapsed::storage::cluster

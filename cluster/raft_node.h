@@ -1,0 +1,124 @@
+// RaftNode: one member of one Raft group, on libraft (Canonical's C Raft,
+// 0.15 in Debian) with its libuv TCP transport and segment store (raft_uv).
+// It owns a libuv loop and the thread that runs it; every libraft call is
+// made on that thread, and the public methods hand work to it and wait.
+//
+// What libraft leaves to its user, and how this class handles it:
+//   - raft.h has no extern "C": it is included inside one here.
+//   - An entry whose length is not a multiple of 8 makes a restart fail to
+//     load the log: every command is framed as [u32 length][bytes][zero
+//     padding to a multiple of 8] (raft_command.h), and Apply sees the bytes.
+//   - apply() is not told the entry's index: it is raft_last_applied() + 1
+//     when apply runs, passed to the state machine, which stores it with
+//     its data and skips entries at or below it (a replay after a restart).
+//   - An apply that returns an error wedges the apply loop: apply always
+//     succeeds, and a command's failure is in the result bytes the state
+//     machine returns (the proposer decodes them).
+//   - apply()'s result pointer is handed only to the leader's request, and
+//     leaks on followers if allocated: results are kept here by index,
+//     only while this node leads, and handed to the waiting Propose.
+//   - raft_uv writes with O_DIRECT where the file system allows it and
+//     buffered I/O (fsync'd) elsewhere; `dir` must be on a local disk or
+//     tmpfs.
+//   - A write to a peer that went away raises SIGPIPE: the loop thread
+//     blocks it, so the process lives and the write fails.
+//   - The transport has no authentication: addresses must be loopback or a
+//     private network (the cluster layer binds them so).
+//
+// Thread-safe: every public method may be called from any thread but the
+// loop's own (they wait for it). Stop (or the destructor) closes the node.
+#ifndef SYNAPSED_CLUSTER_RAFT_NODE_H_
+#define SYNAPSED_CLUSTER_RAFT_NODE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace synapsed::storage::cluster {
+
+// What a Raft group replicates into. Called on the node's loop thread only,
+// one call at a time.
+class RaftStateMachine {
+ public:
+  virtual ~RaftStateMachine() = default;
+  // Applies the committed command at `index` (indexes rise by one, except
+  // that entries the log holds for Raft itself are not passed) and returns
+  // the result for whoever proposed it. Must not fail: a command that cannot
+  // be carried out says so in its result.
+  virtual std::string Apply(uint64_t index, std::string_view command) = 0;
+  // The whole state, for a follower too far behind the log.
+  virtual std::string Snapshot() = 0;
+  // Replaces the state with a snapshot's.
+  [[nodiscard]] virtual absl::Status Restore(std::string_view snapshot) = 0;
+};
+
+struct RaftPeer {
+  uint64_t id = 0;
+  std::string address;  // "127.0.0.1:port"
+};
+
+struct RaftNodeOptions {
+  uint64_t id = 0;
+  std::string address;  // this node's, as in `voters`
+  std::string dir;      // the log and snapshots (created if missing)
+  // The first configuration, used only when `dir` holds no Raft state yet.
+  std::vector<RaftPeer> voters;
+  RaftStateMachine* state_machine = nullptr;  // not owned; outlives the node
+  std::chrono::milliseconds election_timeout{500};
+  std::chrono::milliseconds heartbeat_timeout{50};
+  std::chrono::milliseconds install_snapshot_timeout{5000};
+  // Entries after which a snapshot is taken (and the log before it trimmed,
+  // keeping snapshot_trailing entries).
+  unsigned snapshot_threshold = 1024;
+  unsigned snapshot_trailing = 128;
+};
+
+struct RaftStatus {
+  uint64_t id = 0;
+  uint64_t leader_id = 0;  // 0: no leader known
+  std::string leader_address;
+  bool is_leader = false;
+  uint64_t term = 0;
+  uint64_t commit_index = 0;
+  uint64_t last_applied = 0;
+};
+
+class RaftNode {
+ public:
+  // Starts the node: opens (or bootstraps) its log in options.dir, listens
+  // on options.address, and joins elections.
+  static absl::StatusOr<std::unique_ptr<RaftNode>> Start(const RaftNodeOptions& options);
+  ~RaftNode();
+  RaftNode(const RaftNode&) = delete;
+  RaftNode& operator=(const RaftNode&) = delete;
+
+  // Proposes a command; returns its result once this node applied it.
+  // FailedPrecondition "not the leader" (with the leader's address if
+  // known) when this node does not lead; Unavailable if leadership was lost
+  // before the entry committed (it may or may not commit later) or the
+  // deadline passed.
+  absl::StatusOr<std::string> Propose(std::string_view command,
+                                      std::chrono::milliseconds timeout);
+  // Returns once every entry committed before the call is applied here,
+  // having confirmed this node still leads (a strong read may follow).
+  absl::Status Barrier(std::chrono::milliseconds timeout);
+  RaftStatus Status();
+  // Leaves the group's elections and closes the log. Idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit RaftNode(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synapsed::storage::cluster
+
+#endif  // SYNAPSED_CLUSTER_RAFT_NODE_H_
