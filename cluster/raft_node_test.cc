@@ -3,9 +3,6 @@
 // bring a restarted node up to date from the log and from a snapshot.
 #include "cluster/raft_node.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -14,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "util/mutex.h"
 #include "cluster/raft_command.h"
+#include "cluster/raft_test_util.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,6 +22,8 @@ namespace {
 
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
+using testing::TestRaftGroup;
+using testing::WaitFor;
 
 TEST(RaftCommand, FramesArePaddedToEightBytesAndChecked) {
   for (std::string_view command : {"", "a", "seven77", "eight888", "nine99999"}) {
@@ -100,98 +100,28 @@ class MapMachine : public RaftStateMachine {
   int restores_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// A loopback port nothing listens on now.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// Polls `done` every 20 ms for at most `limit`.
-template <typename F>
-bool WaitFor(F done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
-
 class RaftCluster : public ::testing::Test {
  protected:
   static constexpr int kNodes = 3;
 
-  void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            fmt::format("synapsed-raft-{}-{}", getpid(),
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    for (int i = 0; i < kNodes; ++i) {
-      peers_.push_back({static_cast<uint64_t>(i + 1), fmt::format("127.0.0.1:{}", FreePort())});
-      machines_.push_back(std::make_unique<MapMachine>());
-    }
-    nodes_.resize(kNodes);
+  RaftCluster()
+      : group_(::testing::UnitTest::GetInstance()->current_test_info()->name(), kNodes,
+               [this](int i) { return machines_[i].get(); }) {
+    for (int i = 0; i < kNodes; ++i) machines_.push_back(std::make_unique<MapMachine>());
   }
-  void TearDown() override {
-    nodes_.clear();
-    std::filesystem::remove_all(root_);
-  }
-
-  RaftNodeOptions Options(int i) {
-    RaftNodeOptions o;
-    o.id = peers_[i].id;
-    o.address = peers_[i].address;
-    o.dir = (root_ / fmt::format("node{}", i + 1)).string();
-    o.voters = peers_;
-    o.state_machine = machines_[i].get();
-    o.snapshot_threshold = snapshot_threshold_;
-    o.snapshot_trailing = 8;
-    o.install_snapshot_timeout = 1000ms;
-    return o;
-  }
-  void StartNode(int i) {
-    auto n = RaftNode::Start(Options(i));
-    ASSERT_OK(n.status());
-    nodes_[i] = std::move(*n);
-  }
-  void StartAll() {
-    for (int i = 0; i < kNodes; ++i) ASSERT_NO_FATAL_FAILURE(StartNode(i));
-  }
-  // The index of the leading node among the running ones, once there is
-  // one (at most 10 s), or -1.
-  int Leader() {
-    int leader = -1;
-    WaitFor([&] {
-      for (int i = 0; i < kNodes; ++i) {
-        if (nodes_[i] != nullptr && nodes_[i]->Status().is_leader) {
-          leader = i;
-          return true;
-        }
-      }
-      return false;
-    }, 10s);
-    return leader;
-  }
+  void StartAll() { ASSERT_OK(group_.StartAll()); }
+  void StartNode(int i) { ASSERT_OK(group_.Start(i)); }
+  int Leader() { return group_.Leader(); }
   void Put(int leader, int from, int to) {
     for (int k = from; k < to; ++k) {
-      auto r = nodes_[leader]->Propose(fmt::format("set k{} v{}", k, k), 5s);
+      auto r = group_.node(leader)->Propose(fmt::format("set k{} v{}", k, k), 5s);
       ASSERT_OK(r.status()) << "k" << k;
       EXPECT_EQ(*r, "OK");
     }
   }
 
-  std::filesystem::path root_;
-  unsigned snapshot_threshold_ = 1024;
-  std::vector<RaftPeer> peers_;
   std::vector<std::unique_ptr<MapMachine>> machines_;
-  std::vector<std::unique_ptr<RaftNode>> nodes_;
+  TestRaftGroup group_;
 };
 
 TEST_F(RaftCluster, ElectsALeaderAndReplicates) {
@@ -205,13 +135,13 @@ TEST_F(RaftCluster, ElectsALeaderAndReplicates) {
   }
   // A follower refuses, naming the leader.
   const int follower = (leader + 1) % kNodes;
-  auto r = nodes_[follower]->Propose("set x y", 2s);
+  auto r = group_.node(follower)->Propose("set x y", 2s);
   EXPECT_TRUE(absl::IsFailedPrecondition(r.status())) << r.status();
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr(peers_[leader].address));
-  EXPECT_OK(nodes_[leader]->Barrier(5s));
-  EXPECT_TRUE(absl::IsFailedPrecondition(nodes_[follower]->Barrier(2s)));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(group_.peer(leader).address));
+  EXPECT_OK(group_.node(leader)->Barrier(5s));
+  EXPECT_TRUE(absl::IsFailedPrecondition(group_.node(follower)->Barrier(2s)));
   // A command the machine refuses commits and carries its error back.
-  auto bad = nodes_[leader]->Propose("del x", 5s);
+  auto bad = group_.node(leader)->Propose("del x", 5s);
   ASSERT_OK(bad.status());
   EXPECT_EQ(*bad, "ERR unknown command");
 }
@@ -221,7 +151,7 @@ TEST_F(RaftCluster, ANewLeaderAfterTheLeaderStopsAndTheOldOneCatchesUp) {
   const int first = Leader();
   ASSERT_GE(first, 0);
   ASSERT_NO_FATAL_FAILURE(Put(first, 0, 20));
-  nodes_[first].reset();  // stops it
+  group_.Stop(first);
   const int second = Leader();
   ASSERT_GE(second, 0);
   EXPECT_NE(second, first);
@@ -237,22 +167,20 @@ TEST_F(RaftCluster, ANewLeaderAfterTheLeaderStopsAndTheOldOneCatchesUp) {
 }
 
 TEST_F(RaftCluster, AFollowerFarBehindCatchesUpBySnapshot) {
-  snapshot_threshold_ = 32;
+  group_.snapshot_threshold = 32;
   ASSERT_NO_FATAL_FAILURE(StartAll());
   const int leader = Leader();
   ASSERT_GE(leader, 0);
   const int follower = (leader + 1) % kNodes;
-  nodes_[follower].reset();
+  group_.Stop(follower);
   // Remove its state: it comes back empty, and the leader has trimmed
   // the entries it would need.
-  std::filesystem::remove_all(Options(follower).dir);
+  std::filesystem::remove_all(group_.dir(follower));
   ASSERT_NO_FATAL_FAILURE(Put(leader, 0, 200));
   machines_[follower] = std::make_unique<MapMachine>();
-  RaftNodeOptions o = Options(follower);
+  RaftNodeOptions o = group_.Options(follower);
   o.voters.clear();  // it is a member already; it learns the configuration
-  auto n = RaftNode::Start(o);
-  ASSERT_OK(n.status());
-  nodes_[follower] = std::move(*n);
+  ASSERT_OK(group_.Start(follower, o));
   EXPECT_TRUE(WaitFor([&] { return machines_[follower]->size() == 200; }, 20s))
       << machines_[follower]->size();
   EXPECT_GE(machines_[follower]->restores(), 1);

@@ -1,0 +1,124 @@
+// Test helpers for Raft groups on loopback: a free port, a bounded wait, and
+// a group of RaftNodes in one process, each in its own directory.
+#ifndef SYNAPSED_CLUSTER_RAFT_TEST_UTIL_H_
+#define SYNAPSED_CLUSTER_RAFT_TEST_UTIL_H_
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/raft_node.h"
+#include "fmt/format.h"
+
+namespace synapsed::storage::cluster::testing {
+
+// A loopback port nothing listens on now.
+inline int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Polls `done` every 20 ms for at most `limit`; its last answer.
+template <typename F>
+bool WaitFor(F done, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// `size` voters under a fresh directory; the state machines are the
+// caller's (machine(i) is asked each time node i starts).
+class TestRaftGroup {
+ public:
+  TestRaftGroup(const std::string& name, int size,
+                std::function<RaftStateMachine*(int)> machine)
+      : machine_(std::move(machine)) {
+    root_ = std::filesystem::temp_directory_path() /
+            fmt::format("synapsed-raft-{}-{}", getpid(), name);
+    std::filesystem::remove_all(root_);
+    for (int i = 0; i < size; ++i) {
+      peers_.push_back({static_cast<uint64_t>(i + 1), fmt::format("127.0.0.1:{}", FreePort())});
+    }
+    nodes_.resize(size);
+  }
+  ~TestRaftGroup() {
+    nodes_.clear();
+    std::filesystem::remove_all(root_);
+  }
+
+  int size() const { return static_cast<int>(nodes_.size()); }
+  const RaftPeer& peer(int i) const { return peers_[i]; }
+  RaftNode* node(int i) { return nodes_[i].get(); }
+  std::string dir(int i) const { return (root_ / fmt::format("node{}", i + 1)).string(); }
+  unsigned snapshot_threshold = 1024;
+
+  RaftNodeOptions Options(int i) {
+    RaftNodeOptions o;
+    o.id = peers_[i].id;
+    o.address = peers_[i].address;
+    o.dir = dir(i);
+    o.voters = peers_;
+    o.state_machine = machine_(i);
+    o.snapshot_threshold = snapshot_threshold;
+    o.snapshot_trailing = 8;
+    o.install_snapshot_timeout = std::chrono::milliseconds(1000);
+    return o;
+  }
+  absl::Status Start(int i) { return Start(i, Options(i)); }
+  absl::Status Start(int i, const RaftNodeOptions& o) {
+    auto n = RaftNode::Start(o);
+    if (!n.ok()) return n.status();
+    nodes_[i] = std::move(*n);
+    return absl::OkStatus();
+  }
+  absl::Status StartAll() {
+    for (int i = 0; i < size(); ++i) {
+      if (absl::Status s = Start(i); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+  void Stop(int i) { nodes_[i].reset(); }
+
+  // The running node that leads, once one does (at most 10 s), or -1.
+  int Leader() {
+    int leader = -1;
+    WaitFor([&] {
+      for (int i = 0; i < size(); ++i) {
+        if (nodes_[i] != nullptr && nodes_[i]->Status().is_leader) {
+          leader = i;
+          return true;
+        }
+      }
+      return false;
+    }, std::chrono::seconds(10));
+    return leader;
+  }
+
+ private:
+  std::function<RaftStateMachine*(int)> machine_;
+  std::filesystem::path root_;
+  std::vector<RaftPeer> peers_;
+  std::vector<std::unique_ptr<RaftNode>> nodes_;
+};
+
+}  // namespace synapsed::storage::cluster::testing
+
+#endif  // SYNAPSED_CLUSTER_RAFT_TEST_UTIL_H_
