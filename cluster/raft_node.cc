@@ -81,6 +81,17 @@ struct RaftNode::Impl {
     for (auto& fn : work) fn();
   }
 
+  // Voters heard from within an election timeout, this leader included.
+  uint32_t ReachableVoters() {
+    uint32_t n = 0;
+    for (unsigned i = 0; i < raft.configuration.n; ++i) {
+      const raft_server& server = raft.configuration.servers[i];
+      if (server.role != RAFT_VOTER) continue;
+      if (server.id == raft.id || raft.leader_state.progress[i].recent_recv) ++n;
+    }
+    return n;
+  }
+
   std::string NotLeaderMessage() {
     raft_id id = 0;
     const char* address = nullptr;
@@ -271,7 +282,8 @@ void RaftNode::Stop() {
 }
 
 absl::StatusOr<std::string> RaftNode::Propose(std::string_view command,
-                                              std::chrono::milliseconds timeout) {
+                                              std::chrono::milliseconds timeout,
+                                              uint32_t min_replicas) {
   struct Request {
     struct raft_apply req {};
     Impl* self;
@@ -282,7 +294,7 @@ absl::StatusOr<std::string> RaftNode::Propose(std::string_view command,
   auto result = request->done.get_future();
   std::string entry = FrameCommand(command);
   Request* r = request.release();  // owned by the loop from here
-  const bool posted = impl_->Post([r, entry = std::move(entry)] {
+  const bool posted = impl_->Post([r, entry = std::move(entry), min_replicas] {
     Impl* self = r->self;
     if (self->stopping) {
       r->done.set_value(absl::UnavailableError("the Raft node is stopping"));
@@ -291,6 +303,13 @@ absl::StatusOr<std::string> RaftNode::Propose(std::string_view command,
     }
     if (raft_state(&self->raft) != RAFT_LEADER) {
       r->done.set_value(absl::FailedPreconditionError(self->NotLeaderMessage()));
+      delete r;
+      return;
+    }
+    if (const uint32_t reachable = self->ReachableVoters(); reachable < min_replicas) {
+      r->done.set_value(absl::UnavailableError(
+          fmt::format("insufficient replicas: {} required, {} reachable; nothing was applied",
+                      min_replicas, reachable)));
       delete r;
       return;
     }
@@ -391,6 +410,19 @@ RaftStatus RaftNode::Status() {
           s.term = self->raft.current_term;
           s.commit_index = self->raft.commit_index;
           s.last_applied = raft_last_applied(&self->raft);
+          if (s.is_leader) {
+            s.reachable_voters = self->ReachableVoters();
+            for (unsigned i = 0; i < self->raft.configuration.n; ++i) {
+              const raft_server& server = self->raft.configuration.servers[i];
+              const raft_progress& p = self->raft.leader_state.progress[i];
+              s.peers.push_back({.id = server.id,
+                                 .address = server.address,
+                                 .voter = server.role == RAFT_VOTER,
+                                 .match_index = server.id == self->o.id ? s.last_applied
+                                                                        : p.match_index,
+                                 .reachable = server.id == self->o.id || p.recent_recv});
+            }
+          }
         }
         done->set_value(s);
       })) {

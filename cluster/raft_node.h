@@ -80,6 +80,15 @@ struct RaftNodeOptions {
   unsigned snapshot_trailing = 128;
 };
 
+struct RaftPeerProgress {
+  uint64_t id = 0;
+  std::string address;
+  bool voter = false;
+  uint64_t match_index = 0;  // highest entry known to be on it
+  // Heard from within the last election timeout (this node included).
+  bool reachable = false;
+};
+
 struct RaftStatus {
   uint64_t id = 0;
   uint64_t leader_id = 0;  // 0: no leader known
@@ -88,6 +97,10 @@ struct RaftStatus {
   uint64_t term = 0;
   uint64_t commit_index = 0;
   uint64_t last_applied = 0;
+  // On the leader: every member's progress, and how many voters (itself
+  // included) are reachable. Elsewhere: empty and 0.
+  std::vector<RaftPeerProgress> peers;
+  uint32_t reachable_voters = 0;
 };
 
 class RaftNode {
@@ -103,9 +116,12 @@ class RaftNode {
   // FailedPrecondition "not the leader" (with the leader's address if
   // known) when this node does not lead; Unavailable if leadership was lost
   // before the entry committed (it may or may not commit later) or the
-  // deadline passed.
+  // deadline passed. With min_replicas > 0, fewer reachable voters than
+  // that (this node included) is Unavailable "insufficient replicas"
+  // naming both counts, and nothing is proposed.
   absl::StatusOr<std::string> Propose(std::string_view command,
-                                      std::chrono::milliseconds timeout);
+                                      std::chrono::milliseconds timeout,
+                                      uint32_t min_replicas = 0);
   // Returns once every entry committed before the call is applied here,
   // having confirmed this node still leads (a strong read may follow).
   absl::Status Barrier(std::chrono::milliseconds timeout);

@@ -146,6 +146,33 @@ TEST_F(RaftCluster, ElectsALeaderAndReplicates) {
   EXPECT_EQ(*bad, "ERR unknown command");
 }
 
+TEST_F(RaftCluster, TooFewReachableReplicasRefuseAWriteAndApplyNothing) {
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  const int leader = Leader();
+  ASSERT_GE(leader, 0);
+  // Every voter answers within a few heartbeats.
+  EXPECT_TRUE(WaitFor([&] { return group_.node(leader)->Status().reachable_voters == 3; }, 5s));
+  auto ok = group_.node(leader)->Propose("set a 1", 5s, /*min_replicas=*/3);
+  ASSERT_OK(ok.status());
+  const RaftStatus before = group_.node(leader)->Status();
+  ASSERT_EQ(before.peers.size(), 3u);
+  for (const RaftPeerProgress& p : before.peers) EXPECT_TRUE(p.reachable) << p.id;
+  group_.Stop((leader + 1) % kNodes);
+  // A majority remains, so the leader leads on; after an election timeout
+  // it no longer counts the stopped one.
+  EXPECT_TRUE(WaitFor([&] { return group_.node(leader)->Status().reachable_voters == 2; }, 5s));
+  const uint64_t applied = group_.node(leader)->Status().last_applied;
+  auto r = group_.node(leader)->Propose("set b 2", 5s, /*min_replicas=*/3);
+  EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("insufficient replicas: 3 required, 2 reachable"));
+  EXPECT_EQ(group_.node(leader)->Status().last_applied, applied);
+  EXPECT_EQ(machines_[leader]->Get("b"), std::nullopt);
+  // Two suffice for min_replicas 2.
+  ASSERT_OK(group_.node(leader)->Propose("set b 2", 5s, /*min_replicas=*/2).status());
+  EXPECT_EQ(machines_[leader]->Get("b"), "2");
+}
+
 TEST_F(RaftCluster, ANewLeaderAfterTheLeaderStopsAndTheOldOneCatchesUp) {
   ASSERT_NO_FATAL_FAILURE(StartAll());
   const int first = Leader();
