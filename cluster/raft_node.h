@@ -17,9 +17,8 @@
 //   - apply()'s result pointer is handed only to the leader's request, and
 //     leaks on followers if allocated: results are kept here by index,
 //     only while this node leads, and handed to the waiting Propose.
-//   - raft_uv writes with O_DIRECT where the file system allows it and
-//     buffered I/O (fsync'd) elsewhere; `dir` must be on a local disk or
-//     tmpfs.
+//   - raft_uv wants a file system with O_DIRECT (ext4, xfs) or tmpfs for
+//     `dir`; it probes the directory when it starts.
 //   - A write to a peer that went away raises SIGPIPE: the loop thread
 //     blocks it, so the process lives and the write fails.
 //   - The transport has no authentication: addresses must be loopback or a
