@@ -67,7 +67,7 @@ void AddTortureCommand(CLI::App* app) {
       ->default_val(true);
   cmd->add_option("--dir", o->dir, "work directory (crash, corruption; default: a temp dir)");
   cmd->add_flag("--encryption", o->encryption,
-                "crash, powerloss, killpoints, corruption: an encrypted database "
+                "crash, powerloss, killpoints, corruption, soak: an encrypted database "
                 "(a test key from the seed)");
   cmd->add_option("--max-kill-ms", o->max_kill_ms, "crash: most ms a child runs")
       ->default_val(1500);
