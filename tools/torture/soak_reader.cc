@@ -165,12 +165,21 @@ class Reader {
 }  // namespace
 
 absl::Status RunSoakReader(Store* db, const SoakReaderOptions& options,
-                           const std::atomic<bool>* stop, WorkloadStats* stats) {
+                           const std::atomic<bool>* stop, WorkloadStats* stats,
+                           std::atomic<uint64_t>* reads) {
   Reader r(db, options, stats);
-  while (!stop->load(std::memory_order_relaxed)) {
+  uint64_t reported = 0;
+  auto report = [&] {
+    if (reads != nullptr) reads->fetch_add(stats->reads_checked - reported);
+    reported = stats->reads_checked;
+  };
+  for (uint64_t step = 1; !stop->load(std::memory_order_relaxed); ++step) {
     if (absl::Status s = r.Step(); !s.ok()) return s;
+    if (step % 256 == 0) report();
   }
-  return r.Finish();
+  absl::Status s = r.Finish();
+  report();
+  return s;
 }
 
 }  // namespace synapsed::storage::torture

@@ -31,9 +31,12 @@ struct SoakReaderOptions {
 };
 
 // Runs until *stop, or the first failed read (that status) or wrong result
-// (Internal, described in stats->problems). Counts reads in stats.
+// (Internal, described in stats->problems). Counts reads in stats, which
+// only this thread touches until it returns; `reads` (if set) gets the
+// count as it goes, for whoever samples progress meanwhile.
 [[nodiscard]] absl::Status RunSoakReader(Store* db, const SoakReaderOptions& options,
-                                         const std::atomic<bool>* stop, WorkloadStats* stats);
+                                         const std::atomic<bool>* stop, WorkloadStats* stats,
+                                         std::atomic<uint64_t>* reads = nullptr);
 
 }  // namespace synapsed::storage::torture
 

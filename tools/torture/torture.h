@@ -104,7 +104,8 @@ struct SoakSample {
   double seconds = 0;
   int64_t rss = 0;        // VmRSS above the RSS before the database opened
   int64_t heap = 0;       // malloc's bytes in use (mallinfo2)
-  int64_t rss_bound = 0;  // what rss must stay under at this sample
+  int64_t rss_bound = 0;  // what rss must stay under at this sample (-1: not checked,
+                          // a sanitizer build)
   int64_t open_files = 0;
   int64_t open_files_bound = 0;
   int64_t block_cache_usage = -1;
