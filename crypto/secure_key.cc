@@ -19,6 +19,12 @@ namespace {
 // kept far below the usual 8 MiB RLIMIT_MEMLOCK.
 constexpr size_t kSecureHeapBytes = 32 << 10;
 constexpr size_t kSecureHeapMinAllocation = SecureKey::kSize;
+// OpenSSL's random generators take their seed pools from the same heap, and
+// once it is initialised a secure allocation that does not fit fails rather
+// than falling back to malloc: RAND_bytes then fails ("malloc failure") in
+// any thread whose generator is new or reseeding. Keys therefore use at most
+// half of the heap and go to pages of their own past that.
+constexpr size_t kKeysSecureHeapShare = kSecureHeapBytes / 2;
 
 // Whether OpenSSL's secure heap is there and protected: set up once, by the
 // program before us or here. CRYPTO_secure_malloc_init answers 2 when the
@@ -45,7 +51,7 @@ size_t PageSize() {
 }  // namespace
 
 absl::StatusOr<SecureKey> SecureKey::Allocate() {
-  if (SecureHeapReady()) {
+  if (SecureHeapReady() && CRYPTO_secure_used() + kSize <= kKeysSecureHeapShare) {
     // Null when the heap is full: fall through to a page of our own.
     if (void* p = OPENSSL_secure_zalloc(kSize)) {
       return SecureKey(static_cast<uint8_t*>(p), Memory::kSecureHeap);

@@ -6,8 +6,10 @@
 //   kSecureHeap     OpenSSL's secure heap (OPENSSL_secure_malloc): locked,
 //                   MADV_DONTDUMP, guard pages around it. The first key
 //                   initialises the heap (CRYPTO_secure_malloc_init) unless
-//                   the program already did; if it cannot be set up and
-//                   protected, or is full, a key falls back to
+//                   the program already did. Keys take at most half of it
+//                   (OpenSSL's random generators need the rest); if it
+//                   cannot be set up and protected, or that half is full,
+//                   a key falls back to
 //   kLockedPage     a page of its own, mlock()ed and madvise(MADV_DONTDUMP),
 //   kUnlockedPage   or, where mlock() is refused (RLIMIT_MEMLOCK), the same
 //                   page excluded from core dumps but swappable. Reported,

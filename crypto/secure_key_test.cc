@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <array>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/random_bytes.h"
@@ -80,8 +82,8 @@ TEST(SecureKey, KeysLiveInTheSecureHeapAndFallBackToPagesWhenItIsFull) {
   ASSERT_EQ(first.memory(), SecureKey::Memory::kSecureHeap);
   EXPECT_TRUE(CRYPTO_secure_allocated(first.bytes().data()));
   std::vector<SecureKey> keys;
-  // The heap holds 32 KiB of 32-byte keys: 1024 of them, or fewer where
-  // OpenSSL uses it too (its random generator's seed pool does).
+  // Keys take at most half of the 32 KiB heap: up to 512 of them, fewer
+  // when OpenSSL holds some of that half too.
   while (keys.size() < 2000) {
     ASSERT_OK_AND_ASSIGN(SecureKey k, SecureKey::Allocate());
     const bool fell_back = k.memory() != SecureKey::Memory::kSecureHeap;
@@ -95,6 +97,28 @@ TEST(SecureKey, KeysLiveInTheSecureHeapAndFallBackToPagesWhenItIsFull) {
   keys.clear();  // every key freed: the heap has room again
   ASSERT_OK_AND_ASSIGN(SecureKey again, SecureKey::Allocate());
   EXPECT_EQ(again.memory(), SecureKey::Memory::kSecureHeap);
+}
+
+// OpenSSL's random generator takes its seed pools from the same secure
+// heap. However many keys are held, a thread that has not drawn random
+// bytes yet (its generator is made on first use) must still get them: keys
+// leave the heap room for it. Found by the encrypted crash torture, where a
+// child with many files held 1000+ data keys and RAND_bytes failed with
+// "malloc failure".
+TEST(SecureKey, ManyKeysLeaveTheRandomGeneratorItsRoom) {
+  std::vector<SecureKey> keys;
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_OK_AND_ASSIGN(SecureKey k, SecureKey::Random());
+    keys.push_back(std::move(k));
+  }
+  for (int t = 0; t < 4; ++t) {
+    absl::Status s;
+    std::thread([&s] {
+      std::array<uint8_t, 64> bytes{};
+      s = RandomBytes(bytes);
+    }).join();
+    EXPECT_OK(s) << "thread " << t;
+  }
 }
 
 TEST(SecureKey, MovesKeepTheBytesAndNeverPrintThem) {
