@@ -17,6 +17,7 @@ extern "C" {  // raft.h declares C functions without saying so
 }
 
 #include "util/mutex.h"
+#include "cluster/raft_auth_transport.h"
 #include "cluster/raft_command.h"
 #include "fmt/format.h"
 
@@ -46,7 +47,8 @@ struct RaftNode::Impl {
   RaftNodeOptions o;
   uv_loop_t loop{};
   uv_async_t wake{};
-  raft_uv_transport transport{};
+  raft_uv_transport transport{};              // without a cluster secret
+  std::unique_ptr<RaftAuthTransport> auth;     // with one
   raft_io io{};
   raft_fsm fsm{};
   struct raft raft {};
@@ -149,15 +151,32 @@ struct RaftNode::Impl {
   }
 
   // --- starting and stopping, on the loop thread ---
+  raft_uv_transport* Transport() { return auth != nullptr ? auth->transport() : &transport; }
+  // Frees the transport's memory (after Raft closed it, or never used it).
+  void CloseTransport() {
+    if (auth != nullptr) {
+      auth.reset();
+    } else {
+      raft_uv_tcp_close(&transport);
+    }
+  }
+
   absl::Status Open() {
     std::error_code ec;
     std::filesystem::create_directories(o.dir, ec);
     if (ec) return absl::UnavailableError(fmt::format("create {}: {}", o.dir, ec.message()));
-    int rv = raft_uv_tcp_init(&transport, &loop);
-    if (rv != 0) return RaftError(rv, "raft_uv_tcp_init");
-    rv = raft_uv_init(&io, &loop, o.dir.c_str(), &transport);
+    int rv = 0;
+    if (o.cluster_secret != nullptr) {
+      auto created = RaftAuthTransport::Create(&loop, *o.cluster_secret, o.handshake_timeout);
+      if (!created.ok()) return created.status();
+      auth = std::move(*created);
+    } else {
+      rv = raft_uv_tcp_init(&transport, &loop);
+      if (rv != 0) return RaftError(rv, "raft_uv_tcp_init");
+    }
+    rv = raft_uv_init(&io, &loop, o.dir.c_str(), Transport());
     if (rv != 0) {
-      raft_uv_tcp_close(&transport);
+      CloseTransport();
       return RaftError(rv, fmt::format("raft_uv_init {}", o.dir));
     }
     fsm.version = 2;
@@ -170,7 +189,7 @@ struct RaftNode::Impl {
     if (rv != 0) {
       const absl::Status s = RaftError(rv, fmt::format("raft_init: {}", raft_errmsg(&raft)));
       raft_uv_close(&io);
-      raft_uv_tcp_close(&transport);
+      CloseTransport();
       return s;
     }
     raft.data = this;
@@ -210,7 +229,7 @@ struct RaftNode::Impl {
     auto* self = static_cast<Impl*>(r->data);
     self->stopping = true;
     raft_uv_close(&self->io);
-    raft_uv_tcp_close(&self->transport);
+    self->CloseTransport();
     {
       MutexLock l(&self->mu);
       self->closed = true;
@@ -255,6 +274,12 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Start(const RaftNodeOptions&
       options.dir.empty()) {
     return absl::InvalidArgumentError(
         "RaftNode: id (non-zero), address, dir and state_machine are required");
+  }
+  if (options.cluster_secret == nullptr && !options.address.starts_with("127.")) {
+    return absl::InvalidArgumentError(fmt::format(
+        "RaftNode: address {} is not loopback, so a cluster secret is required (the Raft "
+        "port has no authentication of its own)",
+        options.address));
   }
   auto impl = std::make_unique<Impl>();
   impl->o = options;
@@ -410,6 +435,7 @@ RaftStatus RaftNode::Status() {
           s.term = self->raft.current_term;
           s.commit_index = self->raft.commit_index;
           s.last_applied = raft_last_applied(&self->raft);
+          s.rejected_connections = self->auth != nullptr ? self->auth->rejected() : 0;
           if (s.is_leader) {
             s.reachable_voters = self->ReachableVoters();
             for (unsigned i = 0; i < self->raft.configuration.n; ++i) {

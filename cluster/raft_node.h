@@ -21,8 +21,9 @@
 //     `dir`; it probes the directory when it starts.
 //   - A write to a peer that went away raises SIGPIPE: the loop thread
 //     blocks it, so the process lives and the write fails.
-//   - The transport has no authentication: addresses must be loopback or a
-//     private network (the cluster layer binds them so).
+//   - The transport has no authentication: with a cluster secret every
+//     connection proves it first (raft_auth_transport.h); without one the
+//     node refuses any address but loopback.
 //
 // Thread-safe: every public method may be called from any thread but the
 // loop's own (they wait for it). Stop (or the destructor) closes the node.
@@ -39,6 +40,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crypto/secure_key.h"
 
 namespace synapsed::storage::cluster {
 
@@ -70,6 +72,13 @@ struct RaftNodeOptions {
   // The first configuration, used only when `dir` holds no Raft state yet.
   std::vector<RaftPeer> voters;
   RaftStateMachine* state_machine = nullptr;  // not owned; outlives the node
+  // The secret every member of the group holds: each connection, in and
+  // out, proves it before Raft sees it (docs/format/raft_auth.md). Not
+  // owned; outlives the node. Required unless `address` is loopback
+  // (127.x.x.x).
+  const crypto::SecureKey* cluster_secret = nullptr;
+  // How long a connection may take to prove the secret before it is closed.
+  std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds election_timeout{500};
   std::chrono::milliseconds heartbeat_timeout{50};
   std::chrono::milliseconds install_snapshot_timeout{5000};
@@ -100,6 +109,9 @@ struct RaftStatus {
   // included) are reachable. Elsewhere: empty and 0.
   std::vector<RaftPeerProgress> peers;
   uint32_t reachable_voters = 0;
+  // Incoming connections closed for not proving the cluster secret (0
+  // without one).
+  uint64_t rejected_connections = 0;
 };
 
 class RaftNode {

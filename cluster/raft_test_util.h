@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cluster/raft_node.h"
+#include "crypto/secure_key.h"
 #include "fmt/format.h"
 
 namespace synapsed::storage::cluster::testing {
@@ -44,8 +45,17 @@ bool WaitFor(F done, std::chrono::milliseconds limit) {
   return done();
 }
 
+// A cluster secret for tests (fixed, so a failure can be replayed).
+inline const crypto::SecureKey& TestSecret() {
+  static const crypto::SecureKey* const key = new crypto::SecureKey(
+      *crypto::SecureKey::FromHex(
+          "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e"));
+  return *key;
+}
+
 // `size` voters under a fresh directory; the state machines are the
-// caller's (machine(i) is asked each time node i starts).
+// caller's (machine(i) is asked each time node i starts). Every node holds
+// TestSecret() unless `secret` says otherwise.
 class TestRaftGroup {
  public:
   TestRaftGroup(const std::string& name, int size,
@@ -69,6 +79,7 @@ class TestRaftGroup {
   RaftNode* node(int i) { return nodes_[i].get(); }
   std::string dir(int i) const { return (root_ / fmt::format("node{}", i + 1)).string(); }
   unsigned snapshot_threshold = 1024;
+  std::function<const crypto::SecureKey*(int)> secret = [](int) { return &TestSecret(); };
 
   RaftNodeOptions Options(int i) {
     RaftNodeOptions o;
@@ -80,6 +91,7 @@ class TestRaftGroup {
     o.snapshot_threshold = snapshot_threshold;
     o.snapshot_trailing = 8;
     o.install_snapshot_timeout = std::chrono::milliseconds(1000);
+    o.cluster_secret = secret(i);
     return o;
   }
   absl::Status Start(int i) { return Start(i, Options(i)); }
