@@ -1,5 +1,6 @@
 #include "cluster/partition_machine.h"
 
+#include "absl/strings/escaping.h"
 #include "cluster/partition_command.h"
 #include "fmt/format.h"
 #include "util/coding.h"
@@ -39,9 +40,17 @@ std::string PartitionMachine::Apply(uint64_t index, std::string_view command) {
     ++skipped_;
     return EncodeResult(absl::OkStatus());
   }
+  PartitionCommand decoded;
+  absl::Status refused = DecodePartitionCommand(command, &decoded);
+  if (refused.ok()) refused = CheckConditions(decoded.conditions);
+  if (absl::IsUnavailable(refused)) {  // the store could not be read
+    stopped_ = true;
+    return EncodeResult(absl::UnavailableError(fmt::format(
+        "checking entry {} failed, and this replica stopped applying until it restarts: {}",
+        index, std::string(refused.message()))));
+  }
   WriteBatch batch;
-  absl::Status refused = DecodeWriteCommand(command, &batch);
-  if (!refused.ok()) batch.Clear();
+  if (refused.ok()) batch = std::move(decoded.batch);
   absl::Status s = batch.Put(kAppliedIndexKey, IndexBytes(index));
   if (s.ok()) s = db_->Write(WriteOptions(), batch);
   if (!s.ok()) {
@@ -52,6 +61,30 @@ std::string PartitionMachine::Apply(uint64_t index, std::string_view command) {
   }
   applied_ = index;
   return EncodeResult(refused);
+}
+
+absl::Status PartitionMachine::CheckConditions(
+    const std::vector<PartitionCondition>& conditions) {
+  for (const PartitionCondition& c : conditions) {
+    absl::StatusOr<std::string> current = db_->Get(c.key);
+    if (!current.ok() && !absl::IsNotFound(current.status())) {
+      return absl::UnavailableError(fmt::format("reading {}: {}",
+                                                absl::CEscape(absl::string_view(c.key)),
+                                                std::string(current.status().message())));
+    }
+    bool holds = current.ok() == c.value_hash.has_value();
+    if (holds && current.ok()) {
+      absl::StatusOr<ValueHash> hash = HashValue(*current);
+      if (!hash.ok()) return absl::UnavailableError(hash.status().message());
+      holds = *hash == *c.value_hash;
+    }
+    if (!holds) {
+      return absl::AbortedError(fmt::format(
+          "transaction conflict: key \"{}\" changed after the transaction began",
+          absl::CEscape(absl::string_view(c.key))));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // snapshot := applied:fixed64 | count:varint32 | (LP(key) LP(value))*

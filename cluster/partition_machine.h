@@ -9,7 +9,9 @@
 // skipped()), so nothing is applied twice.
 //
 // A command that is not a write (malformed bytes) is refused in its result
-// and still advances the applied index: every replica refuses it alike. A
+// and still advances the applied index: every replica refuses it alike. So
+// is a transaction whose conditions do not hold (Aborted): each replica
+// checks them against the same applied state, so all decide alike. A
 // write the store fails to carry out (a full disk, an I/O error) cannot be
 // skipped — the other replicas applied it — so the machine stops: that
 // Apply and every later one return Unavailable and apply nothing, until the
@@ -21,8 +23,8 @@
 // is still to do. Restore replaces the store's contents atomically (one
 // batch).
 //
-// Keys starting with kReservedPrefix are the machine's; the cluster refuses
-// them from clients.
+// Keys starting with kReservedPrefix are the machine's (reserved_keys.h);
+// the replicated store refuses them from clients and hides them.
 //
 // Thread-compatible: libraft calls it from one thread; applied_index(),
 // skipped() and stopped() may be read from any thread.
@@ -34,15 +36,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "cluster/partition_command.h"
 #include "cluster/raft_node.h"
+#include "cluster/reserved_keys.h"
 #include "synapsed/storage/storage.h"
 
 namespace synapsed::storage::cluster {
-
-inline constexpr std::string_view kReservedPrefix = "\xff\xffsynapsed/";
-inline constexpr std::string_view kAppliedIndexKey = "\xff\xffsynapsed/raft-applied-index";
 
 class PartitionMachine : public RaftStateMachine {
  public:
@@ -60,6 +62,9 @@ class PartitionMachine : public RaftStateMachine {
 
  private:
   explicit PartitionMachine(Store* db, uint64_t applied) : db_(db), applied_(applied) {}
+  // Aborted naming the first condition that does not hold; Unavailable if
+  // the store cannot be read.
+  absl::Status CheckConditions(const std::vector<PartitionCondition>& conditions);
 
   Store* const db_;
   std::atomic<uint64_t> applied_;

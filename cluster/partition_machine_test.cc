@@ -17,6 +17,7 @@ namespace synapsed::storage::cluster {
 namespace {
 
 using ::testing::HasSubstr;
+using storage::testing::StatusIs;
 using namespace std::chrono_literals;
 
 WriteBatch Batch(std::initializer_list<std::pair<std::string, std::optional<std::string>>> ops) {
@@ -65,6 +66,43 @@ TEST(PartitionCommand, Results) {
   EXPECT_EQ(s.message(), "disk full");
   EXPECT_TRUE(absl::IsDataLoss(DecodeResult("")));
   EXPECT_TRUE(absl::IsDataLoss(DecodeResult("\x40")));
+}
+
+// docs/format/raft_command.md, "Worked example" of a transaction: k held
+// "0", x absent; put k=1.
+const std::string kTransactionExample = std::string(
+    "\x01\x02\x02\x01k\x01"
+    "\x5f\xec\xeb\x66\xff\xc8\x6f\x38\xd9\x52\x78\x6c\x6d\x69\x6c\x79"
+    "\xc2\xdb\xc2\x39\xdd\x4e\x91\xb4\x67\x29\xd7\x3a\x27\xfb\x57\xe9"
+    "\x01x\x00\x01\x01\x01k\x01"
+    "1",
+    47);
+
+TEST(PartitionCommand, TransactionRoundTripsAndMalformedBytesAreRefused) {
+  ASSERT_OK_AND_ASSIGN(ValueHash zero, HashValue("0"));
+  const std::vector<PartitionCondition> conditions = {{"k", zero}, {"x", std::nullopt}};
+  const std::string command = EncodeTransactionCommand(conditions, Batch({{"k", "1"}}));
+  EXPECT_EQ(command, kTransactionExample);
+  PartitionCommand back;
+  ASSERT_OK(DecodePartitionCommand(command, &back));
+  EXPECT_EQ(back.kind, PartitionCommandKind::kTransaction);
+  EXPECT_EQ(back.conditions, conditions);
+  EXPECT_EQ(back.batch.Count(), 1u);
+  for (size_t cut = 0; cut < command.size(); ++cut) {
+    PartitionCommand partial;
+    EXPECT_TRUE(absl::IsDataLoss(DecodePartitionCommand(command.substr(0, cut), &partial)))
+        << cut;
+    EXPECT_TRUE(partial.conditions.empty());
+  }
+  std::string form = command;
+  form[5] = '\x07';  // the first condition's presence byte
+  PartitionCommand bad;
+  EXPECT_THAT(std::string(DecodePartitionCommand(form, &bad).message()),
+              HasSubstr("unknown form 7"));
+  // A transaction is not a write.
+  WriteBatch b;
+  EXPECT_TRUE(absl::IsDataLoss(DecodeWriteCommand(command, &b)));
+  EXPECT_EQ(b.Count(), 0u);
 }
 
 class PartitionMachineTest : public ::testing::Test {
@@ -117,6 +155,25 @@ TEST_F(PartitionMachineTest, EachEntryAppliesOnceAcrossARestart) {
   EXPECT_OK(DecodeResult(machine_->Apply(3, EncodeWriteCommand(Batch({{"b", std::nullopt}})))));
   EXPECT_EQ(Get("b"), std::nullopt);
   EXPECT_EQ(machine_->applied_index(), 3u);
+}
+
+TEST_F(PartitionMachineTest, TransactionDocExampleDecodes) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  EXPECT_OK(DecodeResult(machine_->Apply(1, EncodeWriteCommand(Batch({{"k", "0"}})))));
+  // Its conditions hold: k is "0" and x is absent.
+  EXPECT_OK(DecodeResult(machine_->Apply(2, kTransactionExample)));
+  EXPECT_EQ(Get("k"), "1");
+  // Applied again, k is "1" now: refused, nothing written, index advanced.
+  const std::string result = machine_->Apply(3, kTransactionExample);
+  EXPECT_EQ(result[0], '\x0a');
+  EXPECT_THAT(DecodeResult(result),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("key \"k\" changed")));
+  EXPECT_EQ(machine_->applied_index(), 3u);
+  // x present fails the other condition, even with k back at "0".
+  EXPECT_OK(DecodeResult(machine_->Apply(4, EncodeWriteCommand(Batch({{"k", "0"}, {"x", "!"}})))));
+  EXPECT_THAT(DecodeResult(machine_->Apply(5, kTransactionExample)),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("\"x\"")));
+  EXPECT_EQ(Get("k"), "0");
 }
 
 TEST_F(PartitionMachineTest, AMalformedCommandIsRefusedAndStillCounted) {

@@ -45,6 +45,22 @@ bool WaitFor(F done, std::chrono::milliseconds limit) {
   return done();
 }
 
+// The index of the first of `size` members whose node leads, once one does
+// (at most 10 s), or -1. node(i) may be null (a member that is down).
+inline int WaitForLeader(int size, const std::function<RaftNode*(int)>& node) {
+  int leader = -1;
+  WaitFor([&] {
+    for (int i = 0; i < size; ++i) {
+      if (node(i) != nullptr && node(i)->Status().is_leader) {
+        leader = i;
+        return true;
+      }
+    }
+    return false;
+  }, std::chrono::seconds(10));
+  return leader;
+}
+
 // A cluster secret for tests (fixed, so a failure can be replayed).
 inline const crypto::SecureKey& TestSecret() {
   static const crypto::SecureKey* const key = new crypto::SecureKey(
@@ -111,17 +127,7 @@ class TestRaftGroup {
 
   // The running node that leads, once one does (at most 10 s), or -1.
   int Leader() {
-    int leader = -1;
-    WaitFor([&] {
-      for (int i = 0; i < size(); ++i) {
-        if (nodes_[i] != nullptr && nodes_[i]->Status().is_leader) {
-          leader = i;
-          return true;
-        }
-      }
-      return false;
-    }, std::chrono::seconds(10));
-    return leader;
+    return WaitForLeader(size(), [this](int i) { return nodes_[i].get(); });
   }
 
  private:
