@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,20 +19,30 @@
 #include "cluster/raft_node.h"
 #include "crypto/secure_key.h"
 #include "fmt/format.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::cluster::testing {
 
-// A loopback port nothing listens on now.
+// A loopback port nothing listens on now, and not handed out before by
+// this process (the kernel may offer one port twice in a row once it is
+// closed again, and two members on one port make a group that cannot
+// start).
 inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
+  static Mutex mu;
+  static std::set<int> given;
+  MutexLock l(&mu);
+  for (;;) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    socklen_t len = sizeof(a);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    const int port = ntohs(a.sin_port);
+    if (given.insert(port).second) return port;
+  }
 }
 
 // Polls `done` every 20 ms for at most `limit`; its last answer.
