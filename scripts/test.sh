@@ -62,8 +62,13 @@ if [ "${1:-}" != "--quick" ]; then
   build_and_test ci-asan "$SAN_ARGS -DSYNAPSED_SANITIZE=address" "$SAN_TARGETS" "$SAN_REGEX"
   # Under TSan, leave out the peers' backends: librocksdb, libleveldb and
   # libsqlite3 are not instrumented, so TSan would only see half of their
-  # synchronization (they run under ASan above).
-  GTEST_FILTER='-*rocksdb*:*leveldb*:*sqlite*' \
+  # synchronization (they run under ASan above). The same goes for the
+  # conformance cases of the replicated store: libuv (under libraft) closes
+  # descriptors with a raw syscall TSan does not see, so a reused descriptor
+  # number looks like a race with libuv's open of it (seen once, in
+  # Subscribe's directory listing). Its own tests (cluster_test,
+  # ReplicatedStore.* and ReplicatedLinearizability.*) still run here.
+  GTEST_FILTER='-*rocksdb*:*leveldb*:*sqlite*:*replicated*' \
     build_and_test ci-tsan "$SAN_ARGS -DSYNAPSED_SANITIZE=thread" "$SAN_TARGETS" "$SAN_REGEX"
   # clang's thread-safety analysis over the lock annotations (compile only).
   echo "=== clang -Wthread-safety ==="
