@@ -104,6 +104,14 @@ absl::Status FileCipher::Seal(uint64_t offset, UnitKind unit, uint8_t codec,
                      });
 }
 
+absl::Status FileCipher::Sealer::Seal(uint64_t offset, UnitKind unit, uint8_t codec,
+                                      std::string_view plaintext, std::string* out) {
+  Observe(*cipher_.key_, NonceFor(offset));
+  const UnitAd ad =
+      MakeAd(cipher_.kind_, cipher_.file_number_, offset, unit, codec);
+  return context_.Seal(NonceFor(offset), View(ad), plaintext, out);
+}
+
 absl::Status FileCipher::Open(uint64_t offset, UnitKind unit, uint8_t codec,
                               std::string_view sealed, std::string* out) const {
   return WithContext(offset, unit, codec,

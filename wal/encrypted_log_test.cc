@@ -74,6 +74,25 @@ TEST_F(EncryptedLogTest, RecordsOfEverySizeReadBack) {
   EXPECT_EQ(r.offsets[1], kBlockSize);
 }
 
+TEST_F(EncryptedLogTest, ARecordThatFillsItsBlockExactlyOrJustOverflowsIt) {
+  // The writer seals a record straight into its fragment when the sealed
+  // form fits the rest of the block, and otherwise seals it whole and cuts
+  // it: the first record fills block 0 to the byte, the second is one byte
+  // too long for block 1 and ends in block 2, where the third follows it.
+  const size_t fill = kBlockSize - kHeaderSize - crypto::FileCipher::kOverhead;
+  std::vector<std::string> records = {std::string(fill, 'a'), std::string(fill + 1, 'b'),
+                                      "marker-c"};
+  const std::string bytes = Encode(records);
+  EXPECT_EQ(bytes.find("marker"), std::string::npos);
+  testing::ReadResult r = Read(bytes, &cipher_);
+  ASSERT_OK(r.status);
+  EXPECT_EQ(r.records, records);
+  ASSERT_EQ(r.offsets.size(), 3u);
+  EXPECT_EQ(r.offsets[1], kBlockSize);
+  EXPECT_EQ(r.offsets[2], 2 * kBlockSize + kHeaderSize + 1);
+  EXPECT_EQ(bytes.size(), r.offsets[2] + kHeaderSize + 8 + crypto::FileCipher::kOverhead);
+}
+
 TEST_F(EncryptedLogTest, WrongOrMissingKeyIsRefused) {
   const std::string bytes = Encode({"one", "two"});
   crypto::FileCipher other(NewKey(), kLogNumber, crypto::FileKind::kLog);

@@ -28,6 +28,9 @@ LogWriter::LogWriter(std::unique_ptr<env::WritableFile> file,
       options_(options),
       block_offset_(file_->Size() % kBlockSize),
       size_(file_->Size()) {
+  if (options_.cipher != nullptr) {
+    sealer_ = std::make_unique<crypto::FileCipher::Sealer>(*options_.cipher);
+  }
   if (options_.buffer_bytes > 0) {
     buffer_.reserve(
         std::min(options_.buffer_bytes + kBlockSize, kMaxRetainedBuffer));
@@ -46,21 +49,43 @@ absl::Status LogWriter::Fail(absl::Status s) {
 absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
   if (!status_.ok()) return status_;
   if (closed_) return absl::FailedPreconditionError("AddRecord on closed log");
-  if (options_.cipher != nullptr) {
-    // The first fragment starts here, or past the padding of a block with
-    // no room left for a header: that offset is the record's nonce.
-    uint64_t start = size_;
-    if (kBlockSize - block_offset_ < kHeaderSize) start += kBlockSize - block_offset_;
-    sealed_.clear();
-    if (absl::Status s = options_.cipher->Seal(start, crypto::UnitKind::kRecord, 0,
-                                               payload, &sealed_);
-        !s.ok()) {
-      return Fail(s);
-    }
-    payload = sealed_;
+  if (sealer_ != nullptr) {
+    bool sealed_whole = false;
+    if (absl::Status s = SealRecord(payload, &sealed_whole); !s.ok()) return Fail(s);
+    if (!sealed_whole) EncodeRecord(sealed_, &buffer_);
+  } else {
+    EncodeRecord(payload, &buffer_);
   }
-  EncodeRecord(payload, &buffer_);
   if (sync || buffer_.size() >= options_.buffer_bytes) return HandOver(sync);
+  return absl::OkStatus();
+}
+
+absl::Status LogWriter::SealRecord(std::string_view payload, bool* sealed_whole) {
+  // The first fragment starts here, or past the padding of a block with no
+  // room left for a header: that offset is the record's nonce.
+  size_t leftover = kBlockSize - block_offset_;
+  const uint64_t start = leftover < kHeaderSize ? size_ + leftover : size_;
+  if (leftover < kHeaderSize) leftover = kBlockSize;
+  const size_t sealed_size = payload.size() + crypto::FileCipher::kOverhead;
+  *sealed_whole = sealed_size <= leftover - kHeaderSize;
+  if (!*sealed_whole) {
+    sealed_.clear();
+    return sealer_->Seal(start, crypto::UnitKind::kRecord, 0, payload, &sealed_);
+  }
+  if (start != size_) {  // pad the block, as EncodeRecord would
+    buffer_.append(start - size_, '\0');
+    size_ = start;
+    block_offset_ = 0;
+  }
+  const size_t at = buffer_.size();
+  buffer_.resize(at + kHeaderSize);
+  if (absl::Status s =
+          sealer_->Seal(start, crypto::UnitKind::kRecord, 0, payload, &buffer_);
+      !s.ok()) {
+    buffer_.resize(at);
+    return s;
+  }
+  FinishFragment(at, MakeTypeByte(FragmentKind::kFull), sealed_size, &buffer_);
   return absl::OkStatus();
 }
 
@@ -131,17 +156,21 @@ void LogWriter::EncodeRecord(std::string_view payload, std::string* out) {
 void LogWriter::EmitFragment(uint8_t type, std::string_view data,
                              std::string* out) {
   const size_t start = out->size();
-  out->resize(start + kHeaderSize + data.size());
+  out->resize(start + kHeaderSize);
+  out->append(data);
+  FinishFragment(start, type, data.size(), out);
+}
+
+void LogWriter::FinishFragment(size_t start, uint8_t type, size_t length,
+                               std::string* out) {
   char* p = out->data() + start;
-  EncodeFixed16(p + kLengthOffset, static_cast<uint16_t>(data.size()));
+  EncodeFixed16(p + kLengthOffset, static_cast<uint16_t>(length));
   p[kTypeOffset] = static_cast<char>(type);
   EncodeFixed64(p + kLogNumberOffset, log_number_);
-  if (!data.empty()) std::memcpy(p + kHeaderSize, data.data(), data.size());
   EncodeFixed32(p + kChecksumOffset,
-                FragmentChecksum(p + kLengthOffset,
-                                 kChecksummedHeaderBytes + data.size()));
-  block_offset_ += kHeaderSize + data.size();
-  size_ += kHeaderSize + data.size();
+                FragmentChecksum(p + kLengthOffset, kChecksummedHeaderBytes + length));
+  block_offset_ += kHeaderSize + length;
+  size_ += kHeaderSize + length;
 }
 
 }  // namespace synapsed::storage::wal

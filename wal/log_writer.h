@@ -87,6 +87,13 @@ class LogWriter {
   // position and size_.
   void EncodeRecord(std::string_view payload, std::string* out);
   void EmitFragment(uint8_t type, std::string_view data, std::string* out);
+  // Seals `payload` into one fragment appended to buffer_ when it fits in
+  // what is left of the block (the common case: no scratch copy); otherwise
+  // into sealed_, to be cut into fragments by the caller. Sets *sealed_whole.
+  absl::Status SealRecord(std::string_view payload, bool* sealed_whole);
+  // Writes the header of the fragment whose payload ends buffer_ (`length`
+  // bytes after a header at `start`) and advances the block position.
+  void FinishFragment(size_t start, uint8_t type, size_t length, std::string* out);
   // Hands `buffer_` to the file (with a sync if asked) and clears it.
   absl::Status HandOver(bool sync);
   absl::Status Fail(absl::Status s);
@@ -97,7 +104,9 @@ class LogWriter {
   size_t block_offset_;  // position within the current block
   uint64_t size_;        // logical file size including buffer_
   std::string buffer_;   // encoded bytes not yet handed to the file
-  std::string sealed_;   // scratch: the record sealed by options_.cipher
+  // The log's own sealing context (null for a plain log).
+  std::unique_ptr<crypto::FileCipher::Sealer> sealer_;
+  std::string sealed_;   // scratch: a record sealed whole, to be fragmented
   absl::Status status_;  // first error, sticky
   bool closed_ = false;
 };
