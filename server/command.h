@@ -95,6 +95,7 @@ void AddStringCommands(std::vector<CommandSpec>* table);
 void AddKeyspaceCommands(std::vector<CommandSpec>* table);
 void AddTransactionCommands(std::vector<CommandSpec>* table);
 void AddPubSubCommands(std::vector<CommandSpec>* table);
+void AddClusterCommands(std::vector<CommandSpec>* table);
 
 }  // namespace synapsed::storage::server
 

@@ -48,6 +48,7 @@ const std::vector<CommandSpec>& AllCommands() {
     AddKeyspaceCommands(t);
     AddTransactionCommands(t);
     AddPubSubCommands(t);
+    AddClusterCommands(t);
     return t;
   }();
   return *table;

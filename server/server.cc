@@ -26,6 +26,7 @@ Server::Server(Store* store, ServerOptions options)
   state_.max_clients = options_.max_clients;
   state_.idle_timeout_s = options_.idle_timeout_s;
   state_.max_output_bytes = options_.max_output_bytes;
+  state_.router = options_.router;
   state_.request_shutdown = [this] { RequestShutdown(); };
 }
 

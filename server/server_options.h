@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "server/command_router.h"
 #include "server/resp_parser.h"
 #include "server/server_state.h"
 
@@ -33,6 +34,10 @@ struct ServerOptions {
   // replies before closing them anyway.
   int drain_timeout_s = 5;
   RespLimits limits;
+  // Cluster mode: routes each keyed command to the store of its partition
+  // here, or answers the redirect (command_router.h). Not owned; outlives
+  // the server. Null: every command uses the server's store.
+  CommandRouter* router = nullptr;
   SyncMode sync = SyncMode::kEverySec;
 };
 

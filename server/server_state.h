@@ -25,6 +25,8 @@
 
 namespace synapsed::storage::server {
 
+class CommandRouter;
+
 // When a write is durable relative to its acknowledgement (INFO persistence).
 enum class SyncMode {
   kAlways,    // acknowledged after it is synced (WriteOptions::sync)
@@ -91,6 +93,9 @@ struct ServerState {
   }
 
   Store* const store;
+  // Cluster mode (command_router.h); null otherwise. Set before the loops
+  // start.
+  CommandRouter* router = nullptr;
   // `store` when it has access control (the builder puts that layer
   // outermost): then a connection must AUTH and its commands run as the
   // principal it logged in as (server/auth.h). Null otherwise.

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "fmt/format.h"
 #include "server/auth.h"
+#include "server/command_router.h"
 #include "server/key_access.h"
 #include "server/key_locks.h"
 
@@ -90,6 +91,7 @@ void Session::Execute(std::vector<std::string> args) {
     reply_.Error("ERR Command not allowed inside a transaction");
     return;
   }
+  if (state_->router != nullptr && !RouteCommand(*spec, args)) return;
   if (in_multi_ && !(spec->flags & kNotQueued)) {
     queued_.push_back(std::move(args));
     reply_.Status("QUEUED");
@@ -107,7 +109,51 @@ void Session::Run(const CommandSpec& spec, const std::vector<std::string>& args,
   spec.fn(ctx);
 }
 
+bool Session::RouteCommand(const CommandSpec& spec, const std::vector<std::string>& args) {
+  auto refuse = [&](std::string error) {
+    if (in_multi_) multi_failed_ = true;
+    FlushBatch();
+    reply_.Error(error);
+    return false;
+  };
+  std::vector<std::string_view> keys;
+  if (spec.first_key > 0) {
+    const size_t last = spec.last_key < 0 ? args.size() - 1 : spec.last_key;
+    for (size_t i = spec.first_key; i <= last && i < args.size(); i += spec.step) {
+      keys.push_back(args[i]);
+    }
+  }
+  if (keys.empty()) {
+    if ((spec.flags & kPubSub) || spec.name == "scan" || spec.name == "keys" ||
+        spec.name == "dbsize" || spec.name == "flushdb") {
+      return refuse(fmt::format(
+          "ERR '{}' is not served in cluster mode: a node's keys are spread over several "
+          "partitions",
+          spec.name));
+    }
+    // EXEC, DISCARD and the like act on the pinned partition, if any.
+    routed_store_ = pinned_store_;
+    return true;
+  }
+  Route route = state_->router->RouteKeys(keys);
+  if (!route.redirect.empty()) return refuse(std::move(route.redirect));
+  // The keys of one WATCH ... EXEC must share a slot, as in Redis Cluster;
+  // commands outside MULTI go anywhere.
+  const bool pinning = in_multi_ || spec.name == "watch";
+  if (pinning && pinned_slot_ >= 0 && route.slot != pinned_slot_) {
+    return refuse("CROSSSLOT Keys in request don't hash to the same slot");
+  }
+  if (pinning) {
+    pinned_slot_ = route.slot;
+    pinned_store_ = route.store;
+  }
+  routed_store_ = route.store;
+  return true;
+}
+
 bool Session::Batch(const std::vector<std::string>& args) {
+  // In cluster mode each command runs alone, on its own partition's store.
+  if (state_->router != nullptr) return false;
   // Under access control one denied key refuses a whole store write, which
   // would fail the other commands gathered with it: each runs alone.
   if (state_->secured != nullptr) return false;
@@ -183,6 +229,8 @@ void Session::BeginMulti() {
 }
 
 void Session::EndMulti() {
+  pinned_slot_ = -1;
+  pinned_store_ = nullptr;
   in_multi_ = false;
   multi_failed_ = false;
   queued_.clear();
@@ -191,7 +239,13 @@ void Session::EndMulti() {
 }
 
 void Session::Watch(std::string_view key) { state_->watches.Watch(&watcher_, key); }
-void Session::Unwatch() { state_->watches.Unwatch(&watcher_); }
+void Session::Unwatch() {
+  state_->watches.Unwatch(&watcher_);
+  if (!in_multi_) {  // the pin of WATCH goes with it
+    pinned_slot_ = -1;
+    pinned_store_ = nullptr;
+  }
+}
 
 void Session::Exec() {
   if (multi_failed_) {

@@ -57,7 +57,12 @@ class Session {
 
   // Identity (server/auth.h). The store this client's commands use: the
   // server's, or with access control the store of its principal.
-  Store& store() { return principal_store_ ? *principal_store_ : *state_->store; }
+  // In cluster mode, the store of the partition the command's keys route
+  // to (command_router.h).
+  Store& store() {
+    if (routed_store_ != nullptr) return *routed_store_;
+    return principal_store_ ? *principal_store_ : *state_->store;
+  }
   // False until AUTH succeeds when the store has access control.
   bool authenticated() const {
     return state_->secured == nullptr || principal_store_ != nullptr;
@@ -104,6 +109,9 @@ class Session {
   // Adds a plain write to the batch, or a counter command to the gathered
   // ones; false if the command is neither.
   bool Batch(const std::vector<std::string>& args);
+  // Cluster mode: routes the command's keys and sets routed_store_; false
+  // (the redirect or refusal replied) when it must not run here.
+  bool RouteCommand(const CommandSpec& spec, const std::vector<std::string>& args);
   // Runs the gathered counter commands in one transaction (retried on a
   // conflict), their replies in order.
   void FlushCounters();
@@ -126,6 +134,11 @@ class Session {
   std::vector<std::string> batch_keys_;
   size_t batch_replies_ = 0;
   std::vector<std::vector<std::string>> counters_;  // gathered INCR & co.
+  // Cluster mode: the store of the current command's keys, and the slot and
+  // store a WATCH or MULTI is pinned to (-1: none yet).
+  Store* routed_store_ = nullptr;
+  int pinned_slot_ = -1;
+  Store* pinned_store_ = nullptr;
 };
 
 // "ERR unknown command 'x', with args beginning with: 'a' 'b' " as Redis.

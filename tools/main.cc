@@ -6,6 +6,7 @@
 #include "tools/acl_command.h"
 #include "tools/audit_command.h"
 #include "tools/bench_command.h"
+#include "tools/cluster_command.h"
 #include "tools/db_command.h"
 #include "tools/keys_command.h"
 #include "tools/manifest_command.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   synapsed::storage::tools::AddBenchCommand(&app);
   synapsed::storage::tools::AddTortureCommand(&app);
   synapsed::storage::tools::AddServeCommand(&app);
+  synapsed::storage::tools::AddClusterCommand(&app);
 #ifdef SYNAPSED_HAVE_SST_COMMAND
   synapsed::storage::tools::AddSstCommand(&app);
 #endif

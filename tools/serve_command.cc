@@ -4,8 +4,12 @@
 
 #include <atomic>
 #include <iostream>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
+#include "cluster/cluster_node.h"
+#include "crypto/key_file.h"
 #include "fmt/format.h"
 #include "server/metrics_endpoint.h"
 #include "server/server.h"
@@ -26,6 +30,10 @@ struct ServeFlags {
   size_t max_clients = 10000;
   int idle_timeout = 300;
   bool allow_remote = false;
+  // Cluster mode: the cluster's map and this node's id in it.
+  std::string cluster;
+  uint64_t node_id = 0;
+  std::string cluster_secret;  // a key file; its first key is the secret
 };
 
 // The running server, for the signal handler (RequestShutdown is
@@ -57,7 +65,77 @@ void SplitListen(const std::string& listen, std::string* host, int* port,
   }
 }
 
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+// `serve --cluster FILE --node-id N --dir DIR`: node N's replicas of the
+// cluster's partitions, served on the client port the config gives it, with
+// each keyed command routed to its partition (cluster/cluster_node.h).
+void ServeClusterNode(const ServeFlags& f) {
+  if (f.node_id == 0) FailWith(kExitError, "serve: --cluster needs --node-id");
+  if (f.store.dir.empty() || !f.store.config_file.empty() || !f.store.key_file.empty()) {
+    FailWith(kExitError,
+             "serve: --cluster takes --dir (where this node's replicas live) and neither "
+             "--config nor --key-file");
+  }
+  std::ifstream in(f.cluster);
+  if (!in) FailWith(kExitError, fmt::format("serve: cannot read {}", f.cluster));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto config = cluster::ParseClusterConfig(text.str());
+  if (!config.ok()) FailWith(kExitError, fmt::format("serve: {}: {}", f.cluster, std::string(config.status().message())));
+  std::unique_ptr<crypto::SecureKey> secret;
+  if (!f.cluster_secret.empty()) {
+    auto keys = crypto::ReadKeyFile(f.cluster_secret);
+    CheckOk(keys.status(), "serve: --cluster-secret");
+    secret = std::make_unique<crypto::SecureKey>(std::move(keys->front().key));
+  }
+  cluster::ClusterNodeOptions o;
+  o.config = *std::move(config);
+  o.node_id = f.node_id;
+  o.dir = f.store.dir;
+  o.cluster_secret = secret.get();
+  auto node = cluster::ClusterNode::Open(std::move(o));
+  CheckOk(node.status(), "serve");
+  const cluster::ClusterNodeAddress& self = *(*node)->config().FindNode(f.node_id);
+  if (!server::IsLoopback(self.host) && !f.allow_remote) {
+    FailWith(kExitError, fmt::format("serve: refusing to listen on {}: the server has no "
+                                     "authentication in cluster mode, so it listens on "
+                                     "loopback only unless --allow-remote is given",
+                                     self.host));
+  }
+  server::ServerOptions options;
+  options.host = self.host;
+  options.port = self.port;
+  options.threads = f.threads;
+  options.max_clients = f.max_clients;
+  options.idle_timeout_s = f.idle_timeout;
+  // A replicated write is durable when acknowledged (the Raft log is synced).
+  options.sync = server::SyncMode::kAlways;
+  options.router = node->get();
+  server::Server srv((*node)->any_store(), options);
+  CheckOk(srv.Start(), "serve");
+  g_server.store(&srv);
+  InstallSignalHandlers();
+  std::cout << fmt::format("synapsed serve: listening on {} pid {} (cluster node {}, {} "
+                           "partitions, {} threads)",
+                           srv.state().listen, getpid(), f.node_id,
+                           (*node)->config().partitions.size(), srv.state().threads)
+            << std::endl;
+  srv.Wait();
+  g_server.store(nullptr);
+  node->reset();  // stops the groups and closes the replicas
+  std::cout << "synapsed serve: stopped" << std::endl;
+}
+
 void Serve(const ServeFlags& f) {
+  if (!f.cluster.empty()) return ServeClusterNode(f);
   server::ServerOptions options;
   SplitListen(f.listen, &options.host, &options.port);
   // With access control every connection must AUTH as a principal
@@ -114,12 +192,7 @@ void Serve(const ServeFlags& f) {
     CheckOk(metrics.Start(metrics_host, metrics_port), "serve: --metrics-listen");
   }
   g_server.store(&srv);
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InstallSignalHandlers();
   std::cout << fmt::format(
                    "synapsed serve: listening on {} pid {} ({} store, sync {}, {} threads)",
                    srv.state().listen, getpid(), db.store->Name(), f.sync, srv.state().threads)
@@ -163,6 +236,14 @@ void AddServeCommand(CLI::App* app) {
                 "listen (and serve /metrics) on a non-loopback address although no "
                 "authentication is configured (a config with \"access_control\" needs no "
                 "flag: every client must AUTH)");
+  cmd->add_option("--cluster", f->cluster,
+                  "serve as a node of the cluster this file describes (cluster.json, "
+                  "docs/format/cluster_config.md; `synapsed cluster init` writes one): "
+                  "listens on the node's port, holds its replicas under --dir");
+  cmd->add_option("--node-id", f->node_id, "this node's id in --cluster");
+  cmd->add_option("--cluster-secret", f->cluster_secret,
+                  "key file whose first key every node of the cluster holds: Raft connections "
+                  "prove it (required unless every node is on loopback)");
   cmd->callback([f] { Serve(*f); });
 }
 

@@ -12,6 +12,14 @@
 // one with --listen HOST:0), then serves until SIGTERM, SIGINT or SHUTDOWN:
 // each connection gets its pending replies, the store is flushed (Store::Flush)
 // and closed, and the exit code is 0.
+//
+//   serve --cluster cluster.json --node-id N --dir DIR [--cluster-secret F]
+//
+// Cluster mode: node N of the cluster the file describes
+// (docs/format/cluster_config.md) holds its partitions' replicas under DIR,
+// listens on the client port the file gives it, and routes each keyed
+// command to its partition, answering -MOVED, -TRYAGAIN and -CROSSSLOT as
+// Redis Cluster does (cluster/cluster_node.h).
 #ifndef SYNAPSED_TOOLS_SERVE_COMMAND_H_
 #define SYNAPSED_TOOLS_SERVE_COMMAND_H_
 
