@@ -126,7 +126,8 @@ absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError("invalid cluster config: not JSON");
   RETURN_IF_ERROR(CheckKnown(
-      j, "", {"nodes", "partitions", "replication_factor", "min_replicas", "consistency"}));
+      j, "", {"nodes", "partitions", "replication_factor", "min_replicas", "consistency",
+              "snapshot_threshold", "snapshot_trailing"}));
   ClusterConfig c;
   ASSIGN_OR_RETURN(uint64_t rf, Unsigned(j, "replication_factor", "replication_factor", 64));
   if (rf == 0) return FieldError("replication_factor", "at least 1");
@@ -134,6 +135,14 @@ absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view text) {
   if (j.contains("min_replicas")) {
     ASSIGN_OR_RETURN(uint64_t m, Unsigned(j, "min_replicas", "min_replicas", 64));
     c.min_replicas = static_cast<uint32_t>(m);
+  }
+  if (j.contains("snapshot_threshold")) {
+    ASSIGN_OR_RETURN(uint64_t v, Unsigned(j, "snapshot_threshold", "snapshot_threshold", UINT32_MAX));
+    c.snapshot_threshold = static_cast<uint32_t>(v);
+  }
+  if (j.contains("snapshot_trailing")) {
+    ASSIGN_OR_RETURN(uint64_t v, Unsigned(j, "snapshot_trailing", "snapshot_trailing", UINT32_MAX));
+    c.snapshot_trailing = static_cast<uint32_t>(v);
   }
   if (j.contains("consistency")) {
     const json& v = j["consistency"];
@@ -196,6 +205,8 @@ std::string ClusterConfigToJson(const ClusterConfig& c) {
   j["replication_factor"] = c.replication_factor;
   j["min_replicas"] = c.min_replicas;
   j["consistency"] = c.eventual_reads ? "eventual" : "strong";
+  if (c.snapshot_threshold != 0) j["snapshot_threshold"] = c.snapshot_threshold;
+  if (c.snapshot_trailing != 0) j["snapshot_trailing"] = c.snapshot_trailing;
   j["nodes"] = json::array();
   for (const ClusterNodeAddress& n : c.nodes) {
     j["nodes"].push_back(

@@ -44,6 +44,10 @@ struct ClusterConfig {
   uint32_t replication_factor = 3;  // replicas of every partition
   uint32_t min_replicas = 0;        // see ReplicatedStoreOptions
   bool eventual_reads = false;      // "consistency": "eventual"
+  // Entries after which each group snapshots, and how many it keeps behind
+  // the snapshot (0: raft_node.h's defaults).
+  uint32_t snapshot_threshold = 0;
+  uint32_t snapshot_trailing = 0;
 
   const ClusterNodeAddress* FindNode(uint64_t id) const;
   // The partition serving `slot`; every slot has one in a parsed config.

@@ -27,6 +27,8 @@ struct ClusterNode::Replica {
   Mutex mu;
   int64_t asked_ms ABSL_GUARDED_BY(mu) = -1;
   uint64_t leader ABSL_GUARDED_BY(mu) = 0;
+  // When it was first seen without a leader (-1: it has one).
+  int64_t leaderless_since_ms ABSL_GUARDED_BY(mu) = -1;
 };
 
 ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(options)) {}
@@ -60,6 +62,8 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Open(ClusterNodeOption
     o.raft.cluster_secret = node->options_.cluster_secret;
     o.raft.election_timeout = node->options_.election_timeout;
     o.raft.heartbeat_timeout = node->options_.heartbeat_timeout;
+    if (config.snapshot_threshold != 0) o.raft.snapshot_threshold = config.snapshot_threshold;
+    if (config.snapshot_trailing != 0) o.raft.snapshot_trailing = config.snapshot_trailing;
     o.store.min_replicas = config.min_replicas;
     o.store.consistency =
         config.eventual_reads ? ReadConsistency::kEventual : ReadConsistency::kStrong;
@@ -99,7 +103,18 @@ uint64_t ClusterNode::LeaderOf(uint32_t p) {
   MutexLock l(&r->mu);
   r->asked_ms = now;
   r->leader = status.leader_id;
+  if (r->leader != 0) {
+    r->leaderless_since_ms = -1;
+  } else if (r->leaderless_since_ms < 0) {
+    r->leaderless_since_ms = now;
+  }
   return r->leader;
+}
+
+int64_t ClusterNode::LeaderlessMs(uint32_t p) {
+  Replica* r = replicas_[p].get();
+  MutexLock l(&r->mu);
+  return r->leaderless_since_ms < 0 ? 0 : NowMs() - r->leaderless_since_ms;
 }
 
 const ClusterNodeAddress& ClusterNode::OwnerOf(uint32_t p) {
@@ -132,6 +147,14 @@ server::Route ClusterNode::RouteKeys(const std::vector<std::string_view>& keys) 
     route.store = replica->store.get();
   } else if (const ClusterNodeAddress* n = leader != 0 ? c.FindNode(leader) : nullptr) {
     route.redirect = fmt::format("MOVED {} {}:{}", route.slot, n->host, n->port);
+  } else if (const int64_t ms = LeaderlessMs(p.id);
+             ms > 3 * options_.election_timeout.count()) {
+    // Three election timeouts without one: a majority is not there to
+    // elect a leader. Nothing is proposed.
+    route.redirect = fmt::format(
+        "CLUSTERDOWN insufficient replicas: partition {} (slot {}) has had no leader for {} ms; "
+        "a majority of its {} replicas must be reachable to elect one",
+        p.id, route.slot, ms, p.replicas.size());
   } else {
     route.redirect = fmt::format(
         "TRYAGAIN partition {} (slot {}) has no leader yet; retry shortly", p.id, route.slot);
@@ -223,6 +246,17 @@ std::string ClusterNode::ClusterInfo() {
   const ClusterConfig& c = options_.config;
   size_t led = 0;
   for (const PartitionConfig& p : c.partitions) led += LeaderOf(p.id) != 0;
+  // One line per partition held here, as INFO's keyspace lines are made.
+  std::string partitions;
+  for (const PartitionConfig& p : c.partitions) {
+    const Replica* r = replicas_[p.id].get();
+    if (r == nullptr) continue;
+    const RaftStatus s = r->store->node()->Status();
+    const PartitionMachine* m = r->store->machine();
+    partitions += fmt::format("partition_{}:leader={},term={},commit={},applied={},restores={}\r\n",
+                              p.id, s.leader_id, s.term, s.commit_index, s.last_applied,
+                              m != nullptr ? m->restores() : 0);
+  }
   return fmt::format(
       "cluster_enabled:1\r\ncluster_state:ok\r\ncluster_slots_assigned:{}\r\n"
       "cluster_slots_ok:{}\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\n"
@@ -234,7 +268,8 @@ std::string ClusterNode::ClusterInfo() {
         for (const auto& r : replicas_) n += r != nullptr;
         return n;
       }(),
-      led);
+      led) +
+         partitions;
 }
 
 void ClusterNode::Cluster(const std::vector<std::string>& args, server::ReplyWriter& reply) {

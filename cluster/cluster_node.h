@@ -70,6 +70,8 @@ class ClusterNode final : public server::CommandRouter {
   explicit ClusterNode(ClusterNodeOptions options);
   // The leader of partition `p` as this node knows it (0: unknown).
   uint64_t LeaderOf(uint32_t p);
+  // How long partition p (held here) has been seen without a leader.
+  int64_t LeaderlessMs(uint32_t p);
   // The node shown as the owner of partition p: its leader if known, else
   // its first replica.
   const ClusterNodeAddress& OwnerOf(uint32_t p);

@@ -141,6 +141,7 @@ absl::Status PartitionMachine::Restore(std::string_view snapshot) {
   if (absl::Status s = db_->Write(WriteOptions(), batch); !s.ok()) return s;
   applied_ = applied;
   stopped_ = false;
+  restores_.fetch_add(1);
   return absl::OkStatus();
 }
 

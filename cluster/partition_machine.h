@@ -59,6 +59,9 @@ class PartitionMachine : public RaftStateMachine {
   uint64_t applied_index() const { return applied_.load(); }
   uint64_t skipped() const { return skipped_.load(); }
   bool stopped() const { return stopped_.load(); }
+  // Snapshots restored since the machine opened: the node's own at start,
+  // or one its leader sent because the entries it lacked were trimmed.
+  uint64_t restores() const { return restores_.load(); }
 
  private:
   explicit PartitionMachine(Store* db, uint64_t applied) : db_(db), applied_(applied) {}
@@ -70,6 +73,7 @@ class PartitionMachine : public RaftStateMachine {
   std::atomic<uint64_t> applied_;
   std::atomic<uint64_t> skipped_{0};
   std::atomic<bool> stopped_{false};
+  std::atomic<uint64_t> restores_{0};
 };
 
 }  // namespace synapsed::storage::cluster

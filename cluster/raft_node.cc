@@ -84,15 +84,48 @@ struct RaftNode::Impl {
   }
 
   // Voters heard from within an election timeout, this leader included.
+  //
+  // libraft's own flag (progress.recent_recv) is not enough: its leader
+  // clears every flag once per election timeout and sets each again when
+  // that follower next answers, so right after a clearing every follower
+  // looks silent and a write would be refused with "insufficient replicas"
+  // on a healthy group. reach_timer samples the flags each heartbeat into
+  // last_heard, and a voter counts as reachable if its flag is set or it
+  // was seen within an election timeout and a heartbeat.
   uint32_t ReachableVoters() {
+    SampleReachability();
+    const auto window = o.election_timeout + o.heartbeat_timeout;
+    const auto now = Clock::now();
     uint32_t n = 0;
     for (unsigned i = 0; i < raft.configuration.n; ++i) {
       const raft_server& server = raft.configuration.servers[i];
       if (server.role != RAFT_VOTER) continue;
-      if (server.id == raft.id || raft.leader_state.progress[i].recent_recv) ++n;
+      auto heard = last_heard.find(server.id);
+      if (server.id == raft.id ||
+          (heard != last_heard.end() && now - heard->second <= window)) {
+        ++n;
+      }
     }
     return n;
   }
+
+  // Loop thread: notes which followers answered since the flags were last
+  // cleared. Forgets everything when this node does not lead (a new term's
+  // leader starts from what it hears).
+  void SampleReachability() {
+    if (raft_state(&raft) != RAFT_LEADER) {
+      last_heard.clear();
+      return;
+    }
+    const auto now = Clock::now();
+    for (unsigned i = 0; i < raft.configuration.n; ++i) {
+      if (raft.leader_state.progress[i].recent_recv) {
+        last_heard[raft.configuration.servers[i].id] = now;
+      }
+    }
+  }
+  uv_timer_t reach_timer{};
+  std::map<uint64_t, Clock::time_point> last_heard;  // loop thread only
 
   std::string NotLeaderMessage() {
     raft_id id = 0;
@@ -236,6 +269,7 @@ struct RaftNode::Impl {
     }
     self->Drain();  // whatever was posted meanwhile fails fast (stopping)
     uv_close(reinterpret_cast<uv_handle_t*>(&self->wake), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->reach_timer), nullptr);
   }
 
   // libraft 0.15 crashed inside raft_close when it closed a leader whose
@@ -283,6 +317,12 @@ struct RaftNode::Impl {
     uv_loop_init(&loop);
     wake.data = this;
     uv_async_init(&loop, &wake, [](uv_async_t* a) { static_cast<Impl*>(a->data)->Drain(); });
+    reach_timer.data = this;
+    uv_timer_init(&loop, &reach_timer);
+    const uint64_t every = std::max<int64_t>(1, o.heartbeat_timeout.count());
+    uv_timer_start(&reach_timer, [](uv_timer_t* t) {
+      static_cast<Impl*>(t->data)->SampleReachability();
+    }, every, every);
     absl::Status s = Open();
     if (!s.ok() && !closing) {  // else OnClosed closes the rest
       {
@@ -290,6 +330,7 @@ struct RaftNode::Impl {
         closed = true;
       }
       uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&reach_timer), nullptr);
     }
     started->set_value(s);
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -51,6 +51,10 @@ absl::StatusOr<std::unique_ptr<ReplicatedStore>> ReplicatedStore::Open(
   return std::unique_ptr<ReplicatedStore>(new ReplicatedStore(std::move(parts), options.store));
 }
 
+const PartitionMachine* ReplicatedStore::machine() const {
+  return parts_ != nullptr ? parts_->machine.get() : nullptr;
+}
+
 absl::Status ReplicatedStore::ReadBarrier(const ReadOptions& options) {
   if (options.snapshot != nullptr || options_.consistency == ReadConsistency::kEventual) {
     return absl::OkStatus();
@@ -158,6 +162,7 @@ absl::StatusOr<std::string> ReplicatedStore::GetProperty(std::string_view name) 
                      {"reachable", p.reachable}});
   }
   j["peers"] = std::move(peers);
+  if (const PartitionMachine* m = machine()) j["snapshots_restored"] = m->restores();
   return j.dump();
 }
 

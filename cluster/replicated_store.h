@@ -41,6 +41,7 @@
 #include <string>
 
 #include "api/optimistic_transaction.h"
+#include "cluster/partition_machine.h"
 #include "cluster/raft_node.h"
 #include "engine/options.h"
 #include "synapsed/storage/storage.h"
@@ -79,6 +80,8 @@ class ReplicatedStore final : public Store, public TransactionCommitter {
 
   RaftNode* node() const { return node_; }
   Store* local() const { return local_; }
+  // The state machine Open made; null when built over the caller's parts.
+  const PartitionMachine* machine() const;
 
   using Storage::Delete;
   using Storage::Exists;

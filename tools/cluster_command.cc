@@ -17,6 +17,8 @@ struct InitFlags {
   uint32_t partitions = 3;
   uint32_t replication_factor = 3;
   uint32_t min_replicas = 0;
+  uint32_t snapshot_threshold = 0;
+  uint32_t snapshot_trailing = 0;
   std::string out;
   bool force = false;
 };
@@ -47,6 +49,8 @@ void Init(const InitFlags& f) {
   auto config = cluster::MakeClusterConfig(std::move(nodes), f.partitions,
                                            f.replication_factor, f.min_replicas);
   CheckOk(config.status(), "cluster init");
+  config->snapshot_threshold = f.snapshot_threshold;
+  config->snapshot_trailing = f.snapshot_trailing;
   if (!f.force && std::filesystem::exists(f.out)) {
     FailWith(kExitError, fmt::format("cluster init: {} exists (--force replaces it)", f.out));
   }
@@ -82,6 +86,10 @@ void AddClusterCommand(CLI::App* app) {
   init->add_option("--min-replicas", f->min_replicas,
                    "reachable replicas a write needs (0: Raft's majority only)")
       ->capture_default_str();
+  init->add_option("--snapshot-threshold", f->snapshot_threshold,
+                   "entries after which each group snapshots (0: the default, 1024)");
+  init->add_option("--snapshot-trailing", f->snapshot_trailing,
+                   "entries kept behind a snapshot (0: the default, 128)");
   init->add_option("--out", f->out, "where to write it")->required();
   init->add_flag("--force", f->force, "replace an existing file");
   init->callback([f] { Init(*f); });
