@@ -13,12 +13,15 @@
 #include <iostream>
 #include <chrono>
 #include <map>
+#include <mutex>
+#include <random>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cluster/hash_slot.h"
+#include "cluster/linearizability.h"
 #include "cluster/raft_test_util.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
@@ -306,6 +309,135 @@ TEST_F(ClusterCliTest, ALeaderKilledUnderWritesLosesNoAcknowledgedWrite) {
   ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));
   for (const auto& [key, value] : acked) EXPECT_EQ(Get(key), Bulk(value)) << key;
   EXPECT_EQ(Get("after-restart"), Bulk("1"));
+}
+
+// One register operation sent over RESP; `sent` false when the node could
+// not be reached (nothing was asked), `reply` empty when it was asked and
+// never answered (killed meanwhile).
+struct Sent {
+  bool sent = false;
+  std::string reply;
+};
+Sent SendOnce(int port, const std::vector<std::string>& args) {
+  RawClient c(port);
+  if (!c.connected()) return {};
+  std::string req = fmt::format("*{}\r\n", args.size());
+  for (const auto& a : args) req += Bulk(a);
+  if (!c.Send(req)) return {};
+  Sent out{true, c.ReadLine(10)};
+  if (out.reply.size() > 3 && out.reply[0] == '$' && out.reply != "$-1\r\n") {
+    out.reply += c.Read(std::stoul(out.reply.substr(1)) + 2, 10);
+  }
+  return out;
+}
+
+// An error reply after which the command is known not to have been
+// proposed (routing, leadership, the min_replicas check, a stopping node).
+bool NothingProposed(const std::string& r) {
+  for (const char* s : {"-MOVED", "-TRYAGAIN", "-CLUSTERDOWN", "not the leader",
+                        "insufficient replicas", "is stopping", "is stopped"}) {
+    if (r.find(s) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_F(ClusterCliTest, RegistersStayLinearizableThroughLeaderKills) {
+  ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));
+  // Six registers in one partition, so that every kill hits them. Each
+  // client paces itself so that the histories (at most 1000 operations a
+  // key, what the checker is fast on) span every kill; checked below.
+  const std::string tag = "{" + probes_[1] + "}";
+  const int partition = 1;
+  const auto start = Clock::now();
+  auto now = [&] {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+  };
+  std::mutex history_mu;
+  std::map<std::string, std::vector<RegisterOp>> history;
+  std::atomic<bool> done{false};
+  std::atomic<int> acknowledged{0}, unknown{0}, unexpected{0};
+  uint64_t last_kill = 0;
+
+  auto client = [&](int id) {
+    std::mt19937 rng(4000 + id);
+    int port = ports_[id % kNodes];
+    for (int n = 0; !done.load(); ++n) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(8));
+      const std::string key = fmt::format("{}:reg{}", tag, rng() % 6);
+      RegisterOp op;
+      op.kind = rng() % 2 == 0 ? RegisterOp::Kind::kWrite : RegisterOp::Kind::kRead;
+      if (op.kind == RegisterOp::Kind::kWrite) op.value = fmt::format("c{}-{}", id, n);
+      op.call = now();
+      const Sent sent = op.kind == RegisterOp::Kind::kWrite ? SendOnce(port, {"SET", key, *op.value})
+                                                            : SendOnce(port, {"GET", key});
+      op.answer = now();
+      const std::string& r = sent.reply;
+      if (r.rfind("-MOVED ", 0) == 0) {
+        port = std::stoi(r.substr(r.rfind(':') + 1));
+        continue;
+      }
+      if (!sent.sent || NothingProposed(r)) {
+        port = ports_[(std::find(ports_.begin(), ports_.end(), port) - ports_.begin() + 1) % kNodes];
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      if (op.kind == RegisterOp::Kind::kRead) {
+        if (r == "$-1\r\n") {
+          op.value.reset();
+        } else if (!r.empty() && r[0] == '$') {
+          op.value = r.substr(r.find("\r\n") + 2, std::stoul(r.substr(1)));
+        } else {
+          continue;  // a read without an answer tells nothing
+        }
+        ++acknowledged;
+      } else if (r == "+OK\r\n") {
+        ++acknowledged;
+      } else if (r.empty() || r.find("may or may not") != std::string::npos ||
+                 r.find("may still commit") != std::string::npos) {
+        op.answer = kNoAnswer;  // it may take effect any time after its call, or never
+        ++unknown;
+      } else {
+        ++unexpected;
+        ADD_FAILURE() << "client " << id << ": unexpected reply " << r;
+        continue;
+      }
+      std::lock_guard l(history_mu);
+      if (history[key].size() < 1000) history[key].push_back(op);
+    }
+  };
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 3; ++i) clients.emplace_back(client, i);
+  // Kill the partition's leader with SIGKILL, let the others elect, bring it
+  // back from its files; three times.
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    int leader = -1;
+    for (int i = 0; i < kNodes && leader < 0; ++i) {
+      leader = static_cast<int>(Info(i, partition).leader) - 1;
+    }
+    ASSERT_GE(leader, 0) << "no leader in round " << round;
+    last_kill = now();
+    nodes_[leader]->Signal(SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+    Start(leader);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  done = true;
+  for (std::thread& t : clients) t.join();
+
+  std::cout << acknowledged.load() << " operations answered, " << unknown.load()
+            << " writes of unknown outcome" << std::endl;
+  EXPECT_GT(acknowledged.load(), 50) << "too few operations to judge";
+  EXPECT_EQ(unexpected.load(), 0);
+  std::lock_guard l(history_mu);
+  EXPECT_EQ(history.size(), 6u);
+  for (const auto& [key, ops] : history) {
+    ASSERT_FALSE(ops.empty());
+    EXPECT_GT(ops.back().call, last_kill) << key << ": its history ends before the last kill";
+    const LinearizabilityResult r = CheckRegisterHistory(ops, std::nullopt);
+    EXPECT_TRUE(r.linearizable) << key << " (" << ops.size() << " ops): " << r.explanation;
+  }
 }
 
 class ClusterSnapshotTest : public ClusterCliTest {
