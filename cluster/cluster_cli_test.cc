@@ -92,19 +92,30 @@ std::string Cli(int port, const std::vector<std::string>& args) {
   return out;
 }
 
-// One command over a fresh connection; the first reply line (and a bulk
-// reply's value after it). Empty if the node did not answer.
-std::string Send(int port, const std::vector<std::string>& args) {
+// One register operation sent over RESP; `sent` false when the node could
+// not be reached (nothing was asked), `reply` empty when it was asked and
+// never answered (killed meanwhile).
+struct Sent {
+  bool sent = false;
+  std::string reply;
+};
+Sent SendOnce(int port, const std::vector<std::string>& args) {
   RawClient c(port);
-  if (!c.connected()) return "";
+  if (!c.connected()) return {};
   std::string req = fmt::format("*{}\r\n", args.size());
   for (const auto& a : args) req += Bulk(a);
-  if (!c.Send(req)) return "";
-  std::string line = c.ReadLine(10);
-  if (line.size() > 3 && line[0] == '$' && line != "$-1\r\n") {
-    line += c.Read(std::stoul(line.substr(1)) + 2, 10);
+  if (!c.Send(req)) return {};
+  Sent out{true, c.ReadLine(10)};
+  if (out.reply.size() > 3 && out.reply[0] == '$' && out.reply != "$-1\r\n") {
+    out.reply += c.Read(std::stoul(out.reply.substr(1)) + 2, 10);
   }
-  return line;
+  return out;
+}
+
+// One command over a fresh connection: the reply (a bulk reply's value
+// with it), or empty if the node did not answer.
+std::string Send(int port, const std::vector<std::string>& args) {
+  return SendOnce(port, args).reply;
 }
 
 class ClusterCliTest : public ::testing::Test {
@@ -309,26 +320,6 @@ TEST_F(ClusterCliTest, ALeaderKilledUnderWritesLosesNoAcknowledgedWrite) {
   ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));
   for (const auto& [key, value] : acked) EXPECT_EQ(Get(key), Bulk(value)) << key;
   EXPECT_EQ(Get("after-restart"), Bulk("1"));
-}
-
-// One register operation sent over RESP; `sent` false when the node could
-// not be reached (nothing was asked), `reply` empty when it was asked and
-// never answered (killed meanwhile).
-struct Sent {
-  bool sent = false;
-  std::string reply;
-};
-Sent SendOnce(int port, const std::vector<std::string>& args) {
-  RawClient c(port);
-  if (!c.connected()) return {};
-  std::string req = fmt::format("*{}\r\n", args.size());
-  for (const auto& a : args) req += Bulk(a);
-  if (!c.Send(req)) return {};
-  Sent out{true, c.ReadLine(10)};
-  if (out.reply.size() > 3 && out.reply[0] == '$' && out.reply != "$-1\r\n") {
-    out.reply += c.Read(std::stoul(out.reply.substr(1)) + 2, 10);
-  }
-  return out;
 }
 
 // An error reply after which the command is known not to have been
