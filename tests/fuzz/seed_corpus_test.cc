@@ -29,6 +29,7 @@
 #include "gtest/gtest.h"
 #include "layers/value_envelope.h"
 #include "security/acl_state_codec.h"
+#include "server/reply_writer.h"
 #include "security/audit_checkpoint.h"
 #include "security/audit_format.h"
 #include "security/audit_verify.h"
@@ -483,6 +484,46 @@ TEST(SeedCorpus, AclState) {
     EXPECT_OK(security::DecodeAclState(input)) << name;
   }
   CheckOrRewrite("acl_state", seeds);
+}
+
+// ---- resp_reply: replies as this project's server writes them (its
+// ReplyWriter, RESP2), the shapes the distributed backend's client reads.
+TEST(SeedCorpus, RespReply) {
+  Seeds seeds;
+  auto reply = [](auto write) {
+    std::string out;
+    server::ReplyWriter w(&out, 2);
+    write(w);
+    return out;
+  };
+  seeds["seed-status-error-integer"] = reply([](server::ReplyWriter& w) {
+    w.Status("OK");
+    w.Error("MOVED 12182 127.0.0.1:7002");
+    w.Integer(-42);
+  });
+  seeds["seed-bulks-and-nil"] = reply([](server::ReplyWriter& w) {
+    w.Bulk("bar");
+    w.Bulk("");
+    w.Bulk(std::string("a\r\nb", 4));
+    w.Null();
+  });
+  seeds["seed-cluster-slots"] = reply([](server::ReplyWriter& w) {
+    w.Array(1);
+    w.Array(3);
+    w.Integer(0);
+    w.Integer(5460);
+    w.Array(3);
+    w.Bulk("127.0.0.1");
+    w.Integer(7001);
+    w.Bulk("0000000000000000000000000000000000000001");
+  });
+  seeds["seed-exec-and-null-array"] = reply([](server::ReplyWriter& w) {
+    w.Array(2);
+    w.Status("OK");
+    w.Integer(2);
+    w.NullArray();
+  });
+  CheckOrRewrite("resp_reply", seeds);
 }
 
 }  // namespace
