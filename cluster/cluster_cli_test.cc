@@ -136,7 +136,7 @@ class ClusterCliTest : public ::testing::Test {
     for (const auto& a : init) cmd += " " + a;
     ASSERT_EQ(system(cmd.c_str()), 0) << cmd;
     nodes_.resize(kNodes);
-    for (int i = 0; i < kNodes; ++i) Start(i);
+    for (int i = 0; i < kNodes; ++i) ASSERT_NO_FATAL_FAILURE(Start(i));
     // One key per partition, to write to each.
     for (int p = 0; p < kPartitions; ++p) {
       for (int i = 0;; ++i) {
@@ -192,6 +192,20 @@ class ClusterCliTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return r;
+  }
+
+  // Reads every acknowledged pair back; stops at the third that fails (each
+  // waits up to 20 s).
+  void ExpectAllRead(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    int failed = 0;
+    for (const auto& [key, value] : pairs) {
+      const std::string got = Get(key);
+      EXPECT_EQ(got, Bulk(value)) << key;
+      if (got != Bulk(value) && ++failed == 3) {
+        ADD_FAILURE() << "stopped reading back after three failures";
+        return;
+      }
+    }
   }
 
   // Waits until a write to every partition succeeds.
@@ -293,32 +307,33 @@ TEST_F(ClusterCliTest, ALeaderKilledUnderWritesLosesNoAcknowledgedWrite) {
   const auto killed = Clock::now();
   nodes_[victim]->Signal(SIGKILL);
   // Every partition takes writes again, led by the two survivors.
-  ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(10)));
+  const bool writable = AllPartitionsWritable(std::chrono::seconds(10));
   const auto recovered = Clock::now() - killed;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   stop = true;
   writer.join();
+  ASSERT_TRUE(writable);
   const auto recovered_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(recovered).count();
   std::cout << "every partition writable again " << recovered_ms << " ms after the kill; "
             << acked.size() << " writes acknowledged" << std::endl;
   EXPECT_LT(recovered, std::chrono::seconds(3)) << recovered_ms << " ms";
   ASSERT_GT(acked.size(), 20u);
-  for (const auto& [key, value] : acked) EXPECT_EQ(Get(key), Bulk(value)) << key;
+  ExpectAllRead(acked);
 
   // The killed node restarts from its files and rejoins its groups: a write
   // sent to it is routed (MOVED) and commits.
-  Start(victim);
+  ASSERT_NO_FATAL_FAILURE(Start(victim));
   ASSERT_TRUE(Set(ports_[victim], "after-restart", "1", Clock::now() + std::chrono::seconds(30)));
   // Then every process is killed and restarted from its files: nothing
   // acknowledged is lost. (That the restarted node caught up by the log is
   // not checked here: a read goes to a partition's leader, which holds
   // every committed entry whichever node it is.)
   for (int i = 0; i < kNodes; ++i) nodes_[i]->Signal(SIGKILL);
-  for (int i = 0; i < kNodes; ++i) Start(i);
+  for (int i = 0; i < kNodes; ++i) ASSERT_NO_FATAL_FAILURE(Start(i));
   live_ = victim;
   ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));
-  for (const auto& [key, value] : acked) EXPECT_EQ(Get(key), Bulk(value)) << key;
+  ExpectAllRead(acked);
   EXPECT_EQ(Get("after-restart"), Bulk("1"));
 }
 
@@ -401,21 +416,28 @@ TEST_F(ClusterCliTest, RegistersStayLinearizableThroughLeaderKills) {
   for (int i = 0; i < 3; ++i) clients.emplace_back(client, i);
   // Kill the partition's leader with SIGKILL, let the others elect, bring it
   // back from its files; three times.
-  for (int round = 0; round < 3; ++round) {
+  bool chaos_ok = true;
+  for (int round = 0; round < 3 && chaos_ok; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     int leader = -1;
     for (int i = 0; i < kNodes && leader < 0; ++i) {
       leader = static_cast<int>(Info(i, partition).leader) - 1;
     }
-    ASSERT_GE(leader, 0) << "no leader in round " << round;
+    if (leader < 0) {
+      ADD_FAILURE() << "no leader in round " << round;
+      chaos_ok = false;
+      break;
+    }
     last_kill = now();
     nodes_[leader]->Signal(SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(2000));
     Start(leader);
+    chaos_ok = !HasFatalFailure();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   done = true;
   for (std::thread& t : clients) t.join();
+  ASSERT_TRUE(chaos_ok);
 
   std::cout << acknowledged.load() << " operations answered, " << unknown.load()
             << " writes of unknown outcome" << std::endl;
@@ -457,7 +479,7 @@ TEST_F(ClusterSnapshotTest, AFollowerCatchesUpByLogThenBySnapshot) {
   nodes_[follower]->Signal(SIGKILL);
   write(0, 20);
   uint64_t target = Info(leader, p).commit;
-  Start(follower);
+  ASSERT_NO_FATAL_FAILURE(Start(follower));
   ASSERT_TRUE(AppliedUpTo(follower, p, target));
   EXPECT_EQ(Info(follower, p).restores, 0u);
 
@@ -466,7 +488,7 @@ TEST_F(ClusterSnapshotTest, AFollowerCatchesUpByLogThenBySnapshot) {
   nodes_[follower]->Signal(SIGKILL);
   write(20, 300);
   target = Info(leader, p).commit;
-  Start(follower);
+  ASSERT_NO_FATAL_FAILURE(Start(follower));
   ASSERT_TRUE(AppliedUpTo(follower, p, target));
   EXPECT_GE(Info(follower, p).restores, 1u);
   for (int i = 0; i < 300; i += 37) {
@@ -492,8 +514,8 @@ TEST_F(ClusterCliTest, WithTwoOfThreeDownAWriteFailsAndNothingIsApplied) {
   }
   ASSERT_EQ(refused.size(), 3u) << reply;
   EXPECT_THAT(reply, HasSubstr("CLUSTERDOWN insufficient replicas: partition 0"));
-  Start(1);
-  Start(2);
+  ASSERT_NO_FATAL_FAILURE(Start(1));
+  ASSERT_NO_FATAL_FAILURE(Start(2));
   ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));
   for (const std::string& key : refused) EXPECT_EQ(Get(key), "$-1\r\n") << key;
 }

@@ -90,12 +90,29 @@ ServeProcess::ServeProcess(const std::string& dir, const std::vector<std::string
   }
 }
 
+// Waits (at most 10 s) until process `pid` has exited: gone, or a zombie,
+// whose files are closed and whose I/O is done. Killing `timeout` does not
+// wait for the server it runs, and a server started on the same files
+// while the killed one still writes them can read them half written
+// (raft_start failed with an I/O error so).
+static void WaitExited(pid_t pid) {
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!stat || !std::getline(stat, line)) return;
+    const size_t paren = line.rfind(')');
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 ServeProcess::~ServeProcess() {
   if (!exited_ && pid_ > 0) {
     if (server_pid_ > 0) kill(server_pid_, SIGKILL);
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  if (server_pid_ > 0) WaitExited(server_pid_);
   std::filesystem::remove(out_file_);
 }
 
