@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -194,6 +195,19 @@ class ClusterCliTest : public ::testing::Test {
     return r;
   }
 
+  // `synapsed cluster status` on this cluster: its exit code and output.
+  std::pair<int, std::string> ClusterStatus() {
+    const std::string cmd = fmt::format("timeout -s KILL 60 {} cluster status --cluster {}/cluster.json 2>&1",
+                                        SYNAPSED_BINARY, dir_);
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+
   // Reads every acknowledged pair back; stops at the third that fails (each
   // waits up to 20 s).
   void ExpectAllRead(const std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -278,6 +292,12 @@ TEST_F(ClusterCliTest, RedisCliReadsAndWritesThroughAnyNode) {
   EXPECT_THAT(nodes, HasSubstr("myself,master"));
   EXPECT_EQ(RedisCli(ports_[0], {"CLUSTER", "KEYSLOT", "foo"}), "12182\n");
   EXPECT_THAT(RedisCli(ports_[1], {"DBSIZE"}), HasSubstr("not served in cluster mode"));
+  // Every node up, every partition led, each replica's lag shown.
+  const auto [code, status] = ClusterStatus();
+  EXPECT_EQ(code, 0) << status;
+  EXPECT_THAT(status, HasSubstr("node 3 127.0.0.1:" + std::to_string(ports_[2]) + ": up"));
+  EXPECT_THAT(status, HasSubstr("partition 2 slots 10922-16383: leader "));
+  EXPECT_THAT(status, HasSubstr(" lag "));
 }
 
 TEST_F(ClusterCliTest, ALeaderKilledUnderWritesLosesNoAcknowledgedWrite) {
@@ -514,6 +534,10 @@ TEST_F(ClusterCliTest, WithTwoOfThreeDownAWriteFailsAndNothingIsApplied) {
   }
   ASSERT_EQ(refused.size(), 3u) << reply;
   EXPECT_THAT(reply, HasSubstr("CLUSTERDOWN insufficient replicas: partition 0"));
+  const auto [code, status] = ClusterStatus();
+  EXPECT_EQ(code, 3) << status;
+  EXPECT_THAT(status, HasSubstr("node 2 127.0.0.1:" + std::to_string(ports_[1]) + ": unreachable"));
+  EXPECT_THAT(status, HasSubstr("leader none"));
   ASSERT_NO_FATAL_FAILURE(Start(1));
   ASSERT_NO_FATAL_FAILURE(Start(2));
   ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));

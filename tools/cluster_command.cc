@@ -1,16 +1,24 @@
 #include "tools/cluster_command.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <sstream>
 
+#include "backends/resp_connection.h"
 #include "cluster/cluster_config.h"
 #include "fmt/format.h"
 #include "tools/tool_util.h"
 
 namespace synapsed::storage::tools {
 namespace {
+
+// `cluster status` when a node is unreachable or a partition has no leader.
+constexpr int kExitDegraded = 3;
 
 struct InitFlags {
   std::vector<std::string> nodes;
@@ -69,6 +77,100 @@ void Init(const InitFlags& f) {
             << std::endl;
 }
 
+// What one node's CLUSTER INFO says of one partition it holds.
+struct ReplicaView {
+  uint64_t leader = 0, term = 0, commit = 0, applied = 0, restores = 0;
+};
+
+// partition id -> view, from the "partition_<p>:leader=..,term=..,..."
+// lines of CLUSTER INFO (docs/format/cluster_config.md).
+std::map<uint32_t, ReplicaView> ParsePartitionLines(const std::string& info) {
+  std::map<uint32_t, ReplicaView> out;
+  std::istringstream in(info);
+  std::string line;
+  while (std::getline(in, line)) {
+    unsigned p = 0;
+    ReplicaView v;
+    if (std::sscanf(line.c_str(), "partition_%u:leader=%lu,term=%lu,commit=%lu,applied=%lu,restores=%lu",
+                    &p, &v.leader, &v.term, &v.commit, &v.applied, &v.restores) == 6) {
+      out[p] = v;
+    }
+  }
+  return out;
+}
+
+struct StatusFlags {
+  std::string cluster;
+  int timeout_ms = 2000;
+};
+
+void Status(const StatusFlags& f) {
+  std::ifstream in(f.cluster);
+  if (!in) FailWith(kExitError, fmt::format("cluster status: cannot read {}", f.cluster));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto config = cluster::ParseClusterConfig(text.str());
+  if (!config.ok()) {
+    FailWith(kExitError, fmt::format("cluster status: {}: {}", f.cluster,
+                                     std::string(config.status().message())));
+  }
+  // node id -> (partition -> view); absent: the node did not answer.
+  std::map<uint64_t, std::map<uint32_t, ReplicaView>> views;
+  bool healthy = true;
+  for (const cluster::ClusterNodeAddress& n : config->nodes) {
+    auto c = RespConnection::Connect(n.host, n.port, std::chrono::milliseconds(f.timeout_ms));
+    absl::StatusOr<RespReply> info =
+        c.ok() ? (*c)->Call({"CLUSTER", "INFO"}) : absl::StatusOr<RespReply>(c.status());
+    if (info.ok() && info->type != RespReply::Type::kBulk) {
+      info = absl::UnavailableError(fmt::format("CLUSTER INFO answered {}", info->ToString()));
+    }
+    if (!info.ok()) {
+      healthy = false;
+      std::cout << fmt::format("node {} {}:{}: unreachable ({})", n.id, n.host, n.port,
+                               std::string(info.status().message()))
+                << std::endl;
+      continue;
+    }
+    views[n.id] = ParsePartitionLines(info->str);
+    std::cout << fmt::format("node {} {}:{}: up", n.id, n.host, n.port) << std::endl;
+  }
+  for (const cluster::PartitionConfig& p : config->partitions) {
+    std::string slots;
+    for (const auto& [first, last] : p.slots) {
+      slots += fmt::format("{}{}-{}", slots.empty() ? "" : ",", first, last);
+    }
+    // The leader as the replicas see it, and the highest commit any reports.
+    uint64_t leader = 0, term = 0, commit = 0;
+    for (uint64_t r : p.replicas) {
+      auto node = views.find(r);
+      if (node == views.end() || !node->second.count(p.id)) continue;
+      const ReplicaView& v = node->second.at(p.id);
+      if (v.term >= term && v.leader != 0) {
+        term = v.term;
+        leader = v.leader;
+      }
+      commit = std::max(commit, v.commit);
+    }
+    healthy = healthy && leader != 0;
+    std::cout << fmt::format("partition {} slots {}: leader {} term {} commit {}", p.id, slots,
+                             leader != 0 ? std::to_string(leader) : "none", term, commit)
+              << std::endl;
+    for (uint64_t r : p.replicas) {
+      auto node = views.find(r);
+      if (node == views.end() || !node->second.count(p.id)) {
+        std::cout << fmt::format("  node {}: unreachable", r) << std::endl;
+        continue;
+      }
+      const ReplicaView& v = node->second.at(p.id);
+      std::cout << fmt::format("  node {}: applied {} lag {}{}", r, v.applied,
+                               commit > v.applied ? commit - v.applied : 0,
+                               r == leader ? " (leader)" : "")
+                << std::endl;
+    }
+  }
+  if (!healthy) std::exit(kExitDegraded);
+}
+
 }  // namespace
 
 void AddClusterCommand(CLI::App* app) {
@@ -93,6 +195,16 @@ void AddClusterCommand(CLI::App* app) {
   init->add_option("--out", f->out, "where to write it")->required();
   init->add_flag("--force", f->force, "replace an existing file");
   init->callback([f] { Init(*f); });
+
+  auto sf = std::make_shared<StatusFlags>();
+  CLI::App* status = cmd->add_subcommand(
+      "status", "each node's state and, per partition, leader, term, and each replica's applied "
+                "index and lag (exit 3 if a node does not answer or a partition has no leader)");
+  status->add_option("--cluster", sf->cluster, "the cluster.json the nodes were started with")
+      ->required();
+  status->add_option("--timeout-ms", sf->timeout_ms, "how long to wait for each node")
+      ->capture_default_str();
+  status->callback([sf] { Status(*sf); });
 }
 
 }  // namespace synapsed::storage::tools

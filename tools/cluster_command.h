@@ -9,6 +9,14 @@
 // consecutive nodes. Each node is then started with `synapsed serve
 // --cluster cluster.json --node-id N --dir DIR`; the groups elect their
 // leaders by themselves.
+//
+//   cluster status --cluster cluster.json [--timeout-ms 2000]
+//
+// Asks every node for CLUSTER INFO and prints each node (up, or unreachable
+// and why) and, per partition, its slots, leader, term and commit index,
+// and each replica's applied index and lag behind the highest commit.
+// Exit 0 when every node answers and every partition has a leader, 3
+// otherwise.
 #ifndef SYNAPSED_TOOLS_CLUSTER_COMMAND_H_
 #define SYNAPSED_TOOLS_CLUSTER_COMMAND_H_
 
