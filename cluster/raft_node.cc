@@ -1,10 +1,16 @@
 #include "cluster/raft_node.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <future>
@@ -39,6 +45,26 @@ absl::Status RaftError(int rv, std::string_view what) {
     case RAFT_IOERR: return absl::UnavailableError(msg);
     default: return absl::InternalError(msg);
   }
+}
+
+// Why a listener on `address` ("ip:port") could not start, as far as a
+// bind of it now tells ("" if it can bind).
+std::string ListenProblem(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  if (colon == std::string::npos ||
+      inet_pton(AF_INET, address.substr(0, colon).c_str(), &a.sin_addr) != 1) {
+    return "";
+  }
+  a.sin_port = htons(static_cast<uint16_t>(std::atoi(address.c_str() + colon + 1)));
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  const int rc = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  const int err = errno;
+  close(fd);
+  return rc == 0 ? "" : fmt::format("cannot listen on {}: {}", address, std::strerror(err));
 }
 
 }  // namespace
@@ -250,7 +276,15 @@ struct RaftNode::Impl {
     }
     rv = raft_start(&raft);
     if (rv != 0) {
-      const absl::Status s = RaftError(rv, fmt::format("raft_start: {}", raft_errmsg(&raft)));
+      // libraft 0.15 leaves raft_errmsg empty when the I/O backend fails to
+      // start (the transport's listen, for one): say what the layers below
+      // said instead.
+      std::string why = raft_errmsg(&raft);
+      if (why.empty()) why = io.errmsg;
+      if (why.empty()) why = Transport()->errmsg;
+      if (why.empty()) why = ListenProblem(o.address);
+      const absl::Status s =
+          RaftError(rv, fmt::format("raft_start on {} ({}): {}", o.address, o.dir, why));
       raft_close(&raft, OnClosed);
       closing = true;
       return s;

@@ -7,10 +7,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,25 +27,36 @@
 
 namespace synapsed::storage::cluster::testing {
 
-// A loopback port nothing listens on now, and not handed out before by
-// this process (the kernel may offer one port twice in a row once it is
-// closed again, and two members on one port make a group that cannot
-// start).
+// A loopback port nothing is bound to now, not handed out before by this
+// process (two members on one port make a group that cannot start), and
+// below the kernel's ephemeral range. A node that is stopped or killed must
+// get its port back when it restarts; an ephemeral port could meanwhile
+// become the local end of any outgoing connection (the tests' own clients
+// open thousands), and the restarted node would fail to listen (CI saw
+// raft_start fail so). Random within the range, so that test processes
+// running side by side rarely pick the same one.
 inline int FreePort() {
   static Mutex mu;
   static std::set<int> given;
+  static std::mt19937 rng(static_cast<unsigned>(getpid()) * 7919u +
+                          static_cast<unsigned>(time(nullptr)));
   MutexLock l(&mu);
+  int ephemeral_low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) {
+    range >> ephemeral_low;
+  }
+  const int low = 10000, high = std::max(low + 1000, ephemeral_low);
   for (;;) {
+    const int port = low + static_cast<int>(rng() % static_cast<unsigned>(high - low));
+    if (given.count(port)) continue;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    socklen_t len = sizeof(a);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
     close(fd);
-    const int port = ntohs(a.sin_port);
-    if (given.insert(port).second) return port;
+    if (free && given.insert(port).second) return port;
   }
 }
 
