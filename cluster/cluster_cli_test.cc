@@ -22,7 +22,9 @@
 #include <vector>
 
 #include "cluster/hash_slot.h"
+#include "backends/resp_reply.h"
 #include "cluster/linearizability.h"
+#include "cluster/partition_status.h"
 #include "cluster/raft_test_util.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
@@ -33,6 +35,7 @@ namespace synapsed::storage::cluster {
 namespace {
 
 using cluster::testing::FreePort;
+using cluster::testing::PortIsFree;
 using server::testing::RawClient;
 using server::testing::RedisCli;
 using server::testing::ServeProcess;
@@ -43,23 +46,12 @@ using Clock = std::chrono::steady_clock;
 constexpr int kNodes = 3;
 constexpr int kPartitions = 3;
 
-bool Bindable(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  close(fd);
-  return ok;
-}
-
 // A free port whose next kPartitions - 1 are free too (a node's Raft ports).
 int FreeRaftBase() {
   for (;;) {
     const int base = FreePort();
     bool all = base + kPartitions < 65536;
-    for (int p = 1; p < kPartitions && all; ++p) all = Bindable(base + p);
+    for (int p = 1; p < kPartitions && all; ++p) all = PortIsFree(base + p);
     if (all) return base;
   }
 }
@@ -103,8 +95,8 @@ struct Sent {
 Sent SendOnce(int port, const std::vector<std::string>& args) {
   RawClient c(port);
   if (!c.connected()) return {};
-  std::string req = fmt::format("*{}\r\n", args.size());
-  for (const auto& a : args) req += Bulk(a);
+  std::string req;
+  AppendCommand({args.begin(), args.end()}, &req);
   if (!c.Send(req)) return {};
   Sent out{true, c.ReadLine(10)};
   if (out.reply.size() > 3 && out.reply[0] == '$' && out.reply != "$-1\r\n") {
@@ -231,20 +223,11 @@ class ClusterCliTest : public ::testing::Test {
     return true;
   }
 
-  struct PartitionInfo {
-    uint64_t leader = 0, commit = 0, applied = 0, restores = 0;
-  };
-  // Partition p's line of node i's CLUSTER INFO.
-  PartitionInfo Info(int i, int p) {
-    PartitionInfo info;
-    const std::string text = Send(ports_[i], {"CLUSTER", "INFO"});
-    const std::string tag = fmt::format("partition_{}:", p);
-    const size_t at = text.find(tag);
-    if (at == std::string::npos) return info;
-    std::sscanf(text.c_str() + at + tag.size(),
-                "leader=%lu,term=%*u,commit=%lu,applied=%lu,restores=%lu", &info.leader,
-                &info.commit, &info.applied, &info.restores);
-    return info;
+  // Partition p's line of node i's CLUSTER INFO (all zero if none).
+  PartitionStatus Info(int i, int p) {
+    auto lines = ParsePartitionStatus(Send(ports_[i], {"CLUSTER", "INFO"}));
+    auto it = lines.find(p);
+    return it == lines.end() ? PartitionStatus() : it->second;
   }
   // Waits until node i applied partition p's entries up to `index`.
   bool AppliedUpTo(int i, int p, uint64_t index) {

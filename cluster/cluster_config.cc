@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cluster/hash_slot.h"
+#include "env/env.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "util/status_macros.h"
@@ -198,6 +199,17 @@ absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view text) {
   }
   RETURN_IF_ERROR(Validate(&c));
   return c;
+}
+
+absl::StatusOr<ClusterConfig> ReadClusterConfig(const std::string& path) {
+  absl::StatusOr<std::string> text = env::ReadFileToString(env::DefaultFileSystem(), path);
+  if (!text.ok()) return text.status();  // names the file already
+  absl::StatusOr<ClusterConfig> config = ParseClusterConfig(*text);
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        fmt::format("{}: {}", path, std::string(config.status().message())));
+  }
+  return config;
 }
 
 std::string ClusterConfigToJson(const ClusterConfig& c) {

@@ -61,6 +61,8 @@ struct ClusterConfig {
 };
 
 absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view json);
+// Reads and parses the file at `path`; errors name it.
+absl::StatusOr<ClusterConfig> ReadClusterConfig(const std::string& path);
 std::string ClusterConfigToJson(const ClusterConfig& config);
 
 // `cluster init`: `partitions` partitions of (near) equal slot ranges, each

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "cluster/hash_slot.h"
+#include "cluster/partition_status.h"
 #include "fmt/format.h"
 #include "server/command.h"
 #include "util/mutex.h"
@@ -244,31 +245,29 @@ std::string ClusterNode::ClusterNodes() {
 
 std::string ClusterNode::ClusterInfo() {
   const ClusterConfig& c = options_.config;
-  size_t led = 0;
-  for (const PartitionConfig& p : c.partitions) led += LeaderOf(p.id) != 0;
-  // One line per partition held here, as INFO's keyspace lines are made.
+  // One line per partition held here, each from one look at its group.
+  size_t here = 0, led = 0;
   std::string partitions;
   for (const PartitionConfig& p : c.partitions) {
     const Replica* r = replicas_[p.id].get();
     if (r == nullptr) continue;
     const RaftStatus s = r->store->node()->Status();
     const PartitionMachine* m = r->store->machine();
-    partitions += fmt::format("partition_{}:leader={},term={},commit={},applied={},restores={}\r\n",
-                              p.id, s.leader_id, s.term, s.commit_index, s.last_applied,
-                              m != nullptr ? m->restores() : 0);
+    ++here;
+    led += s.leader_id != 0;
+    partitions += FormatPartitionStatus(p.id, {.leader = s.leader_id,
+                                               .term = s.term,
+                                               .commit = s.commit_index,
+                                               .applied = s.last_applied,
+                                               .restores = m != nullptr ? m->restores() : 0});
   }
   return fmt::format(
-      "cluster_enabled:1\r\ncluster_state:ok\r\ncluster_slots_assigned:{}\r\n"
-      "cluster_slots_ok:{}\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\n"
-      "cluster_known_nodes:{}\r\ncluster_size:{}\r\ncluster_partitions:{}\r\n"
-      "cluster_partitions_here:{}\r\ncluster_partitions_here_with_leader:{}\r\n",
-      kHashSlots, kHashSlots, c.nodes.size(), c.nodes.size(), c.partitions.size(),
-      [&] {
-        size_t n = 0;
-        for (const auto& r : replicas_) n += r != nullptr;
-        return n;
-      }(),
-      led) +
+             "cluster_enabled:1\r\ncluster_state:ok\r\ncluster_slots_assigned:{}\r\n"
+             "cluster_slots_ok:{}\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\n"
+             "cluster_known_nodes:{}\r\ncluster_size:{}\r\ncluster_partitions:{}\r\n"
+             "cluster_partitions_here:{}\r\ncluster_partitions_here_with_leader:{}\r\n",
+             kHashSlots, kHashSlots, c.nodes.size(), c.nodes.size(), c.partitions.size(), here,
+             led) +
          partitions;
 }
 

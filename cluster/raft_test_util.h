@@ -35,6 +35,18 @@ namespace synapsed::storage::cluster::testing {
 // open thousands), and the restarted node would fail to listen (CI saw
 // raft_start fail so). Random within the range, so that test processes
 // running side by side rarely pick the same one.
+// Whether nothing is bound to loopback port `port` now.
+inline bool PortIsFree(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool free = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  close(fd);
+  return free;
+}
+
 inline int FreePort() {
   static Mutex mu;
   static std::set<int> given;
@@ -48,15 +60,10 @@ inline int FreePort() {
   const int low = 10000, high = std::max(low + 1000, ephemeral_low);
   for (;;) {
     const int port = low + static_cast<int>(rng() % static_cast<unsigned>(high - low));
-    if (given.count(port)) continue;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-    close(fd);
-    if (free && given.insert(port).second) return port;
+    if (!given.count(port) && PortIsFree(port)) {
+      given.insert(port);
+      return port;
+    }
   }
 }
 

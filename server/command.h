@@ -87,6 +87,9 @@ const CommandSpec* FindCommand(std::string_view name);
 const std::vector<CommandSpec>& AllCommands();
 // Whether argument `index` of command `name` is a key (the parser's limit).
 bool IsKeyArgument(std::string_view name, size_t index);
+// The arguments of a `spec` command that are keys, in order.
+std::vector<std::string_view> CommandKeys(const CommandSpec& spec,
+                                          const std::vector<std::string>& args);
 
 void AddConnectionCommands(std::vector<CommandSpec>* table);
 void AddAuthCommands(std::vector<CommandSpec>* table);

@@ -65,13 +65,30 @@ const CommandSpec* FindCommand(std::string_view name) {
   return it == index->end() ? nullptr : it->second;
 }
 
+namespace {
+
+// Whether argument `index` of `c` is a key: first_key, then every step-th
+// up to last_key (-1: the last argument).
+bool IsKeyIndex(const CommandSpec& c, size_t index) {
+  if (c.first_key <= 0 || index < static_cast<size_t>(c.first_key)) return false;
+  if (c.last_key >= 0 && index > static_cast<size_t>(c.last_key)) return false;
+  return (index - c.first_key) % c.step == 0;
+}
+
+}  // namespace
+
 bool IsKeyArgument(std::string_view name, size_t index) {
   const CommandSpec* c = FindCommand(name);
-  if (c == nullptr || c->first_key <= 0 || index < static_cast<size_t>(c->first_key)) {
-    return false;
+  return c != nullptr && IsKeyIndex(*c, index);
+}
+
+std::vector<std::string_view> CommandKeys(const CommandSpec& spec,
+                                          const std::vector<std::string>& args) {
+  std::vector<std::string_view> keys;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (IsKeyIndex(spec, i)) keys.push_back(args[i]);
   }
-  if (c->last_key >= 0 && index > static_cast<size_t>(c->last_key)) return false;
-  return (index - c->first_key) % c->step == 0;
+  return keys;
 }
 
 }  // namespace synapsed::storage::server

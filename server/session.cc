@@ -116,13 +116,7 @@ bool Session::RouteCommand(const CommandSpec& spec, const std::vector<std::strin
     reply_.Error(error);
     return false;
   };
-  std::vector<std::string_view> keys;
-  if (spec.first_key > 0) {
-    const size_t last = spec.last_key < 0 ? args.size() - 1 : spec.last_key;
-    for (size_t i = spec.first_key; i <= last && i < args.size(); i += spec.step) {
-      keys.push_back(args[i]);
-    }
-  }
+  const std::vector<std::string_view> keys = CommandKeys(spec, args);
   if (keys.empty()) {
     if ((spec.flags & kPubSub) || spec.name == "scan" || spec.name == "keys" ||
         spec.name == "dbsize" || spec.name == "flushdb") {

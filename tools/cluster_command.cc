@@ -1,16 +1,15 @@
 #include "tools/cluster_command.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 
 #include "backends/resp_connection.h"
 #include "cluster/cluster_config.h"
+#include "cluster/partition_status.h"
+#include "env/env.h"
 #include "fmt/format.h"
 #include "tools/tool_util.h"
 
@@ -63,11 +62,9 @@ void Init(const InitFlags& f) {
     FailWith(kExitError, fmt::format("cluster init: {} exists (--force replaces it)", f.out));
   }
   const std::string tmp = f.out + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << cluster::ClusterConfigToJson(*config);
-    if (!out.flush()) FailWith(kExitError, fmt::format("cluster init: cannot write {}", tmp));
-  }
+  CheckOk(env::WriteStringToFile(env::DefaultFileSystem(), cluster::ClusterConfigToJson(*config),
+                                 tmp, /*sync=*/true),
+          "cluster init");
   std::error_code ec;
   std::filesystem::rename(tmp, f.out, ec);
   if (ec) FailWith(kExitError, fmt::format("cluster init: {}: {}", f.out, ec.message()));
@@ -77,45 +74,16 @@ void Init(const InitFlags& f) {
             << std::endl;
 }
 
-// What one node's CLUSTER INFO says of one partition it holds.
-struct ReplicaView {
-  uint64_t leader = 0, term = 0, commit = 0, applied = 0, restores = 0;
-};
-
-// partition id -> view, from the "partition_<p>:leader=..,term=..,..."
-// lines of CLUSTER INFO (docs/format/cluster_config.md).
-std::map<uint32_t, ReplicaView> ParsePartitionLines(const std::string& info) {
-  std::map<uint32_t, ReplicaView> out;
-  std::istringstream in(info);
-  std::string line;
-  while (std::getline(in, line)) {
-    unsigned p = 0;
-    ReplicaView v;
-    if (std::sscanf(line.c_str(), "partition_%u:leader=%lu,term=%lu,commit=%lu,applied=%lu,restores=%lu",
-                    &p, &v.leader, &v.term, &v.commit, &v.applied, &v.restores) == 6) {
-      out[p] = v;
-    }
-  }
-  return out;
-}
-
 struct StatusFlags {
   std::string cluster;
   int timeout_ms = 2000;
 };
 
 void Status(const StatusFlags& f) {
-  std::ifstream in(f.cluster);
-  if (!in) FailWith(kExitError, fmt::format("cluster status: cannot read {}", f.cluster));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto config = cluster::ParseClusterConfig(text.str());
-  if (!config.ok()) {
-    FailWith(kExitError, fmt::format("cluster status: {}: {}", f.cluster,
-                                     std::string(config.status().message())));
-  }
-  // node id -> (partition -> view); absent: the node did not answer.
-  std::map<uint64_t, std::map<uint32_t, ReplicaView>> views;
+  auto config = cluster::ReadClusterConfig(f.cluster);
+  CheckOk(config.status(), "cluster status: --cluster");
+  // node id -> (partition -> its line); absent: the node did not answer.
+  std::map<uint64_t, std::map<uint32_t, cluster::PartitionStatus>> views;
   bool healthy = true;
   for (const cluster::ClusterNodeAddress& n : config->nodes) {
     auto c = RespConnection::Connect(n.host, n.port, std::chrono::milliseconds(f.timeout_ms));
@@ -131,7 +99,7 @@ void Status(const StatusFlags& f) {
                 << std::endl;
       continue;
     }
-    views[n.id] = ParsePartitionLines(info->str);
+    views[n.id] = cluster::ParsePartitionStatus(info->str);
     std::cout << fmt::format("node {} {}:{}: up", n.id, n.host, n.port) << std::endl;
   }
   for (const cluster::PartitionConfig& p : config->partitions) {
@@ -144,7 +112,7 @@ void Status(const StatusFlags& f) {
     for (uint64_t r : p.replicas) {
       auto node = views.find(r);
       if (node == views.end() || !node->second.count(p.id)) continue;
-      const ReplicaView& v = node->second.at(p.id);
+      const cluster::PartitionStatus& v = node->second.at(p.id);
       if (v.term >= term && v.leader != 0) {
         term = v.term;
         leader = v.leader;
@@ -161,7 +129,7 @@ void Status(const StatusFlags& f) {
         std::cout << fmt::format("  node {}: unreachable", r) << std::endl;
         continue;
       }
-      const ReplicaView& v = node->second.at(p.id);
+      const cluster::PartitionStatus& v = node->second.at(p.id);
       std::cout << fmt::format("  node {}: applied {} lag {}{}", r, v.applied,
                                commit > v.applied ? commit - v.applied : 0,
                                r == leader ? " (leader)" : "")

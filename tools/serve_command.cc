@@ -4,9 +4,7 @@
 
 #include <atomic>
 #include <iostream>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "cluster/cluster_node.h"
 #include "crypto/key_file.h"
@@ -84,12 +82,8 @@ void ServeClusterNode(const ServeFlags& f) {
              "serve: --cluster takes --dir (where this node's replicas live) and neither "
              "--config nor --key-file");
   }
-  std::ifstream in(f.cluster);
-  if (!in) FailWith(kExitError, fmt::format("serve: cannot read {}", f.cluster));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto config = cluster::ParseClusterConfig(text.str());
-  if (!config.ok()) FailWith(kExitError, fmt::format("serve: {}: {}", f.cluster, std::string(config.status().message())));
+  auto config = cluster::ReadClusterConfig(f.cluster);
+  CheckOk(config.status(), "serve: --cluster");
   std::unique_ptr<crypto::SecureKey> secret;
   if (!f.cluster_secret.empty()) {
     auto keys = crypto::ReadKeyFile(f.cluster_secret);

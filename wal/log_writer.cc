@@ -61,21 +61,15 @@ absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
 }
 
 absl::Status LogWriter::SealRecord(std::string_view payload, bool* sealed_whole) {
-  // The first fragment starts here, or past the padding of a block with no
+  // The first fragment starts here, past the padding of a block with no
   // room left for a header: that offset is the record's nonce.
-  size_t leftover = kBlockSize - block_offset_;
-  const uint64_t start = leftover < kHeaderSize ? size_ + leftover : size_;
-  if (leftover < kHeaderSize) leftover = kBlockSize;
+  PadBlockWithoutHeaderRoom(&buffer_);
+  const uint64_t start = size_;
   const size_t sealed_size = payload.size() + crypto::FileCipher::kOverhead;
-  *sealed_whole = sealed_size <= leftover - kHeaderSize;
+  *sealed_whole = sealed_size <= kBlockSize - block_offset_ - kHeaderSize;
   if (!*sealed_whole) {
     sealed_.clear();
     return sealer_->Seal(start, crypto::UnitKind::kRecord, 0, payload, &sealed_);
-  }
-  if (start != size_) {  // pad the block, as EncodeRecord would
-    buffer_.append(start - size_, '\0');
-    size_ = start;
-    block_offset_ = 0;
   }
   const size_t at = buffer_.size();
   buffer_.resize(at + kHeaderSize);
@@ -132,14 +126,7 @@ absl::Status LogWriter::Close() {
 void LogWriter::EncodeRecord(std::string_view payload, std::string* out) {
   bool begin = true;
   do {
-    const size_t leftover = kBlockSize - block_offset_;
-    if (leftover < kHeaderSize) {
-      // Not even a header fits: pad the block with zeros (the reader skips
-      // any block tail shorter than a header).
-      out->append(leftover, '\0');
-      size_ += leftover;
-      block_offset_ = 0;
-    }
+    PadBlockWithoutHeaderRoom(out);
     const size_t avail = kBlockSize - block_offset_ - kHeaderSize;
     const size_t n = std::min(avail, payload.size());
     const bool end = n == payload.size();
@@ -151,6 +138,16 @@ void LogWriter::EncodeRecord(std::string_view payload, std::string* out) {
     payload.remove_prefix(n);
     begin = false;
   } while (!payload.empty());
+}
+
+void LogWriter::PadBlockWithoutHeaderRoom(std::string* out) {
+  const size_t leftover = kBlockSize - block_offset_;
+  if (leftover >= kHeaderSize) return;
+  // Not even a header fits: pad the block with zeros (the reader skips any
+  // block tail shorter than a header).
+  out->append(leftover, '\0');
+  size_ += leftover;
+  block_offset_ = 0;
 }
 
 void LogWriter::EmitFragment(uint8_t type, std::string_view data,

@@ -87,6 +87,8 @@ class LogWriter {
   // position and size_.
   void EncodeRecord(std::string_view payload, std::string* out);
   void EmitFragment(uint8_t type, std::string_view data, std::string* out);
+  // Pads the current block with zeros if it has no room left for a header.
+  void PadBlockWithoutHeaderRoom(std::string* out);
   // Seals `payload` into one fragment appended to buffer_ when it fits in
   // what is left of the block (the common case: no scratch copy); otherwise
   // into sealed_, to be cut into fragments by the caller. Sets *sealed_whole.
