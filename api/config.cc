@@ -1,6 +1,7 @@
 // StorageConfig <-> JSON, with errors that name the offending field.
 #include "synapsed/storage/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <optional>
@@ -380,10 +381,138 @@ std::set<std::string> BackendFields(BackendType type) {
       return {"path", "block_cache_size", "write_buffer_size", "max_open_files"};
     case BackendType::kSqlite:
     case BackendType::kLevelDb:
-    case BackendType::kDistributed:
       return {"path"};
+    case BackendType::kDistributed:
+      return {"nodes",       "replication_factor", "min_replicas",
+              "consistency", "timeout_ms",         "retry_timeout_ms",
+              "user",        "password_file"};
   }
   return {};
+}
+
+constexpr std::pair<const char*, ReadConsistency> kConsistencies[] = {
+    {"strong", ReadConsistency::kStrong},
+    {"eventual", ReadConsistency::kEventual}};
+
+// "a.b.c.d:port": four decimal parts 0 to 255 without leading zeros (which
+// some resolvers read as octal), and a port 1 to 65535. Names are refused:
+// the client does not resolve them.
+bool IsIpv4HostPort(std::string_view s) {
+  // A decimal number of 1 to `digits` digits, without a leading zero.
+  auto number = [](std::string_view d,
+                   size_t digits) -> std::optional<uint32_t> {
+    if (d.empty() || d.size() > digits || (d.size() > 1 && d[0] == '0')) {
+      return std::nullopt;
+    }
+    uint32_t n = 0;
+    for (char ch : d) {
+      if (ch < '0' || ch > '9') return std::nullopt;
+      n = n * 10 + static_cast<uint32_t>(ch - '0');
+    }
+    return n;
+  };
+  const size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  const auto port = number(s.substr(colon + 1), 5);
+  if (!port || *port < 1 || *port > 65535) return false;
+  std::string_view host = s.substr(0, colon);
+  for (int part = 0; part < 4; ++part) {
+    const size_t end = part < 3 ? host.find('.') : host.size();
+    if (end == std::string_view::npos) return false;
+    const auto n = number(host.substr(0, end), 3);
+    if (!n || *n > 255) return false;
+    host.remove_prefix(std::min(end + 1, host.size()));
+  }
+  return true;
+}
+
+// An optional count: absent or null leaves `out` unset.
+absl::Status ReadCount(const json& obj, const char* name,
+                       const std::string& field, std::optional<int>* out) {
+  if (!obj.contains(name) || obj[name].is_null()) return absl::OkStatus();
+  const json& v = obj[name];
+  if (!v.is_number_unsigned() ||
+      v.get<uint64_t>() >
+          static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+    return FieldError(field, fmt::format("expected an integer from 1 to {}",
+                                         std::numeric_limits<int>::max()));
+  }
+  if (v.get<int>() < 1) return FieldError(field, "must be at least 1");
+  *out = v.get<int>();
+  return absl::OkStatus();
+}
+
+// The `distributed` backend's fields (DistributedOptions).
+absl::Status ParseDistributed(const json& obj, std::string_view where,
+                              DistributedOptions* d) {
+  auto field = [&](const char* name) { return Join(where, name); };
+  if (!obj.contains("nodes")) {
+    return FieldError(
+        field("nodes"),
+        "required for backend \"distributed\": the cluster's seed nodes, "
+        "[\"10.0.0.1:7000\", ...]");
+  }
+  const json& nodes = obj["nodes"];
+  if (!nodes.is_array()) {
+    return FieldError(field("nodes"), "expected an array of \"host:port\"");
+  }
+  if (nodes.empty()) {
+    return FieldError(field("nodes"), "must name at least one node");
+  }
+  d->nodes.clear();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const std::string at = fmt::format("{}[{}]", field("nodes"), i);
+    ASSIGN_OR_RETURN(std::string node, ReadAnyString(nodes[i], at));
+    if (!IsIpv4HostPort(node)) {
+      return FieldError(
+          at, fmt::format("\"{}\" is not \"host:port\" with a numeric IPv4 "
+                          "host and a port from 1 to 65535",
+                          node));
+    }
+    d->nodes.push_back(std::move(node));
+  }
+  RETURN_IF_ERROR(ReadCount(obj, "replication_factor",
+                            field("replication_factor"),
+                            &d->replication_factor));
+  RETURN_IF_ERROR(
+      ReadCount(obj, "min_replicas", field("min_replicas"), &d->min_replicas));
+  if (d->min_replicas && d->replication_factor &&
+      *d->min_replicas > *d->replication_factor) {
+    return FieldError(field("min_replicas"),
+                      fmt::format("{} is more than replication_factor {}",
+                                  *d->min_replicas, *d->replication_factor));
+  }
+  if (obj.contains("consistency") && !obj["consistency"].is_null()) {
+    ASSIGN_OR_RETURN(std::string s,
+                     ReadAnyString(obj["consistency"], field("consistency")));
+    auto consistency = LookupName(kConsistencies, s);
+    if (!consistency) {
+      return FieldError(
+          field("consistency"),
+          fmt::format("unknown consistency \"{}\" (strong, eventual)", s));
+    }
+    d->consistency = *consistency;
+  }
+  RETURN_IF_ERROR(
+      ReadUnsigned(obj, "timeout_ms", field("timeout_ms"), &d->timeout_ms));
+  if (d->timeout_ms == 0) {
+    return FieldError(field("timeout_ms"), "must be at least 1");
+  }
+  RETURN_IF_ERROR(ReadUnsigned(obj, "retry_timeout_ms",
+                               field("retry_timeout_ms"),
+                               &d->retry_timeout_ms));
+  if (obj.contains("user")) {
+    ASSIGN_OR_RETURN(d->user, ReadAnyString(obj["user"], field("user")));
+  }
+  RETURN_IF_ERROR(ReadString(obj, "password_file", field("password_file"),
+                             &d->password_file));
+  // A user is only sent with a password: alone it would be silently unused.
+  if (!d->user.empty() && d->password_file.empty()) {
+    return FieldError(
+        field("user"),
+        "given without \"password_file\" (AUTH needs a password)");
+  }
+  return absl::OkStatus();
 }
 
 // "compression_per_level": ["none", "lz4", "zstd", ...], the native
@@ -425,7 +554,8 @@ absl::Status ParseBackendFields(const json& obj, std::string_view where,
     if (!obj["path"].is_string()) return FieldError(Join(where, "path"), "expected a string");
     c->path = obj["path"].get<std::string>();
     if (c->path.empty()) return FieldError(Join(where, "path"), "must not be empty");
-  } else if (c->type != BackendType::kMemory) {
+  } else if (c->type != BackendType::kMemory &&
+             c->type != BackendType::kDistributed) {
     return FieldError(Join(where, "path"), fmt::format("required for backend \"{}\"", type));
   }
   auto field = [&](const char* name) { return Join(where, name); };
@@ -474,6 +604,8 @@ absl::Status ParseBackendFields(const json& obj, std::string_view where,
       }
       c->rocksdb.max_open_files = v.get<int>();
     }
+  } else if (c->type == BackendType::kDistributed) {
+    RETURN_IF_ERROR(ParseDistributed(obj, where, &c->distributed));
   }
   return absl::OkStatus();
 }
@@ -627,7 +759,8 @@ absl::StatusOr<StorageConfig> StorageConfig::FromJson(std::string_view text) {
 std::string StorageConfig::ToJson() const {
   json j;
   j["type"] = std::string(BackendTypeName(type));
-  if (!path.empty()) j["path"] = path;
+  // Only where the backend takes one: FromJson refuses a "path" elsewhere.
+  if (!path.empty() && BackendFields(type).count("path")) j["path"] = path;
   if (type == BackendType::kNative) {
     j["write_buffer_size"] = native.write_buffer_size;
     j["block_cache_size"] = native.block_cache_size;
@@ -645,6 +778,22 @@ std::string StorageConfig::ToJson() const {
     j["block_cache_size"] = rocksdb.block_cache_size;
     j["write_buffer_size"] = rocksdb.write_buffer_size;
     j["max_open_files"] = rocksdb.max_open_files;
+  } else if (type == BackendType::kDistributed) {
+    j["nodes"] = distributed.nodes;
+    if (distributed.replication_factor) {
+      j["replication_factor"] = *distributed.replication_factor;
+    }
+    if (distributed.min_replicas) j["min_replicas"] = *distributed.min_replicas;
+    if (distributed.consistency) {
+      j["consistency"] = NameOf(kConsistencies, *distributed.consistency);
+    }
+    j["timeout_ms"] = distributed.timeout_ms;
+    j["retry_timeout_ms"] = distributed.retry_timeout_ms;
+    // The file's name only; the password stays in the file.
+    if (!distributed.user.empty()) j["user"] = distributed.user;
+    if (!distributed.password_file.empty()) {
+      j["password_file"] = distributed.password_file;
+    }
   }
   if (cache) {
     j["cache"] = {{"policy", NameOf(kPolicies, cache->policy)},

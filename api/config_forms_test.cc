@@ -62,8 +62,21 @@ const std::vector<Group>& Groups() {
         R"({"type": "rocks_db", "rocks_db": {"path": "/r"}, "encryption": {"key_file": "/k", "key_id": "k-2"}})"}},
       {{R"({"type": "memory", "encryption": {"key_env": "APP_KEYS"}})",
         R"({"Memory": {}, "encryption": {"key_env": "APP_KEYS"}, "cache": null})"}},
-      {{R"({"type": "distributed", "path": "/d"})", R"({"Distributed": {"path": "/d"}})",
-        R"({"backend": {"Distributed": {"path": "/d"}}})"}},
+      {{R"({"type": "distributed", "nodes": ["10.0.0.1:7000"]})",
+        R"({"type": "distributed", "distributed": {"nodes": ["10.0.0.1:7000"]}})",
+        R"({"Distributed": {"nodes": ["10.0.0.1:7000"]}})",
+        R"({"backend": {"Distributed": {"nodes": ["10.0.0.1:7000"]}}})",
+        R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "timeout_ms": 2000,
+           "retry_timeout_ms": 10000, "replication_factor": null, "consistency": null})"}},
+      {{R"({"type": "distributed", "nodes": ["10.0.0.1:7000", "127.0.0.1:65535", "0.0.0.0:1"],
+           "replication_factor": 3, "min_replicas": 2, "consistency": "eventual",
+           "timeout_ms": 1, "retry_timeout_ms": 0, "user": "app", "password_file": "/etc/pw"})",
+        R"({"type": "distributed", "distributed": {"nodes": ["10.0.0.1:7000", "127.0.0.1:65535",
+           "0.0.0.0:1"], "replication_factor": 3, "min_replicas": 2, "consistency": "Eventual",
+           "timeout_ms": 1, "retry_timeout_ms": 0, "user": "app", "password_file": "/etc/pw"}})",
+        R"({"Distributed": {"nodes": ["10.0.0.1:7000", "127.0.0.1:65535", "0.0.0.0:1"],
+           "replication_factor": 3, "min_replicas": 2, "consistency": "eventual",
+           "timeout_ms": 1, "retry_timeout_ms": 0, "user": "app", "password_file": "/etc/pw"}})"}},
   };
   return *groups;
 }
@@ -110,6 +123,57 @@ TEST(ConfigForms, EncryptionCarriesItsFields) {
   EXPECT_NE(r.ToJson().find(R"("encryption":{"key_file":"/k","key_id":"k-2"})"),
             std::string::npos)
       << r.ToJson();
+}
+
+TEST(ConfigForms, DistributedCarriesItsFields) {
+  const StorageConfig d = Parse(Groups()[9].forms[2]);
+  EXPECT_EQ(d.type, BackendType::kDistributed);
+  EXPECT_EQ(d.path, "");
+  EXPECT_EQ(d.distributed.nodes,
+            (std::vector<std::string>{"10.0.0.1:7000", "127.0.0.1:65535", "0.0.0.0:1"}));
+  EXPECT_EQ(d.distributed.replication_factor, 3);
+  EXPECT_EQ(d.distributed.min_replicas, 2);
+  EXPECT_EQ(d.distributed.consistency, ReadConsistency::kEventual);
+  EXPECT_EQ(d.distributed.timeout_ms, 1u);
+  EXPECT_EQ(d.distributed.retry_timeout_ms, 0u);
+  EXPECT_EQ(d.distributed.user, "app");
+  EXPECT_EQ(d.distributed.password_file, "/etc/pw");
+  // Defaults: no expectations of the cluster's map, 2 s waits, 10 s retries.
+  const StorageConfig plain = Parse(Groups()[8].forms[0]);
+  EXPECT_FALSE(plain.distributed.replication_factor.has_value());
+  EXPECT_FALSE(plain.distributed.min_replicas.has_value());
+  EXPECT_FALSE(plain.distributed.consistency.has_value());
+  EXPECT_EQ(plain.distributed.timeout_ms, 2000u);
+  EXPECT_EQ(plain.distributed.retry_timeout_ms, 10000u);
+  EXPECT_EQ(plain.distributed.user, "");
+  EXPECT_EQ(plain.distributed.password_file, "");
+  // ToJson writes the optional fields only when set, and never a path.
+  EXPECT_EQ(plain.ToJson().find("replication_factor"), std::string::npos) << plain.ToJson();
+  EXPECT_EQ(plain.ToJson().find("password_file"), std::string::npos) << plain.ToJson();
+  EXPECT_NE(d.ToJson().find(R"("consistency":"eventual")"), std::string::npos) << d.ToJson();
+  EXPECT_NE(d.ToJson().find(R"("min_replicas":2)"), std::string::npos) << d.ToJson();
+
+  // A config built in code survives ToJson -> FromJson, each field set.
+  StorageConfig c;
+  c.type = BackendType::kDistributed;
+  c.distributed.nodes = {"192.168.1.20:6379"};
+  c.distributed.replication_factor = 5;
+  c.distributed.min_replicas = 5;
+  c.distributed.consistency = ReadConsistency::kStrong;
+  c.distributed.timeout_ms = 250;
+  c.distributed.retry_timeout_ms = 3000;
+  c.distributed.user = "";
+  c.distributed.password_file = "/run/secrets/pw";
+  c.cache = CacheConfig();
+  EXPECT_EQ(Parse(c.ToJson()), c) << c.ToJson();
+  c.distributed.user = "ops";
+  EXPECT_EQ(Parse(c.ToJson()), c) << c.ToJson();
+  // A path set in code is not the distributed backend's: left out, so that
+  // the JSON still parses.
+  c.path = "/unused";
+  StorageConfig without_path = c;
+  without_path.path.clear();
+  EXPECT_EQ(Parse(c.ToJson()), without_path) << c.ToJson();
 }
 
 TEST(ConfigForms, MetricsIsABoolOrAnObject) {
@@ -255,6 +319,72 @@ TEST(ConfigForms, ErrorsNameTheField) {
        "\"encryption.key_env\""},
       {R"({"RocksDb": {"path": "/x", "encryption": {"key_file": "/k"}}})",
        "\"RocksDb.encryption\""},
+      // distributed: no path; nodes required, each a numeric IPv4 "host:port"
+      {R"({"type": "distributed", "path": "/d", "nodes": ["10.0.0.1:7000"]})", "\"path\""},
+      {R"({"Distributed": {"path": "/d"}})", "\"Distributed.path\""},
+      {R"({"type": "distributed"})", "\"nodes\""},
+      {R"({"Distributed": {}})", "\"Distributed.nodes\""},
+      {R"({"backend": "Distributed"})", "\"backend.nodes\""},
+      {R"({"type": "distributed", "distributed": {}})", "\"distributed.nodes\""},
+      {R"({"type": "distributed", "nodes": []})", "\"nodes\""},
+      {R"({"type": "distributed", "nodes": "10.0.0.1:7000"})", "\"nodes\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000", 7000]})", "\"nodes[1]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000", "db.example.com:7000"]})",
+       "\"nodes[1]\""},
+      {R"({"Distributed": {"nodes": ["10.0.0.1"]}})", "\"Distributed.nodes[0]\""},
+      {R"({"type": "distributed", "distributed": {"nodes": ["10.0.0.1:0"]}})",
+       "\"distributed.nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:65536"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.256:7000"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0:7000"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1.2:7000"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.01:7000"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10..0.1:7000"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": [":7000"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["[::1]:7000"]})", "\"nodes[0]\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:+7000"]})", "\"nodes[0]\""},
+      // distributed: counts, consistency, waits, credentials
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "replication_factor": 0})",
+       "\"replication_factor\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "replication_factor": -1})",
+       "\"replication_factor\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "replication_factor": "3"})",
+       "\"replication_factor\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "replication_factor": 4294967297})",
+       "\"replication_factor\""},
+      {R"({"Distributed": {"nodes": ["10.0.0.1:7000"], "min_replicas": 0}})",
+       "\"Distributed.min_replicas\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "min_replicas": 1.5})",
+       "\"min_replicas\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "replication_factor": 3,
+           "min_replicas": 4})",
+       "\"min_replicas\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "consistency": "linearizable"})",
+       "\"consistency\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "consistency": true})",
+       "\"consistency\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "timeout_ms": 0})",
+       "\"timeout_ms\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "timeout_ms": "2s"})",
+       "\"timeout_ms\""},
+      {R"({"Distributed": {"nodes": ["10.0.0.1:7000"], "retry_timeout_ms": -1}})",
+       "\"Distributed.retry_timeout_ms\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "user": 7,
+           "password_file": "/pw"})",
+       "\"user\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "user": "app"})", "\"user\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "password_file": ""})",
+       "\"password_file\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "password_file": ["/pw"]})",
+       "\"password_file\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "password": "hunter2"})",
+       "\"password\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"], "initial_capacity": 1})",
+       "\"initial_capacity\""},
+      {R"({"type": "distributed", "nodes": ["10.0.0.1:7000"],
+           "distributed": {"nodes": ["10.0.0.1:7000"]}})",
+       "\"nodes\""},
   };
   for (const auto& [json, field] : cases) {
     EXPECT_THAT(StorageConfig::FromJson(json),

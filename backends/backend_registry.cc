@@ -1,5 +1,6 @@
 #include "backends/backend_registry.h"
 
+#include "backends/distributed_store.h"
 #include "backends/leveldb_store.h"
 #include "backends/memory_store.h"
 #include "backends/rocksdb_store.h"
@@ -75,7 +76,12 @@ absl::StatusOr<std::unique_ptr<Store>> OpenBackend(const StorageConfig& config,
       }
       return OpenLevelDbStore(LevelDbStoreOptions(), config.path);
     case BackendType::kDistributed:
-      break;
+      if (read_only) {
+        return absl::UnimplementedError(
+            "distributed has no read-only open: it is a client of a cluster, whose nodes "
+            "own their files (inspect a node's replicas with the tools instead)");
+      }
+      return OpenDistributedStore(config.distributed);
   }
   return absl::UnimplementedError(
       fmt::format("the \"{}\" backend is not built yet",
@@ -94,7 +100,7 @@ bool BackendAvailable(BackendType type) {
     case BackendType::kLevelDb:
       return kHaveLevelDb;
     case BackendType::kDistributed:
-      return false;
+      return true;
   }
   return false;
 }

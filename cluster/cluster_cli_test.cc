@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "cluster/hash_slot.h"
+#include "backends/hash_slot.h"
 #include "backends/resp_reply.h"
 #include "cluster/linearizability.h"
 #include "cluster/partition_status.h"
@@ -258,6 +258,20 @@ TEST_F(ClusterCliTest, RedisCliReadsAndWritesThroughAnyNode) {
   EXPECT_EQ(Cli(ports_[0], {"MSET", "{user}:a", "1", "{user}:b", "2"}), "OK\n");
   EXPECT_EQ(Cli(ports_[1], {"MGET", "{user}:a", "{user}:b"}), "1\n2\n");
   EXPECT_THAT(Cli(ports_[0], {"MSET", "a", "1", "b", "2"}), HasSubstr("CROSSSLOT"));
+  // ... unless one partition holds both slots: "a" (15495) and "foo"
+  // (12182) are both in partition 2. SYNAPSED.RANGE, routed by any slot of
+  // that partition, reads all of it.
+  ASSERT_EQ(PartitionOf(KeyHashSlot("a")), PartitionOf(KeyHashSlot("foo")));
+  ASSERT_NE(KeyHashSlot("a"), KeyHashSlot("foo"));
+  EXPECT_EQ(Cli(ports_[0], {"MSET", "a", "1", "foo", "2"}), "OK\n");
+  for (const char* slot : {"12182", "15495", "16383"}) {
+    EXPECT_EQ(Cli(ports_[1], {"SYNAPSED.RANGE", slot, "[a", "[foo", "10"}), "a\n1\nfoo\n2\n")
+        << slot;
+  }
+  const std::string info = RedisCli(ports_[0], {"CLUSTER", "INFO"});
+  EXPECT_THAT(info, HasSubstr("cluster_replication_factor:3\r\n"));
+  EXPECT_THAT(info, HasSubstr("cluster_min_replicas:2\r\n"));
+  EXPECT_THAT(info, HasSubstr("cluster_consistency:strong\r\n"));
   // Without -c, the nodes that do not lead foo's partition say who does
   // (asked again while an election makes one answer TRYAGAIN).
   int moved = 0;

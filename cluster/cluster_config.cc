@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "cluster/hash_slot.h"
+#include "backends/hash_slot.h"
 #include "env/env.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"

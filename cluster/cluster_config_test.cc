@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cluster/hash_slot.h"
+#include "backends/hash_slot.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

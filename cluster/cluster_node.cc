@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "cluster/hash_slot.h"
+#include "backends/hash_slot.h"
 #include "cluster/partition_status.h"
 #include "fmt/format.h"
 #include "server/command.h"
@@ -127,27 +127,42 @@ const ClusterNodeAddress& ClusterNode::OwnerOf(uint32_t p) {
 }
 
 server::Route ClusterNode::RouteKeys(const std::vector<std::string_view>& keys) {
-  server::Route route;
-  route.slot = KeyHashSlot(keys.front());
+  // Keys of several slots are accepted when one partition holds them all:
+  // its store applies the command (or the transaction) atomically.
+  const ClusterConfig& c = options_.config;
+  const uint16_t slot = KeyHashSlot(keys.front());
+  const uint32_t partition = c.PartitionOfSlot(slot).id;
   for (std::string_view k : keys) {
-    if (KeyHashSlot(k) != route.slot) {
-      route.redirect = "CROSSSLOT Keys in request don't hash to the same slot";
+    if (c.PartitionOfSlot(KeyHashSlot(k)).id != partition) {
+      server::Route route;
+      route.slot = slot;
+      route.redirect = std::string(server::kCrossSlotError);
       return route;
     }
   }
+  return RouteSlot(slot);
+}
+
+server::Route ClusterNode::RouteSlot(int slot) {
+  server::Route route;
+  route.slot = slot;
+  if (slot < 0 || slot >= kHashSlots) {
+    route.redirect = std::string(server::kSlotError);
+    return route;
+  }
   const ClusterConfig& c = options_.config;
-  const PartitionConfig& p = c.PartitionOfSlot(static_cast<uint16_t>(route.slot));
+  const PartitionConfig& p = c.PartitionOfSlot(static_cast<uint16_t>(slot));
   Replica* replica = replicas_[p.id].get();
   if (replica == nullptr) {
     const ClusterNodeAddress& n = *c.FindNode(p.replicas.front());
-    route.redirect = fmt::format("MOVED {} {}:{}", route.slot, n.host, n.port);
+    route.redirect = fmt::format("MOVED {} {}:{}", slot, n.host, n.port);
     return route;
   }
   const uint64_t leader = LeaderOf(p.id);
   if (leader == self_->id) {
     route.store = replica->store.get();
   } else if (const ClusterNodeAddress* n = leader != 0 ? c.FindNode(leader) : nullptr) {
-    route.redirect = fmt::format("MOVED {} {}:{}", route.slot, n->host, n->port);
+    route.redirect = fmt::format("MOVED {} {}:{}", slot, n->host, n->port);
   } else if (const int64_t ms = LeaderlessMs(p.id);
              ms > 3 * options_.election_timeout.count()) {
     // Three election timeouts without one: a majority is not there to
@@ -155,10 +170,10 @@ server::Route ClusterNode::RouteKeys(const std::vector<std::string_view>& keys) 
     route.redirect = fmt::format(
         "CLUSTERDOWN insufficient replicas: partition {} (slot {}) has had no leader for {} ms; "
         "a majority of its {} replicas must be reachable to elect one",
-        p.id, route.slot, ms, p.replicas.size());
+        p.id, slot, ms, p.replicas.size());
   } else {
     route.redirect = fmt::format(
-        "TRYAGAIN partition {} (slot {}) has no leader yet; retry shortly", p.id, route.slot);
+        "TRYAGAIN partition {} (slot {}) has no leader yet; retry shortly", p.id, slot);
   }
   return route;
 }
@@ -265,9 +280,12 @@ std::string ClusterNode::ClusterInfo() {
              "cluster_enabled:1\r\ncluster_state:ok\r\ncluster_slots_assigned:{}\r\n"
              "cluster_slots_ok:{}\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\n"
              "cluster_known_nodes:{}\r\ncluster_size:{}\r\ncluster_partitions:{}\r\n"
-             "cluster_partitions_here:{}\r\ncluster_partitions_here_with_leader:{}\r\n",
+             "cluster_partitions_here:{}\r\ncluster_partitions_here_with_leader:{}\r\n"
+             "cluster_replication_factor:{}\r\ncluster_min_replicas:{}\r\n"
+             "cluster_consistency:{}\r\n",
              kHashSlots, kHashSlots, c.nodes.size(), c.nodes.size(), c.partitions.size(), here,
-             led) +
+             led, c.replication_factor, c.min_replicas,
+             c.eventual_reads ? "eventual" : "strong") +
          partitions;
 }
 

@@ -2,8 +2,11 @@
 // holds (a ReplicatedStore per partition, cluster_config.h says which) and
 // the routing of commands to them (server/command_router.h):
 //
-//   - a command's keys hash to one slot (else -CROSSSLOT), the slot to its
-//     partition;
+//   - a command's keys hash to slots of one partition (else -CROSSSLOT:
+//     Redis Cluster wants one slot, but one partition is one store here,
+//     which applies the command or a MULTI atomically); a command addressed
+//     to a slot (SYNAPSED.RANGE) goes to that slot's partition, and reads
+//     all of it;
 //   - this node leads the partition: the command runs on its replica;
 //   - another node leads it: -MOVED slot host:port (that node's client
 //     port); no leader known yet: -TRYAGAIN; a partition with no replica
@@ -11,10 +14,13 @@
 //
 // CLUSTER SLOTS, SHARDS, NODES, INFO, MYID and KEYSLOT answer from the
 // config and from what this node knows of each of its groups' leaders (a
-// node hears of the leaders of its own partitions only). Every node is shown
-// as a master owning the slots of the partitions it leads, which is what
-// cluster clients (redis-cli -c, redis-benchmark --cluster) need; replicas
-// are members of Raft groups, not Redis replicas.
+// node hears of the leaders of its own partitions only). CLUSTER INFO adds
+// the config's replication factor, min_replicas and read consistency
+// (cluster_replication_factor, cluster_min_replicas, cluster_consistency:
+// strong or eventual), which a client can check against what it expects.
+// Every node is shown as a master owning the slots of the partitions it
+// leads, which is what cluster clients (redis-cli -c, redis-benchmark
+// --cluster) need; replicas are members of Raft groups, not Redis replicas.
 //
 // Thread-safe. Leadership is asked of each group at most every 20 ms and
 // cached in between; a command routed on a stale answer fails in the
@@ -56,6 +62,7 @@ class ClusterNode final : public server::CommandRouter {
   ~ClusterNode() override;
 
   server::Route RouteKeys(const std::vector<std::string_view>& keys) override;
+  server::Route RouteSlot(int slot) override;
   void Cluster(const std::vector<std::string>& args, server::ReplyWriter& reply) override;
 
   // The first replica held here: the server's store for commands with no

@@ -44,11 +44,14 @@
 #include "cluster/partition_machine.h"
 #include "cluster/raft_node.h"
 #include "engine/options.h"
+#include "synapsed/storage/config.h"
 #include "synapsed/storage/storage.h"
 
 namespace synapsed::storage::cluster {
 
-enum class ReadConsistency { kStrong, kEventual };
+// The read consistency of synapsed/storage/config.h, which the
+// distributed backend's config names too.
+using ::synapsed::storage::ReadConsistency;
 
 struct ReplicatedStoreOptions {
   // Voters that must be reachable (the leader included) for a write or a

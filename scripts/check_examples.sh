@@ -6,8 +6,10 @@
 #   3. compiles every installed header alone against that prefix (an
 #      installed header must include nothing that is not installed),
 #   4. builds and runs every examples/*/ project against it with
-#      find_package(synapsed_storage), and builds examples/basic once more
-#      with pkg-config (synapsed-storage.pc).
+#      find_package(synapsed_storage) (examples/distributed against a
+#      three-node cluster of the build's `synapsed` started by
+#      scripts/local_cluster.sh), and builds examples/basic once more with
+#      pkg-config (synapsed-storage.pc).
 # Exits non-zero at the first failure.
 #
 #   scripts/check_examples.sh BUILD_DIR [CMAKE_ARGS...]
@@ -22,7 +24,7 @@ shift
 cxx="${CXX:-c++}"
 
 work="$(mktemp -d /tmp/synapsed_check_examples.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+trap '"$root/scripts/local_cluster.sh" stop "$work/cluster"; rm -rf "$work"' EXIT
 prefix="$work/prefix"
 
 step() { echo "== $*"; }
@@ -59,7 +61,16 @@ for dir in "$root"/examples/*/; do
     { cat "$work/examples-$name.log"; exit 1; }
   cmake --build "$work/examples/$name" -- -j2 > "$work/examples-$name-build.log" ||
     { cat "$work/examples-$name-build.log"; exit 1; }
-  (cd "$work" && timeout 120 "$work/examples/$name/$name")
+  args=()
+  if [[ "$name" == distributed ]]; then
+    step "a three-node cluster for it (scripts/local_cluster.sh)"
+    cmake --build "$build" --target synapsed_tool -- -j2 > "$work/tool-build.log" ||
+      { cat "$work/tool-build.log"; exit 1; }
+    # Client ports below the ephemeral range, Raft ports 100 above them.
+    base=$((20000 + RANDOM % 5000))
+    args=("$("$root/scripts/local_cluster.sh" start "$build/synapsed" "$work/cluster" "$base")")
+  fi
+  (cd "$work" && timeout 120 "$work/examples/$name/$name" "${args[@]}")
   ran=$((ran + 1))
 done
 [[ $ran -gt 0 ]] || { echo "no examples found under $root/examples" >&2; exit 1; }

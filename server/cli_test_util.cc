@@ -90,18 +90,28 @@ ServeProcess::ServeProcess(const std::string& dir, const std::vector<std::string
   }
 }
 
-// Waits (at most 10 s) until process `pid` has exited: gone, or a zombie,
-// whose files are closed and whose I/O is done. Killing `timeout` does not
-// wait for the server it runs, and a server started on the same files
-// while the killed one still writes them can read them half written
-// (raft_start failed with an I/O error so).
+// Waits (at most 10 s) until process `pid` has exited: gone, or a zombie
+// with no thread left, whose files are closed and whose I/O is done.
+// Killing `timeout` does not wait for the server it runs, and a server
+// started on the same files while the killed one still writes them can
+// read them half written (raft_start failed with an I/O error so). The
+// main thread of a killed process turns zombie while its other threads may
+// still be exiting with the files open (and the database LOCK held: a
+// restart then failed with "held by another process"), so the threads
+// (/proc/pid/task) must be down to that one zombie.
 static void WaitExited(pid_t pid) {
+  const std::string proc = "/proc/" + std::to_string(pid);
   for (int i = 0; i < 1000; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::ifstream stat(proc + "/stat");
     std::string line;
     if (!stat || !std::getline(stat, line)) return;
     const size_t paren = line.rfind(')');
-    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return;
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') {
+      std::error_code ec;
+      const auto tasks = std::distance(std::filesystem::directory_iterator(proc + "/task", ec),
+                                       std::filesystem::directory_iterator());
+      if (ec || tasks <= 1) return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }

@@ -44,6 +44,10 @@ enum CommandFlags : uint32_t {
   // Pub/sub (commands_pubsub.cc): allowed while a RESP2 connection is
   // subscribed (with PING and QUIT), refused inside MULTI.
   kPubSub = 1 << 7,
+  // Addressed to a hash slot, its first argument, rather than to keys
+  // (SYNAPSED.RANGE): in cluster mode routed by that slot
+  // (CommandRouter::RouteSlot), a slot out of range refused there.
+  kSlotArgument = 1 << 8,
 };
 
 struct CommandSpec {
@@ -99,6 +103,7 @@ void AddKeyspaceCommands(std::vector<CommandSpec>* table);
 void AddTransactionCommands(std::vector<CommandSpec>* table);
 void AddPubSubCommands(std::vector<CommandSpec>* table);
 void AddClusterCommands(std::vector<CommandSpec>* table);
+void AddRangeCommands(std::vector<CommandSpec>* table);
 
 }  // namespace synapsed::storage::server
 

@@ -49,6 +49,7 @@ const std::vector<CommandSpec>& AllCommands() {
     AddTransactionCommands(t);
     AddPubSubCommands(t);
     AddClusterCommands(t);
+    AddRangeCommands(t);
     return t;
   }();
   return *table;

@@ -110,37 +110,43 @@ void Session::Run(const CommandSpec& spec, const std::vector<std::string>& args,
 }
 
 bool Session::RouteCommand(const CommandSpec& spec, const std::vector<std::string>& args) {
-  auto refuse = [&](std::string error) {
+  auto refuse = [&](std::string_view error) {
     if (in_multi_) multi_failed_ = true;
     FlushBatch();
     reply_.Error(error);
     return false;
   };
-  const std::vector<std::string_view> keys = CommandKeys(spec, args);
-  if (keys.empty()) {
-    if ((spec.flags & kPubSub) || spec.name == "scan" || spec.name == "keys" ||
-        spec.name == "dbsize" || spec.name == "flushdb") {
-      return refuse(fmt::format(
-          "ERR '{}' is not served in cluster mode: a node's keys are spread over several "
-          "partitions",
-          spec.name));
+  Route route;
+  if (spec.flags & kSlotArgument) {
+    const std::optional<int> slot = ParseSlot(args[1]);
+    if (!slot) return refuse(kSlotError);
+    route = state_->router->RouteSlot(*slot);
+  } else {
+    const std::vector<std::string_view> keys = CommandKeys(spec, args);
+    if (keys.empty()) {
+      if ((spec.flags & kPubSub) || spec.name == "scan" || spec.name == "keys" ||
+          spec.name == "dbsize" || spec.name == "flushdb") {
+        return refuse(fmt::format(
+            "ERR '{}' is not served in cluster mode: a node's keys are spread over several "
+            "partitions",
+            spec.name));
+      }
+      // EXEC, DISCARD and the like act on the pinned partition, if any.
+      routed_store_ = pinned_store_;
+      return true;
     }
-    // EXEC, DISCARD and the like act on the pinned partition, if any.
-    routed_store_ = pinned_store_;
-    return true;
+    route = state_->router->RouteKeys(keys);
   }
-  Route route = state_->router->RouteKeys(keys);
-  if (!route.redirect.empty()) return refuse(std::move(route.redirect));
-  // The keys of one WATCH ... EXEC must share a slot, as in Redis Cluster;
-  // commands outside MULTI go anywhere.
+  if (!route.redirect.empty()) return refuse(route.redirect);
+  // The commands of one WATCH ... EXEC must share a partition (its store
+  // here), so that EXEC is one transaction of one store; Redis Cluster asks
+  // for one slot, which is one partition too. Commands outside MULTI go
+  // anywhere.
   const bool pinning = in_multi_ || spec.name == "watch";
-  if (pinning && pinned_slot_ >= 0 && route.slot != pinned_slot_) {
-    return refuse("CROSSSLOT Keys in request don't hash to the same slot");
+  if (pinning && pinned_store_ != nullptr && route.store != pinned_store_) {
+    return refuse(kCrossSlotError);
   }
-  if (pinning) {
-    pinned_slot_ = route.slot;
-    pinned_store_ = route.store;
-  }
+  if (pinning) pinned_store_ = route.store;
   routed_store_ = route.store;
   return true;
 }
@@ -223,7 +229,6 @@ void Session::BeginMulti() {
 }
 
 void Session::EndMulti() {
-  pinned_slot_ = -1;
   pinned_store_ = nullptr;
   in_multi_ = false;
   multi_failed_ = false;
@@ -235,10 +240,7 @@ void Session::EndMulti() {
 void Session::Watch(std::string_view key) { state_->watches.Watch(&watcher_, key); }
 void Session::Unwatch() {
   state_->watches.Unwatch(&watcher_);
-  if (!in_multi_) {  // the pin of WATCH goes with it
-    pinned_slot_ = -1;
-    pinned_store_ = nullptr;
-  }
+  if (!in_multi_) pinned_store_ = nullptr;  // the pin of WATCH goes with it
 }
 
 void Session::Exec() {

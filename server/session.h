@@ -57,8 +57,8 @@ class Session {
 
   // Identity (server/auth.h). The store this client's commands use: the
   // server's, or with access control the store of its principal.
-  // In cluster mode, the store of the partition the command's keys route
-  // to (command_router.h).
+  // In cluster mode, the store of the partition the command routes to, by
+  // its keys or its slot argument (command_router.h).
   Store& store() {
     if (routed_store_ != nullptr) return *routed_store_;
     return principal_store_ ? *principal_store_ : *state_->store;
@@ -109,8 +109,10 @@ class Session {
   // Adds a plain write to the batch, or a counter command to the gathered
   // ones; false if the command is neither.
   bool Batch(const std::vector<std::string>& args);
-  // Cluster mode: routes the command's keys and sets routed_store_; false
-  // (the redirect or refusal replied) when it must not run here.
+  // Cluster mode: routes the command by its keys (or its slot argument:
+  // kSlotArgument), sets routed_store_ and pins a WATCH or MULTI to that
+  // partition; false (the redirect or refusal replied) when it must not run
+  // here.
   bool RouteCommand(const CommandSpec& spec, const std::vector<std::string>& args);
   // Runs the gathered counter commands in one transaction (retried on a
   // conflict), their replies in order.
@@ -134,10 +136,9 @@ class Session {
   std::vector<std::string> batch_keys_;
   size_t batch_replies_ = 0;
   std::vector<std::vector<std::string>> counters_;  // gathered INCR & co.
-  // Cluster mode: the store of the current command's keys, and the slot and
-  // store a WATCH or MULTI is pinned to (-1: none yet).
+  // Cluster mode: the store of the current command's partition, and the
+  // partition's store a WATCH or MULTI is pinned to (null: none yet).
   Store* routed_store_ = nullptr;
-  int pinned_slot_ = -1;
   Store* pinned_store_ = nullptr;
 };
 

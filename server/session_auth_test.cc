@@ -168,11 +168,8 @@ TEST_F(SessionAuthTest, WithoutAccessControlAuthIsNotNeeded) {
   EXPECT_TRUE(Run(*c, "HELLO 3 AUTH default x").starts_with("%7\r\n"));
 }
 
-// Subscriptions are opened as the logged-in principal: alice (a/ only) hears
-// of a/ writes and nothing of the others', even subscribed to every key.
-// RESP3, where a subscribed connection may still send AUTH.
-TEST_F(SessionAuthTest, SubscriptionsShowOnlyWhatThePrincipalMayRead) {
-  StorageConfig config = SecuredConfig();
+// `config` plus "root" (password "root-pw"), who may read and write every key.
+StorageConfig WithRoot(StorageConfig config) {
   AclRule all;
   all.prefix = "";
   all.access = AclRule::Access::kReadWrite;
@@ -180,7 +177,14 @@ TEST_F(SessionAuthTest, SubscriptionsShowOnlyWhatThePrincipalMayRead) {
   config.access_control->users.push_back("root");
   config.access_control->grants["root"] = {"all_rw"};
   config.access_control->passwords["root"] = Hash("root-pw");
-  Open(config);
+  return config;
+}
+
+// Subscriptions are opened as the logged-in principal: alice (a/ only) hears
+// of a/ writes and nothing of the others', even subscribed to every key.
+// RESP3, where a subscribed connection may still send AUTH.
+TEST_F(SessionAuthTest, SubscriptionsShowOnlyWhatThePrincipalMayRead) {
+  Open(WithRoot(SecuredConfig()));
   auto alice = Connect();
   auto writer = Connect();
   ASSERT_TRUE(Run(*alice, "HELLO 3 AUTH alice alice-pw").starts_with("%7\r\n"));
@@ -200,6 +204,43 @@ TEST_F(SessionAuthTest, SubscriptionsShowOnlyWhatThePrincipalMayRead) {
   EXPECT_EQ(Run(*alice, "PUNSUBSCRIBE"),
             ">3\r\n$12\r\npunsubscribe\r\n$16\r\n__keyevent@0__:*\r\n:0\r\n");
   EXPECT_EQ(Run(*alice, "AUTH default def-pw"), "+OK\r\n");
+}
+
+// SYNAPSED.RANGE reads through the principal's store like KEYS and SCAN:
+// a range the principal may not wholly read is denied, never cut down to
+// a silent subset, so a key outside its rules never comes back.
+TEST_F(SessionAuthTest, RangeNeverReturnsADeniedKey) {
+  Open(WithRoot(SecuredConfig()));
+  auto root = Connect();
+  ASSERT_EQ(Run(*root, "AUTH root root-pw"), "+OK\r\n");
+  ASSERT_EQ(Run(*root, "MSET a/1 x a/2 y b/1 secret"), "+OK\r\n");
+
+  auto alice = Connect();
+  ASSERT_EQ(Run(*alice, "AUTH alice alice-pw"), "+OK\r\n");
+  const std::string a_keys = "*4\r\n$3\r\na/1\r\n$1\r\nx\r\n$3\r\na/2\r\n$1\r\ny\r\n";
+  EXPECT_EQ(Run(*alice, "SYNAPSED.RANGE 0 [a/ (a0 10"), a_keys);  // a/ is [a/, a0)
+  EXPECT_EQ(Run(*alice, "SYNAPSED.RANGE 0 [a/1 [a/2 10 REV"),
+            "*4\r\n$3\r\na/2\r\n$1\r\ny\r\n$3\r\na/1\r\n$1\r\nx\r\n");
+  for (const char* denied : {"- +", "[a/ +", "[a/ [b/1", "- (a0", "[b/ +"}) {
+    const std::string got = Run(*alice, std::string("SYNAPSED.RANGE 0 ") + denied + " 10");
+    EXPECT_EQ(got, kNoPerm) << denied;
+  }
+  // Even with a count that the allowed keys would fill first, either way.
+  EXPECT_EQ(Run(*alice, "SYNAPSED.RANGE 0 [a/ + 1"), kNoPerm);
+  EXPECT_EQ(Run(*alice, "SYNAPSED.RANGE 0 - (a0 1 REV"), kNoPerm);
+  EXPECT_EQ(Run(*alice, "MULTI"), "+OK\r\n");
+  EXPECT_EQ(Run(*alice, "SYNAPSED.RANGE 0 - + 10"), "+QUEUED\r\n");
+  const std::string exec = Run(*alice, "EXEC");
+  EXPECT_NE(exec.find("NOPERM"), std::string::npos) << exec;
+  EXPECT_EQ(exec.find("secret"), std::string::npos) << exec;
+
+  // default reads everything, and never the ACL's own keys (which sort last).
+  auto reader = Connect();
+  ASSERT_EQ(Run(*reader, "AUTH def-pw"), "+OK\r\n");
+  const std::string every =
+      "*6\r\n$3\r\na/1\r\n$1\r\nx\r\n$3\r\na/2\r\n$1\r\ny\r\n$3\r\nb/1\r\n$6\r\nsecret\r\n";
+  EXPECT_EQ(Run(*reader, "SYNAPSED.RANGE 0 - + 10"), every);
+  EXPECT_EQ(Run(*reader, "SYNAPSED.RANGE 0 - + 1 REV"), "*2\r\n$3\r\nb/1\r\n$6\r\nsecret\r\n");
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // A Session in cluster mode (command_router.h), with a router that stands
-// in for the cluster module's: keys starting with 'a' are served here by
-// store A (slot 1), 'b' by store B (slot 2), 'm' belong to another node
-// (-MOVED) and 't' to a partition with no leader (-TRYAGAIN).
+// in for the cluster module's. A key's first byte decides its slot: 'a'
+// slot 1 and 'c' slot 5, two slots of one partition served here by store
+// A; 'b' slot 2, another partition served here by store B; 'm' slot 3,
+// served by another node (-MOVED); any other slot has no leader
+// (-TRYAGAIN).
 #include <memory>
 #include <string>
 
@@ -15,25 +17,48 @@ namespace {
 class FakeRouter : public CommandRouter {
  public:
   FakeRouter(Store* a, Store* b) : a_(a), b_(b) {}
+  static int SlotOf(std::string_view key) {
+    switch (key.empty() ? '\0' : key[0]) {
+      case 'a': return 1;
+      case 'c': return 5;
+      case 'b': return 2;
+      case 'm': return 3;
+      default: return 4;
+    }
+  }
+  // Slots 1 and 5 are one partition; every other slot its own.
+  static int PartitionOf(int slot) { return slot == 5 ? 1 : slot; }
+
+  // As ClusterNode: the first key's slot, if every key is in its partition.
   Route RouteKeys(const std::vector<std::string_view>& keys) override {
-    Route r;
+    const int slot = SlotOf(keys.front());
     for (std::string_view k : keys) {
-      if (k.empty() || k[0] != keys.front()[0]) {
-        r.redirect = "CROSSSLOT Keys in request don't hash to the same slot";
+      if (PartitionOf(SlotOf(k)) != PartitionOf(slot)) {
+        Route r;
+        r.slot = slot;
+        r.redirect = std::string(kCrossSlotError);
         return r;
       }
     }
-    switch (keys.front()[0]) {
-      case 'a': r.store = a_; r.slot = 1; break;
-      case 'b': r.store = b_; r.slot = 2; break;
-      case 'm': r.slot = 3; r.redirect = "MOVED 3 127.0.0.1:7002"; break;
-      default: r.slot = 4; r.redirect = "TRYAGAIN no leader"; break;
+    return RouteSlot(slot);
+  }
+  Route RouteSlot(int slot) override {
+    ++slots_routed;
+    Route r;
+    r.slot = slot;
+    switch (slot) {
+      case 1: case 5: r.store = a_; break;
+      case 2: r.store = b_; break;
+      case 3: r.redirect = "MOVED 3 127.0.0.1:7002"; break;
+      default: r.redirect = "TRYAGAIN no leader"; break;
     }
     return r;
   }
   void Cluster(const std::vector<std::string>& args, ReplyWriter& reply) override {
     reply.Bulk("cluster " + args[1]);
   }
+
+  int slots_routed = 0;
 
  private:
   Store* a_;
@@ -74,6 +99,7 @@ TEST_F(SessionClusterTest, RedirectsAreTheReplyAndNothingRuns) {
   auto c = Connect();
   EXPECT_EQ(Run(*c, "SET m1 x"), "-MOVED 3 127.0.0.1:7002\r\n");
   EXPECT_EQ(Run(*c, "GET t1"), "-TRYAGAIN no leader\r\n");
+  // Keys in two partitions (a and b) are refused, as Redis Cluster does.
   EXPECT_EQ(Run(*c, "MSET a1 1 b1 2"), "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
   EXPECT_EQ(Run(*c, "DEL a1 b1"), "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
   EXPECT_FALSE(Has(*a_, "a1"));
@@ -81,7 +107,7 @@ TEST_F(SessionClusterTest, RedirectsAreTheReplyAndNothingRuns) {
   EXPECT_FALSE(Has(*store_, "m1"));
 }
 
-TEST_F(SessionClusterTest, ATransactionStaysInOneSlot) {
+TEST_F(SessionClusterTest, ATransactionStaysInOnePartition) {
   auto c = Connect();
   EXPECT_EQ(Run(*c, "MULTI"), "+OK\r\n");
   EXPECT_EQ(Run(*c, "SET a1 1"), "+QUEUED\r\n");
@@ -96,17 +122,72 @@ TEST_F(SessionClusterTest, ATransactionStaysInOneSlot) {
   EXPECT_EQ(Run(*c, "EXEC"), "-EXECABORT Transaction discarded because of previous errors.\r\n");
   EXPECT_FALSE(Has(*a_, "a3"));
 
-  // WATCH pins the slot of the MULTI that follows, not the commands between.
+  // WATCH pins the partition of the MULTI that follows, not the commands
+  // between.
   EXPECT_EQ(Run(*c, "WATCH b4"), "+OK\r\n");
   EXPECT_EQ(Run(*c, "GET a1"), "$1\r\n1\r\n");
   EXPECT_EQ(Run(*c, "MULTI"), "+OK\r\n");
   EXPECT_EQ(Run(*c, "SET a4 1"), "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
   EXPECT_EQ(Run(*c, "DISCARD"), "+OK\r\n");
-  // After UNWATCH (DISCARD dropped the watch too) any slot may start again.
+  // After UNWATCH (DISCARD dropped the watch too) any partition may start
+  // again.
   EXPECT_EQ(Run(*c, "MULTI"), "+OK\r\n");
   EXPECT_EQ(Run(*c, "SET b5 1"), "+QUEUED\r\n");
   EXPECT_EQ(Run(*c, "EXEC"), "*1\r\n+OK\r\n");
   EXPECT_TRUE(Has(*b_, "b5"));
+}
+
+// Keys of two slots of one partition go together: in one command and in
+// one WATCH/MULTI, which the partition's store applies atomically.
+TEST_F(SessionClusterTest, SlotsOfOnePartitionGoTogether) {
+  auto c = Connect();
+  EXPECT_EQ(Run(*c, "MSET a1 1 c1 2"), "+OK\r\n");
+  EXPECT_TRUE(Has(*a_, "a1"));
+  EXPECT_TRUE(Has(*a_, "c1"));
+  EXPECT_EQ(Run(*c, "MGET c1 a1"), "*2\r\n$1\r\n2\r\n$1\r\n1\r\n");
+  EXPECT_EQ(Run(*c, "DEL a1 c1 b1"), "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+
+  EXPECT_EQ(Run(*c, "WATCH a1"), "+OK\r\n");
+  EXPECT_EQ(Run(*c, "WATCH c1"), "+OK\r\n");
+  EXPECT_EQ(Run(*c, "MULTI"), "+OK\r\n");
+  EXPECT_EQ(Run(*c, "INCR a1"), "+QUEUED\r\n");
+  EXPECT_EQ(Run(*c, "INCR c1"), "+QUEUED\r\n");
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 5 - + 10"), "+QUEUED\r\n");
+  EXPECT_EQ(Run(*c, "EXEC"),
+            "*3\r\n:2\r\n:3\r\n*4\r\n$2\r\na1\r\n$1\r\n2\r\n$2\r\nc1\r\n$1\r\n3\r\n");
+
+  // A WATCH of one partition refuses a MULTI on the other.
+  EXPECT_EQ(Run(*c, "WATCH c1"), "+OK\r\n");
+  EXPECT_EQ(Run(*c, "WATCH b1"), "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+  EXPECT_EQ(Run(*c, "MULTI"), "+OK\r\n");
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 2 - + 10"),
+            "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+  EXPECT_EQ(Run(*c, "EXEC"), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+}
+
+// SYNAPSED.RANGE has no keys: it is routed by its slot, and reads the whole
+// store of that slot's partition.
+TEST_F(SessionClusterTest, RangeIsRoutedBySlot) {
+  auto c = Connect();
+  EXPECT_EQ(Run(*c, "MSET a1 1 c1 2"), "+OK\r\n");
+  EXPECT_EQ(Run(*c, "SET b1 3"), "+OK\r\n");
+  const std::string partition_a = "*4\r\n$2\r\na1\r\n$1\r\n1\r\n$2\r\nc1\r\n$1\r\n2\r\n";
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 1 - + 10"), partition_a);
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 5 - + 10"), partition_a);
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 2 - + 10 REV"), "*2\r\n$2\r\nb1\r\n$1\r\n3\r\n");
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 3 - + 10"), "-MOVED 3 127.0.0.1:7002\r\n");
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 4 - + 10"), "-TRYAGAIN no leader\r\n");
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 16383 - + 10"), "-TRYAGAIN no leader\r\n");
+  // A bad slot is refused before the router is asked; the other arguments
+  // are the command's to check, on the routed store.
+  const int routed = router_->slots_routed;
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 16384 - + 10"),
+            "-ERR slot out of range: expected an integer from 0 to 16383\r\n");
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE x - + 10"),
+            "-ERR slot out of range: expected an integer from 0 to 16383\r\n");
+  EXPECT_EQ(router_->slots_routed, routed);
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 1 x + 10"), "-ERR min or max not valid string range item\r\n");
+  EXPECT_EQ(Run(*c, "SYNAPSED.RANGE 3 x + 10"), "-MOVED 3 127.0.0.1:7002\r\n");
 }
 
 TEST_F(SessionClusterTest, WholeKeyspaceCommandsAreRefusedAndClusterIsRouted) {

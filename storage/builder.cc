@@ -23,6 +23,15 @@ absl::StatusOr<std::unique_ptr<Store>> StorageBuilder::BuildLayers() const {
   // integrity envelope layer.
   const bool native_files = keyring != nullptr && !backend_ &&
                             config_.type == BackendType::kNative;
+  // Other clients write the cluster too, and nothing tells this cache of
+  // their writes (the cluster serves no change subscriptions yet): only a
+  // bound on how stale an entry may be makes a cache honest there.
+  if (!backend_ && config_.type == BackendType::kDistributed && config_.cache &&
+      !config_.cache->ttl_seconds) {
+    return absl::InvalidArgumentError(
+        "cache.ttl_seconds: required over the distributed backend: other clients' writes do "
+        "not invalidate this cache, so an entry may be stale for up to its ttl");
+  }
   std::unique_ptr<Store> store;
   if (backend_ && read_only_) {
     return absl::InvalidArgumentError(

@@ -19,19 +19,23 @@ namespace {
 using ::synapsed::storage::testing::StatusIs;
 using ::testing::HasSubstr;
 
-TEST(Builder, MemoryBackendAndUnbuiltOnes) {
+TEST(Builder, MemoryBackendAndAnUnreachableCluster) {
   ASSERT_OK_AND_ASSIGN(auto store,
                        StorageBuilder(StorageConfig::Memory()).Build());
   EXPECT_EQ(store->Name(), "memory");
   ASSERT_OK(store->Put("a", "1"));
   ASSERT_OK_AND_ASSIGN(std::string v, store->Get("a"));
   EXPECT_EQ(v, "1");
+  // A distributed store is a client: with no node answering it does not open.
   StorageConfig d;
   d.type = BackendType::kDistributed;
-  d.path = "/tmp/nowhere";
-  EXPECT_THAT(
-      StorageBuilder(d).Build(),
-      StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("distributed")));
+  d.distributed.nodes = {"127.0.0.1:1"};
+  d.distributed.timeout_ms = 500;
+  EXPECT_THAT(StorageBuilder(d).Build(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1:1")));
+  d.cache = CacheConfig();
+  EXPECT_THAT(StorageBuilder(d).Build(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cache.ttl_seconds")));
 }
 
 // The metrics layer goes above the cache (a hit is timed as the caller sees
@@ -140,7 +144,7 @@ TEST(Builder, PeersOpenOrSayTheBuildLacksThem) {
   }
   EXPECT_TRUE(StorageBuilder::HasBackend(BackendType::kMemory));
   EXPECT_TRUE(StorageBuilder::HasBackend(BackendType::kNative));
-  EXPECT_FALSE(StorageBuilder::HasBackend(BackendType::kDistributed));
+  EXPECT_TRUE(StorageBuilder::HasBackend(BackendType::kDistributed));
 }
 
 // Compaction and properties through the builder's full layer stack (cache

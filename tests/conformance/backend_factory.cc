@@ -1,10 +1,14 @@
 #include "tests/conformance/backend_factory.h"
 
+#include <filesystem>
+#include <fstream>
 #include <utility>
 
 #include "backends/leveldb_store.h"
 #include "backends/rocksdb_store.h"
 #include "backends/sqlite_store.h"
+#include "backends/distributed_store.h"
+#include "cluster/local_cluster_test_util.h"
 #include "cluster/raft_test_util.h"
 #include "cluster/replicated_store.h"
 #include "crypto/keyring.h"
@@ -66,6 +70,82 @@ AclConfig AllowEverything() {
   return acl;
 }
 
+// A store that owns what it needs to run: the cluster a distributed store
+// is a client of, stopped after the store closes.
+class OwningStore final : public Store {
+ public:
+  OwningStore(std::shared_ptr<void> owned, std::unique_ptr<Store> store)
+      : owned_(std::move(owned)), store_(std::move(store)) {}
+  ~OwningStore() override { store_.reset(); }
+  std::string Name() const override { return store_->Name(); }
+  absl::Status Get(const ReadOptions& o, std::string_view k, PinnableValue* v) override {
+    return store_->Get(o, k, v);
+  }
+  absl::StatusOr<bool> Exists(const ReadOptions& o, std::string_view k) override {
+    return store_->Exists(o, k);
+  }
+  absl::Status Put(const WriteOptions& o, std::string_view k, std::string_view v) override {
+    return store_->Put(o, k, v);
+  }
+  absl::Status Delete(const WriteOptions& o, std::string_view k) override {
+    return store_->Delete(o, k);
+  }
+  absl::Status Flush() override { return store_->Flush(); }
+  absl::StatusOr<SnapshotHandle> GetSnapshot() override { return store_->GetSnapshot(); }
+  absl::Status Write(const WriteOptions& o, const WriteBatch& b) override {
+    return store_->Write(o, b);
+  }
+  absl::StatusOr<std::vector<std::optional<std::string>>> BatchGet(
+      const ReadOptions& o, std::span<const std::string_view> keys) override {
+    return store_->BatchGet(o, keys);
+  }
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& o, const KeyRange& r) override {
+    return store_->NewIterator(o, r);
+  }
+  absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction(
+      const TransactionOptions& o) override {
+    return store_->BeginTransaction(o);
+  }
+  absl::StatusOr<std::string> GetProperty(std::string_view name) override {
+    return store_->GetProperty(name);
+  }
+  absl::Status CompactRange(std::optional<std::string_view> b,
+                            std::optional<std::string_view> e) override {
+    return store_->CompactRange(b, e);
+  }
+  absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(const KeyRange& r,
+                                                          const SubscribeOptions& o) override {
+    return store_->Subscribe(r, o);
+  }
+
+ private:
+  std::shared_ptr<void> owned_;
+  std::unique_ptr<Store> store_;
+};
+
+// A one-node, one-partition cluster in this process, its map kept in
+// dir/cluster.json so that a reopen finds the same node, and the
+// distributed backend connected to it through the builder.
+absl::StatusOr<std::unique_ptr<Store>> OpenOnePartitionCluster(const std::string& dir) {
+  const std::string map = dir + "/cluster.json";
+  cluster::ClusterConfig config;
+  if (std::filesystem::exists(map)) {
+    ASSIGN_OR_RETURN(config, cluster::ReadClusterConfig(map));
+  } else {
+    ASSIGN_OR_RETURN(config, cluster::testing::LocalClusterConfig(1, 1, 1));
+    std::filesystem::create_directories(dir);
+    std::ofstream(map) << cluster::ClusterConfigToJson(config);
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<cluster::testing::LocalNode> node,
+                   cluster::testing::LocalNode::Start(config, 1, dir));
+  StorageConfig c;
+  c.type = BackendType::kDistributed;
+  c.distributed.nodes = {node->address()};
+  c.distributed.replication_factor = 1;
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, StorageBuilder(c).Build());
+  return std::make_unique<OwningStore>(std::move(node), std::move(store));
+}
+
 std::optional<BackendType> BackendTypeOf(std::string_view name) {
   for (BackendType t : {BackendType::kMemory, BackendType::kNative, BackendType::kRocksDb,
                         BackendType::kSqlite, BackendType::kLevelDb}) {
@@ -116,6 +196,13 @@ std::vector<BackendFactory> AllBackends() {
                    return std::unique_ptr<Store>(std::move(store));
                  },
                  /*persistent=*/true});
+  // The distributed backend, a client of a cluster over RESP: every call
+  // a round trip to the node, every write a Raft entry.
+  all.push_back({"distributed_one_partition", OpenOnePartitionCluster, /*persistent=*/true});
+  all.back().snapshots = false;
+  all.back().compacts_ranges = false;
+  all.back().snapshot_reads = false;
+  all.back().subscribes = false;
   // The peers, through the builder as an embedder would reach them.
   all.push_back({"rocksdb",
                  [](const std::string& dir) {
@@ -182,7 +269,9 @@ std::vector<BackendFactory> AllBackends() {
   for (size_t i = 0; i < bases.size(); ++i) {
     // A Raft round per write makes the replicated store the suite's slowest;
     // a cache over it would test the cache layer once more, not the store.
-    if (bases[i].name.starts_with("replicated")) continue;
+    if (bases[i].name.starts_with("replicated") || bases[i].name.starts_with("distributed")) {
+      continue;
+    }
     BackendFactory f = bases[i];
     const size_t p = i % 3;
     f.name = std::string("cache_") + policy_names[p] + "_" + bases[i].name;
@@ -290,7 +379,7 @@ std::vector<BackendFactory> AllBackends() {
   // WithAccessControl, acting as a principal allowed everything: checking
   // must change no result.
   for (const BackendFactory& b : bases) {
-    if (b.name.find("tiny") != std::string::npos) continue;
+    if (b.name.find("tiny") != std::string::npos || !BackendTypeOf(b.name)) continue;
     BackendFactory f = b;
     f.name = "acl_" + b.name;
     f.open = [type = *BackendTypeOf(b.name)](const std::string& dir)

@@ -21,6 +21,10 @@ struct BackendFactory {
   bool transactions = true;    // offers TransactionalStorage
   bool snapshots = true;       // offers GetSnapshot
   bool compacts_ranges = true; // CompactRange works (else Unimplemented)
+  // A transaction reads the snapshot taken when it began (else the latest
+  // committed value: distributed_transaction.h).
+  bool snapshot_reads = true;
+  bool subscribes = true;      // Subscribe works (else Unimplemented)
   // Non-empty: this build lacks the backend (a peer configured off) and
   // every test of it is skipped with this reason.
   std::string missing = "";

@@ -117,8 +117,8 @@ class StorageBuilder {
       const;
 
   // Whether this build of the library has the backend `type` names (the
-  // peers rocksdb, leveldb and sqlite are build options; distributed does
-  // not exist yet). Build() on a missing one answers Unimplemented.
+  // peers rocksdb, leveldb and sqlite are build options). Build() on a
+  // missing one answers Unimplemented.
   [[nodiscard]] static bool HasBackend(BackendType type);
 
  private:

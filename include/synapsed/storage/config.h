@@ -24,6 +24,16 @@
 // audit log (AuditConfig); "metrics" the metrics layer (true, false, or
 // MetricsConfig's fields as an object).
 //
+// Backends' fields: memory "initial_capacity"; native "path" and
+// NativeOptions' fields; rocksdb "path" and RocksDbOptions'; sqlite and
+// leveldb "path"; distributed no "path" but "nodes" (required: seed nodes,
+// ["10.0.0.1:7000", ...]), "replication_factor", "min_replicas",
+// "consistency" ("strong" or "eventual"), "timeout_ms", "retry_timeout_ms",
+// "user" and "password_file" (DistributedOptions), e.g.
+//      {"type": "distributed", "nodes": ["10.0.0.1:7000"], "timeout_ms": 500}
+//      {"type": "distributed", "distributed": {"nodes": ["10.0.0.1:7000"]}}
+//      {"Distributed": {"nodes": ["10.0.0.1:7000"], "consistency": "eventual"}}
+//
 // Backend names: memory, native, rocksdb (the seed's rocks_db), sqlite,
 // leveldb, distributed; the variant names Memory, Native, RocksDb, Sqlite,
 // LevelDb, Distributed. The seed's sled is refused: it has no C or C++
@@ -152,6 +162,46 @@ struct MemoryOptions {
   friend bool operator==(const MemoryOptions&, const MemoryOptions&) = default;
 };
 
+// What a read of the `distributed` backend asks of the cluster, as its
+// cluster.json's "consistency" (docs/format/cluster_config.md). kStrong:
+// the partition's leader confirms through Raft that it still leads before
+// reading (linearizable, a round trip in the group per read). kEventual: a
+// replica reads what it has applied (cheaper; may miss the latest writes).
+enum class ReadConsistency { kStrong, kEventual };
+
+// The `distributed` backend: a client of a `synapsed serve --cluster`
+// cluster (docs/cluster.md), speaking RESP over TCP. JSON (flat form):
+//   {"type": "distributed", "nodes": ["10.0.0.1:7000", "10.0.0.2:7000"],
+//    "replication_factor": 3, "min_replicas": 2, "consistency": "strong",
+//    "timeout_ms": 2000, "retry_timeout_ms": 10000,
+//    "user": "app", "password_file": "/etc/app/db.password"}
+struct DistributedOptions {
+  // Seed nodes, "host:port" with a numeric IPv4 host; at least one. The
+  // client learns the rest of the cluster (CLUSTER SHARDS) from the first
+  // one that answers.
+  std::vector<std::string> nodes;
+  // Optional expectations of the cluster's map: when set, opening fails
+  // (FailedPrecondition) if the cluster says otherwise. At least 1 each, and
+  // min_replicas <= replication_factor when both are set.
+  std::optional<int> replication_factor;
+  std::optional<int> min_replicas;
+  std::optional<ReadConsistency> consistency;
+  // Bound of every network wait (connect, send, one reply), milliseconds;
+  // at least 1. Shorter notices a dead node sooner but fails slow replies.
+  uint64_t timeout_ms = 2000;
+  // How long one operation keeps retrying while a partition elects a leader
+  // or a node is unreachable (-TRYAGAIN, -MOVED, a refused connection).
+  // 0: do not retry.
+  uint64_t retry_timeout_ms = 10000;
+  // AUTH on every connection when password_file is set: the file's first
+  // line is the password (never logged); user "" means AUTH <password>.
+  // A user without a password file is refused.
+  std::string user;
+  std::string password_file;
+  friend bool operator==(const DistributedOptions&,
+                         const DistributedOptions&) = default;
+};
+
 // Access control (security/, see synapsed/storage/access_control.h): who
 // may read and write which keys. A principal (a user) is granted roles; a
 // role holds rules and may hold the admin permission (to change grants at
@@ -238,11 +288,14 @@ struct AuditConfig {
 
 struct StorageConfig {
   BackendType type = BackendType::kMemory;
-  // The database directory (native, rocksdb) or file (sqlite).
+  // The database directory (native, rocksdb, leveldb) or file (sqlite).
+  // Not used by memory, nor by distributed, whose data lives on the
+  // cluster's nodes (distributed.nodes); neither takes a "path" in JSON.
   std::string path;
   NativeOptions native;
   RocksDbOptions rocksdb;
   MemoryOptions memory;
+  DistributedOptions distributed;
   std::optional<CacheConfig> cache;
   std::optional<CompressionConfig> compression;
   // Encrypts at rest: the integrity envelope layer over the memory, rocksdb,

@@ -11,13 +11,13 @@
 // the first '}' after it are hashed, so "{user1000}.following" and
 // "{user1000}.followers" share a slot. An empty tag ("{}") does not count:
 // the whole key is hashed.
-#ifndef SYNAPSED_CLUSTER_HASH_SLOT_H_
-#define SYNAPSED_CLUSTER_HASH_SLOT_H_
+#ifndef SYNAPSED_BACKENDS_HASH_SLOT_H_
+#define SYNAPSED_BACKENDS_HASH_SLOT_H_
 
 #include <cstdint>
 #include <string_view>
 
-namespace synapsed::storage::cluster {
+namespace synapsed::storage {
 
 inline constexpr uint16_t kHashSlots = 16384;
 
@@ -30,6 +30,6 @@ std::string_view HashTag(std::string_view key);
 // The key's slot, 0..kHashSlots-1.
 uint16_t KeyHashSlot(std::string_view key);
 
-}  // namespace synapsed::storage::cluster
+}  // namespace synapsed::storage
 
-#endif  // SYNAPSED_CLUSTER_HASH_SLOT_H_
+#endif  // SYNAPSED_BACKENDS_HASH_SLOT_H_

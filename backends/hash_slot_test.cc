@@ -1,8 +1,8 @@
-#include "cluster/hash_slot.h"
+#include "backends/hash_slot.h"
 
 #include "gtest/gtest.h"
 
-namespace synapsed::storage::cluster {
+namespace synapsed::storage {
 namespace {
 
 TEST(HashSlot, Crc16CheckValue) {
@@ -43,4 +43,4 @@ TEST(HashSlot, EverySlotIsInRange) {
 }
 
 }  // namespace
-}  // namespace synapsed::storage::cluster
+}  // namespace synapsed::storage

@@ -1,8 +1,8 @@
-#include "cluster/hash_slot.h"
+#include "backends/hash_slot.h"
 
 #include <array>
 
-namespace synapsed::storage::cluster {
+namespace synapsed::storage {
 namespace {
 
 // The CRC of each byte value, most significant bit first.
@@ -42,4 +42,4 @@ uint16_t KeyHashSlot(std::string_view key) {
   return Crc16Xmodem(HashTag(key)) & (kHashSlots - 1);
 }
 
-}  // namespace synapsed::storage::cluster
+}  // namespace synapsed::storage
