@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <thread>
@@ -26,6 +27,7 @@ extern "C" {  // raft.h declares C functions without saying so
 #include "cluster/raft_auth_transport.h"
 #include "cluster/raft_command.h"
 #include "fmt/format.h"
+#include "util/status_macros.h"
 
 namespace synapsed::storage::cluster {
 namespace {
@@ -517,6 +519,156 @@ absl::Status RaftNode::Barrier(std::chrono::milliseconds timeout) {
     return absl::UnavailableError(fmt::format("no barrier within {} ms", timeout.count()));
   }
   return result.get();
+}
+
+namespace {
+
+// One membership change in flight: libraft calls back with `req`, and
+// `then` (when set) makes the change's next step (raft_add, then
+// raft_assign) with the same request.
+struct ChangeRequest {
+  struct raft_change req {};
+  std::promise<absl::Status> done;
+  std::function<int(struct raft_change*)> then;
+};
+
+void OnChange(struct raft_change* req, int status) {
+  auto* r = static_cast<ChangeRequest*>(req->data);
+  if (status == 0 && r->then) {
+    auto next = std::move(r->then);
+    r->then = nullptr;
+    status = next(req);
+    if (status == 0) return;  // called back again when it commits
+  }
+  r->done.set_value(status == 0 ? absl::OkStatus()
+                                : RaftError(status, "the membership change did not commit"));
+  delete r;
+}
+
+absl::Status AwaitChange(std::future<absl::Status> result, std::chrono::milliseconds timeout) {
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return absl::UnavailableError(fmt::format(
+        "the membership change did not commit within {} ms (it may still)", timeout.count()));
+  }
+  return result.get();
+}
+
+}  // namespace
+
+absl::Status RaftNode::AddVoter(uint64_t id, const std::string& address,
+                                std::chrono::milliseconds timeout) {
+  if (id == 0 || address.empty()) {
+    return absl::InvalidArgumentError("AddVoter: a member needs an id (non-zero) and an address");
+  }
+  auto* r = new ChangeRequest;
+  r->req.data = r;
+  auto result = r->done.get_future();
+  Impl* self = impl_.get();
+  const bool posted = self->Post([self, r, id, address] {
+    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
+      r->done.set_value(self->stopping ? absl::UnavailableError("the Raft node is stopping")
+                                       : absl::FailedPreconditionError(self->NotLeaderMessage()));
+      delete r;
+      return;
+    }
+    auto promote = [self, id](struct raft_change* req) {
+      return raft_assign(&self->raft, req, id, RAFT_VOTER, OnChange);
+    };
+    const raft_server* known = nullptr;
+    for (unsigned i = 0; i < self->raft.configuration.n; ++i) {
+      if (self->raft.configuration.servers[i].id == id) known = &self->raft.configuration.servers[i];
+    }
+    int rv = 0;
+    if (known == nullptr) {
+      r->then = promote;
+      rv = raft_add(&self->raft, &r->req, id, address.c_str(), OnChange);
+    } else if (known->role != RAFT_VOTER) {
+      rv = promote(&r->req);  // added before (a retry): promote it
+    } else {
+      r->done.set_value(absl::OkStatus());  // a voter already
+      delete r;
+      return;
+    }
+    if (rv != 0) {
+      r->done.set_value(RaftError(rv, fmt::format("adding member {} at {}", id, address)));
+      delete r;
+    }
+  });
+  if (!posted) {
+    delete r;
+    return absl::UnavailableError("the Raft node is stopped");
+  }
+  return AwaitChange(std::move(result), timeout);
+}
+
+absl::Status RaftNode::RemoveMember(uint64_t id, std::chrono::milliseconds timeout) {
+  auto* r = new ChangeRequest;
+  r->req.data = r;
+  auto result = r->done.get_future();
+  Impl* self = impl_.get();
+  const bool posted = self->Post([self, r, id] {
+    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
+      r->done.set_value(self->stopping ? absl::UnavailableError("the Raft node is stopping")
+                                       : absl::FailedPreconditionError(self->NotLeaderMessage()));
+      delete r;
+      return;
+    }
+    if (const int rv = raft_remove(&self->raft, &r->req, id, OnChange); rv != 0) {
+      r->done.set_value(RaftError(rv, fmt::format("removing member {}", id)));
+      delete r;
+    }
+  });
+  if (!posted) {
+    delete r;
+    return absl::UnavailableError("the Raft node is stopped");
+  }
+  return AwaitChange(std::move(result), timeout);
+}
+
+absl::Status RaftNode::TransferLeadership(uint64_t id, std::chrono::milliseconds timeout) {
+  struct Request {
+    struct raft_transfer req {};
+    std::promise<absl::Status> done;
+  };
+  auto* r = new Request;
+  r->req.data = r;
+  auto result = r->done.get_future();
+  Impl* self = impl_.get();
+  const bool posted = self->Post([self, r, id] {
+    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
+      r->done.set_value(self->stopping ? absl::UnavailableError("the Raft node is stopping")
+                                       : absl::FailedPreconditionError(self->NotLeaderMessage()));
+      delete r;
+      return;
+    }
+    // libraft calls back once the target leads or an election timeout
+    // passed; whether it worked is asked below.
+    const int rv = raft_transfer(&self->raft, &r->req, id, [](struct raft_transfer* req) {
+      auto* r = static_cast<Request*>(req->data);
+      r->done.set_value(absl::OkStatus());
+      delete r;
+    });
+    if (rv != 0) {
+      r->done.set_value(RaftError(rv, fmt::format("transferring leadership to {}", id)));
+      delete r;
+    }
+  });
+  if (!posted) {
+    delete r;
+    return absl::UnavailableError("the Raft node is stopped");
+  }
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return absl::UnavailableError(
+        fmt::format("leadership was not handed over within {} ms", timeout.count()));
+  }
+  RETURN_IF_ERROR(result.get());
+  const RaftStatus s = Status();
+  if (s.leader_id == 0 || s.is_leader || (id != 0 && s.leader_id != id)) {
+    return absl::FailedPreconditionError(fmt::format(
+        "leadership was not handed over to {} (the leader now: {})", id == 0 ? "a voter" : std::to_string(id),
+        s.leader_id));
+  }
+  return absl::OkStatus();
 }
 
 RaftStatus RaftNode::Status() {

@@ -70,6 +70,9 @@ struct RaftNodeOptions {
   std::string address;  // this node's, as in `voters`
   std::string dir;      // the log and snapshots (created if missing)
   // The first configuration, used only when `dir` holds no Raft state yet.
+  // Empty: the node joins a group that exists — it waits, with no
+  // configuration of its own, until a leader adds it (AddVoter) and sends
+  // it the log or a snapshot.
   std::vector<RaftPeer> voters;
   RaftStateMachine* state_machine = nullptr;  // not owned; outlives the node
   // The secret every member of the group holds: each connection, in and
@@ -137,6 +140,24 @@ class RaftNode {
   // having confirmed this node still leads (a strong read may follow).
   absl::Status Barrier(std::chrono::milliseconds timeout);
   RaftStatus Status();
+
+  // Membership changes, on the leader (FailedPrecondition "not the leader"
+  // elsewhere), one at a time (libraft refuses a second while one is under
+  // way). Each returns once the new configuration has committed.
+  //
+  // Adds member `id` at `address` as a voter: it enters as a spare,
+  // libraft catches it up (by the log, or by a snapshot when the entries it
+  // lacks are trimmed) and promotes it once it is within a round of the
+  // leader. A member that is already a voter is left as it is.
+  absl::Status AddVoter(uint64_t id, const std::string& address,
+                        std::chrono::milliseconds timeout);
+  // Removes member `id` — this leader too: it leads until the change
+  // commits, then steps down and the rest elect a leader among themselves.
+  absl::Status RemoveMember(uint64_t id, std::chrono::milliseconds timeout);
+  // Hands leadership to voter `id` (0: the most up-to-date one) and returns
+  // once `id` leads, or FailedPrecondition if it did not within `timeout`.
+  absl::Status TransferLeadership(uint64_t id, std::chrono::milliseconds timeout);
+
   // Leaves the group's elections and closes the log. Idempotent.
   void Stop();
 

@@ -20,6 +20,7 @@
 namespace synapsed::storage::cluster {
 namespace {
 
+using ::synapsed::storage::testing::StatusIs;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 using testing::TestRaftGroup;
@@ -211,6 +212,69 @@ TEST_F(RaftCluster, AFollowerFarBehindCatchesUpBySnapshot) {
   EXPECT_TRUE(WaitFor([&] { return machines_[follower]->size() == 200; }, 20s))
       << machines_[follower]->size();
   EXPECT_GE(machines_[follower]->restores(), 1);
+}
+
+// A member added to a running group: it starts with no configuration,
+// the leader adds it (a spare first, caught up by a snapshot since the
+// entries it lacks are trimmed, then a voter), leadership moves to it, and
+// an old member leaves — the steps by which a node takes a partition's
+// replica over.
+TEST(RaftMembership, ANewMemberCatchesUpVotesLeadsAndAnOldOneLeaves) {
+  std::vector<std::unique_ptr<MapMachine>> machines;
+  for (int i = 0; i < 4; ++i) machines.push_back(std::make_unique<MapMachine>());
+  TestRaftGroup group("membership", 4, [&](int i) { return machines[i].get(); });
+  group.snapshot_threshold = 32;
+  const std::vector<RaftPeer> first_three = {group.peer(0), group.peer(1), group.peer(2)};
+  for (int i = 0; i < 3; ++i) {
+    RaftNodeOptions o = group.Options(i);
+    o.voters = first_three;
+    ASSERT_OK(group.Start(i, o));
+  }
+  auto leader_of = [&](std::initializer_list<int> members) {
+    int leader = -1;
+    WaitFor([&] {
+      for (int i : members) {
+        if (group.node(i) != nullptr && group.node(i)->Status().is_leader) leader = i;
+      }
+      return leader >= 0;
+    }, 10s);
+    return leader;
+  };
+  int leader = leader_of({0, 1, 2});
+  ASSERT_GE(leader, 0);
+  for (int k = 0; k < 200; ++k) {
+    ASSERT_OK(group.node(leader)->Propose(fmt::format("set k{} v{}", k, k), 5s).status());
+  }
+  // Only the leader may change the membership.
+  const int follower = (leader + 1) % 3;
+  EXPECT_THAT(group.node(follower)->AddVoter(4, group.peer(3).address, 2s),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not the leader")));
+
+  RaftNodeOptions joining = group.Options(3);
+  joining.voters.clear();  // joins: no configuration until the leader adds it
+  ASSERT_OK(group.Start(3, joining));
+  ASSERT_OK(group.node(leader)->AddVoter(4, group.peer(3).address, 20s));
+  EXPECT_OK(group.node(leader)->AddVoter(4, group.peer(3).address, 5s));  // a voter already
+  ASSERT_OK(group.node(leader)->Propose("set after join", 5s).status());
+  EXPECT_TRUE(WaitFor([&] { return machines[3]->size() == 201; }, 20s)) << machines[3]->size();
+  EXPECT_GE(machines[3]->restores(), 1);  // the trimmed entries came as a snapshot
+  const RaftStatus s = group.node(leader)->Status();
+  ASSERT_EQ(s.peers.size(), 4u);
+  for (const RaftPeerProgress& p : s.peers) EXPECT_TRUE(p.voter) << p.id;
+
+  // The newcomer takes the lead, and the old leader leaves the group.
+  ASSERT_OK(group.node(leader)->TransferLeadership(4, 10s));
+  EXPECT_TRUE(group.node(3)->Status().is_leader);
+  ASSERT_OK(group.node(3)->RemoveMember(group.peer(leader).id, 10s));
+  group.Stop(leader);
+  ASSERT_OK(group.node(3)->Propose("set k7 changed", 5s).status());
+  const RaftStatus after = group.node(3)->Status();
+  EXPECT_EQ(after.peers.size(), 3u);
+  EXPECT_EQ(machines[3]->Get("k7"), "changed");
+  for (int i = 0; i < 3; ++i) {
+    if (i == leader) continue;
+    EXPECT_TRUE(WaitFor([&] { return machines[i]->Get("k7") == "changed"; }, 10s)) << i;
+  }
 }
 
 TEST(RaftNodeStart, RefusesMissingOptions) {
