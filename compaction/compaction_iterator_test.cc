@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "compaction/vector_iterator_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/random.h"
@@ -18,41 +19,8 @@ namespace {
 
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
-using testing::StatusIs;
-
-// A sorted vector of (internal key, value) behind the iterator interface.
-class VectorIterator final : public InternalIterator {
- public:
-  explicit VectorIterator(
-      std::vector<std::pair<std::string, std::string>> entries,
-      absl::Status end_status = absl::OkStatus())
-      : entries_(std::move(entries)), end_status_(std::move(end_status)) {}
-
-  bool Valid() const override { return pos_ < entries_.size(); }
-  void SeekToFirst() override { pos_ = 0; }
-  void SeekToLast() override {
-    pos_ = entries_.empty() ? 0 : entries_.size() - 1;
-  }
-  void Seek(std::string_view target) override {
-    pos_ = std::lower_bound(entries_.begin(), entries_.end(), target,
-                            [](const auto& e, std::string_view t) {
-                              return CompareInternalKeys(e.first, t) < 0;
-                            }) -
-           entries_.begin();
-  }
-  void Next() override { ++pos_; }
-  void Prev() override { pos_ = pos_ == 0 ? entries_.size() : pos_ - 1; }
-  std::string_view key() const override { return entries_[pos_].first; }
-  std::string_view value() const override { return entries_[pos_].second; }
-  absl::Status status() const override {
-    return pos_ >= entries_.size() ? end_status_ : absl::OkStatus();
-  }
-
- private:
-  std::vector<std::pair<std::string, std::string>> entries_;
-  absl::Status end_status_;
-  size_t pos_ = 0;
-};
+using ::synapsed::storage::testing::StatusIs;
+using ::synapsed::storage::testing::VectorIterator;
 
 // "a@10:v" is a value, "a@10:DEL" a deletion marker.
 std::pair<std::string, std::string> Entry(const std::string& spec) {

@@ -27,7 +27,8 @@ class MergingIterator final : public InternalIterator {
     FindSmallest();
   }
   void Next() override {
-    if (!forward_) {
+    const bool turned = !forward_;
+    if (turned) {
       // Move every other child to the first entry after key().
       const std::string key(current_->key());
       for (auto& c : children_) {
@@ -38,10 +39,22 @@ class MergingIterator final : public InternalIterator {
       forward_ = true;
     }
     current_->Next();
+    // Unless the walk turned (which moved every child), only the current
+    // child moved: while its new entry still comes before every other
+    // child's (the runner-up's, which did not move), it stays current — one
+    // comparison per step instead of one per child, since scans draw long
+    // runs from one child. Its own status is the only one that can have
+    // changed.
+    if (!turned && current_->Valid() &&
+        (runner_up_ == nullptr || CompareInternalKeys(current_->key(), runner_up_->key()) < 0)) {
+      if (!current_->status().ok()) current_ = nullptr;
+      return;
+    }
     FindSmallest();
   }
   void Prev() override {
-    if (forward_) {
+    const bool turned = forward_;
+    if (turned) {
       // Move every other child to the last entry before key().
       const std::string key(current_->key());
       for (auto& c : children_) {
@@ -56,6 +69,11 @@ class MergingIterator final : public InternalIterator {
       forward_ = false;
     }
     current_->Prev();
+    if (!turned && current_->Valid() &&
+        (runner_up_ == nullptr || CompareInternalKeys(current_->key(), runner_up_->key()) > 0)) {
+      if (!current_->status().ok()) current_ = nullptr;
+      return;
+    }
     FindLargest();
   }
   std::string_view key() const override { return current_->key(); }
@@ -68,23 +86,34 @@ class MergingIterator final : public InternalIterator {
   }
 
  private:
+  // The child with the smallest entry (the lower index on a tie), and the
+  // runner-up: the smallest of the others.
   void FindSmallest() {
-    current_ = nullptr;
+    current_ = runner_up_ = nullptr;
     for (auto& c : children_) {
-      if (c->Valid() &&
-          (current_ == nullptr || CompareInternalKeys(c->key(), current_->key()) < 0)) {
+      if (!c->Valid()) continue;
+      if (current_ == nullptr || CompareInternalKeys(c->key(), current_->key()) < 0) {
+        runner_up_ = current_;
         current_ = c.get();
+      } else if (runner_up_ == nullptr ||
+                 CompareInternalKeys(c->key(), runner_up_->key()) < 0) {
+        runner_up_ = c.get();
       }
     }
     if (!status().ok()) current_ = nullptr;  // never yield past an error
   }
+  // As FindSmallest, for the largest entry (the higher index on a tie).
   void FindLargest() {
-    current_ = nullptr;
+    current_ = runner_up_ = nullptr;
     for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
       auto& c = *it;
-      if (c->Valid() &&
-          (current_ == nullptr || CompareInternalKeys(c->key(), current_->key()) > 0)) {
+      if (!c->Valid()) continue;
+      if (current_ == nullptr || CompareInternalKeys(c->key(), current_->key()) > 0) {
+        runner_up_ = current_;
         current_ = c.get();
+      } else if (runner_up_ == nullptr ||
+                 CompareInternalKeys(c->key(), runner_up_->key()) > 0) {
+        runner_up_ = c.get();
       }
     }
     if (!status().ok()) current_ = nullptr;
@@ -92,6 +121,9 @@ class MergingIterator final : public InternalIterator {
 
   std::vector<std::unique_ptr<InternalIterator>> children_;
   InternalIterator* current_ = nullptr;
+  // Where the walk goes next if not to current_; null if no other child
+  // is valid. Set by FindSmallest / FindLargest.
+  InternalIterator* runner_up_ = nullptr;
   bool forward_ = true;
 };
 
