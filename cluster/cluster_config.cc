@@ -40,8 +40,9 @@ absl::StatusOr<uint64_t> Unsigned(const json& obj, const char* name, const std::
   return v.get<uint64_t>();
 }
 
-// Fills slot_owner and checks everything that ties the parts together.
-absl::Status Validate(ClusterConfig* c) {
+}  // namespace
+
+absl::Status ValidateClusterConfig(ClusterConfig* c) {
   if (c->nodes.empty()) return FieldError("nodes", "no node listed");
   std::set<uint64_t> ids;
   for (size_t i = 0; i < c->nodes.size(); ++i) {
@@ -105,8 +106,6 @@ absl::Status Validate(ClusterConfig* c) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 const ClusterNodeAddress* ClusterConfig::FindNode(uint64_t id) const {
   for (const ClusterNodeAddress& n : nodes) {
@@ -197,7 +196,7 @@ absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view text) {
     }
     c.partitions.push_back(std::move(pc));
   }
-  RETURN_IF_ERROR(Validate(&c));
+  RETURN_IF_ERROR(ValidateClusterConfig(&c));
   return c;
 }
 
@@ -260,7 +259,7 @@ absl::StatusOr<ClusterConfig> MakeClusterConfig(std::vector<ClusterNodeAddress> 
     }
     c.partitions.push_back(std::move(pc));
   }
-  RETURN_IF_ERROR(Validate(&c));
+  RETURN_IF_ERROR(ValidateClusterConfig(&c));
   return c;
 }
 

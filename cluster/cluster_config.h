@@ -60,6 +60,11 @@ struct ClusterConfig {
   std::vector<uint32_t> slot_owner;
 };
 
+// Fills config->slot_owner and checks everything that ties the parts
+// together (what parsing checks after the fields' own types and ranges):
+// InvalidArgument naming the field.
+absl::Status ValidateClusterConfig(ClusterConfig* config);
+
 absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view json);
 // Reads and parses the file at `path`; errors name it.
 absl::StatusOr<ClusterConfig> ReadClusterConfig(const std::string& path);
