@@ -231,6 +231,16 @@ class ClusterCliTest : public ::testing::Test {
     auto it = lines.find(p);
     return it == lines.end() ? PartitionStatus() : it->second;
   }
+  // The index of the node leading `slot`'s partition, as node 0 reports
+  // it; -1 if none within 20 s.
+  int LeaderIndexOf(int slot) {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    for (;;) {
+      const int leader = static_cast<int>(Info(0, PartitionOf(slot)).leader) - 1;
+      if (leader >= 0 || Clock::now() >= deadline) return leader;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   // Waits until node i applied partition p's entries up to `index`.
   bool AppliedUpTo(int i, int p, uint64_t index) {
     const auto deadline = Clock::now() + std::chrono::seconds(30);
@@ -302,12 +312,7 @@ TEST_F(ClusterCliTest, RedisCliReadsAndWritesThroughAnyNode) {
 TEST_F(ClusterCliTest, ALeaderKilledUnderWritesLosesNoAcknowledgedWrite) {
   ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));
   // The node leading foo's partition (slot 12182, partition 2).
-  int victim = -1;
-  const auto asked = Clock::now() + std::chrono::seconds(20);
-  while (victim < 0 && Clock::now() < asked) {
-    victim = static_cast<int>(Info(0, PartitionOf(12182)).leader) - 1;
-    if (victim < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const int victim = LeaderIndexOf(12182);
   ASSERT_GE(victim, 0);
   live_ = (victim + 1) % kNodes;
 
@@ -363,12 +368,7 @@ TEST_F(ClusterCliTest, ALeaderKilledUnderWritesLosesNoAcknowledgedWrite) {
 // restart of every node.
 TEST_F(ClusterCliTest, TheDistributedBackendRidesThroughALeaderKill) {
   ASSERT_TRUE(AllPartitionsWritable(std::chrono::seconds(30)));
-  int victim = -1;
-  const auto asked = Clock::now() + std::chrono::seconds(20);
-  while (victim < 0 && Clock::now() < asked) {
-    victim = static_cast<int>(Info(0, PartitionOf(12182)).leader) - 1;
-    if (victim < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const int victim = LeaderIndexOf(12182);
   ASSERT_GE(victim, 0);
   DistributedOptions o;
   for (int port : ports_) o.nodes.push_back(fmt::format("127.0.0.1:{}", port));

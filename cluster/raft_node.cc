@@ -155,6 +155,14 @@ struct RaftNode::Impl {
   uv_timer_t reach_timer{};
   std::map<uint64_t, Clock::time_point> last_heard;  // loop thread only
 
+  // On the loop thread: why this node may not act as the leader now
+  // (stopping, or not leading), or OK.
+  absl::Status CheckLeading() {
+    if (stopping) return absl::UnavailableError("the Raft node is stopping");
+    if (raft_state(&raft) != RAFT_LEADER) return absl::FailedPreconditionError(NotLeaderMessage());
+    return absl::OkStatus();
+  }
+
   std::string NotLeaderMessage() {
     raft_id id = 0;
     const char* address = nullptr;
@@ -493,10 +501,8 @@ absl::Status RaftNode::Barrier(std::chrono::milliseconds timeout) {
   Request* r = request.release();
   const bool posted = impl_->Post([r] {
     Impl* self = r->self;
-    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
-      r->done.set_value(self->stopping
-                            ? absl::UnavailableError("the Raft node is stopping")
-                            : absl::FailedPreconditionError(self->NotLeaderMessage()));
+    if (absl::Status s = self->CheckLeading(); !s.ok()) {
+      r->done.set_value(std::move(s));
       delete r;
       return;
     }
@@ -565,9 +571,8 @@ absl::Status RaftNode::AddVoter(uint64_t id, const std::string& address,
   auto result = r->done.get_future();
   Impl* self = impl_.get();
   const bool posted = self->Post([self, r, id, address] {
-    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
-      r->done.set_value(self->stopping ? absl::UnavailableError("the Raft node is stopping")
-                                       : absl::FailedPreconditionError(self->NotLeaderMessage()));
+    if (absl::Status s = self->CheckLeading(); !s.ok()) {
+      r->done.set_value(std::move(s));
       delete r;
       return;
     }
@@ -607,9 +612,8 @@ absl::Status RaftNode::RemoveMember(uint64_t id, std::chrono::milliseconds timeo
   auto result = r->done.get_future();
   Impl* self = impl_.get();
   const bool posted = self->Post([self, r, id] {
-    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
-      r->done.set_value(self->stopping ? absl::UnavailableError("the Raft node is stopping")
-                                       : absl::FailedPreconditionError(self->NotLeaderMessage()));
+    if (absl::Status s = self->CheckLeading(); !s.ok()) {
+      r->done.set_value(std::move(s));
       delete r;
       return;
     }
@@ -635,9 +639,8 @@ absl::Status RaftNode::TransferLeadership(uint64_t id, std::chrono::milliseconds
   auto result = r->done.get_future();
   Impl* self = impl_.get();
   const bool posted = self->Post([self, r, id] {
-    if (self->stopping || raft_state(&self->raft) != RAFT_LEADER) {
-      r->done.set_value(self->stopping ? absl::UnavailableError("the Raft node is stopping")
-                                       : absl::FailedPreconditionError(self->NotLeaderMessage()));
+    if (absl::Status s = self->CheckLeading(); !s.ok()) {
+      r->done.set_value(std::move(s));
       delete r;
       return;
     }
