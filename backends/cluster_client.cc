@@ -137,6 +137,11 @@ ClusterTopology ClusterClient::Topology() const {
   return topology_;
 }
 
+size_t ClusterClient::PartitionOfSlot(uint16_t slot) const {
+  MutexLock l(&mu_);
+  return topology_.PartitionOfSlot(slot);
+}
+
 absl::StatusOr<std::vector<RespReply>> ClusterClient::CallOnce(
     const std::string& address, const std::vector<Command>& commands) {
   ASSIGN_OR_RETURN(std::unique_ptr<RespConnection> c, TakeFrom(address));

@@ -47,6 +47,8 @@ class ClusterClient {
 
   // A copy of the current map.
   ClusterTopology Topology() const;
+  // The partition that holds `slot` (no copy of the map).
+  size_t PartitionOfSlot(uint16_t slot) const;
   // A connection of its own (authenticated) to the leader of `slot`'s
   // partition as the map knows it; Give it back when done.
   absl::StatusOr<std::unique_ptr<RespConnection>> Take(uint16_t slot);

@@ -16,12 +16,12 @@ namespace {
 
 // InvalidArgument unless every key is in one partition; that partition's
 // first key's slot otherwise.
-absl::StatusOr<uint16_t> OnePartition(const ClusterTopology& t,
+absl::StatusOr<uint16_t> OnePartition(const ClusterClient& client,
                                       std::span<const std::string_view> keys) {
   const uint16_t slot = KeyHashSlot(keys.front());
-  const size_t p = t.PartitionOfSlot(slot);
+  const size_t p = client.PartitionOfSlot(slot);
   for (std::string_view k : keys) {
-    if (const size_t q = t.PartitionOfKey(k); q != p) {
+    if (const size_t q = client.PartitionOfSlot(KeyHashSlot(k)); q != p) {
       return absl::InvalidArgumentError(fmt::format(
           "CROSSSLOT: keys {:?} and {:?} are in partitions {} and {}; a batch stays in one "
           "partition (use a hash tag, e.g. {{user1}}.name, to keep keys together)",
@@ -84,7 +84,7 @@ class DistributedStore final : public Store {
     for (const auto& c : commands) {
       if (c.size() > 1) RETURN_IF_ERROR(c.size() == 3 ? ValidateKeyValue(c[1], c[2]) : ValidateKey(c[1]));
     }
-    ASSIGN_OR_RETURN(uint16_t slot, OnePartition(client_->Topology(), keys));
+    ASSIGN_OR_RETURN(uint16_t slot, OnePartition(*client_, keys));
     commands.push_back({"EXEC"});
     ASSIGN_OR_RETURN(std::vector<RespReply> replies, client_->Call(slot, commands));
     for (const RespReply& r : replies) RETURN_IF_ERROR(ReplyStatus(r, "the batch"));
@@ -101,7 +101,7 @@ class DistributedStore final : public Store {
     if (options.snapshot != nullptr) return NoSnapshots();
     if (keys.empty()) return std::vector<std::optional<std::string>>();
     for (std::string_view k : keys) RETURN_IF_ERROR(ValidateKey(k));
-    ASSIGN_OR_RETURN(uint16_t slot, OnePartition(client_->Topology(), keys));
+    ASSIGN_OR_RETURN(uint16_t slot, OnePartition(*client_, keys));
     ClusterClient::Command mget = {"MGET"};
     mget.insert(mget.end(), keys.begin(), keys.end());
     ASSIGN_OR_RETURN(RespReply r, client_->Call(slot, mget));

@@ -140,17 +140,17 @@ class DistributedTransaction final : public Transaction {
   absl::Status Bind(std::string_view key) {
     const uint16_t slot = KeyHashSlot(key);
     if (connection_ != nullptr) {
-      if (topology_.PartitionOfSlot(slot) == partition_) return absl::OkStatus();
+      const size_t p = client_->PartitionOfSlot(slot);
+      if (p == partition_) return absl::OkStatus();
       return absl::InvalidArgumentError(fmt::format(
           "CROSSSLOT: key {:?} is in partition {}, and this transaction is on partition {}: a "
           "transaction stays in one partition (use a hash tag to keep keys together)",
-          key.substr(0, 64), topology_.PartitionOfSlot(slot), partition_));
+          key.substr(0, 64), p, partition_));
     }
     // A keyed command first, through the client's retries, so that the
     // map names the partition's current leader.
     RETURN_IF_ERROR(client_->Call(slot, ClusterClient::Command{"EXISTS", key}).status());
-    topology_ = client_->Topology();
-    partition_ = topology_.PartitionOfSlot(slot);
+    partition_ = client_->PartitionOfSlot(slot);
     ASSIGN_OR_RETURN(connection_, client_->Take(slot));
     return absl::OkStatus();
   }
@@ -199,7 +199,6 @@ class DistributedTransaction final : public Transaction {
   void Drop() { connection_.reset(); }
 
   ClusterClient* const client_;
-  ClusterTopology topology_;
   size_t partition_ = 0;
   std::unique_ptr<RespConnection> connection_;
   OptimisticTransaction::WriteSet writes_;
