@@ -142,6 +142,13 @@ size_t ClusterClient::PartitionOfSlot(uint16_t slot) const {
   return topology_.PartitionOfSlot(slot);
 }
 
+std::vector<uint16_t> ClusterClient::PartitionSlots() const {
+  MutexLock l(&mu_);
+  std::vector<uint16_t> slots;
+  for (size_t p = 0; p < topology_.partitions(); ++p) slots.push_back(topology_.FirstSlot(p));
+  return slots;
+}
+
 absl::StatusOr<std::vector<RespReply>> ClusterClient::CallOnce(
     const std::string& address, const std::vector<Command>& commands) {
   ASSIGN_OR_RETURN(std::unique_ptr<RespConnection> c, TakeFrom(address));

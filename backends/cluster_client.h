@@ -49,6 +49,8 @@ class ClusterClient {
   ClusterTopology Topology() const;
   // The partition that holds `slot` (no copy of the map).
   size_t PartitionOfSlot(uint16_t slot) const;
+  // A slot of each partition, to address it by (SYNAPSED.RANGE).
+  std::vector<uint16_t> PartitionSlots() const;
   // A connection of its own (authenticated) to the leader of `slot`'s
   // partition as the map knows it; Give it back when done.
   absl::StatusOr<std::unique_ptr<RespConnection>> Take(uint16_t slot);

@@ -98,10 +98,7 @@ class PartitionCursor {
 class DistributedIterator final : public Iterator {
  public:
   DistributedIterator(ClusterClient* client, KeyRange range) : range_(std::move(range)) {
-    const ClusterTopology t = client->Topology();
-    for (size_t p = 0; p < t.partitions(); ++p) {
-      cursors_.emplace_back(client, t.FirstSlot(p), &range_);
-    }
+    for (uint16_t slot : client->PartitionSlots()) cursors_.emplace_back(client, slot, &range_);
   }
 
   bool Valid() const override { return current_ >= 0; }

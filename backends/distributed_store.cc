@@ -80,10 +80,8 @@ class DistributedStore final : public Store {
           commands.push_back({"DEL", k});
           keys.push_back(k);
         }));
+    // (WriteBatch checked every key and value against the limits.)
     if (keys.empty()) return absl::OkStatus();
-    for (const auto& c : commands) {
-      if (c.size() > 1) RETURN_IF_ERROR(c.size() == 3 ? ValidateKeyValue(c[1], c[2]) : ValidateKey(c[1]));
-    }
     ASSIGN_OR_RETURN(uint16_t slot, OnePartition(*client_, keys));
     commands.push_back({"EXEC"});
     ASSIGN_OR_RETURN(std::vector<RespReply> replies, client_->Call(slot, commands));
