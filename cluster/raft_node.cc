@@ -489,6 +489,21 @@ absl::StatusOr<std::string> RaftNode::Propose(std::string_view command,
   return result.get();
 }
 
+namespace {
+
+// A barrier is a read: losing leadership under it is the same answer as not
+// having been the leader, which a client retries at the new leader.
+absl::Status BarrierStatus(int rv) {
+  if (rv == 0) return absl::OkStatus();
+  if (rv == RAFT_LEADERSHIPLOST || rv == RAFT_NOTLEADER) {
+    return absl::FailedPreconditionError(
+        "not the leader; leadership was lost during the read barrier");
+  }
+  return RaftError(rv, "barrier");
+}
+
+}  // namespace
+
 absl::Status RaftNode::Barrier(std::chrono::milliseconds timeout) {
   struct Request {
     struct raft_barrier req {};
@@ -509,11 +524,11 @@ absl::Status RaftNode::Barrier(std::chrono::milliseconds timeout) {
     r->req.data = r;
     const int rv = raft_barrier(&self->raft, &r->req, [](struct raft_barrier* req, int status) {
       auto* r = static_cast<Request*>(req->data);
-      r->done.set_value(status == 0 ? absl::OkStatus() : RaftError(status, "barrier"));
+      r->done.set_value(BarrierStatus(status));
       delete r;
     });
     if (rv != 0) {
-      r->done.set_value(RaftError(rv, "raft_barrier"));
+      r->done.set_value(BarrierStatus(rv));
       delete r;
     }
   });
