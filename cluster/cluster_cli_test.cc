@@ -37,7 +37,7 @@ namespace synapsed::storage::cluster {
 namespace {
 
 using cluster::testing::FreePort;
-using cluster::testing::PortIsFree;
+using cluster::testing::FreePorts;
 using server::testing::RawClient;
 using server::testing::RedisCli;
 using server::testing::ServeProcess;
@@ -47,16 +47,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kNodes = 3;
 constexpr int kPartitions = 3;
-
-// A free port whose next kPartitions - 1 are free too (a node's Raft ports).
-int FreeRaftBase() {
-  for (;;) {
-    const int base = FreePort();
-    bool all = base + kPartitions < 65536;
-    for (int p = 1; p < kPartitions && all; ++p) all = PortIsFree(base + p);
-    if (all) return base;
-  }
-}
 
 // Which partition `cluster init` gives slot s: p serves from p*16384/P.
 int PartitionOf(int slot) {
@@ -122,7 +112,8 @@ class ClusterCliTest : public ::testing::Test {
     for (int i = 0; i < kNodes; ++i) {
       ports_.push_back(FreePort());
       init.insert(init.end(),
-                  {"--node", fmt::format("127.0.0.1:{}:{}", ports_.back(), FreeRaftBase())});
+                  {"--node",
+                   fmt::format("127.0.0.1:{}:{}", ports_.back(), FreePorts(kPartitions))});
     }
     init.insert(init.end(), {"--partitions", std::to_string(kPartitions), "--replication-factor",
                              "3", "--min-replicas", "2", "--out", dir_ + "/cluster.json"});

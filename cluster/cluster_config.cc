@@ -126,9 +126,13 @@ absl::StatusOr<ClusterConfig> ParseClusterConfig(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError("invalid cluster config: not JSON");
   RETURN_IF_ERROR(CheckKnown(
-      j, "", {"nodes", "partitions", "replication_factor", "min_replicas", "consistency",
+      j, "", {"epoch", "nodes", "partitions", "replication_factor", "min_replicas", "consistency",
               "snapshot_threshold", "snapshot_trailing"}));
   ClusterConfig c;
+  if (j.contains("epoch")) {
+    ASSIGN_OR_RETURN(c.epoch, Unsigned(j, "epoch", "epoch", UINT64_MAX));
+    if (c.epoch == 0) return FieldError("epoch", "epochs start at 1");
+  }
   ASSIGN_OR_RETURN(uint64_t rf, Unsigned(j, "replication_factor", "replication_factor", 64));
   if (rf == 0) return FieldError("replication_factor", "at least 1");
   c.replication_factor = static_cast<uint32_t>(rf);
@@ -213,6 +217,7 @@ absl::StatusOr<ClusterConfig> ReadClusterConfig(const std::string& path) {
 
 std::string ClusterConfigToJson(const ClusterConfig& c) {
   json j;
+  j["epoch"] = c.epoch;
   j["replication_factor"] = c.replication_factor;
   j["min_replicas"] = c.min_replicas;
   j["consistency"] = c.eventual_reads ? "eventual" : "strong";

@@ -39,6 +39,10 @@ struct PartitionConfig {
 };
 
 struct ClusterConfig {
+  // Rises by one with every change of the map (`cluster add-node`,
+  // `remove-node`); a node adopts a map only if its epoch is newer than the
+  // one it has (cluster_node.h). `cluster init` writes 1.
+  uint64_t epoch = 1;
   std::vector<ClusterNodeAddress> nodes;
   std::vector<PartitionConfig> partitions;
   uint32_t replication_factor = 3;  // replicas of every partition

@@ -27,6 +27,7 @@ std::string DocExample() {
 TEST(ClusterConfig, DocExample) {
   auto c = ParseClusterConfig(DocExample());
   ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->epoch, 1u);
   EXPECT_EQ(c->replication_factor, 3u);
   EXPECT_EQ(c->min_replicas, 2u);
   EXPECT_FALSE(c->eventual_reads);
@@ -65,6 +66,8 @@ void ExpectFieldError(const std::string& from, const std::string& to, const std:
 }
 
 TEST(ClusterConfig, EveryInconsistencyNamesItsField) {
+  ExpectFieldError("\"epoch\": 1", "\"epoch\": 0", "epoch", "epochs start at 1");
+  ExpectFieldError("\"epoch\": 1", "\"epoch\": -1", "epoch", "expected an integer");
   ExpectFieldError("\"consistency\"", "\"consistancy\"", "consistancy", "unknown field");
   ExpectFieldError("\"raft_port\": 7111}", "\"raft_port\": 7111, \"weight\": 1}", "nodes[1].weight",
                    "unknown field");

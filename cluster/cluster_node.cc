@@ -1,125 +1,80 @@
 #include "cluster/cluster_node.h"
 
-#include <chrono>
+#include <algorithm>
+#include <filesystem>
 
 #include "backends/hash_slot.h"
+#include "backends/memory_store.h"
 #include "cluster/partition_status.h"
 #include "fmt/format.h"
 #include "server/command.h"
-#include "util/mutex.h"
 #include "util/status_macros.h"
 
 namespace synapsed::storage::cluster {
-namespace {
-
-// How long a group's leadership answer is reused.
-constexpr std::chrono::milliseconds kLeaderCacheTime{20};
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
-struct ClusterNode::Replica {
-  std::unique_ptr<ReplicatedStore> store;
-  Mutex mu;
-  int64_t asked_ms ABSL_GUARDED_BY(mu) = -1;
-  uint64_t leader ABSL_GUARDED_BY(mu) = 0;
-  // When it was first seen without a leader (-1: it has one).
-  int64_t leaderless_since_ms ABSL_GUARDED_BY(mu) = -1;
-};
 
 ClusterNode::ClusterNode(ClusterNodeOptions options) : options_(std::move(options)) {}
 
-ClusterNode::~ClusterNode() = default;
+ClusterNode::~ClusterNode() {
+  {
+    MutexLock l(&mu_);
+    stopping_ = true;
+  }
+  stop_cv_.SignalAll();
+  if (reconciler_.joinable()) reconciler_.join();
+  std::vector<std::shared_ptr<NodeReplica>> replicas;
+  {
+    MutexLock l(&mu_);
+    replicas.swap(replicas_);
+  }
+  replicas.clear();  // stops the groups and closes the replicas nobody else holds
+}
 
 std::string ClusterNode::NodeName(uint64_t id) { return fmt::format("{:040x}", id); }
 
 absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Open(ClusterNodeOptions options) {
   std::unique_ptr<ClusterNode> node(new ClusterNode(std::move(options)));
-  const ClusterConfig& config = node->options_.config;
-  node->self_ = config.FindNode(node->options_.node_id);
-  if (node->self_ == nullptr) {
+  const ClusterNodeOptions& o = node->options_;
+  const ClusterNodeAddress* self = o.config.FindNode(o.node_id);
+  if (self == nullptr) {
     return absl::InvalidArgumentError(
-        fmt::format("node {} is not in the cluster config", node->options_.node_id));
+        fmt::format("node {} is not in the cluster config", o.node_id));
   }
-  node->replicas_.resize(config.partitions.size());
-  bool any = false;
-  for (const PartitionConfig& p : config.partitions) {
-    bool here = false;
-    for (uint64_t r : p.replicas) here |= r == node->self_->id;
-    if (!here) continue;
-    ReplicaOptions o;
-    o.dir = fmt::format("{}/partition-{}", node->options_.dir, p.id);
-    o.engine = node->options_.engine;
-    o.raft.id = node->self_->id;
-    o.raft.address = config.RaftAddress(*node->self_, p.id);
-    for (uint64_t r : p.replicas) {
-      o.raft.voters.push_back({r, config.RaftAddress(*config.FindNode(r), p.id)});
-    }
-    o.raft.cluster_secret = node->options_.cluster_secret;
-    o.raft.election_timeout = node->options_.election_timeout;
-    o.raft.heartbeat_timeout = node->options_.heartbeat_timeout;
-    if (config.snapshot_threshold != 0) o.raft.snapshot_threshold = config.snapshot_threshold;
-    if (config.snapshot_trailing != 0) o.raft.snapshot_trailing = config.snapshot_trailing;
-    o.store.min_replicas = config.min_replicas;
-    o.store.consistency =
-        config.eventual_reads ? ReadConsistency::kEventual : ReadConsistency::kStrong;
-    auto replica = std::make_unique<Replica>();
-    auto store = ReplicatedStore::Open(o);
-    if (!store.ok()) {
-      return absl::Status(store.status().code(),
-                          fmt::format("partition {}: {}", p.id, std::string(store.status().message())));
-    }
-    replica->store = std::move(*store);
-    node->replicas_[p.id] = std::move(replica);
-    any = true;
+  node->self_ = *self;
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) return absl::UnavailableError(fmt::format("create {}: {}", o.dir, ec.message()));
+  ASSIGN_OR_RETURN(node->map_, NodeMap::Open(o.config, o.dir));
+  node->replica_options_ = {.node_id = o.node_id,
+                            .dir = o.dir,
+                            .engine = o.engine,
+                            .cluster_secret = o.cluster_secret,
+                            .election_timeout = o.election_timeout,
+                            .heartbeat_timeout = o.heartbeat_timeout};
+  node->node_store_ = NewMemoryStore();
+  const std::shared_ptr<const ClusterConfig> map = node->config();
+  {
+    MutexLock l(&node->mu_);
+    node->replicas_.resize(map->partitions.size());
+    node->retiring_.resize(map->partitions.size());
   }
-  if (!any) {
-    return absl::InvalidArgumentError(fmt::format(
-        "node {} holds no partition's replica in the cluster config", node->self_->id));
-  }
+  // The replicas the map gives this node open before it serves; later
+  // changes are the reconciling thread's.
+  RETURN_IF_ERROR(node->PlaceReplicas(*map));
+  node->reconciler_ = std::thread([n = node.get()] { n->ReconcileLoop(); });
   return node;
 }
 
-Store* ClusterNode::any_store() const {
-  for (const auto& r : replicas_) {
-    if (r != nullptr) return r->store.get();
-  }
-  return nullptr;
+std::shared_ptr<NodeReplica> ClusterNode::ReplicaOf(uint32_t p) const {
+  MutexLock l(&mu_);
+  return p < replicas_.size() ? replicas_[p] : nullptr;
 }
 
 uint64_t ClusterNode::LeaderOf(uint32_t p) {
-  Replica* r = replicas_[p].get();
-  if (r == nullptr) return 0;
-  const int64_t now = NowMs();
-  {
-    MutexLock l(&r->mu);
-    if (r->asked_ms >= 0 && now - r->asked_ms < kLeaderCacheTime.count()) return r->leader;
-  }
-  const RaftStatus status = r->store->node()->Status();
-  MutexLock l(&r->mu);
-  r->asked_ms = now;
-  r->leader = status.leader_id;
-  if (r->leader != 0) {
-    r->leaderless_since_ms = -1;
-  } else if (r->leaderless_since_ms < 0) {
-    r->leaderless_since_ms = now;
-  }
-  return r->leader;
+  const std::shared_ptr<NodeReplica> r = ReplicaOf(p);
+  return r == nullptr ? 0 : r->Leader();
 }
 
-int64_t ClusterNode::LeaderlessMs(uint32_t p) {
-  Replica* r = replicas_[p].get();
-  MutexLock l(&r->mu);
-  return r->leaderless_since_ms < 0 ? 0 : NowMs() - r->leaderless_since_ms;
-}
-
-const ClusterNodeAddress& ClusterNode::OwnerOf(uint32_t p) {
-  const ClusterConfig& c = options_.config;
+const ClusterNodeAddress& ClusterNode::OwnerOf(const ClusterConfig& c, uint32_t p) {
   if (const uint64_t leader = LeaderOf(p); leader != 0) {
     if (const ClusterNodeAddress* n = c.FindNode(leader)) return *n;
   }
@@ -129,11 +84,11 @@ const ClusterNodeAddress& ClusterNode::OwnerOf(uint32_t p) {
 server::Route ClusterNode::RouteKeys(const std::vector<std::string_view>& keys) {
   // Keys of several slots are accepted when one partition holds them all:
   // its store applies the command (or the transaction) atomically.
-  const ClusterConfig& c = options_.config;
+  const std::shared_ptr<const ClusterConfig> c = config();
   const uint16_t slot = KeyHashSlot(keys.front());
-  const uint32_t partition = c.PartitionOfSlot(slot).id;
+  const uint32_t partition = c->PartitionOfSlot(slot).id;
   for (std::string_view k : keys) {
-    if (c.PartitionOfSlot(KeyHashSlot(k)).id != partition) {
+    if (c->PartitionOfSlot(KeyHashSlot(k)).id != partition) {
       server::Route route;
       route.slot = slot;
       route.redirect = std::string(server::kCrossSlotError);
@@ -150,20 +105,20 @@ server::Route ClusterNode::RouteSlot(int slot) {
     route.redirect = std::string(server::kSlotError);
     return route;
   }
-  const ClusterConfig& c = options_.config;
-  const PartitionConfig& p = c.PartitionOfSlot(static_cast<uint16_t>(slot));
-  Replica* replica = replicas_[p.id].get();
+  const std::shared_ptr<const ClusterConfig> c = config();
+  const PartitionConfig& p = c->PartitionOfSlot(static_cast<uint16_t>(slot));
+  const std::shared_ptr<NodeReplica> replica = ReplicaOf(p.id);
   if (replica == nullptr) {
-    const ClusterNodeAddress& n = *c.FindNode(p.replicas.front());
+    const ClusterNodeAddress& n = *c->FindNode(p.replicas.front());
     route.redirect = fmt::format("MOVED {} {}:{}", slot, n.host, n.port);
     return route;
   }
-  const uint64_t leader = LeaderOf(p.id);
-  if (leader == self_->id) {
-    route.store = replica->store.get();
-  } else if (const ClusterNodeAddress* n = leader != 0 ? c.FindNode(leader) : nullptr) {
+  const uint64_t leader = replica->Leader();
+  if (leader == self_.id) {
+    route.store = NodeReplica::SharedStore(replica);
+  } else if (const ClusterNodeAddress* n = leader != 0 ? c->FindNode(leader) : nullptr) {
     route.redirect = fmt::format("MOVED {} {}:{}", slot, n->host, n->port);
-  } else if (const int64_t ms = LeaderlessMs(p.id);
+  } else if (const int64_t ms = replica->LeaderlessMs();
              ms > 3 * options_.election_timeout.count()) {
     // Three election timeouts without one: a majority is not there to
     // elect a leader. Nothing is proposed.
@@ -172,6 +127,7 @@ server::Route ClusterNode::RouteSlot(int slot) {
         "a majority of its {} replicas must be reachable to elect one",
         p.id, slot, ms, p.replicas.size());
   } else {
+    // No leader yet, or one the map no longer lists (a node leaving).
     route.redirect = fmt::format(
         "TRYAGAIN partition {} (slot {}) has no leader yet; retry shortly", p.id, slot);
   }
@@ -179,12 +135,13 @@ server::Route ClusterNode::RouteSlot(int slot) {
 }
 
 void ClusterNode::ClusterSlots(server::ReplyWriter& reply) {
-  const ClusterConfig& c = options_.config;
+  const std::shared_ptr<const ClusterConfig> map = config();
+  const ClusterConfig& c = *map;
   size_t ranges = 0;
   for (const PartitionConfig& p : c.partitions) ranges += p.slots.size();
   reply.Array(ranges);
   for (const PartitionConfig& p : c.partitions) {
-    const ClusterNodeAddress& owner = OwnerOf(p.id);
+    const ClusterNodeAddress& owner = OwnerOf(c, p.id);
     for (const auto& [first, last] : p.slots) {
       // The owner first (Redis: the master), then the other replicas.
       reply.Array(2 + p.replicas.size());
@@ -205,10 +162,11 @@ void ClusterNode::ClusterSlots(server::ReplyWriter& reply) {
 }
 
 void ClusterNode::ClusterShards(server::ReplyWriter& reply) {
-  const ClusterConfig& c = options_.config;
+  const std::shared_ptr<const ClusterConfig> map = config();
+  const ClusterConfig& c = *map;
   reply.Array(c.partitions.size());
   for (const PartitionConfig& p : c.partitions) {
-    const ClusterNodeAddress& owner = OwnerOf(p.id);
+    const ClusterNodeAddress& owner = OwnerOf(c, p.id);
     reply.Map(2);
     reply.Bulk("slots");
     reply.Array(2 * p.slots.size());
@@ -238,10 +196,11 @@ void ClusterNode::ClusterShards(server::ReplyWriter& reply) {
 }
 
 std::string ClusterNode::ClusterNodes() {
-  const ClusterConfig& c = options_.config;
+  const std::shared_ptr<const ClusterConfig> map = config();
+  const ClusterConfig& c = *map;
   std::vector<std::string> slots(c.nodes.size());
   for (const PartitionConfig& p : c.partitions) {
-    const ClusterNodeAddress& owner = OwnerOf(p.id);
+    const ClusterNodeAddress& owner = OwnerOf(c, p.id);
     const size_t i = &owner - c.nodes.data();
     for (const auto& [first, last] : p.slots) {
       slots[i] += first == last ? fmt::format(" {}", first) : fmt::format(" {}-{}", first, last);
@@ -252,22 +211,28 @@ std::string ClusterNode::ClusterNodes() {
     const ClusterNodeAddress& n = c.nodes[i];
     // id ip:port@cport flags master ping-sent pong-recv config-epoch link-state slots
     out += fmt::format("{} {}:{}@{} {} - 0 0 {} connected{}\n", NodeName(n.id), n.host, n.port,
-                       n.raft_port, n.id == self_->id ? "myself,master" : "master", n.id,
+                       n.raft_port, n.id == self_.id ? "myself,master" : "master", n.id,
                        slots[i]);
   }
   return out;
 }
 
 std::string ClusterNode::ClusterInfo() {
-  const ClusterConfig& c = options_.config;
+  const std::shared_ptr<const ClusterConfig> map = config();
+  const ClusterConfig& c = *map;
   // One line per partition held here, each from one look at its group.
   size_t here = 0, led = 0;
   std::string partitions;
+  std::string reconcile;
+  {
+    MutexLock l(&mu_);
+    reconcile = reconcile_error_.empty() ? "ok" : reconcile_error_;
+  }
   for (const PartitionConfig& p : c.partitions) {
-    const Replica* r = replicas_[p.id].get();
+    const std::shared_ptr<NodeReplica> r = ReplicaOf(p.id);
     if (r == nullptr) continue;
-    const RaftStatus s = r->store->node()->Status();
-    const PartitionMachine* m = r->store->machine();
+    const RaftStatus s = r->store()->node()->Status();
+    const PartitionMachine* m = r->store()->machine();
     ++here;
     led += s.leader_id != 0;
     partitions += FormatPartitionStatus(p.id, {.leader = s.leader_id,
@@ -282,11 +247,24 @@ std::string ClusterNode::ClusterInfo() {
              "cluster_known_nodes:{}\r\ncluster_size:{}\r\ncluster_partitions:{}\r\n"
              "cluster_partitions_here:{}\r\ncluster_partitions_here_with_leader:{}\r\n"
              "cluster_replication_factor:{}\r\ncluster_min_replicas:{}\r\n"
-             "cluster_consistency:{}\r\n",
+             "cluster_consistency:{}\r\ncluster_epoch:{}\r\ncluster_reconcile:{}\r\n",
              kHashSlots, kHashSlots, c.nodes.size(), c.nodes.size(), c.partitions.size(), here,
              led, c.replication_factor, c.min_replicas,
-             c.eventual_reads ? "eventual" : "strong") +
+             c.eventual_reads ? "eventual" : "strong", c.epoch, reconcile) +
          partitions;
+}
+
+void ClusterNode::SetMap(const std::string& json, server::ReplyWriter& reply) {
+  absl::StatusOr<ClusterConfig> next = ParseClusterConfig(json);
+  if (!next.ok()) return reply.Error("ERR invalid map: " + std::string(next.status().message()));
+  absl::StatusOr<bool> adopted = map_->Adopt(*next);
+  if (!adopted.ok()) {
+    const bool invalid = adopted.status().code() == absl::StatusCode::kInvalidArgument;
+    return reply.Error(fmt::format("ERR {}{}", invalid ? "invalid map: " : "",
+                                   std::string(adopted.status().message())));
+  }
+  if (*adopted) stop_cv_.SignalAll();  // reconcile now rather than in a round
+  reply.Status("OK");
 }
 
 void ClusterNode::Cluster(const std::vector<std::string>& args, server::ReplyWriter& reply) {
@@ -295,11 +273,15 @@ void ClusterNode::Cluster(const std::vector<std::string>& args, server::ReplyWri
   if (EqualsIgnoreCase(sub, "keyslot") && args.size() == 3) {
     return reply.Integer(KeyHashSlot(args[2]));
   }
-  if (EqualsIgnoreCase(sub, "myid") && args.size() == 2) return reply.Bulk(NodeName(self_->id));
+  if (EqualsIgnoreCase(sub, "myid") && args.size() == 2) return reply.Bulk(NodeName(self_.id));
   if (EqualsIgnoreCase(sub, "slots") && args.size() == 2) return ClusterSlots(reply);
   if (EqualsIgnoreCase(sub, "shards") && args.size() == 2) return ClusterShards(reply);
   if (EqualsIgnoreCase(sub, "nodes") && args.size() == 2) return reply.Bulk(ClusterNodes());
   if (EqualsIgnoreCase(sub, "info") && args.size() == 2) return reply.Bulk(ClusterInfo());
+  if (EqualsIgnoreCase(sub, "synapsed-map") && args.size() == 2) {
+    return reply.Bulk(ClusterConfigToJson(*config()));
+  }
+  if (EqualsIgnoreCase(sub, "synapsed-setmap") && args.size() == 3) return SetMap(args[2], reply);
   reply.Error(fmt::format(
       "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLUSTER HELP.",
       std::string_view(sub).substr(0, 128)));

@@ -1,6 +1,6 @@
-// ClusterNode: one node of a cluster as a server sees it — the replicas it
-// holds (a ReplicatedStore per partition, cluster_config.h says which) and
-// the routing of commands to them (server/command_router.h):
+// ClusterNode: one node of a cluster as a server sees it — the map it goes
+// by (node_map.h), the replicas the map gives it (node_replica.h) and the
+// routing of commands to them (server/command_router.h):
 //
 //   - a command's keys hash to slots of one partition (else -CROSSSLOT:
 //     Redis Cluster wants one slot, but one partition is one store here,
@@ -22,42 +22,68 @@
 // leads, which is what cluster clients (redis-cli -c, redis-benchmark
 // --cluster) need; replicas are members of Raft groups, not Redis replicas.
 //
+// CLUSTER SYNAPSED-MAP answers the map as JSON (docs/format/cluster_config.md);
+// CLUSTER SYNAPSED-SETMAP <json> adopts a newer one (NodeMap::Adopt): +OK,
+// or -ERR stale map / -ERR invalid map, and nothing changes.
+//
+// The map changes while the node serves. A thread reconciles the node with
+// it every `reconcile_interval` (docs/cluster.md, "Changing the map"):
+//   - it asks one peer per round for its map (every peer in the first
+//     round) and adopts a newer one, so a node that missed a change, being
+//     down, catches up;
+//   - it opens each replica the map gives this node and it lacks;
+//   - for each partition it leads, it makes the group's voters the map's
+//     replicas: first AddVoter for each replica the group lacks (libraft
+//     catches it up by the log or a snapshot), then, once all are voters,
+//     RemoveMember for each member the map no longer names — or, if that
+//     member is this node, it hands leadership to another first;
+//   - it retires a replica the map no longer gives this node once the group
+//     has not been heard from for five election timeouts (the leader
+//     removed it; a removed member hears nothing more).
+// What failed in the last round is in CLUSTER INFO (cluster_reconcile).
+//
 // Thread-safe. Leadership is asked of each group at most every 20 ms and
 // cached in between; a command routed on a stale answer fails in the
 // replica with "not the leader", and the client retries.
 #ifndef SYNAPSED_CLUSTER_CLUSTER_NODE_H_
 #define SYNAPSED_CLUSTER_CLUSTER_NODE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "cluster/cluster_config.h"
-#include "cluster/replicated_store.h"
-#include "crypto/secure_key.h"
-#include "engine/options.h"
+#include "cluster/node_map.h"
+#include "cluster/node_replica.h"
 #include "server/command_router.h"
+#include "util/mutex.h"
 
 namespace synapsed::storage::cluster {
 
 struct ClusterNodeOptions {
+  // The map to start from (a newer one kept in `dir` wins: node_map.h).
   ClusterConfig config;
   uint64_t node_id = 0;
-  // The node's replicas go in dir/partition-<id>.
+  // The node's replicas go in dir/partition-<id>, its adopted map in
+  // dir/cluster-map.json.
   std::string dir;
   engine::EngineOptions engine;
   // Required unless every node's host is loopback (raft_node.h). Not owned.
   const crypto::SecureKey* cluster_secret = nullptr;
   std::chrono::milliseconds election_timeout{500};
   std::chrono::milliseconds heartbeat_timeout{50};
+  // How often the node reconciles its replicas with the map.
+  std::chrono::milliseconds reconcile_interval{200};
 };
 
 class ClusterNode final : public server::CommandRouter {
  public:
-  // Opens the node's replicas and starts their groups. InvalidArgument if
-  // node_id is not in the config or holds no replica.
+  // Opens the node's replicas and starts their groups and the reconciling
+  // thread. InvalidArgument if node_id is not in the map.
   static absl::StatusOr<std::unique_ptr<ClusterNode>> Open(ClusterNodeOptions options);
   ~ClusterNode() override;
 
@@ -65,32 +91,57 @@ class ClusterNode final : public server::CommandRouter {
   server::Route RouteSlot(int slot) override;
   void Cluster(const std::vector<std::string>& args, server::ReplyWriter& reply) override;
 
-  // The first replica held here: the server's store for commands with no
-  // keys (INFO and the like).
-  Store* any_store() const;
-  const ClusterConfig& config() const { return options_.config; }
+  // The server's store for commands with no keys (INFO and the like): an
+  // empty in-memory store, since replicas come and go.
+  Store* node_store() const { return node_store_.get(); }
+  // The map the node goes by now.
+  std::shared_ptr<const ClusterConfig> config() const { return map_->Get(); }
+  // This node's addresses (as the map it started from lists them).
+  const ClusterNodeAddress& self() const { return self_; }
   // Redis's 40-hex-digit name of node `id`.
   static std::string NodeName(uint64_t id);
 
  private:
-  struct Replica;
   explicit ClusterNode(ClusterNodeOptions options);
+  std::shared_ptr<NodeReplica> ReplicaOf(uint32_t p) const;
   // The leader of partition `p` as this node knows it (0: unknown).
   uint64_t LeaderOf(uint32_t p);
-  // How long partition p (held here) has been seen without a leader.
-  int64_t LeaderlessMs(uint32_t p);
   // The node shown as the owner of partition p: its leader if known, else
   // its first replica.
-  const ClusterNodeAddress& OwnerOf(uint32_t p);
+  const ClusterNodeAddress& OwnerOf(const ClusterConfig& c, uint32_t p);
   void ClusterSlots(server::ReplyWriter& reply);
   void ClusterShards(server::ReplyWriter& reply);
   std::string ClusterNodes();
   std::string ClusterInfo();
+  void SetMap(const std::string& json, server::ReplyWriter& reply);
+
+  // Reconciliation (cluster_node_reconcile.cc).
+  void ReconcileLoop();
+  void ReconcileOnce(bool ask_every_peer);
+  void PullMaps(const ClusterConfig& map, bool ask_every_peer);
+  // Opens or retires replicas as `map` says; returns the first failure.
+  absl::Status PlaceReplicas(const ClusterConfig& map);
+  // On the leader of `p`: one membership step towards the map's replicas.
+  absl::Status ReconcileGroup(const ClusterConfig& map, uint32_t p, NodeReplica* replica);
+  void NoteReconcileError(std::string error);
 
   const ClusterNodeOptions options_;
-  const ClusterNodeAddress* self_ = nullptr;
+  ClusterNodeAddress self_;
+  NodeReplicaOptions replica_options_;
+  std::unique_ptr<NodeMap> map_;
+  std::unique_ptr<Store> node_store_;
+
+  mutable Mutex mu_;
   // Indexed by partition id; null where this node holds no replica.
-  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::vector<std::shared_ptr<NodeReplica>> replicas_ ABSL_GUARDED_BY(mu_);
+  // Replicas retired and maybe still held by a session: a partition is not
+  // opened again here until its retired replica has closed.
+  std::vector<std::weak_ptr<NodeReplica>> retiring_ ABSL_GUARDED_BY(mu_);
+  std::string reconcile_error_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  CondVar stop_cv_;
+  size_t next_peer_ = 0;  // the reconciling thread's only
+  std::thread reconciler_;
 };
 
 }  // namespace synapsed::storage::cluster

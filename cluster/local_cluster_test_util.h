@@ -20,17 +20,6 @@
 
 namespace synapsed::storage::cluster::testing {
 
-// `count` consecutive free loopback ports (partition p's group of a node
-// listens on its raft_port + p); the first of them.
-inline int FreePorts(int count) {
-  for (;;) {
-    const int first = FreePort();
-    bool free = true;
-    for (int i = 1; i < count && free; ++i) free = PortIsFree(first + i);
-    if (free) return first;
-  }
-}
-
 // A map of `nodes` loopback nodes and `partitions` partitions, every
 // partition on `replication_factor` of them.
 inline absl::StatusOr<ClusterConfig> LocalClusterConfig(int nodes, int partitions,
@@ -62,7 +51,7 @@ class LocalNode {
     s.threads = 1;
     s.sync = server::SyncMode::kAlways;
     s.router = n->node_.get();
-    n->server_ = std::make_unique<server::Server>(n->node_->any_store(), s);
+    n->server_ = std::make_unique<server::Server>(n->node_->node_store(), s);
     RETURN_IF_ERROR(n->server_->Start());
     return n;
   }

@@ -67,6 +67,17 @@ inline int FreePort() {
   }
 }
 
+// `count` consecutive free loopback ports (partition p's group of a node
+// listens on its raft_port + p); the first of them.
+inline int FreePorts(int count) {
+  for (;;) {
+    const int first = FreePort();
+    bool free = true;
+    for (int i = 1; i < count && free; ++i) free = PortIsFree(first + i);
+    if (free) return first;
+  }
+}
+
 // Polls `done` every 20 ms for at most `limit`; its last answer.
 template <typename F>
 bool WaitFor(F done, std::chrono::milliseconds limit) {

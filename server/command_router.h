@@ -23,6 +23,7 @@
 #define SYNAPSED_SERVER_COMMAND_ROUTER_H_
 
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,8 +52,11 @@ inline std::optional<int> ParseSlot(std::string_view arg) {
 
 struct Route {
   // The store that serves the keys on this node — the store of their
-  // partition; null when `redirect` is the reply instead.
-  Store* store = nullptr;
+  // partition; null when `redirect` is the reply instead. Shared: a node
+  // may give a partition's replica up (its map changed) while a session
+  // still runs a command on it, or has a WATCH or MULTI pinned to it; the
+  // replica closes when the last holder lets go.
+  std::shared_ptr<Store> store;
   // The slot routed by (0..16383): the first key's, or the one addressed.
   int slot = -1;
   // The error reply without its "-": "MOVED 3999 127.0.0.1:7002",

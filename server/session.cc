@@ -101,6 +101,8 @@ void Session::Execute(std::vector<std::string> args) {
   FlushBatch();
   Run(*spec, args, reply_, nullptr);
   if (spec->flags & kSecretArgs) WipeArgs(&args);
+  // An idle connection must not keep a replica the node gave up open.
+  routed_store_ = nullptr;
 }
 
 void Session::Run(const CommandSpec& spec, const std::vector<std::string>& args,
@@ -147,7 +149,7 @@ bool Session::RouteCommand(const CommandSpec& spec, const std::vector<std::strin
     return refuse(kCrossSlotError);
   }
   if (pinning) pinned_store_ = route.store;
-  routed_store_ = route.store;
+  routed_store_ = std::move(route.store);
   return true;
 }
 

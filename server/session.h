@@ -138,8 +138,8 @@ class Session {
   std::vector<std::vector<std::string>> counters_;  // gathered INCR & co.
   // Cluster mode: the store of the current command's partition, and the
   // partition's store a WATCH or MULTI is pinned to (null: none yet).
-  Store* routed_store_ = nullptr;
-  Store* pinned_store_ = nullptr;
+  std::shared_ptr<Store> routed_store_;
+  std::shared_ptr<Store> pinned_store_;
 };
 
 // "ERR unknown command 'x', with args beginning with: 'a' 'b' " as Redis.

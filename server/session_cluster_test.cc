@@ -47,8 +47,9 @@ class FakeRouter : public CommandRouter {
     Route r;
     r.slot = slot;
     switch (slot) {
-      case 1: case 5: r.store = a_; break;
-      case 2: r.store = b_; break;
+      // Not owned: the test's stores outlive the router.
+      case 1: case 5: r.store = std::shared_ptr<Store>(std::shared_ptr<Store>(), a_); break;
+      case 2: r.store = std::shared_ptr<Store>(std::shared_ptr<Store>(), b_); break;
       case 3: r.redirect = "MOVED 3 127.0.0.1:7002"; break;
       default: r.redirect = "TRYAGAIN no leader"; break;
     }

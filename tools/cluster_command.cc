@@ -1,16 +1,20 @@
 #include "tools/cluster_command.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "backends/resp_connection.h"
 #include "cluster/cluster_config.h"
+#include "cluster/map_changes.h"
 #include "cluster/partition_status.h"
 #include "env/env.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "tools/tool_util.h"
 
 namespace synapsed::storage::tools {
@@ -30,44 +34,72 @@ struct InitFlags {
   bool force = false;
 };
 
-// "HOST:PORT:RAFT_PORT".
-cluster::ClusterNodeAddress ParseNode(const std::string& spec, uint64_t id) {
-  const size_t second = spec.rfind(':');
-  const size_t first = second == std::string::npos || second == 0
-                           ? std::string::npos
-                           : spec.rfind(':', second - 1);
+// A port number: all digits, 1 to 65535; 0 otherwise.
+int ParsePort(std::string_view digits) {
+  int port = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  return ec == std::errc() && end == digits.data() + digits.size() && port >= 1 && port <= 65535
+             ? port
+             : 0;
+}
+
+// "HOST:PORT" into *host and *port; false if it is not one.
+bool ParseHostPort(std::string_view spec, std::string* host, int* port) {
+  const size_t colon = spec.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  *host = spec.substr(0, colon);
+  *port = ParsePort(spec.substr(colon + 1));
+  return *port != 0;
+}
+
+// "HOST:PORT:RAFT_PORT" for node `id`; nullopt if it is not one.
+std::optional<cluster::ClusterNodeAddress> ParseNode(std::string_view spec, uint64_t id) {
   cluster::ClusterNodeAddress n;
   n.id = id;
-  try {
-    if (first == std::string::npos) throw std::invalid_argument("shape");
-    n.host = spec.substr(0, first);
-    n.port = std::stoi(spec.substr(first + 1, second - first - 1));
-    n.raft_port = std::stoi(spec.substr(second + 1));
-  } catch (const std::exception&) {
-    FailWith(kExitError,
-             fmt::format("cluster init: --node wants HOST:PORT:RAFT_PORT, not \"{}\"", spec));
+  const size_t last = spec.rfind(':');
+  if (last == std::string_view::npos || !ParseHostPort(spec.substr(0, last), &n.host, &n.port) ||
+      (n.raft_port = ParsePort(spec.substr(last + 1))) == 0) {
+    return std::nullopt;
   }
   return n;
 }
 
+// Writes `config` to `path`.tmp, refusing when `path` exists unless
+// `force`; CommitMap renames it to `path`. Staged apart so that a command
+// that changes the cluster finds a bad path before it changes anything.
+// `what` names the command in errors.
+void StageMap(const cluster::ClusterConfig& config, const std::string& path, bool force,
+              std::string_view what) {
+  if (!force && std::filesystem::exists(path)) {
+    FailWith(kExitError, fmt::format("{}: {} exists (--force replaces it)", what, path));
+  }
+  CheckOk(env::WriteStringToFile(env::DefaultFileSystem(), cluster::ClusterConfigToJson(config),
+                                 path + ".tmp", /*sync=*/true),
+          what);
+}
+void CommitMap(const std::string& path, std::string_view what) {
+  std::error_code ec;
+  std::filesystem::rename(path + ".tmp", path, ec);
+  if (ec) FailWith(kExitError, fmt::format("{}: {}: {}", what, path, ec.message()));
+}
+
 void Init(const InitFlags& f) {
   std::vector<cluster::ClusterNodeAddress> nodes;
-  for (const std::string& spec : f.nodes) nodes.push_back(ParseNode(spec, nodes.size() + 1));
+  for (const std::string& spec : f.nodes) {
+    auto n = ParseNode(spec, nodes.size() + 1);
+    if (!n) {
+      FailWith(kExitError,
+               fmt::format("cluster init: --node wants HOST:PORT:RAFT_PORT, not \"{}\"", spec));
+    }
+    nodes.push_back(*std::move(n));
+  }
   auto config = cluster::MakeClusterConfig(std::move(nodes), f.partitions,
                                            f.replication_factor, f.min_replicas);
   CheckOk(config.status(), "cluster init");
   config->snapshot_threshold = f.snapshot_threshold;
   config->snapshot_trailing = f.snapshot_trailing;
-  if (!f.force && std::filesystem::exists(f.out)) {
-    FailWith(kExitError, fmt::format("cluster init: {} exists (--force replaces it)", f.out));
-  }
-  const std::string tmp = f.out + ".tmp";
-  CheckOk(env::WriteStringToFile(env::DefaultFileSystem(), cluster::ClusterConfigToJson(*config),
-                                 tmp, /*sync=*/true),
-          "cluster init");
-  std::error_code ec;
-  std::filesystem::rename(tmp, f.out, ec);
-  if (ec) FailWith(kExitError, fmt::format("cluster init: {}: {}", f.out, ec.message()));
+  StageMap(*config, f.out, f.force, "cluster init");
+  CommitMap(f.out, "cluster init");
   std::cout << fmt::format("wrote {}: {} nodes, {} partitions, replication factor {}", f.out,
                            config->nodes.size(), config->partitions.size(),
                            config->replication_factor)
@@ -139,6 +171,155 @@ void Status(const StatusFlags& f) {
   if (!healthy) std::exit(kExitDegraded);
 }
 
+// `cluster add-node` and `remove-node`.
+struct MapChangeFlags {
+  std::string seed;      // HOST:PORT of any node
+  std::string node;      // add-node: ID:HOST:PORT:RAFT_PORT
+  uint64_t node_id = 0;  // remove-node
+  std::string out;       // where the new map goes ("": nowhere)
+  bool force = false;
+  int timeout_ms = 2000;
+};
+
+// One command to host:port over a fresh connection. Unavailable when the
+// node cannot be reached; an error reply is a reply.
+absl::StatusOr<RespReply> CallNode(const std::string& host, int port,
+                                   const std::vector<std::string_view>& args, int timeout_ms) {
+  auto c = RespConnection::Connect(host, port, std::chrono::milliseconds(timeout_ms));
+  if (!c.ok()) return c.status();
+  return (*c)->Call(args);
+}
+
+// The map the seed holds (CLUSTER SYNAPSED-MAP). Fails the command when the
+// seed cannot be reached, is not a cluster node, or sends no valid map.
+cluster::ClusterConfig FetchMap(const MapChangeFlags& f, std::string_view what) {
+  std::string host;
+  int port = 0;
+  if (!ParseHostPort(f.seed, &host, &port)) {
+    FailWith(kExitError, fmt::format("{}: --seed wants HOST:PORT, not \"{}\"", what, f.seed));
+  }
+  auto reply = CallNode(host, port, {"CLUSTER", "SYNAPSED-MAP"}, f.timeout_ms);
+  CheckOk(reply.status(), fmt::format("{}: --seed", what));
+  if (reply->type != RespReply::Type::kBulk) {
+    FailWith(kExitError, fmt::format("{}: --seed {} answered CLUSTER SYNAPSED-MAP with {} (is it "
+                                     "a node started with `serve --cluster`?)",
+                                     what, f.seed, reply->ToString()));
+  }
+  auto config = cluster::ParseClusterConfig(reply->str);
+  CheckOk(config.status(), fmt::format("{}: the map --seed {} holds", what, f.seed));
+  return *std::move(config);
+}
+
+// Gives `change` (its epoch one past `old_epoch`) to the seed, then to each
+// of `targets` but the seed, with CLUSTER SYNAPSED-SETMAP, and reports the
+// moves and who took the map. Fails the command, before any other node is
+// asked, if the seed does not take it: another change may have raced this
+// one, and the nodes must not be given two maps of one epoch. Fails it
+// after reporting if a node has a newer map (the nodes converge on that
+// one). A node that is down learns the map from its peers when it is back.
+void ProposeMap(const MapChangeFlags& f, uint64_t old_epoch, cluster::MapChange change,
+                const std::vector<cluster::ClusterNodeAddress>& targets, std::string_view what) {
+  change.config.epoch = old_epoch + 1;
+  const std::string json = cluster::ClusterConfigToJson(change.config);
+  if (!f.out.empty()) StageMap(change.config, f.out, f.force, what);
+  auto set = [&](const std::string& host, int port) -> std::string {
+    auto r = CallNode(host, port, {"CLUSTER", "SYNAPSED-SETMAP", json}, f.timeout_ms);
+    if (!r.ok()) return fmt::format("unreachable: {}", std::string(r.status().message()));
+    return r->type == RespReply::Type::kStatus && r->str == "OK" ? "" : r->ToString();
+  };
+  std::string seed_host;
+  int seed_port = 0;
+  ParseHostPort(f.seed, &seed_host, &seed_port);  // FetchMap checked it
+  if (const std::string refused = set(seed_host, seed_port); !refused.empty()) {
+    if (!f.out.empty()) std::filesystem::remove(f.out + ".tmp");
+    FailWith(kExitError, fmt::format("{}: --seed {} did not take map epoch {} ({}); no other "
+                                     "node was asked",
+                                     what, f.seed, change.config.epoch, refused));
+  }
+  std::vector<std::string> accepted, refused;
+  bool seed_listed = false, overtaken = false;
+  for (const cluster::ClusterNodeAddress& n : targets) {
+    const bool seed = n.host == seed_host && n.port == seed_port;  // it took the map
+    seed_listed = seed_listed || seed;
+    const std::string why = seed ? "" : set(n.host, n.port);
+    if (why.empty()) {
+      accepted.push_back(fmt::format("node {}", n.id));
+      continue;
+    }
+    refused.push_back(fmt::format("node {} ({})", n.id, why));
+    overtaken = overtaken || why.find("stale map") != std::string::npos;
+    if (why.starts_with("unreachable")) {
+      std::cerr << fmt::format("synapsed: warning: node {} {}:{} is unreachable; it takes "
+                               "the map from its peers when it is back",
+                               n.id, n.host, n.port)
+                << std::endl;
+    }
+  }
+  // A seed named otherwise than in the map (a host name for an address).
+  if (!seed_listed) accepted.insert(accepted.begin(), fmt::format("seed {}", f.seed));
+  if (!f.out.empty()) CommitMap(f.out, what);
+  for (const cluster::ReplicaMove& m : change.moves) {
+    std::cout << fmt::format("partition {}: node {} -> node {}", m.partition, m.from, m.to)
+              << std::endl;
+  }
+  std::cout << fmt::format("map epoch {} taken by {}", change.config.epoch,
+                           fmt::join(accepted, ", "))
+            << std::endl;
+  if (!refused.empty()) {
+    std::cout << fmt::format("not taken by: {}", fmt::join(refused, ", ")) << std::endl;
+  }
+  if (!f.out.empty()) std::cout << fmt::format("wrote {}", f.out) << std::endl;
+  // The nodes converge on the newest map, so this one will not hold.
+  if (overtaken) {
+    FailWith(kExitError, fmt::format("{}: a node has a newer map than epoch {}: another change "
+                                     "overtook this one; read the map again and retry",
+                                     what, change.config.epoch));
+  }
+}
+
+void AddNode(const MapChangeFlags& f) {
+  constexpr std::string_view kWhat = "cluster add-node";
+  // "ID:" and the address.
+  const std::string_view spec = f.node;
+  const size_t colon = spec.find(':');
+  uint64_t id = 0;
+  std::optional<cluster::ClusterNodeAddress> node;
+  if (colon != std::string_view::npos) {
+    const auto [end, ec] = std::from_chars(spec.data(), spec.data() + colon, id);
+    if (ec == std::errc() && end == spec.data() + colon) {
+      node = ParseNode(spec.substr(colon + 1), id);
+    }
+  }
+  if (!node) {
+    FailWith(kExitError,
+             fmt::format("{}: --node wants ID:HOST:PORT:RAFT_PORT, not \"{}\"", kWhat, f.node));
+  }
+  const cluster::ClusterConfig old = FetchMap(f, kWhat);
+  auto change = cluster::AddNodeToMap(old, *node);
+  CheckOk(change.status(), kWhat);
+  // The new node is not running yet: it starts from --out.
+  std::vector<cluster::ClusterNodeAddress> targets = change->config.nodes;
+  std::erase_if(targets, [&](const cluster::ClusterNodeAddress& n) { return n.id == id; });
+  ProposeMap(f, old.epoch, *std::move(change), targets, kWhat);
+  std::cout << fmt::format("start node {} with: synapsed serve --cluster {} --node-id {} --dir DIR",
+                           id, f.out, id)
+            << std::endl;
+}
+
+void RemoveNode(const MapChangeFlags& f) {
+  constexpr std::string_view kWhat = "cluster remove-node";
+  const cluster::ClusterConfig old = FetchMap(f, kWhat);
+  auto change = cluster::RemoveNodeFromMap(old, f.node_id);
+  CheckOk(change.status(), kWhat);
+  // The node leaving is told too: it learns it is leaving.
+  ProposeMap(f, old.epoch, *std::move(change), old.nodes, kWhat);
+  std::cout << fmt::format("node {} leaves once the partitions' leaders have moved its "
+                           "replicas; stop it when its CLUSTER INFO shows "
+                           "cluster_partitions_here:0",
+                           f.node_id)
+            << std::endl;
+}
+
 }  // namespace
 
 void AddClusterCommand(CLI::App* app) {
@@ -173,6 +354,31 @@ void AddClusterCommand(CLI::App* app) {
   status->add_option("--timeout-ms", sf->timeout_ms, "how long to wait for each node")
       ->capture_default_str();
   status->callback([sf] { Status(*sf); });
+
+  auto af = std::make_shared<MapChangeFlags>();
+  CLI::App* add = cmd->add_subcommand(
+      "add-node", "give a running cluster a new node: move replicas to it in a new map, sent to "
+                  "every node, and write that map for starting the new node");
+  add->add_option("--seed", af->seed, "HOST:PORT of any node of the cluster")->required();
+  add->add_option("--node", af->node, "ID:HOST:PORT:RAFT_PORT of the new node")->required();
+  add->add_option("--out", af->out, "where to write the new map (start the node with it)")
+      ->required();
+  add->add_flag("--force", af->force, "replace an existing file");
+  add->add_option("--timeout-ms", af->timeout_ms, "how long to wait for each node")
+      ->capture_default_str();
+  add->callback([af] { AddNode(*af); });
+
+  auto rf = std::make_shared<MapChangeFlags>();
+  CLI::App* remove = cmd->add_subcommand(
+      "remove-node", "take a node out of a running cluster: move its replicas to the others in a "
+                     "new map, sent to every node (the leaving one too)");
+  remove->add_option("--seed", rf->seed, "HOST:PORT of any node of the cluster")->required();
+  remove->add_option("--node-id", rf->node_id, "the node to remove")->required();
+  remove->add_option("--out", rf->out, "also write the new map there");
+  remove->add_flag("--force", rf->force, "replace an existing file");
+  remove->add_option("--timeout-ms", rf->timeout_ms, "how long to wait for each node")
+      ->capture_default_str();
+  remove->callback([rf] { RemoveNode(*rf); });
 }
 
 }  // namespace synapsed::storage::tools

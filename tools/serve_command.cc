@@ -97,7 +97,7 @@ void ServeClusterNode(const ServeFlags& f) {
   o.cluster_secret = secret.get();
   auto node = cluster::ClusterNode::Open(std::move(o));
   CheckOk(node.status(), "serve");
-  const cluster::ClusterNodeAddress& self = *(*node)->config().FindNode(f.node_id);
+  const cluster::ClusterNodeAddress& self = (*node)->self();
   if (!server::IsLoopback(self.host) && !f.allow_remote) {
     FailWith(kExitError, fmt::format("serve: refusing to listen on {}: the server has no "
                                      "authentication in cluster mode, so it listens on "
@@ -113,14 +113,14 @@ void ServeClusterNode(const ServeFlags& f) {
   // A replicated write is durable when acknowledged (the Raft log is synced).
   options.sync = server::SyncMode::kAlways;
   options.router = node->get();
-  server::Server srv((*node)->any_store(), options);
+  server::Server srv((*node)->node_store(), options);
   CheckOk(srv.Start(), "serve");
   g_server.store(&srv);
   InstallSignalHandlers();
   std::cout << fmt::format("synapsed serve: listening on {} pid {} (cluster node {}, {} "
                            "partitions, {} threads)",
                            srv.state().listen, getpid(), f.node_id,
-                           (*node)->config().partitions.size(), srv.state().threads)
+                           (*node)->config()->partitions.size(), srv.state().threads)
             << std::endl;
   srv.Wait();
   g_server.store(nullptr);
