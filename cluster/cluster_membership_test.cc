@@ -72,14 +72,39 @@ class ClusterMembershipTest : public ::testing::Test {
     return -1;
   }
 
-  // Sends `next` to every running node, and goes by it.
-  void SetMap(ClusterConfig next) {
+  // Proposes `next` through node `via`, following -MOVED to the
+  // configuration group's leader and retrying -TRYAGAIN, -CLUSTERDOWN and
+  // "not the leader" (an election under way) for up to 5 s; the last reply.
+  RespReply Propose(const ClusterConfig& next, uint64_t via = 1) {
     const std::string json = ClusterConfigToJson(next);
-    map_ = std::move(next);
-    for (const auto& [id, node] : nodes_) {
-      ASSERT_OK_AND_ASSIGN(RespReply r, Call(id, {"CLUSTER", "SYNAPSED-SETMAP", json}));
-      EXPECT_EQ(r.str, "OK") << "node " << id;
+    const ClusterNodeAddress* n = map_.FindNode(via);
+    std::string host = n->host;
+    int port = n->port;
+    for (int i = 0;; ++i) {
+      auto c = RespConnection::Connect(host, port, std::chrono::seconds(5));
+      EXPECT_OK(c.status());
+      if (!c.ok()) return RespReply();
+      absl::StatusOr<RespReply> r = (*c)->Call({"CLUSTER", "SYNAPSED-SETMAP", json});
+      EXPECT_OK(r.status());
+      if (!r.ok() || i == 50) return r.ok() ? *r : RespReply();
+      if (r->str.starts_with("MOVED ")) {
+        const std::string address = r->str.substr(r->str.rfind(' ') + 1);
+        host = address.substr(0, address.rfind(':'));
+        port = std::stoi(address.substr(address.rfind(':') + 1));
+      } else if (r->str.starts_with("TRYAGAIN") || r->str.starts_with("CLUSTERDOWN") ||
+                 r->str.starts_with("ERR not the leader")) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      } else {
+        return *r;
+      }
     }
+  }
+
+  // Commits `next` in the configuration group, and goes by it.
+  void SetMap(ClusterConfig next) {
+    const RespReply r = Propose(next);
+    EXPECT_EQ(r.str, "OK");
+    map_ = std::move(next);
   }
 
   // Waits (up to a minute) until every running node holds exactly the
@@ -186,20 +211,47 @@ TEST_F(ClusterMembershipTest, ANodeAddedTakesReplicasAndANodeRemovedGivesThemUp)
 TEST_F(ClusterMembershipTest, AStaleOrInvalidMapIsRefusedAndChangesNothing) {
   ASSERT_OK_AND_ASSIGN(RespReply r, Call(1, {"CLUSTER", "SYNAPSED-SETMAP", "{\"epoch\": 2"}));
   EXPECT_THAT(r.str, HasSubstr("ERR invalid map: invalid cluster config: not JSON"));
-  ASSERT_OK_AND_ASSIGN(r, Call(1, {"CLUSTER", "SYNAPSED-SETMAP", ClusterConfigToJson(first_)}));
-  EXPECT_EQ(r.str, "OK");  // the map it has
+  EXPECT_EQ(Propose(first_).str, "OK");  // the map the cluster has
   ClusterConfig other = first_;
   other.min_replicas = 3;
-  ASSERT_OK_AND_ASSIGN(r, Call(1, {"CLUSTER", "SYNAPSED-SETMAP", ClusterConfigToJson(other)}));
-  EXPECT_THAT(r.str, HasSubstr("ERR stale map: epoch 1 is not newer than this node's 1"));
+  EXPECT_THAT(Propose(other).str,
+              HasSubstr("ERR stale map: epoch 1 does not follow the cluster's epoch 1"));
   other.epoch = 2;
   other.partitions.pop_back();
   other.partitions.back().slots.back().second = 16383;
-  ASSERT_OK_AND_ASSIGN(r, Call(1, {"CLUSTER", "SYNAPSED-SETMAP", ClusterConfigToJson(other)}));
-  EXPECT_THAT(r.str, HasSubstr("ERR invalid map: the map has 2 partitions where the cluster has 3"));
-  ASSERT_OK_AND_ASSIGN(r, Call(1, {"CLUSTER", "SYNAPSED-MAP"}));
-  EXPECT_EQ(r.str, ClusterConfigToJson(first_));
-  EXPECT_EQ(Info(1, "cluster_epoch"), 1);
+  EXPECT_THAT(Propose(other).str,
+              HasSubstr("ERR invalid map: the map has 2 partitions where the cluster has 3"));
+  for (uint64_t id = 1; id <= 3; ++id) {
+    ASSERT_OK_AND_ASSIGN(r, Call(id, {"CLUSTER", "SYNAPSED-MAP"}));
+    EXPECT_EQ(r.str, ClusterConfigToJson(first_));
+    EXPECT_EQ(Info(id, "cluster_epoch"), 1);
+  }
+}
+
+// Two changes made from one map: the configuration group commits one, and
+// the other is refused, whichever node each is sent through.
+TEST_F(ClusterMembershipTest, OfTwoChangesFromOneMapOnlyOneCommits) {
+  const ClusterNodeAddress four{4, "127.0.0.1", testing::FreePort(), testing::FreePorts(3)};
+  const ClusterNodeAddress five{5, "127.0.0.1", testing::FreePort(), testing::FreePorts(3)};
+  ASSERT_OK_AND_ASSIGN(MapChange with4, AddNodeToMap(first_, four));
+  ASSERT_OK_AND_ASSIGN(MapChange with5, AddNodeToMap(first_, five));
+  with4.config.epoch = with5.config.epoch = 2;
+  EXPECT_EQ(Propose(with4.config, 2).str, "OK");
+  EXPECT_THAT(Propose(with5.config, 3).str,
+              HasSubstr("ERR stale map: epoch 2 does not follow the cluster's epoch 2"));
+  // Every node comes to the one committed.
+  const std::string committed = ClusterConfigToJson(with4.config);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    std::string theirs;
+    while (std::chrono::steady_clock::now() < deadline) {
+      ASSERT_OK_AND_ASSIGN(RespReply r, Call(id, {"CLUSTER", "SYNAPSED-MAP"}));
+      theirs = r.str;
+      if (theirs == committed) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(theirs, committed) << "node " << id;
+  }
 }
 
 }  // namespace

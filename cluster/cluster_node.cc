@@ -6,6 +6,7 @@
 #include "backends/hash_slot.h"
 #include "backends/memory_store.h"
 #include "cluster/partition_status.h"
+#include "cluster/reserved_keys.h"
 #include "fmt/format.h"
 #include "server/command.h"
 #include "util/status_macros.h"
@@ -257,14 +258,66 @@ std::string ClusterNode::ClusterInfo() {
 void ClusterNode::SetMap(const std::string& json, server::ReplyWriter& reply) {
   absl::StatusOr<ClusterConfig> next = ParseClusterConfig(json);
   if (!next.ok()) return reply.Error("ERR invalid map: " + std::string(next.status().message()));
-  absl::StatusOr<bool> adopted = map_->Adopt(*next);
-  if (!adopted.ok()) {
-    const bool invalid = adopted.status().code() == absl::StatusCode::kInvalidArgument;
-    return reply.Error(fmt::format("ERR {}{}", invalid ? "invalid map: " : "",
-                                   std::string(adopted.status().message())));
+  // The configuration group is partition 0's: its leader takes the change,
+  // and any other node sends the client there.
+  const std::shared_ptr<const ClusterConfig> map = config();
+  const server::Route route = RouteSlot(map->partitions.front().slots.front().first);
+  if (!route.redirect.empty()) return reply.Error(route.redirect);
+  const std::shared_ptr<NodeReplica> group = ReplicaOf(0);
+  if (group == nullptr) return reply.Error("TRYAGAIN partition 0 moved away; retry");
+  if (absl::Status s = ProposeMap(group->store(), *next); !s.ok()) {
+    const bool invalid = s.code() == absl::StatusCode::kInvalidArgument;
+    return reply.Error(
+        fmt::format("ERR {}{}", invalid ? "invalid map: " : "", std::string(s.message())));
   }
-  if (*adopted) stop_cv_.SignalAll();  // reconcile now rather than in a round
   reply.Status("OK");
+}
+
+absl::Status ClusterNode::ProposeMap(ReplicatedStore* group, const ClusterConfig& next) {
+  // What the group committed last; before the first change, nothing, and
+  // the cluster goes by its first map (epoch 1).
+  absl::StatusOr<std::string> stored = group->ReadReserved(kClusterMapKey);
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+  ClusterConfig committed;
+  if (stored.ok()) {
+    absl::StatusOr<ClusterConfig> parsed = ParseClusterConfig(*stored);
+    if (!parsed.ok()) {
+      return absl::DataLossError(fmt::format("the configuration group's map does not parse: {}",
+                                             std::string(parsed.status().message())));
+    }
+    committed = *std::move(parsed);
+  } else {
+    committed = *config();
+    if (committed.epoch != 1) {
+      return absl::FailedPreconditionError(fmt::format(
+          "the configuration group holds no map, but this node goes by epoch {}", committed.epoch));
+    }
+  }
+  const std::string json = ClusterConfigToJson(next);
+  if (json != ClusterConfigToJson(committed)) {
+    if (next.epoch != committed.epoch + 1) {
+      return absl::FailedPreconditionError(
+          fmt::format("stale map: epoch {} does not follow the cluster's epoch {}", next.epoch,
+                      committed.epoch));
+    }
+    RETURN_IF_ERROR(CheckMapChange(committed, next));
+    absl::Status s = group->CompareAndSetReserved(
+        kClusterMapKey, stored.ok() ? std::optional<std::string_view>(*stored) : std::nullopt,
+        json);
+    if (absl::IsAborted(s)) {
+      return absl::FailedPreconditionError(
+          "stale map: the cluster's map changed while this one was proposed; read it again");
+    }
+    RETURN_IF_ERROR(s);
+  }
+  // Committed: this node goes by it now; the others hear of it from the
+  // group's replicas and their peers.
+  if (absl::StatusOr<bool> adopted = map_->Adopt(next); !adopted.ok() &&
+                                                       !absl::IsFailedPrecondition(adopted.status())) {
+    return adopted.status();
+  }
+  stop_cv_.SignalAll();  // reconcile now rather than in a round
+  return absl::OkStatus();
 }
 
 void ClusterNode::Cluster(const std::vector<std::string>& args, server::ReplyWriter& reply) {

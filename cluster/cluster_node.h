@@ -22,15 +22,22 @@
 // leads, which is what cluster clients (redis-cli -c, redis-benchmark
 // --cluster) need; replicas are members of Raft groups, not Redis replicas.
 //
-// CLUSTER SYNAPSED-MAP answers the map as JSON (docs/format/cluster_config.md);
-// CLUSTER SYNAPSED-SETMAP <json> adopts a newer one (NodeMap::Adopt): +OK,
-// or -ERR stale map / -ERR invalid map, and nothing changes.
+// CLUSTER SYNAPSED-MAP answers the map as JSON (docs/format/cluster_config.md).
+// CLUSTER SYNAPSED-SETMAP <json> proposes a new one to the cluster's
+// configuration group, which is partition 0's Raft group: the map is kept
+// in its replicas' stores under a reserved key (reserved_keys.h). On
+// partition 0's leader, the map commits by compare-and-set over the one
+// committed before it (epoch one past it, the same partitions and slots:
+// NodeMap's checks), then this node adopts it: +OK. -ERR stale map or
+// -ERR invalid map otherwise, and nothing changes; another node answers
+// -MOVED to partition 0's leader (or -TRYAGAIN), as for a key of its.
 //
 // The map changes while the node serves. A thread reconciles the node with
 // it every `reconcile_interval` (docs/cluster.md, "Changing the map"):
-//   - it asks one peer per round for its map (every peer in the first
-//     round) and adopts a newer one, so a node that missed a change, being
-//     down, catches up;
+//   - it adopts the map its replica of partition 0 holds if newer, then
+//     asks one peer per round for its map (every peer in the first round)
+//     and adopts a newer one: a node learns a committed map within a few
+//     rounds, and one that was down catches up when it is back;
 //   - it opens each replica the map gives this node and it lacks;
 //   - for each partition it leads, it makes the group's voters the map's
 //     replicas: first AddVoter for each replica the group lacks (libraft
@@ -114,10 +121,15 @@ class ClusterNode final : public server::CommandRouter {
   std::string ClusterNodes();
   std::string ClusterInfo();
   void SetMap(const std::string& json, server::ReplyWriter& reply);
+  // On partition 0's leader: commits `next` in the configuration group if
+  // it follows the map committed there (compare-and-set), and adopts it.
+  absl::Status ProposeMap(ReplicatedStore* group, const ClusterConfig& next);
 
   // Reconciliation (cluster_node_reconcile.cc).
   void ReconcileLoop();
   void ReconcileOnce(bool ask_every_peer);
+  // Adopts the map partition 0's replica here holds, if newer.
+  void AdoptCommittedMap();
   void PullMaps(const ClusterConfig& map, bool ask_every_peer);
   // Opens or retires replicas as `map` says; returns the first failure.
   absl::Status PlaceReplicas(const ClusterConfig& map);

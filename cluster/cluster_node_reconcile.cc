@@ -6,6 +6,7 @@
 #include "absl/strings/str_replace.h"
 #include "backends/resp_connection.h"
 #include "cluster/cluster_node.h"
+#include "cluster/reserved_keys.h"
 #include "fmt/format.h"
 #include "util/status_macros.h"
 
@@ -47,6 +48,7 @@ void ClusterNode::ReconcileLoop() {
 }
 
 void ClusterNode::ReconcileOnce(bool ask_every_peer) {
+  AdoptCommittedMap();
   PullMaps(*config(), ask_every_peer);
   const std::shared_ptr<const ClusterConfig> map = config();
   absl::Status first = PlaceReplicas(*map);
@@ -61,6 +63,24 @@ void ClusterNode::ReconcileOnce(bool ask_every_peer) {
     if (first.ok()) first = std::move(s);
   }
   NoteReconcileError(first.ok() ? std::string() : std::string(first.message()));
+}
+
+void ClusterNode::AdoptCommittedMap() {
+  const std::shared_ptr<NodeReplica> group = ReplicaOf(0);
+  if (group == nullptr) return;
+  // This replica's copy: what the group committed, as far as it applied.
+  absl::StatusOr<std::string> stored = group->store()->local()->Get(kClusterMapKey);
+  if (!stored.ok()) return;  // none yet (the first map), or not readable now
+  absl::StatusOr<ClusterConfig> map = ParseClusterConfig(*stored);
+  if (!map.ok()) {
+    return NoteReconcileError(fmt::format("the configuration group's map: {}",
+                                          std::string(map.status().message())));
+  }
+  if (map->epoch <= config()->epoch) return;
+  if (absl::StatusOr<bool> adopted = map_->Adopt(*map); !adopted.ok()) {
+    NoteReconcileError(fmt::format("the configuration group's map of epoch {}: {}", map->epoch,
+                                   std::string(adopted.status().message())));
+  }
 }
 
 void ClusterNode::PullMaps(const ClusterConfig& map, bool ask_every_peer) {

@@ -2,21 +2,20 @@
 //
 // A node starts from the map it is given (`serve --cluster FILE`) or from
 // the one it adopted last, kept in its directory as `cluster-map.json`:
-// whichever has the higher epoch. A newer map arrives by `CLUSTER
-// SYNAPSED-SETMAP` (what `synapsed cluster add-node` and `remove-node`
-// send every node) or by the node asking its peers (cluster_node.h); Adopt
-// writes it to the directory (synced, then renamed over the old one) before
-// the node goes by it, so a restart never goes back to an older map.
+// whichever has the higher epoch. A newer map is one the cluster's
+// configuration group committed (cluster_node.h); the node adopts it when
+// it commits it itself, when its replica of the group applied it, or when a
+// peer has it. Adopt writes it to the directory (synced, then renamed over
+// the old one) before the node goes by it, so a restart never goes back to
+// an older map.
 //
 // A map is a map change only if it keeps what the data depends on: the
 // same partitions serving the same slots (moving slots between partitions
 // would move data, which is not built), and every node listed in both at
 // the same addresses. Nodes and replicas may come and go.
 //
-// Epochs order maps, not consensus: two changes made at once from two
-// copies of one map get one epoch each, and a node keeps the first it
-// sees. `cluster add-node` reads the map from a node and refuses to run
-// when a node it sends to has a newer one; run one change at a time.
+// Epochs order the maps the group commits: each commits only over the one
+// before it, so no two maps share an epoch.
 //
 // Thread-safe.
 #ifndef SYNAPSED_CLUSTER_NODE_MAP_H_

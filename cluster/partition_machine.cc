@@ -88,13 +88,14 @@ absl::Status PartitionMachine::CheckConditions(
 }
 
 // snapshot := applied:fixed64 | count:varint32 | (LP(key) LP(value))*
-// (the applied-index key is not among the pairs).
+// (the applied-index key is not among the pairs; the other reserved keys
+// are, the cluster's map among them).
 std::string PartitionMachine::Snapshot() {
   std::string pairs;
   uint32_t count = 0;
   auto it = db_->NewIterator(ReadOptions(), KeyRange::All());
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().starts_with(kReservedPrefix)) continue;
+    if (it->key() == kAppliedIndexKey) continue;
     PutLengthPrefixed(&pairs, it->key());
     PutLengthPrefixed(&pairs, it->value());
     ++count;

@@ -2,6 +2,7 @@
 // once (and across a restart), refusing malformed commands alike on every
 // replica, snapshots, and three replicas on native engines.
 #include "cluster/partition_machine.h"
+#include "cluster/reserved_keys.h"
 
 #include <filesystem>
 
@@ -187,7 +188,8 @@ TEST_F(PartitionMachineTest, AMalformedCommandIsRefusedAndStillCounted) {
 TEST_F(PartitionMachineTest, SnapshotsRestoreTheSameState) {
   ASSERT_NO_FATAL_FAILURE(Open("a"));
   ASSERT_OK(DecodeResult(machine_->Apply(
-      5, EncodeWriteCommand(Batch({{"k1", "v1"}, {"k2", std::string(5000, 'z')}})))));
+      5, EncodeWriteCommand(Batch({{"k1", "v1"}, {"k2", std::string(5000, 'z')},
+                                   {std::string(kClusterMapKey), "{\"epoch\": 2}"}})))));
   const std::string snapshot = machine_->Snapshot();
   ASSERT_NO_FATAL_FAILURE(Open("b"));
   ASSERT_OK(db_->Put("stale", "goes"));
@@ -196,6 +198,9 @@ TEST_F(PartitionMachineTest, SnapshotsRestoreTheSameState) {
   EXPECT_EQ(Get("k1"), "v1");
   EXPECT_EQ(Get("k2"), std::string(5000, 'z'));
   EXPECT_EQ(Get("stale"), std::nullopt);
+  // The cluster's map travels with the data: a replica of partition 0
+  // caught up by snapshot holds the configuration group's map.
+  EXPECT_EQ(Get(std::string(kClusterMapKey)), "{\"epoch\": 2}");
   ASSERT_NO_FATAL_FAILURE(Open("b"));
   EXPECT_EQ(machine_->applied_index(), 5u);
   // A damaged snapshot changes nothing.

@@ -139,6 +139,27 @@ absl::Status ReplicatedStore::CommitTransaction(const WriteOptions&, const Write
   return Propose(EncodeTransactionCommand(conditions, batch));
 }
 
+absl::Status ReplicatedStore::CompareAndSetReserved(std::string_view key,
+                                                    std::optional<std::string_view> expected,
+                                                    std::string_view value) {
+  if (!IsReservedKey(key)) {
+    return absl::InvalidArgumentError("CompareAndSetReserved: not a reserved key");
+  }
+  PartitionCondition c{.key = std::string(key)};
+  if (expected.has_value()) {
+    ASSIGN_OR_RETURN(c.value_hash, HashValue(*expected));
+  }
+  WriteBatch batch;
+  RETURN_IF_ERROR(batch.Put(key, value));
+  return Propose(EncodeTransactionCommand(std::span(&c, 1), batch));
+}
+
+absl::StatusOr<std::string> ReplicatedStore::ReadReserved(std::string_view key) {
+  if (!IsReservedKey(key)) return absl::InvalidArgumentError("ReadReserved: not a reserved key");
+  RETURN_IF_ERROR(node_->Barrier(options_.timeout));
+  return local_->Get(key);
+}
+
 std::string ReplicatedStore::Name() const { return "replicated(" + local_->Name() + ")"; }
 
 absl::StatusOr<std::string> ReplicatedStore::GetProperty(std::string_view name) {

@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -113,6 +114,18 @@ class ReplicatedStore final : public Store, public TransactionCommitter {
                             std::optional<std::string_view> end) override;
   absl::StatusOr<std::unique_ptr<ChangeStream>> Subscribe(
       const KeyRange& range, const SubscribeOptions& options) override;
+
+  // The replica's own keys (reserved_keys.h), which clients cannot write:
+  // sets `key` to `value` if it still holds `expected` (nullopt: absent)
+  // when the entry is applied — Aborted "transaction conflict" if not —
+  // through the group like any write. InvalidArgument for a key that is
+  // not reserved.
+  absl::Status CompareAndSetReserved(std::string_view key,
+                                     std::optional<std::string_view> expected,
+                                     std::string_view value);
+  // A reserved key's value in this replica (NotFound if absent), after a
+  // barrier: what the group committed before the call. Only on the leader.
+  absl::StatusOr<std::string> ReadReserved(std::string_view key);
 
   // The transactions' commit (TransactionCommitter): one transaction
   // command with a condition per key in `check_keys`.

@@ -1,5 +1,6 @@
-// The keys a replica keeps for itself in its partition's store (today the
-// applied index; docs/format/raft_command.md), and how the replicated store
+// The keys a replica keeps for itself in its partition's store (the applied
+// index, docs/format/raft_command.md; the cluster's map), and how the
+// replicated store
 // keeps them away from clients: writes to them are refused, and reads,
 // iterators and change streams never show them.
 #ifndef SYNAPSED_CLUSTER_RESERVED_KEYS_H_
@@ -17,6 +18,9 @@ namespace synapsed::storage::cluster {
 
 inline constexpr std::string_view kReservedPrefix = "\xff\xffsynapsed/";
 inline constexpr std::string_view kAppliedIndexKey = "\xff\xffsynapsed/raft-applied-index";
+// The cluster's map, in partition 0's store only: partition 0's group is the
+// cluster's configuration group (cluster_node.h).
+inline constexpr std::string_view kClusterMapKey = "\xff\xffsynapsed/cluster-map";
 
 inline bool IsReservedKey(std::string_view key) { return key.starts_with(kReservedPrefix); }
 

@@ -1,12 +1,14 @@
 #include "tools/cluster_command.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "backends/resp_connection.h"
 #include "cluster/cluster_config.h"
@@ -210,70 +212,94 @@ cluster::ClusterConfig FetchMap(const MapChangeFlags& f, std::string_view what) 
   return *std::move(config);
 }
 
-// Gives `change` (its epoch one past `old_epoch`) to the seed, then to each
-// of `targets` but the seed, with CLUSTER SYNAPSED-SETMAP, and reports the
-// moves and who took the map. Fails the command, before any other node is
-// asked, if the seed does not take it: another change may have raced this
-// one, and the nodes must not be given two maps of one epoch. Fails it
-// after reporting if a node has a newer map (the nodes converge on that
-// one). A node that is down learns the map from its peers when it is back.
+// The node's map epoch (CLUSTER SYNAPSED-MAP); nullopt if it did not answer
+// with a map.
+std::optional<uint64_t> EpochOf(const cluster::ClusterNodeAddress& n, int timeout_ms) {
+  auto r = CallNode(n.host, n.port, {"CLUSTER", "SYNAPSED-MAP"}, timeout_ms);
+  if (!r.ok() || r->type != RespReply::Type::kBulk) return std::nullopt;
+  auto map = cluster::ParseClusterConfig(r->str);
+  if (!map.ok()) return std::nullopt;
+  return map->epoch;
+}
+
+// Proposes `change` (its epoch one past `old_epoch`) to the cluster's
+// configuration group through the seed: partition 0's leader commits it
+// if the group's map is still the one read (-MOVED is followed; -TRYAGAIN,
+// -CLUSTERDOWN and "not the leader" are retried for up to 15 s). Nothing is
+// written to --out unless it commits. Then waits (up to 15 s) for each of
+// `targets` to go by it, and reports who does: a node that is down takes
+// it from its peers when it is back.
 void ProposeMap(const MapChangeFlags& f, uint64_t old_epoch, cluster::MapChange change,
                 const std::vector<cluster::ClusterNodeAddress>& targets, std::string_view what) {
   change.config.epoch = old_epoch + 1;
+  const uint64_t epoch = change.config.epoch;
   const std::string json = cluster::ClusterConfigToJson(change.config);
   if (!f.out.empty()) StageMap(change.config, f.out, f.force, what);
-  auto set = [&](const std::string& host, int port) -> std::string {
-    auto r = CallNode(host, port, {"CLUSTER", "SYNAPSED-SETMAP", json}, f.timeout_ms);
-    if (!r.ok()) return fmt::format("unreachable: {}", std::string(r.status().message()));
-    return r->type == RespReply::Type::kStatus && r->str == "OK" ? "" : r->ToString();
-  };
-  std::string seed_host;
-  int seed_port = 0;
-  ParseHostPort(f.seed, &seed_host, &seed_port);  // FetchMap checked it
-  if (const std::string refused = set(seed_host, seed_port); !refused.empty()) {
+  auto fail = [&](const std::string& why) {
     if (!f.out.empty()) std::filesystem::remove(f.out + ".tmp");
-    FailWith(kExitError, fmt::format("{}: --seed {} did not take map epoch {} ({}); no other "
-                                     "node was asked",
-                                     what, f.seed, change.config.epoch, refused));
-  }
-  std::vector<std::string> accepted, refused;
-  bool seed_listed = false, overtaken = false;
-  for (const cluster::ClusterNodeAddress& n : targets) {
-    const bool seed = n.host == seed_host && n.port == seed_port;  // it took the map
-    seed_listed = seed_listed || seed;
-    const std::string why = seed ? "" : set(n.host, n.port);
-    if (why.empty()) {
-      accepted.push_back(fmt::format("node {}", n.id));
-      continue;
+    FailWith(kExitError, fmt::format("{}: map epoch {} was not committed: {}", what, epoch, why));
+  };
+  std::string host;
+  int port = 0;
+  ParseHostPort(f.seed, &host, &port);  // FetchMap checked it
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (int hops = 0;; ++hops) {
+    auto r = CallNode(host, port, {"CLUSTER", "SYNAPSED-SETMAP", json}, f.timeout_ms);
+    if (!r.ok()) fail(std::string(r.status().message()));
+    if (r->type == RespReply::Type::kStatus && r->str == "OK") break;
+    const std::string& e = r->str;
+    const bool moved = r->is_error() && e.starts_with("MOVED ");
+    const bool retry = r->is_error() && (e.starts_with("TRYAGAIN") ||
+                                         e.starts_with("CLUSTERDOWN") ||
+                                         e.starts_with("ERR not the leader"));
+    if ((!moved && !retry) || std::chrono::steady_clock::now() > deadline || hops > 100) {
+      fail(r->ToString());
     }
-    refused.push_back(fmt::format("node {} ({})", n.id, why));
-    overtaken = overtaken || why.find("stale map") != std::string::npos;
-    if (why.starts_with("unreachable")) {
-      std::cerr << fmt::format("synapsed: warning: node {} {}:{} is unreachable; it takes "
-                               "the map from its peers when it is back",
-                               n.id, n.host, n.port)
-                << std::endl;
+    // "MOVED <slot> <host:port>": partition 0's leader, as that node knows it.
+    if (moved && !ParseHostPort(std::string_view(e).substr(e.rfind(' ') + 1), &host, &port)) {
+      fail(r->ToString());
     }
+    if (retry) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  // A seed named otherwise than in the map (a host name for an address).
-  if (!seed_listed) accepted.insert(accepted.begin(), fmt::format("seed {}", f.seed));
   if (!f.out.empty()) CommitMap(f.out, what);
   for (const cluster::ReplicaMove& m : change.moves) {
     std::cout << fmt::format("partition {}: node {} -> node {}", m.partition, m.from, m.to)
               << std::endl;
   }
-  std::cout << fmt::format("map epoch {} taken by {}", change.config.epoch,
-                           fmt::join(accepted, ", "))
+  std::cout << fmt::format("map epoch {} committed", epoch) << std::endl;
+
+  std::vector<std::string> taken, newer, pending;
+  for (const cluster::ClusterNodeAddress& n : targets) {
+    std::optional<uint64_t> theirs;
+    do {
+      theirs = EpochOf(n, f.timeout_ms);
+      if (theirs && *theirs >= epoch) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } while (std::chrono::steady_clock::now() < deadline);
+    const std::string name = fmt::format("node {}", n.id);
+    if (!theirs) {
+      pending.push_back(name + " (unreachable)");
+      std::cerr << fmt::format("synapsed: warning: node {} {}:{} is unreachable; it takes the "
+                               "map from its peers when it is back",
+                               n.id, n.host, n.port)
+                << std::endl;
+    } else if (*theirs == epoch) {
+      taken.push_back(name);
+    } else if (*theirs > epoch) {
+      newer.push_back(fmt::format("{} (epoch {})", name, *theirs));
+    } else {
+      pending.push_back(fmt::format("{} (still at epoch {})", name, *theirs));
+    }
+  }
+  std::cout << fmt::format("map epoch {} taken by {}", epoch,
+                           taken.empty() ? "no node yet" : fmt::format("{}", fmt::join(taken, ", ")))
             << std::endl;
-  if (!refused.empty()) {
-    std::cout << fmt::format("not taken by: {}", fmt::join(refused, ", ")) << std::endl;
+  if (!pending.empty()) {
+    std::cout << fmt::format("not taken yet by: {}", fmt::join(pending, ", ")) << std::endl;
   }
   if (!f.out.empty()) std::cout << fmt::format("wrote {}", f.out) << std::endl;
-  // The nodes converge on the newest map, so this one will not hold.
-  if (overtaken) {
-    FailWith(kExitError, fmt::format("{}: a node has a newer map than epoch {}: another change "
-                                     "overtook this one; read the map again and retry",
-                                     what, change.config.epoch));
+  if (!newer.empty()) {
+    std::cout << fmt::format("already past it: {}", fmt::join(newer, ", ")) << std::endl;
   }
 }
 
@@ -357,8 +383,9 @@ void AddClusterCommand(CLI::App* app) {
 
   auto af = std::make_shared<MapChangeFlags>();
   CLI::App* add = cmd->add_subcommand(
-      "add-node", "give a running cluster a new node: move replicas to it in a new map, sent to "
-                  "every node, and write that map for starting the new node");
+      "add-node", "give a running cluster a new node: move replicas to it in a new map, "
+                  "committed by the cluster's configuration group, and write that map for "
+                  "starting the new node");
   add->add_option("--seed", af->seed, "HOST:PORT of any node of the cluster")->required();
   add->add_option("--node", af->node, "ID:HOST:PORT:RAFT_PORT of the new node")->required();
   add->add_option("--out", af->out, "where to write the new map (start the node with it)")
@@ -371,7 +398,7 @@ void AddClusterCommand(CLI::App* app) {
   auto rf = std::make_shared<MapChangeFlags>();
   CLI::App* remove = cmd->add_subcommand(
       "remove-node", "take a node out of a running cluster: move its replicas to the others in a "
-                     "new map, sent to every node (the leaving one too)");
+                     "new map, committed by the cluster's configuration group");
   remove->add_option("--seed", rf->seed, "HOST:PORT of any node of the cluster")->required();
   remove->add_option("--node-id", rf->node_id, "the node to remove")->required();
   remove->add_option("--out", rf->out, "also write the new map there");

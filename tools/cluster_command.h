@@ -25,15 +25,17 @@
 // Change a running cluster's map: read it from the seed (CLUSTER
 // SYNAPSED-MAP), move replicas to the new node or off the leaving one
 // (cluster/map_changes.h), number the new map one epoch past the old, and
-// give it (CLUSTER SYNAPSED-SETMAP) to the seed first, then to every other
-// node: of the new map for add-node (not the new node, which is not running
-// yet), of the old one for remove-node (the leaving node too, so that it
-// learns it leaves). The nodes then move the replicas themselves. If the
-// seed refuses the map (a newer one raced it) the command fails and no other
-// node is asked; it fails too, after reporting, if another node has a newer
-// map. A node that is down is warned about and takes the map from its peers
-// when back. Prints each replica move and the nodes that did not take the
-// map. add-node then wants the new node started with the new map:
+// propose it (CLUSTER SYNAPSED-SETMAP) through the seed to the cluster's
+// configuration group, partition 0's Raft group, whose leader commits it
+// only if the group's map is still the one read: of two changes made from
+// one map, one commits and the other fails with "stale map". The nodes then
+// take the map from the group and their peers and move the replicas
+// themselves. The command waits (up to 15 s) for the nodes to go by the
+// new map — those of the new map for add-node (not the new node, which is
+// not running yet), those of the old one for remove-node (the leaving node
+// too) — and prints each replica move and the nodes that did not take the
+// map yet; a node that is down is warned about and takes it from its peers
+// when back. add-node then wants the new node started with the new map:
 // `synapsed serve --cluster FILE --node-id ID --dir DIR`.
 #ifndef SYNAPSED_TOOLS_CLUSTER_COMMAND_H_
 #define SYNAPSED_TOOLS_CLUSTER_COMMAND_H_
