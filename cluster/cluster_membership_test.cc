@@ -18,6 +18,7 @@
 #include "backends/resp_connection.h"
 #include "cluster/local_cluster_test_util.h"
 #include "cluster/map_changes.h"
+#include "cluster/partition_status.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -184,7 +185,9 @@ TEST_F(ClusterMembershipTest, ANodeAddedTakesReplicasAndANodeRemovedGivesThemUp)
   }
   // Its replicas came by snapshot: the leaders had trimmed their logs.
   ASSERT_OK_AND_ASSIGN(RespReply info, Call(4, {"CLUSTER", "INFO"}));
-  EXPECT_THAT(info.str, HasSubstr("restores=1"));
+  uint64_t restores = 0;
+  for (const auto& [p, status] : ParsePartitionStatus(info.str)) restores += status.restores;
+  EXPECT_GE(restores, 1u) << info.str;
 
   // Node 1 leaves: its replicas move to the others, and it gives them up.
   ASSERT_OK_AND_ASSIGN(MapChange removed, RemoveNodeFromMap(map_, 1));
