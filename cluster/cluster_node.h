@@ -30,7 +30,7 @@
 // committed before it (epoch one past it, the same partitions and slots:
 // NodeMap's checks), then this node adopts it: +OK. -ERR stale map or
 // -ERR invalid map otherwise, and nothing changes; another node answers
-// -MOVED to partition 0's leader (or -TRYAGAIN), as for a key of its.
+// -MOVED (or -TRYAGAIN) as it would for a key of partition 0.
 //
 // The map changes while the node serves. A thread reconciles the node with
 // it every `reconcile_interval` (docs/cluster.md, "Changing the map"):
