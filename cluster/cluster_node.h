@@ -150,6 +150,8 @@ class ClusterNode final : public server::CommandRouter {
   // opened again here until its retired replica has closed.
   std::vector<std::weak_ptr<NodeReplica>> retiring_ ABSL_GUARDED_BY(mu_);
   std::string reconcile_error_ ABSL_GUARDED_BY(mu_);
+  std::string last_printed_error_ ABSL_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point last_error_print_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   CondVar stop_cv_;
   size_t next_peer_ = 0;  // the reconciling thread's only

@@ -22,6 +22,8 @@ constexpr std::chrono::milliseconds kPeerTimeout{500};
 // Election timeouts without hearing from its group after which a replica
 // the map moved elsewhere is taken to be removed from the group.
 constexpr int kRetireAfterElectionTimeouts = 5;
+// How often a reconciling failure may be printed.
+constexpr std::chrono::seconds kErrorPrintInterval{10};
 
 bool Names(const PartitionConfig& p, uint64_t node) {
   return std::find(p.replicas.begin(), p.replicas.end(), node) != p.replicas.end();
@@ -183,8 +185,15 @@ void ClusterNode::NoteReconcileError(std::string error) {
   // CLUSTER INFO shows it on one line.
   error = absl::StrReplaceAll(error, {{"\r", " "}, {"\n", " "}});
   MutexLock l(&mu_);
-  if (!error.empty() && error != reconcile_error_) {
+  // A failing step is taken again every round: its error goes to stderr
+  // when it is new, and at most every kErrorPrintInterval.
+  const auto now = std::chrono::steady_clock::now();
+  if (error.empty()) {
+    last_printed_error_.clear();
+  } else if (error != last_printed_error_ && now - last_error_print_ >= kErrorPrintInterval) {
     fmt::print(stderr, "synapsed: cluster node {}: reconciling: {}\n", self_.id, error);
+    last_printed_error_ = error;
+    last_error_print_ = now;
   }
   reconcile_error_ = std::move(error);
 }
