@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +39,7 @@ using cluster::testing::FreePort;
 using cluster::testing::FreePorts;
 using server::testing::RawClient;
 using server::testing::RedisCli;
+using server::testing::RunSynapsed;
 using server::testing::ServeProcess;
 using server::testing::TempDir;
 using ::testing::HasSubstr;
@@ -182,15 +182,7 @@ class ClusterCliTest : public ::testing::Test {
 
   // `synapsed cluster status` on this cluster: its exit code and output.
   std::pair<int, std::string> ClusterStatus() {
-    const std::string cmd = fmt::format("timeout -s KILL 60 {} cluster status --cluster {}/cluster.json 2>&1",
-                                        SYNAPSED_BINARY, dir_);
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-    const int status = pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+    return RunSynapsed(fmt::format("cluster status --cluster {}/cluster.json", dir_));
   }
 
   // Reads every acknowledged pair back; stops at the third that fails (each

@@ -5,12 +5,10 @@
 // its replicas over; no acknowledged write is lost. Every process runs
 // under `timeout` and is killed by its PID at the end (cli_test_util.h).
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -34,6 +32,7 @@ namespace {
 
 using cluster::testing::FreePort;
 using cluster::testing::FreePorts;
+using server::testing::RunSynapsed;
 using server::testing::ServeProcess;
 using server::testing::TempDir;
 using ::testing::HasSubstr;
@@ -60,18 +59,6 @@ int MovedTo(const RespReply& r) {
   return std::stoi(r.str.substr(r.str.rfind(':') + 1));
 }
 
-// `synapsed ARGS` (a shell command line): its exit code and output.
-std::pair<int, std::string> Tool(const std::string& args) {
-  const std::string cmd = fmt::format("timeout -s KILL 60 {} {} 2>&1", SYNAPSED_BINARY, args);
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 class ClusterMembershipTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,7 +78,7 @@ class ClusterMembershipTest : public ::testing::Test {
     init += fmt::format(" --partitions {} --replication-factor 3 --snapshot-threshold 64 "
                         "--snapshot-trailing 16 --out {}/cluster.json",
                         kPartitions, dir_);
-    const auto [code, out] = Tool(init);
+    const auto [code, out] = RunSynapsed(init);
     ASSERT_EQ(code, 0) << out;
     ASSERT_OK_AND_ASSIGN(map_, ReadClusterConfig(dir_ + "/cluster.json"));
     for (int i = 0; i < nodes; ++i) ASSERT_NO_FATAL_FAILURE(Start(i, dir_ + "/cluster.json"));
@@ -241,7 +228,7 @@ TEST_F(ClusterMembershipTest, ANodeAddedTakesReplicasAndServes) {
 
   // A node already listed: refused, nothing sent.
   const std::string seed = fmt::format("--seed 127.0.0.1:{}", ports_[0]);
-  auto [code, out] = Tool(fmt::format("cluster add-node {} --node 2:127.0.0.1:{}:{} --out {}/x",
+  auto [code, out] = RunSynapsed(fmt::format("cluster add-node {} --node 2:127.0.0.1:{}:{} --out {}/x",
                                       seed, FreePort(), FreePorts(kPartitions), dir_));
   EXPECT_EQ(code, 1) << out;
   EXPECT_THAT(out, HasSubstr("node 2 is in the map already"));
@@ -249,7 +236,7 @@ TEST_F(ClusterMembershipTest, ANodeAddedTakesReplicasAndServes) {
 
   ports_.push_back(FreePort());
   const std::string map = dir_ + "/cluster4.json";
-  std::tie(code, out) = Tool(fmt::format("cluster add-node {} --node 4:127.0.0.1:{}:{} --out {}",
+  std::tie(code, out) = RunSynapsed(fmt::format("cluster add-node {} --node 4:127.0.0.1:{}:{} --out {}",
                                          seed, ports_[3], FreePorts(kPartitions), map));
   ASSERT_EQ(code, 0) << out;
   std::cout << out;
@@ -340,12 +327,12 @@ TEST_F(ClusterMembershipTest, ANodeRemovedHandsItsReplicasOver) {
   ASSERT_GT(before.size(), 290u);
 
   const std::string seed = fmt::format("--seed 127.0.0.1:{}", ports_[1]);
-  auto [code, out] = Tool(fmt::format("cluster remove-node {} --node-id 9", seed));
+  auto [code, out] = RunSynapsed(fmt::format("cluster remove-node {} --node-id 9", seed));
   EXPECT_EQ(code, 1) << out;
   EXPECT_THAT(out, HasSubstr("node 9 is not in the map"));
 
   const std::string map = dir_ + "/cluster3.json";
-  std::tie(code, out) = Tool(fmt::format("cluster remove-node {} --node-id 1 --out {}", seed, map));
+  std::tie(code, out) = RunSynapsed(fmt::format("cluster remove-node {} --node-id 1 --out {}", seed, map));
   ASSERT_EQ(code, 0) << out;
   std::cout << out;
   EXPECT_THAT(out, HasSubstr(": node 1 -> node "));
@@ -382,17 +369,17 @@ TEST(ClusterMembershipBadInputTest, AddNodeRefusesBadInput) {
   const int nobody = FreePort();
   for (const std::string node : {"127.0.0.1:7001:7101", "x:127.0.0.1:7001:7101", "4:127.0.0.1:7001",
                                  "4:127.0.0.1:port:7101", "4:127.0.0.1:7001:0"}) {
-    const auto [code, text] = Tool(
+    const auto [code, text] = RunSynapsed(
         fmt::format("cluster add-node --seed 127.0.0.1:{} --node {} --out {}", nobody, node, out));
     EXPECT_EQ(code, 1) << node << ": " << text;
     EXPECT_THAT(text, HasSubstr("--node wants ID:HOST:PORT:RAFT_PORT, not \"" + node + "\""));
   }
-  auto [code, text] = Tool(
+  auto [code, text] = RunSynapsed(
       fmt::format("cluster add-node --seed 127.0.0.1 --node 4:127.0.0.1:7001:7101 --out {}", out));
   EXPECT_EQ(code, 1) << text;
   EXPECT_THAT(text, HasSubstr("--seed wants HOST:PORT"));
   std::tie(code, text) =
-      Tool(fmt::format("cluster add-node --seed 127.0.0.1:{} --node "
+      RunSynapsed(fmt::format("cluster add-node --seed 127.0.0.1:{} --node "
                        "4:127.0.0.1:7001:7101 --out {}",
                        nobody, out));
   EXPECT_EQ(code, 1) << text;
@@ -403,7 +390,7 @@ TEST(ClusterMembershipBadInputTest, AddNodeRefusesBadInput) {
   ServeProcess plain(dir + "/plain", {});
   ASSERT_TRUE(plain.started()) << plain.output();
   std::tie(code, text) =
-      Tool(fmt::format("cluster add-node --seed 127.0.0.1:{} --node "
+      RunSynapsed(fmt::format("cluster add-node --seed 127.0.0.1:{} --node "
                        "4:127.0.0.1:7001:7101 --out {}",
                        plain.port(), out));
   EXPECT_EQ(code, 1) << text;

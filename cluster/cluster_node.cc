@@ -96,28 +96,29 @@ server::Route ClusterNode::RouteKeys(const std::vector<std::string_view>& keys) 
       return route;
     }
   }
-  return RouteSlot(slot);
+  return RouteSlotIn(*c, slot);
 }
 
-server::Route ClusterNode::RouteSlot(int slot) {
+server::Route ClusterNode::RouteSlot(int slot) { return RouteSlotIn(*config(), slot); }
+
+server::Route ClusterNode::RouteSlotIn(const ClusterConfig& c, int slot) {
   server::Route route;
   route.slot = slot;
   if (slot < 0 || slot >= kHashSlots) {
     route.redirect = std::string(server::kSlotError);
     return route;
   }
-  const std::shared_ptr<const ClusterConfig> c = config();
-  const PartitionConfig& p = c->PartitionOfSlot(static_cast<uint16_t>(slot));
+  const PartitionConfig& p = c.PartitionOfSlot(static_cast<uint16_t>(slot));
   const std::shared_ptr<NodeReplica> replica = ReplicaOf(p.id);
   if (replica == nullptr) {
-    const ClusterNodeAddress& n = *c->FindNode(p.replicas.front());
+    const ClusterNodeAddress& n = *c.FindNode(p.replicas.front());
     route.redirect = fmt::format("MOVED {} {}:{}", slot, n.host, n.port);
     return route;
   }
   const uint64_t leader = replica->Leader();
   if (leader == self_.id) {
     route.store = NodeReplica::SharedStore(replica);
-  } else if (const ClusterNodeAddress* n = leader != 0 ? c->FindNode(leader) : nullptr) {
+  } else if (const ClusterNodeAddress* n = leader != 0 ? c.FindNode(leader) : nullptr) {
     route.redirect = fmt::format("MOVED {} {}:{}", slot, n->host, n->port);
   } else if (const int64_t ms = replica->LeaderlessMs();
              ms > 3 * options_.election_timeout.count()) {
@@ -261,7 +262,7 @@ void ClusterNode::SetMap(const std::string& json, server::ReplyWriter& reply) {
   // The configuration group is partition 0's: its leader takes the change,
   // and any other node sends the client there.
   const std::shared_ptr<const ClusterConfig> map = config();
-  const server::Route route = RouteSlot(map->partitions.front().slots.front().first);
+  const server::Route route = RouteSlotIn(*map, map->partitions.front().slots.front().first);
   if (!route.redirect.empty()) return reply.Error(route.redirect);
   const std::shared_ptr<NodeReplica> group = ReplicaOf(0);
   if (group == nullptr) return reply.Error("TRYAGAIN partition 0 moved away; retry");

@@ -111,6 +111,8 @@ class ClusterNode final : public server::CommandRouter {
  private:
   explicit ClusterNode(ClusterNodeOptions options);
   std::shared_ptr<NodeReplica> ReplicaOf(uint32_t p) const;
+  // RouteSlot under map `c` (one read of the map per command).
+  server::Route RouteSlotIn(const ClusterConfig& c, int slot);
   // The leader of partition `p` as this node knows it (0: unknown).
   uint64_t LeaderOf(uint32_t p);
   // The node shown as the owner of partition p: its leader if known, else
@@ -130,6 +132,8 @@ class ClusterNode final : public server::CommandRouter {
   void ReconcileOnce(bool ask_every_peer);
   // Adopts the map partition 0's replica here holds, if newer.
   void AdoptCommittedMap();
+  // Adopts `map` if its epoch is newer; a refusal is noted, naming `from`.
+  void AdoptIfNewer(const ClusterConfig& map, std::string_view from);
   void PullMaps(const ClusterConfig& map, bool ask_every_peer);
   // Opens or retires replicas as `map` says; returns the first failure.
   absl::Status PlaceReplicas(const ClusterConfig& map);

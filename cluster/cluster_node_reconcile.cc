@@ -78,9 +78,13 @@ void ClusterNode::AdoptCommittedMap() {
     return NoteReconcileError(fmt::format("the configuration group's map: {}",
                                           std::string(map.status().message())));
   }
-  if (map->epoch <= config()->epoch) return;
-  if (absl::StatusOr<bool> adopted = map_->Adopt(*map); !adopted.ok()) {
-    NoteReconcileError(fmt::format("the configuration group's map of epoch {}: {}", map->epoch,
+  AdoptIfNewer(*map, "the configuration group's map");
+}
+
+void ClusterNode::AdoptIfNewer(const ClusterConfig& map, std::string_view from) {
+  if (map.epoch <= config()->epoch) return;
+  if (absl::StatusOr<bool> adopted = map_->Adopt(map); !adopted.ok()) {
+    NoteReconcileError(fmt::format("{} of epoch {}: {}", from, map.epoch,
                                    std::string(adopted.status().message())));
   }
 }
@@ -100,11 +104,7 @@ void ClusterNode::PullMaps(const ClusterConfig& map, bool ask_every_peer) {
     absl::StatusOr<RespReply> r = (*c)->Call({"CLUSTER", "SYNAPSED-MAP"});
     if (!r.ok() || r->type != RespReply::Type::kBulk) continue;
     absl::StatusOr<ClusterConfig> theirs = ParseClusterConfig(r->str);
-    if (!theirs.ok() || theirs->epoch <= config()->epoch) continue;
-    if (absl::StatusOr<bool> adopted = map_->Adopt(*theirs); !adopted.ok()) {
-      NoteReconcileError(fmt::format("node {}'s map of epoch {}: {}", n->id, theirs->epoch,
-                                     std::string(adopted.status().message())));
-    }
+    if (theirs.ok()) AdoptIfNewer(*theirs, fmt::format("node {}'s map", n->id));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace synapsed::storage::server::testing {
@@ -87,6 +88,11 @@ class RawClient {
 };
 
 std::string TempDir(const std::string& name);
+
+// `synapsed ARGS` (ARGS a shell command line made by the test), killed
+// after 60 s: its exit code (-1 if it did not exit) and its output, stdout
+// and stderr together.
+std::pair<int, std::string> RunSynapsed(const std::string& args);
 
 // The port of the /metrics endpoint `server` printed it serves on (started
 // with --metrics-listen 127.0.0.1:0), waiting up to 10 s; 0 if none.
