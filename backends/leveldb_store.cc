@@ -159,13 +159,21 @@ class LevelDbStore final : public Store {
     return feed_.Subscribe(range, options);
   }
 
+  // "stats" is leveldb.stats; a name starting with "leveldb." is passed to
+  // leveldb::DB::GetProperty as it is (NotFound if leveldb does not know it).
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
-    if (name != "stats") return Store::GetProperty(name);
-    std::string stats;
-    if (!db_->GetProperty("leveldb.stats", &stats)) {
-      return absl::InternalError("leveldb has no leveldb.stats");
+    std::string value;
+    if (name == "stats") {
+      if (!db_->GetProperty("leveldb.stats", &value)) {
+        return absl::InternalError("leveldb has no leveldb.stats");
+      }
+      return value;
     }
-    return stats;
+    if (name.substr(0, 8) != "leveldb.") return Store::GetProperty(name);
+    if (!db_->GetProperty(ToSlice(name), &value)) {
+      return absl::NotFoundError("leveldb has no property " + std::string(name));
+    }
+    return value;
   }
 
   // LevelDB's CompactRange returns nothing: a failed compaction becomes its

@@ -338,13 +338,21 @@ class RocksDbStore final : public Store {
     return feed_.Subscribe(range, options);
   }
 
+  // "stats" is rocksdb.stats; a name starting with "rocksdb." is passed to
+  // rocksdb::DB::GetProperty as it is (NotFound if rocksdb does not know it).
   absl::StatusOr<std::string> GetProperty(std::string_view name) override {
-    if (name != "stats") return Store::GetProperty(name);
-    std::string stats;
-    if (!db_->GetProperty("rocksdb.stats", &stats)) {
-      return absl::InternalError("rocksdb has no rocksdb.stats");
+    std::string value;
+    if (name == "stats") {
+      if (!db_->GetProperty("rocksdb.stats", &value)) {
+        return absl::InternalError("rocksdb has no rocksdb.stats");
+      }
+      return value;
     }
-    return stats;
+    if (name.substr(0, 8) != "rocksdb.") return Store::GetProperty(name);
+    if (!db_->GetProperty(ToSlice(name), &value)) {
+      return absl::NotFoundError("rocksdb has no property " + std::string(name));
+    }
+    return value;
   }
 
   absl::Status CompactRange(std::optional<std::string_view> begin,

@@ -85,7 +85,9 @@ void AddBenchCommand(CLI::App* app) {
   CLI::App* cmd = app->add_subcommand(
       "bench",
       "db_bench's workloads on several engines side by side (flags as db_bench's; "
-      "fill* start from a fresh database; fillsync writes num/1000 keys, as db_bench)");
+      "fill* start from a fresh database; fillsync writes num/1000 keys, as db_bench; "
+      "after each workload that writes, every engine writes out its memtable and finishes "
+      "its compactions before the next one, and the write amplification includes that)");
   cmd->add_option("--benchmarks", args->benchmarks,
                   "comma list, run in order: fillseq,fillrandom,overwrite,readrandom,readseq,"
                   "readreverse,seekrandom,readwhilewriting,fillsync,multireadrandom")

@@ -78,6 +78,8 @@ struct WorkloadResult {
   std::string note;      // e.g. "(632120 of 1000000 found)"
   double write_amp = -1; // < 0: n/a
   double space_amp = -1; // < 0: n/a
+  // Seconds the settle step after a writing workload took (< 0: none ran).
+  double settle_seconds = -1;
   PhaseMemory memory;
 
   double OpsPerSec() const { return seconds > 0 ? ops / seconds : 0; }

@@ -9,8 +9,11 @@
 
 #include "bench/db_bench/data_gen.h"
 #include "bench/db_bench/db_bench.h"
+#include "bench/db_bench/engines.h"
 #include "bench/db_bench/histogram.h"
 #include "bench/db_bench/rounds.h"
+#include "bench/db_bench/settle.h"
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "util/status_matchers.h"
@@ -284,6 +287,72 @@ TEST_F(DbBenchTest, EveryOtherRoundRunsTheEnginesInReverse) {
   EXPECT_EQ(SummariseRounds(rounds)[1].ratios.size(), 3u);
   EXPECT_THAT(RunRounds(flags, 0).status(),
               testing::StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(SettleTest, LevelDbTriggerFollowsItsListing) {
+  // Three L0 tables and 9 MiB in L1: under both triggers.
+  const std::string quiet =
+      "--- level 0 ---\n 7:1000['a' @ 1 : 1 .. 'b' @ 2 : 1]\n"
+      " 8:1000['a' @ 3 : 1 .. 'c' @ 4 : 1]\n 9:1000['b' @ 5 : 1 .. 'd' @ 6 : 1]\n"
+      "--- level 1 ---\n 5:9437184['a' @ 1 : 1 .. 'z' @ 2 : 1]\n"
+      "--- level 2 ---\n--- level 3 ---\n--- level 4 ---\n--- level 5 ---\n"
+      "--- level 6 ---\n 4:999999999999['a' @ 1 : 1 .. 'z' @ 2 : 1]\n";
+  EXPECT_FALSE(LevelDbWantsCompaction(quiet));  // L6, the last level, is never scored
+  EXPECT_TRUE(LevelDbWantsCompaction(
+      quiet + "--- level 0 ---\n 10:1000['e' @ 7 : 1 .. 'f' @ 8 : 1]\n"));
+  // 10 MiB in L1 reaches its trigger; 99 MiB in L2 does not reach its own.
+  EXPECT_TRUE(LevelDbWantsCompaction("--- level 1 ---\n 5:10485760['a' @ 1 : 1 .. 'z' @ 2 : 1]\n"));
+  EXPECT_FALSE(LevelDbWantsCompaction("--- level 2 ---\n 5:103809024['a' @ 1 : 1 .. 'z' @ 2 : 1]\n"));
+  EXPECT_TRUE(LevelDbWantsCompaction("--- level 2 ---\n 5:104857600['a' @ 1 : 1 .. 'z' @ 2 : 1]\n"));
+  EXPECT_FALSE(LevelDbWantsCompaction(""));
+}
+
+// After writes that leave memtables and L0 tables behind, Settle returns
+// with the memtable written out and no level over its engine's trigger.
+TEST_F(DbBenchTest, SettleLeavesEachEngineQuiet) {
+  BenchFlags flags;
+  flags.write_buffer_size = 64 << 10;
+  flags.compression_type = "none";
+  flags.db = root_;
+  const std::string value(100, 'v');
+  for (const std::string engine : {"native", "rocksdb", "leveldb"}) {
+    SCOPED_TRACE(engine);
+    auto opened = OpenEngine(engine, flags, root_ + "/" + engine);
+    if (opened.status().code() == absl::StatusCode::kUnimplemented) continue;  // not built
+    ASSERT_OK(opened.status());
+    std::unique_ptr<Store> store = std::move(*opened);
+    for (int i = 0; i < 20000; ++i) {
+      ASSERT_OK(store->Put(WriteOptions(), fmt::format("{:016}", (i * 7919) % 20000), value));
+    }
+    ASSERT_OK_AND_ASSIGN(double seconds, Settle(engine, store.get()));
+    EXPECT_GE(seconds, 0);
+    if (engine == "native") {
+      ASSERT_OK_AND_ASSIGN(std::string text, store->GetProperty("stats.json"));
+      const nlohmann::json j = nlohmann::json::parse(text);
+      EXPECT_EQ(j["memtable_entries"].get<uint64_t>(), 0u);
+      EXPECT_GT(j["live_tables"].get<uint64_t>(), 0u);
+      for (const auto& level : j["levels"]) EXPECT_LT(level["score"].get<double>(), 1.0);
+    } else if (engine == "rocksdb") {
+      for (const char* name : {"rocksdb.num-entries-active-mem-table",
+                               "rocksdb.compaction-pending", "rocksdb.num-running-compactions"}) {
+        ASSERT_OK_AND_ASSIGN(std::string v, store->GetProperty(name));
+        EXPECT_EQ(v, "0") << name;
+      }
+      ASSERT_OK_AND_ASSIGN(std::string l0, store->GetProperty("rocksdb.num-files-at-level0"));
+      EXPECT_LT(std::stoi(l0), 4);
+    } else {
+      ASSERT_OK_AND_ASSIGN(std::string listing, store->GetProperty("leveldb.sstables"));
+      EXPECT_FALSE(LevelDbWantsCompaction(listing)) << listing;
+      // The memtable went out: every key is in a table.
+      EXPECT_THAT(listing, HasSubstr(":"));
+      ASSERT_OK_AND_ASSIGN(std::string mem,
+                           store->GetProperty("leveldb.approximate-memory-usage"));
+      EXPECT_LT(std::stoll(mem), 64 << 10);
+    }
+    EXPECT_THAT(store->GetProperty(engine == "native" ? "native.nonsense" : engine + ".nonsense")
+                    .status(),
+                testing::StatusIs(absl::StatusCode::kNotFound));
+  }
 }
 
 }  // namespace

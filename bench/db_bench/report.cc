@@ -106,14 +106,18 @@ void PrintReport(const BenchReport& report, std::ostream& out) {
   }
 
   out << "\nAmplification after each write workload (write: bytes the process wrote to "
-         "disk during the phase, net of pages of files deleted before writeback, / user "
-         "bytes; space: directory bytes / live user bytes)\n";
-  out << fmt::format("{:<17} {:<8} {:>10} {:>10}\n", "workload", "engine", "write amp",
-                     "space amp");
+         "disk during the phase and the settle step after it, net of pages of files "
+         "deleted before writeback, / user bytes; space: directory bytes / live user "
+         "bytes, after the settle; settle: seconds the engine took to write out its "
+         "memtable and finish its compactions)\n";
+  out << fmt::format("{:<17} {:<8} {:>10} {:>10} {:>10}\n", "workload", "engine",
+                     "write amp", "space amp", "settle s");
   for (const WorkloadResult& r : report.results) {
     if (!r.status.ok() || (r.write_amp < 0 && r.space_amp < 0)) continue;
-    out << fmt::format("{:<17} {:<8} {:>10} {:>10}\n", r.workload, r.engine,
-                       Amp(r.write_amp), Amp(r.space_amp));
+    out << fmt::format("{:<17} {:<8} {:>10} {:>10} {:>10}\n", r.workload, r.engine,
+                       Amp(r.write_amp), Amp(r.space_amp),
+                       r.settle_seconds < 0 ? std::string("-")
+                                            : fmt::format("{:.2f}", r.settle_seconds));
   }
   PrintMemory(report, out);
   for (const EngineReport& e : report.engines) {
@@ -187,6 +191,7 @@ std::string ReportJson(const BenchReport& report) {
       }
       if (r.write_amp >= 0) jr["write_amp"] = r.write_amp;
       if (r.space_amp >= 0) jr["space_amp"] = r.space_amp;
+      if (r.settle_seconds >= 0) jr["settle_seconds"] = r.settle_seconds;
     }
     results.push_back(jr);
   }

@@ -222,6 +222,9 @@ bool IsFresh(const std::string& name) {
   return name == "fillseq" || name == "fillrandom" || name == "fillsync";
 }
 bool IsWrite(const std::string& name) { return IsFresh(name) || name == "overwrite"; }
+bool WritesData(const std::string& name) {
+  return IsWrite(name) || name == "readwhilewriting";
+}
 
 WorkloadResult RunWorkload(const std::string& name, int index, const std::string& engine,
                            Store* store, const BenchFlags& flags, LiveKeys* live) {

@@ -38,8 +38,11 @@ WorkloadResult RunWorkload(const std::string& name, int index, const std::string
 
 // True for the benchmarks that start from a fresh database.
 bool IsFresh(const std::string& name);
-// True for the benchmarks that write.
+// True for the benchmarks that write (the write-amplification table's rows).
 bool IsWrite(const std::string& name);
+// True for the benchmarks after which the engine settles: those that write,
+// and readwhilewriting's writer.
+bool WritesData(const std::string& name);
 
 }  // namespace synapsed::storage::bench
 
