@@ -389,6 +389,7 @@ void DBImpl::DeleteObsoleteFiles() {
   std::set<uint64_t> live = versions_->LiveFiles();
   live.insert(pending_outputs_.begin(), pending_outputs_.end());
   const uint64_t min_log = MinLiveLogNumber();
+  DropRetiredLogs(min_log);
   const std::set<uint64_t> retained = RetainedLogs(*names, min_log);
   for (const std::string& name : *names) {
     auto p = ParseFileName(name);

@@ -145,12 +145,14 @@ absl::Status DBImpl::Open() {
       }
     }
     std::sort(logs.begin(), logs.end());
-    RETURN_IF_ERROR(versions_->StartNewManifest());
   } else {
     RETURN_IF_ERROR(versions_->Create());
   }
   last_sequence_.store(versions_->last_sequence());
+  // The logs before the new manifest: an open refused for a damaged log
+  // leaves the directory as it was.
   RETURN_IF_ERROR(Recover(std::move(logs)));
+  if (has_current) RETURN_IF_ERROR(versions_->StartNewManifest());
   hub_ = std::make_unique<ChangeHub>(last_sequence_.load());
 
   MutexLock l(&mu_);
@@ -227,98 +229,6 @@ absl::Status DBImpl::OpenReadOnly() {
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::Recover(std::vector<uint64_t> logs) {
-  for (size_t i = 0; i < logs.size(); ++i) {
-    RETURN_IF_ERROR(ReplayLog(logs[i], i + 1 == logs.size()));
-  }
-  MutexLock l(&mu_);
-  if (mem_ != nullptr && !mem_->Empty()) imms_.insert(imms_.begin(), mem_);
-  mem_.reset();
-  return absl::OkStatus();
-}
-
-absl::Status DBImpl::ReplayLog(uint64_t number, bool last) {
-  const std::string path = LogFileName(dir_, number);
-  ASSIGN_OR_RETURN(auto file, fs_->NewSequentialFile(path));
-  wal::LogReaderOptions ro;
-  ro.last_log = last;
-  std::shared_ptr<const crypto::FileCipher> cipher;
-  if (keys_ != nullptr) {
-    ASSIGN_OR_RETURN(cipher, keys_->CipherFor(number, crypto::FileKind::kLog));
-    ro.cipher = cipher.get();
-  }
-  wal::LogReader reader(std::move(file), path, number, ro);
-  // Memtables are flushed oldest first, so the tables hold every sequence up
-  // to their largest one: a log record at or below it was flushed already
-  // (a log can straddle a flushed and an unflushed memtable).
-  SequenceNumber flushed_seq = 0;
-  for (const auto& level : versions_->current()->shape().levels) {
-    for (const auto& f : level) flushed_seq = std::max(flushed_seq, f->largest_seq);
-  }
-  std::string record;
-  uint64_t offset = 0;
-  WriteBatch batch;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, reader.ReadRecord(&record, &offset));
-    if (!more) break;
-    if (absl::Status s = WriteBatchInternal::SetContents(&batch, std::move(record)); !s.ok()) {
-      return absl::DataLossError(
-          fmt::format("{} at offset {}: {}", path, offset, std::string(s.message())));
-    }
-    if (batch.Count() == 0) continue;
-    const SequenceNumber last_seq = WriteBatchInternal::Sequence(batch) + batch.Count() - 1;
-    if (last_seq <= flushed_seq) continue;  // already in a table
-    if (mem_ == nullptr) mem_ = std::make_shared<MemTable>(number, MemTableOpts());
-    InsertIntoMemTable(batch, WriteBatchInternal::Sequence(batch));
-    if (last_seq > last_sequence_.load()) last_sequence_.store(last_seq);
-    if (mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) {
-      MutexLock l(&mu_);
-      imms_.insert(imms_.begin(), std::move(mem_));
-    }
-  }
-  if (reader.dropped_tail_bytes() > 0 && options_.read_only) {
-    recovery_notes_ += fmt::format("{}: skipped a torn tail of {} bytes at offset {}\n",
-                                   path, reader.dropped_tail_bytes(),
-                                   reader.valid_end_offset());
-  } else if (reader.dropped_tail_bytes() > 0) {
-    // Cut the torn tail, so this log reads cleanly once it is no longer the
-    // last one.
-    recovery_notes_ += fmt::format("{}: dropped a torn tail of {} bytes at offset {}\n",
-                                   path, reader.dropped_tail_bytes(),
-                                   reader.valid_end_offset());
-    RETURN_IF_ERROR(fs_->Truncate(path, reader.valid_end_offset()));
-    ASSIGN_OR_RETURN(auto f, fs_->NewAppendableFile(path));
-    RETURN_IF_ERROR(f->Sync());
-    RETURN_IF_ERROR(f->Close());
-  }
-  return absl::OkStatus();
-}
-
-absl::Status DBImpl::NewLog() {
-  const uint64_t number = versions_->NewFileNumber();
-  const std::string path = LogFileName(dir_, number);
-  std::shared_ptr<const crypto::FileCipher> cipher;
-  if (keys_ != nullptr) {
-    // A new data key for every log: nothing is appended under an old one.
-    ASSIGN_OR_RETURN(cipher, keys_->NewFile(number, crypto::FileKind::kLog));
-  }
-  env::WritableFileOptions fo;
-  fo.use_io_uring = options_.use_io_uring;
-  ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(path, fo));
-  // The log's directory entry must be durable before a synced write in it
-  // is acknowledged.
-  RETURN_IF_ERROR(fs_->SyncDir(dir_));
-  wal::LogWriterOptions wo;
-  wo.buffer_bytes = options_.wal_buffer_bytes;
-  wo.cipher = cipher.get();
-  log_ = std::make_unique<wal::LogWriter>(std::move(file), number, wo);
-  log_cipher_ = std::move(cipher);  // after the writer that used the old one
-  SYNAPSED_KILL_POINT("switch.after_new_log");
-  if (mem_ != nullptr && !mem_->Empty()) imms_.insert(imms_.begin(), mem_);
-  mem_ = std::make_shared<MemTable>(number, MemTableOpts());
-  return absl::OkStatus();
-}
-
 void DBImpl::PublishView() {
   auto view = std::make_shared<ReadView>();
   view->mems.push_back(mem_);
@@ -380,11 +290,9 @@ absl::Status DBImpl::MakeRoomForWrite(bool* refused) {
       }
       continue;
     }
-    // The old log must be complete and durable before the next one begins:
-    // recovery treats damage in any but the last log as corruption.
-    RETURN_IF_ERROR(log_->Sync());
-    RETURN_IF_ERROR(log_->Close());
-    RETURN_IF_ERROR(NewLog());
+    // The old log is retired unsynced; the next sync syncs it first
+    // (db_logs.cc).
+    RETURN_IF_ERROR(SwitchLog());
     PublishView();
     bg_cv_.SignalAll();  // wake the flush thread
     return absl::OkStatus();
@@ -477,9 +385,7 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
   absl::Status status = bg_error_;
   if (status.ok() && w->switch_memtable &&
       (!mem_->Empty() || w->new_log_even_if_empty)) {
-    status = log_->Sync();
-    if (status.ok()) status = log_->Close();
-    if (status.ok()) status = NewLog();
+    status = SwitchLog();
     if (status.ok()) PublishView();
     bg_cv_.SignalAll();
   }
@@ -519,9 +425,16 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
   const SequenceNumber first = last_sequence_.load(std::memory_order_relaxed) + 1;
   if (status.ok()) {
     {
+      // A sync makes the retired logs durable first (db_logs.cc).
+      const bool syncs = batch == nullptr ? !w->flush_log : sync;
+      std::vector<RetiredLog> retired;
+      if (syncs) retired.swap(retired_logs_);
       // Log and memtable outside the lock; followers wait, readers read.
       mu_.Unlock();
-      if (batch == nullptr) {
+      if (!retired.empty()) status = SyncRetiredLogs(std::move(retired), first - 1);
+      if (!status.ok()) {
+        // The sync failed: nothing of this group is logged.
+      } else if (batch == nullptr) {
         status = w->flush_log ? log_->Flush() : log_->Sync();
       } else if (!batch->Empty()) {
         // WriteBatchInternal::SetSequence would write to the caller's batch, which
@@ -530,6 +443,7 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
         EncodeFixed64(rep.data(), first);
         SYNAPSED_KILL_POINT("write.before_log");
         status = log_->AddRecord(rep, sync);
+        if (status.ok()) last_logged_seq_ = first + batch->Count() - 1;
         SYNAPSED_KILL_POINT("write.after_log");
         if (status.ok()) InsertIntoMemTable(*batch, first);
         SYNAPSED_KILL_POINT("write.after_memtable");

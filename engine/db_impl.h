@@ -9,6 +9,7 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -139,9 +140,55 @@ class DBImpl final : public Store, public TransactionCommitter {
   // GetProperty("encryption.keys").
   std::string EncryptionStatusJson() const;
   void InitTables();
+
+  // --- db_logs.cc (the logs' life: switch, retire, sync, replay) ---
+  // A log retired by a switch and not synced yet. The cipher is declared
+  // first so that it outlives the writer sealing with it.
+  struct RetiredLog {
+    std::shared_ptr<const crypto::FileCipher> cipher;
+    std::unique_ptr<wal::LogWriter> writer;
+  };
+  // What replaying one log found.
+  struct LogReplay {
+    std::string path;
+    uint64_t file_size = 0;
+    uint64_t records = 0;        // write batches read (header and marks not counted)
+    uint64_t dropped_bytes = 0;  // a torn tail, not replayed
+    uint64_t valid_end = 0;      // the offset the log's intact data ends at
+    std::optional<SequenceNumber> header_seq;  // from the log's header
+    // The header names a sequence the older logs do not reach: they lost
+    // their end, and this log's records are not replayed.
+    bool header_shortfall = false;
+    std::optional<uint64_t> sync_mark_offset;  // the first sync mark
+  };
+  // Carried from log to log by Recover.
+  struct ReplayState {
+    SequenceNumber seen = 0;  // the largest sequence logged so far (kept part)
+    bool seen_any = false;
+    // The first log none of whose records is replayed, once an older log
+    // was found to end early; `damaged` describes that log.
+    std::optional<size_t> first_dropped;
+    std::optional<std::string> damaged;
+  };
+  // Replays `logs` (oldest first) into memtables. Any log may end early;
+  // the replay stops there unless a later log holds a sync mark, which
+  // makes it DataLoss (db_logs.cc).
   absl::Status Recover(std::vector<uint64_t> logs);
-  absl::Status ReplayLog(uint64_t number, bool last);
+  // Reads one log, inserting its records into memtables unless an older
+  // log ended early.
+  absl::Status ReplayLog(uint64_t number, ReplayState* st, LogReplay* out);
+  // Starts a new log and memtable; an open current log is retired unsynced.
   absl::Status NewLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The memtable switch's log half: the current log's buffered records go
+  // to the OS (or, with logs retained for streams, it is synced and closed)
+  // and a new log begins.
+  absl::Status SwitchLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leader, without mu_: syncs and closes `logs`, oldest first, then
+  // appends a sync mark carrying `last` (the newest sequence) to log_,
+  // which the caller then syncs.
+  absl::Status SyncRetiredLogs(std::vector<RetiredLog> logs, SequenceNumber last);
+  // Closes the retired logs below `min_log`, whose memtables are in tables.
+  void DropRetiredLogs(uint64_t min_log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets *refused (and returns its Unavailable) when the write would have
   // to wait for a flush or compaction that is failing and being retried
   // (background_retry.h); any other error is a hard one.
@@ -226,6 +273,13 @@ class DBImpl final : public Store, public TransactionCommitter {
   // Owned by the current leader (one at a time, handed over under mu_).
   std::unique_ptr<wal::LogWriter> log_;
   std::shared_ptr<const crypto::FileCipher> log_cipher_;  // log_'s, if encrypted
+  // Logs switched away from and not synced since, oldest first (db_logs.cc).
+  // The leader takes them out under mu_ to sync them; the flush thread
+  // closes those whose memtables reached a table.
+  std::vector<RetiredLog> retired_logs_ ABSL_GUARDED_BY(mu_);
+  // The largest sequence written to a log so far (leader-owned, like log_):
+  // each new log's header carries it.
+  SequenceNumber last_logged_seq_ = 0;
   std::shared_ptr<MemTable> mem_;
 
   // The published read view. A short reader lock guards the shared_ptr

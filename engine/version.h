@@ -94,8 +94,9 @@ class VersionSet {
   // starts a new manifest holding a snapshot of it, so manifests never grow
   // past one session). DataLoss (naming the file) when CURRENT or the manifest is missing or
   // corrupt: never an empty database.
-  // Writes nothing: call StartNewManifest() next (read-write opens), after
-  // marking every file number found in the directory as used. The replay
+  // Writes nothing: call StartNewManifest() (read-write opens) before any
+  // new file, after marking every file number found in the directory as
+  // used (the engine replays the logs in between). The replay
   // and its corruption rules are engine/manifest_replay.h's, shared with
   // `synapsed manifest dump`.
   [[nodiscard]] absl::Status Recover();

@@ -305,7 +305,11 @@ Checker::RecordWalk Checker::WalkRecords(const std::string& path, uint64_t numbe
     return w;
   }
   wal::LogReaderOptions ro;
-  ro.last_log = last;  // only the newest log may end torn
+  // Only the newest manifest may end torn. Any log may: a memtable switch
+  // does not sync the old log, and the engine's read-only open (CheckOpen)
+  // decides, from the logs' headers and sync marks, whether an older log
+  // that ends early lost unsynced writes or is damaged.
+  ro.last_log = last || kind == crypto::FileKind::kLog;
   std::shared_ptr<const crypto::FileCipher> cipher;
   if (keys_ != nullptr) {
     auto c = keys_->CipherFor(number, kind);
@@ -352,8 +356,8 @@ Checker::RecordWalk Checker::WalkRecords(const std::string& path, uint64_t numbe
   w.valid_end = reader.valid_end_offset();
   if (w.status.ok() && w.torn_tail_bytes > 0) {
     notes_.push_back(fmt::format(
-        "{}: torn tail of {} bytes at offset {} (what a crash leaves in the newest {}; "
-        "those writes were never acknowledged as durable)",
+        "{}: torn tail of {} bytes at offset {} (what a crash leaves in a {} "
+        "not synced since; those writes were never acknowledged as durable)",
         path, w.torn_tail_bytes, w.valid_end,
         kind == crypto::FileKind::kManifest ? "manifest" : "log"));
   }

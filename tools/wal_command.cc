@@ -101,15 +101,20 @@ void DumpWal(const WalDumpFlags& flags) {
           }
           ++seq;
         });
+    // A batch with no ops is the log's header (its first record) or a sync
+    // mark (docs/format/wal.md, "Headers and sync marks").
+    const char* kind = batch.Count() > 0 ? "batch" : count == 1 ? "header" : "sync mark";
     if (flags.json) {
       records.push_back({{"log", number},
                          {"offset", offset},
+                         {"kind", kind},
                          {"sequence", WriteBatchInternal::Sequence(batch)},
                          {"count", batch.Count()},
                          {"ops", ops_json}});
     } else {
-      std::cout << fmt::format("log {} offset {} sequence {} count {}\n{}", number, offset,
-                               WriteBatchInternal::Sequence(batch), batch.Count(), text);
+      std::cout << fmt::format("log {} offset {} sequence {} count {}{}\n{}", number, offset,
+                               WriteBatchInternal::Sequence(batch), batch.Count(),
+                               batch.Count() > 0 ? "" : fmt::format(" ({})", kind), text);
     }
     if (!it.ok()) {
       error = absl::DataLossError(

@@ -21,8 +21,10 @@
 //     final record looks the same and is treated the same, unless
 //     LogReaderOptions::only_short_tails_are_torn says a whole final record
 //     that does not decode is damage.)
-//   * nothing of this log follows, in an older log: DataLossError, since older
-//     logs were complete and synced before the next log began.
+//   * nothing of this log follows, without last_log: DataLossError, for a
+//     log known to be complete and synced (the native engine reads every
+//     log with last_log and decides with the logs' headers and sync marks,
+//     docs/format/wal.md).
 // A broken fragment sequence (Middle or Last without First, First or Full
 // inside an unfinished record) is corruption wherever it is.
 // With skip_corruption, corrupted regions are skipped instead of failing and

@@ -77,6 +77,8 @@ class LogWriter {
   [[nodiscard]] absl::Status Close();
 
   uint64_t log_number() const { return log_number_; }
+  // True after Close().
+  bool closed() const { return closed_; }
   // Logical size of the log, counting buffered bytes not yet handed over.
   uint64_t FileSize() const { return size_; }
   // Bytes encoded but still in the user-space buffer.

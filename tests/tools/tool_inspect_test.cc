@@ -41,7 +41,9 @@ TEST(ToolCheck, CleanDatabase) {
   EXPECT_THAT(r.out, HasSubstr(": OK"));
   EXPECT_THAT(r.out, HasSubstr("ok    " + db.manifest));
   EXPECT_THAT(r.out, HasSubstr("ok    " + db.table + " L6"));
-  EXPECT_THAT(r.out, HasSubstr("ok    " + db.log + " (20 record(s), 20 op(s))"));
+  // The log's header and the sync mark of the first synced put besides the
+  // 20 puts (docs/format/wal.md, "Headers and sync marks").
+  EXPECT_THAT(r.out, HasSubstr("ok    " + db.log + " (22 record(s), 20 op(s))"));
   EXPECT_THAT(r.err, HasSubstr("read-only"));
   json j = ParseJson(RunTool({"db", "check", "--dir", db.dir, "--json"}));
   EXPECT_EQ(j["ok"], true);
@@ -199,23 +201,31 @@ TEST(ToolWal, Dump) {
   const TestDb& db = SharedDb();
   RunResult r = RunTool({"wal", "dump", db.log, "--values"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("offset 0 sequence 1251 count 1\n    1251 put late00 = v0\n"));
+  // The header (the older logs end at 1250), the first synced put's sync
+  // mark, then the puts.
+  EXPECT_THAT(r.out, HasSubstr("offset 0 sequence 1250 count 0 (header)\n"));
+  EXPECT_THAT(r.out, HasSubstr("sequence 1250 count 0 (sync mark)\n"));
+  EXPECT_THAT(r.out, HasSubstr("sequence 1251 count 1\n    1251 put late00 = v0\n"));
   EXPECT_THAT(r.out, HasSubstr("sequence 1270 count 1\n    1270 put late19 = v19\n"));
-  EXPECT_THAT(r.out, HasSubstr("20 record(s), 20 op(s)\n"));
+  EXPECT_THAT(r.out, HasSubstr("22 record(s), 20 op(s)\n"));
 
   json j = ParseJson(RunTool({"wal", "dump", db.log, "--json"}));
   EXPECT_EQ(j["ok"], true);
-  ASSERT_EQ(j["records"].size(), 20u);
-  EXPECT_EQ(j["record_count"], 20);
+  ASSERT_EQ(j["records"].size(), 22u);
+  EXPECT_EQ(j["record_count"], 22);
+  EXPECT_EQ(j["records"][0]["kind"], "header");
+  EXPECT_EQ(j["records"][0]["offset"], 0);
+  EXPECT_EQ(j["records"][1]["kind"], "sync mark");
   for (int i = 0; i < 20; ++i) {
-    const json& rec = j["records"][i];
+    const json& rec = j["records"][i + 2];
+    EXPECT_EQ(rec["kind"], "batch");
     EXPECT_EQ(rec["sequence"], 1251 + i);
     EXPECT_EQ(rec["count"], 1);
     EXPECT_EQ(rec["ops"][0]["key"], fmt::format("late{:02}", i));
     EXPECT_EQ(rec["ops"][0]["op"], "put");
     EXPECT_FALSE(rec["ops"][0].contains("value"));
     if (i > 0) {
-      EXPECT_GT(rec["offset"], j["records"][i - 1]["offset"]);
+      EXPECT_GT(rec["offset"], j["records"][i + 1]["offset"]);
     }
   }
 }
@@ -237,7 +247,7 @@ TEST(ToolWal, Corruption) {
   FlipByte(torn, fs::file_size(torn) - 2);
   r = RunTool({"wal", "dump", torn});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("19 record(s), 19 op(s); torn tail of"));
+  EXPECT_THAT(r.out, HasSubstr("21 record(s), 19 op(s); torn tail of"));
   r = RunTool({"wal", "dump", torn, "--strict"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("offset"));
