@@ -14,8 +14,8 @@ PACKAGES=(
   # the engine's libraries
   libabsl-dev libfmt-dev libxxhash-dev liblz4-dev libzstd-dev liburing-dev
   nlohmann-json3-dev libcli11-dev libssl-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks (python3: scripts/bench.sh reads the bench's JSON)
+  libgtest-dev libgmock-dev libbenchmark-dev python3
   # the peer backends, measured side by side
   librocksdb-dev libleveldb-dev libsqlite3-dev libsnappy-dev
   # the network server and the replicated mode: libuv's event loop, libraft,

@@ -1,5 +1,5 @@
 // `synapsed`: the command-line tool. One command, subcommands per area:
-// db, demo, keys, acl, audit, sst, wal, manifest, bench, torture, serve. Exit codes
+// db, demo, keys, acl, audit, sst, wal, manifest, bench, disk-limit, torture, serve. Exit codes
 // are shared by every subcommand: see tools/tool_util.h.
 #include <CLI/CLI.hpp>
 
@@ -8,6 +8,7 @@
 #include "tools/bench_command.h"
 #include "tools/cluster_command.h"
 #include "tools/db_command.h"
+#include "tools/disk_limit_command.h"
 #include "tools/keys_command.h"
 #include "tools/manifest_command.h"
 #include "tools/serve_command.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   synapsed::storage::tools::AddWalCommand(&app);
   synapsed::storage::tools::AddManifestCommand(&app);
   synapsed::storage::tools::AddBenchCommand(&app);
+  synapsed::storage::tools::AddDiskLimitCommand(&app);
   synapsed::storage::tools::AddTortureCommand(&app);
   synapsed::storage::tools::AddServeCommand(&app);
   synapsed::storage::tools::AddClusterCommand(&app);

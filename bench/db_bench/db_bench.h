@@ -108,6 +108,9 @@ struct BenchReport {
 // engine, ratio to native) and the amplification table; --histogram adds
 // each row's histogram.
 void PrintReport(const BenchReport& report, std::ostream& out);
+// A rate rounded to a whole number with thousands separators ("1,234,567"),
+// as the reports print ops/s.
+std::string Thousands(double v);
 std::string ReportJson(const BenchReport& report);
 
 }  // namespace synapsed::storage::bench

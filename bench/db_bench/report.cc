@@ -7,7 +7,6 @@
 #include "nlohmann/json.hpp"
 
 namespace synapsed::storage::bench {
-namespace {
 
 std::string Thousands(double v) {
   std::string digits = fmt::format("{:.0f}", v);
@@ -19,6 +18,8 @@ std::string Thousands(double v) {
   }
   return out;
 }
+
+namespace {
 
 std::string Amp(double v) { return v < 0 ? "n/a" : fmt::format("{:.2f}", v); }
 
