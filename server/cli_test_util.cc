@@ -17,6 +17,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace synapsed::storage::server::testing {
 namespace {
@@ -54,6 +55,19 @@ std::string TempDir(const std::string& name) {
                     std::to_string(getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  // Removed when the test process exits (a cluster test leaves ~200 MB of
+  // Raft logs and databases; forked children leave with _exit, which skips
+  // this).
+  static auto* dirs = new std::vector<std::string>;
+  static const bool registered = [] {
+    std::atexit([] {
+      std::error_code ec;
+      for (const auto& d : *dirs) std::filesystem::remove_all(d, ec);
+    });
+    return true;
+  }();
+  (void)registered;
+  dirs->push_back(dir);
   return dir;
 }
 

@@ -87,6 +87,8 @@ class RawClient {
   int fd_ = -1;
 };
 
+// A fresh directory /tmp/synapsed_server_<name>_<pid> ($TEST_TMPDIR for
+// /tmp), removed with everything in it when the test process exits.
 std::string TempDir(const std::string& name);
 
 // `synapsed ARGS` (ARGS a shell command line made by the test), killed
