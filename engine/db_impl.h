@@ -163,8 +163,9 @@ class DBImpl final : public Store, public TransactionCommitter {
   };
   // Carried from log to log by Recover.
   struct ReplayState {
-    SequenceNumber seen = 0;  // the largest sequence logged so far (kept part)
-    bool seen_any = false;
+    // The largest sequence logged so far (the kept part); none before the
+    // first header or record.
+    std::optional<SequenceNumber> seen;
     // The first log none of whose records is replayed, once an older log
     // was found to end early; `damaged` describes that log.
     std::optional<size_t> first_dropped;

@@ -80,7 +80,7 @@ absl::Status DBImpl::Recover(std::vector<uint64_t> logs) {
     }
     replays.push_back(std::move(r));
   }
-  last_logged_seq_ = st.seen;
+  last_logged_seq_ = st.seen.value_or(0);
   for (size_t i = 0; i < replays.size(); ++i) {
     const LogReplay& r = replays[i];
     const bool dropped = st.first_dropped && i >= *st.first_dropped;
@@ -150,11 +150,8 @@ absl::Status DBImpl::ReplayLog(uint64_t number, ReplayState* st, LogReplay* out)
       // The log's header: every sequence up to `seq` was logged before it.
       out->header_seq = seq;
       if (!st->first_dropped) {
-        out->header_shortfall = st->seen_any && seq > st->seen;
-        if (!out->header_shortfall) {
-          st->seen = std::max(st->seen, seq);
-          st->seen_any = true;
-        }
+        out->header_shortfall = st->seen && seq > *st->seen;
+        if (!out->header_shortfall) st->seen = std::max(st->seen.value_or(0), seq);
       }
       continue;
     }
@@ -165,8 +162,7 @@ absl::Status DBImpl::ReplayLog(uint64_t number, ReplayState* st, LogReplay* out)
     ++out->records;
     if (st->first_dropped || out->header_shortfall) continue;  // after lost writes
     const SequenceNumber last_seq = seq + batch.Count() - 1;
-    st->seen = std::max(st->seen, last_seq);
-    st->seen_any = true;
+    st->seen = std::max(st->seen.value_or(0), last_seq);
     if (last_seq <= flushed_seq) continue;  // already in a table
     if (mem_ == nullptr) mem_ = std::make_shared<MemTable>(number, MemTableOpts());
     InsertIntoMemTable(batch, seq);

@@ -71,7 +71,7 @@ class Checker {
   // and the manifest's sizes and counts are not compared.
   void CheckTables(bool from_manifest);
   void CheckLogs(const std::vector<std::string>& names);
-  void CheckLog(uint64_t number, bool last);
+  void CheckLog(uint64_t number);
 
   // Reads every record of the log or manifest at `path` (checksums, and with
   // `decode` each record as a write batch with increasing sequences).
@@ -245,7 +245,7 @@ void Checker::CheckLogs(const std::vector<std::string>& names) {
     }
   }
   std::sort(logs.begin(), logs.end());
-  for (size_t i = 0; i < logs.size(); ++i) CheckLog(logs[i], i + 1 == logs.size());
+  for (uint64_t number : logs) CheckLog(number);
 }
 
 void Checker::RunChecksumsOnly(const std::vector<std::string>& names) {
@@ -305,11 +305,7 @@ Checker::RecordWalk Checker::WalkRecords(const std::string& path, uint64_t numbe
     return w;
   }
   wal::LogReaderOptions ro;
-  // Only the newest manifest may end torn. Any log may: a memtable switch
-  // does not sync the old log, and the engine's read-only open (CheckOpen)
-  // decides, from the logs' headers and sync marks, whether an older log
-  // that ends early lost unsynced writes or is damaged.
-  ro.last_log = last || kind == crypto::FileKind::kLog;
+  ro.last_log = last;  // may end torn
   std::shared_ptr<const crypto::FileCipher> cipher;
   if (keys_ != nullptr) {
     auto c = keys_->CipherFor(number, kind);
@@ -364,10 +360,14 @@ Checker::RecordWalk Checker::WalkRecords(const std::string& path, uint64_t numbe
   return w;
 }
 
-void Checker::CheckLog(uint64_t number, bool last) {
+void Checker::CheckLog(uint64_t number) {
   const std::string path = engine::LogFileName(dir_, number);
-  const RecordWalk w =
-      WalkRecords(path, number, last, crypto::FileKind::kLog, /*decode=*/!checksums_only_);
+  // Any log may end torn, not only the newest: a memtable switch does not
+  // sync the old log, and the engine's read-only open (CheckOpen) decides,
+  // from the logs' headers and sync marks, whether an older log that ends
+  // early lost unsynced writes or is damaged.
+  const RecordWalk w = WalkRecords(path, number, /*last=*/true, crypto::FileKind::kLog,
+                                   /*decode=*/!checksums_only_);
   nlohmann::json j = {{"file", path},         {"number", number},
                       {"records", w.records}, {"ops", w.ops},
                       {"torn_tail_bytes", w.torn_tail_bytes}, {"ok", w.status.ok()}};
