@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cache/buffer_pool.h"
 #include "compaction/compaction_iterator.h"
 #include "compaction/pending_bytes.h"
 #include "engine/db_impl.h"
@@ -578,6 +579,16 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
                         {"pinned_usage", block_cache_->PinnedUsage()},
                         {"hits", cs.hits},
                         {"misses", cs.misses}};
+  }
+  {
+    // Process-wide: every database of the process reads blocks into it.
+    const cache::BufferPool::Stats ps = cache::BufferPool::Default()->GetStats();
+    j["buffer_pool"] = {{"reused", ps.reused},
+                        {"allocated", ps.allocated},
+                        {"pooled", ps.pooled},
+                        {"freed", ps.freed},
+                        {"idle_bytes", ps.idle_bytes},
+                        {"idle_buffers", ps.idle_buffers}};
   }
   // What the memtables may hold at most: the active one and the immutable
   // queue (max_immutable_memtables), each up to write_buffer_size plus the

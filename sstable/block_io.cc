@@ -4,7 +4,6 @@
 #include <zstd.h>
 
 #include <cstring>
-#include <new>
 
 #include "fmt/format.h"
 #include "util/coding.h"
@@ -13,18 +12,19 @@
 
 namespace synapsed::storage::sstable {
 
-namespace {
-constexpr std::align_val_t kBufferAlign{64};
-}  // namespace
+BlockBuffer::BlockBuffer(size_t size)
+    : buffer_(cache::BufferPool::Default()->Allocate(size)), size_(size) {}
 
-void BlockBuffer::Free::operator()(char* p) const {
-  ::operator delete[](p, kBufferAlign);
+BlockBuffer& BlockBuffer::operator=(BlockBuffer&& o) noexcept {
+  if (this != &o) {
+    cache::BufferPool::Default()->Release(std::exchange(buffer_, o.buffer_));
+    o.buffer_ = {};
+    size_ = std::exchange(o.size_, 0);
+  }
+  return *this;
 }
 
-BlockBuffer::BlockBuffer(size_t size)
-    : data_(static_cast<char*>(
-          ::operator new[](size == 0 ? 1 : size, kBufferAlign))),
-      size_(size) {}
+BlockBuffer::~BlockBuffer() { cache::BufferPool::Default()->Release(buffer_); }
 
 CompressionType CompressBlock(std::string_view raw, CompressionType wanted,
                               int zstd_level, std::string* payload) {

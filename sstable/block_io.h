@@ -12,8 +12,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
+#include "cache/buffer_pool.h"
 #include "crypto/file_cipher.h"
 #include "env/env.h"
 #include "sstable/format.h"
@@ -21,28 +23,29 @@
 
 namespace synapsed::storage::sstable {
 
-// Owned block contents, 64-byte aligned (so filter lines are cache lines).
+// Owned block contents, 64-byte aligned (so filter lines are cache lines),
+// in a buffer of the process's cache::BufferPool: a block read on a cache
+// miss reuses the buffer of one the cache let go.
 class BlockBuffer {
  public:
   BlockBuffer() = default;
   explicit BlockBuffer(size_t size);
-  BlockBuffer(BlockBuffer&&) noexcept = default;
-  BlockBuffer& operator=(BlockBuffer&&) noexcept = default;
+  BlockBuffer(BlockBuffer&& o) noexcept
+      : buffer_(std::exchange(o.buffer_, {})), size_(std::exchange(o.size_, 0)) {}
+  BlockBuffer& operator=(BlockBuffer&& o) noexcept;
+  ~BlockBuffer();
 
-  char* data() { return data_.get(); }
-  const char* data() const { return data_.get(); }
+  char* data() { return buffer_.data; }
+  const char* data() const { return buffer_.data; }
   size_t size() const { return size_; }
-  std::string_view view() const { return {data_.get(), size_}; }
+  std::string_view view() const { return {buffer_.data, size_}; }
   // Forgets the bytes past `size` (keeps the allocation).
   void Truncate(size_t size) {
     if (size < size_) size_ = size;
   }
 
  private:
-  struct Free {
-    void operator()(char* p) const;
-  };
-  std::unique_ptr<char, Free> data_;
+  cache::BufferPool::Buffer buffer_;
   size_t size_ = 0;
 };
 

@@ -1,0 +1,166 @@
+#include "cache/buffer_pool.h"
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace synapsed::storage::cache {
+namespace {
+
+bool Aligned(const char* p) {
+  return reinterpret_cast<uintptr_t>(p) % BufferPool::kAlignment == 0;
+}
+
+TEST(BufferPoolTest, CapacityIsTheSizeRoundedUpToItsClass) {
+  EXPECT_EQ(BufferPool::CapacityFor(0), 256u);
+  EXPECT_EQ(BufferPool::CapacityFor(1), 256u);
+  EXPECT_EQ(BufferPool::CapacityFor(256), 256u);
+  EXPECT_EQ(BufferPool::CapacityFor(257), 512u);
+  EXPECT_EQ(BufferPool::CapacityFor(4133), 4352u);
+  EXPECT_EQ(BufferPool::CapacityFor(64 << 10), size_t{64 << 10});
+  EXPECT_EQ(BufferPool::CapacityFor((64 << 10) + 1), size_t{(64 << 10) + 1});
+}
+
+TEST(BufferPoolTest, ReleasedBufferServesTheNextRequestOfItsClass) {
+  BufferPool pool(1 << 20);
+  BufferPool::Buffer a = pool.Allocate(4100);
+  ASSERT_NE(a.data, nullptr);
+  EXPECT_TRUE(Aligned(a.data));
+  EXPECT_EQ(a.capacity, 4352u);
+  std::memset(a.data, 0xab, a.capacity);
+  pool.Release(a);
+  EXPECT_EQ(pool.GetStats().idle_bytes, 4352u);
+  EXPECT_EQ(pool.GetStats().idle_buffers, 1u);
+
+  // Another class does not take it.
+  BufferPool::Buffer other = pool.Allocate(100);
+  EXPECT_NE(other.data, a.data);
+  // The same class does, whatever the exact size.
+  BufferPool::Buffer b = pool.Allocate(4200);
+  EXPECT_EQ(b.data, a.data);
+  EXPECT_EQ(b.capacity, a.capacity);
+
+  BufferPool::Stats s = pool.GetStats();
+  EXPECT_EQ(s.allocated, 2u);
+  EXPECT_EQ(s.reused, 1u);
+  EXPECT_EQ(s.pooled, 1u);
+  EXPECT_EQ(s.idle_bytes, 0u);
+  EXPECT_EQ(s.idle_buffers, 0u);
+  pool.Release(b);
+  pool.Release(other);
+}
+
+TEST(BufferPoolTest, MostRecentlyReleasedComesBackFirst) {
+  BufferPool pool(1 << 20);
+  BufferPool::Buffer a = pool.Allocate(1000);
+  BufferPool::Buffer b = pool.Allocate(1000);
+  pool.Release(a);
+  pool.Release(b);
+  BufferPool::Buffer first = pool.Allocate(1000);
+  BufferPool::Buffer second = pool.Allocate(1000);
+  EXPECT_EQ(first.data, b.data);
+  EXPECT_EQ(second.data, a.data);
+  pool.Release(first);
+  pool.Release(second);
+}
+
+TEST(BufferPoolTest, IdleBytesStayWithinTheLimit) {
+  BufferPool pool(3 * 1024);
+  std::vector<BufferPool::Buffer> held;
+  for (int i = 0; i < 5; ++i) held.push_back(pool.Allocate(1024));
+  for (const auto& b : held) pool.Release(b);
+  BufferPool::Stats s = pool.GetStats();
+  EXPECT_EQ(s.pooled, 3u);
+  EXPECT_EQ(s.freed, 2u);
+  EXPECT_EQ(s.idle_bytes, 3u * 1024);
+  EXPECT_EQ(s.idle_buffers, 3u);
+}
+
+TEST(BufferPoolTest, LargeBuffersGoStraightBackToTheHeap) {
+  BufferPool pool(1 << 20);
+  BufferPool::Buffer big = pool.Allocate(100 << 10);
+  EXPECT_TRUE(Aligned(big.data));
+  EXPECT_EQ(big.capacity, size_t{100 << 10});
+  pool.Release(big);
+  BufferPool::Stats s = pool.GetStats();
+  EXPECT_EQ(s.freed, 1u);
+  EXPECT_EQ(s.pooled, 0u);
+  EXPECT_EQ(s.idle_bytes, 0u);
+}
+
+TEST(BufferPoolTest, TrimFreesEveryIdleBuffer) {
+  BufferPool pool(1 << 20);
+  std::vector<BufferPool::Buffer> held;
+  for (size_t size : {10, 300, 4000, 4000, 60000}) held.push_back(pool.Allocate(size));
+  for (const auto& b : held) pool.Release(b);
+  EXPECT_EQ(pool.GetStats().idle_buffers, 5u);
+  pool.Trim();
+  EXPECT_EQ(pool.GetStats().idle_buffers, 0u);
+  EXPECT_EQ(pool.GetStats().idle_bytes, 0u);
+  // Nothing is left to reuse.
+  BufferPool::Buffer again = pool.Allocate(4000);
+  EXPECT_EQ(pool.GetStats().reused, 0u);
+  pool.Release(again);
+}
+
+TEST(BufferPoolTest, ReleaseOfNullIsIgnored) {
+  BufferPool pool(1 << 20);
+  pool.Release({});
+  EXPECT_EQ(pool.GetStats().pooled, 0u);
+  EXPECT_EQ(pool.GetStats().freed, 0u);
+}
+
+// Threads share the pool; each fills its buffers with its own byte and
+// checks it is still there before releasing them. A buffer handed to two
+// holders at once shows up as a foreign byte (and as a race under TSan).
+TEST(BufferPoolTest, ConcurrentUseNeverSharesABuffer) {
+  BufferPool pool(64 << 10);
+  constexpr int kThreads = 4;
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&pool, &bad, t] {
+      const char mark = static_cast<char>('a' + t);
+      std::vector<BufferPool::Buffer> held;
+      for (int i = 0; i < 20000; ++i) {
+        const size_t size = 200 + static_cast<size_t>((i * 7 + t) % 5) * 1000;
+        BufferPool::Buffer b = pool.Allocate(size);
+        std::memset(b.data, mark, size);
+        held.push_back(b);
+        if (held.size() == 4 || i % 3 == 0) {
+          for (const auto& h : held) {
+            for (size_t k = 0; k < 200; ++k) {
+              if (h.data[k] != mark) bad.fetch_add(1);
+            }
+            pool.Release(h);
+          }
+          held.clear();
+        }
+      }
+      for (const auto& h : held) pool.Release(h);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
+  BufferPool::Stats s = pool.GetStats();
+  EXPECT_EQ(s.reused + s.allocated, s.pooled + s.freed);
+  EXPECT_GT(s.reused, 0u);
+  EXPECT_LE(s.idle_bytes, 64u << 10);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+TEST(BufferPoolDeathTest, UseAfterReleaseIsReportedUnderAsan) {
+  BufferPool pool(1 << 20);
+  BufferPool::Buffer b = pool.Allocate(1000);
+  pool.Release(b);
+  volatile char* p = b.data;
+  EXPECT_DEATH(p[500] = 1, "use-after-poison");
+}
+#endif
+
+}  // namespace
+}  // namespace synapsed::storage::cache
