@@ -59,6 +59,17 @@ class RandomAccessFile {
   [[nodiscard]] virtual absl::StatusOr<std::string_view> Read(
       uint64_t offset, size_t n, char* scratch) const = 0;
   virtual uint64_t Size() const = 0;
+  // True when Read never uses `scratch` (it may be null): every result is
+  // a view of memory the file owns (a mapping), valid while it is open.
+  virtual bool ReadsInPlace() const { return false; }
+};
+
+struct RandomAccessFileOptions {
+  // Map the file and read from the mapping: no syscall and no copy per
+  // read (ReadsInPlace). The file must not shrink while it is open: a read
+  // of a page past its new end would fault. File systems that cannot map
+  // ignore it.
+  bool use_mmap = false;
 };
 
 // Reads front to back.
@@ -96,7 +107,8 @@ class FileSystem {
   NewAppendableFile(const std::string& path,
                     const WritableFileOptions& options = {}) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>>
-  NewRandomAccessFile(const std::string& path) = 0;
+  NewRandomAccessFile(const std::string& path,
+                      const RandomAccessFileOptions& options = {}) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<SequentialFile>>
   NewSequentialFile(const std::string& path) = 0;
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 
 #include "env/env.h"
 #include "env/mem_env.h"
@@ -40,6 +41,40 @@ class FileSystemTest : public ::testing::TestWithParam<std::string> {
   FileSystem* fs_;
   std::string dir_;
 };
+
+// A mapped file reads the same bytes as pread does, ends short at the end
+// of the file, and keeps its view after the file is deleted. An empty file
+// cannot be mapped and is read the usual way.
+TEST_P(FileSystemTest, MappedReadsMatchPlainReads) {
+  ASSERT_OK_AND_ASSIGN(auto file, fs_->NewWritableFile(Path("m")));
+  std::string data(10000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+  ASSERT_OK(file->Append(data));
+  ASSERT_OK(file->Close());
+  ASSERT_OK_AND_ASSIGN(auto mapped,
+                       fs_->NewRandomAccessFile(Path("m"), {.use_mmap = true}));
+  EXPECT_EQ(mapped->Size(), data.size());
+  EXPECT_EQ(mapped->ReadsInPlace(), GetParam() == "posix");
+  std::string scratch(data.size(), '\0');
+  char* buf = mapped->ReadsInPlace() ? nullptr : scratch.data();
+  ASSERT_OK_AND_ASSIGN(std::string_view got, mapped->Read(4093, 100, buf));
+  EXPECT_EQ(got, data.substr(4093, 100));
+  ASSERT_OK_AND_ASSIGN(got, mapped->Read(9990, 100, buf));
+  EXPECT_EQ(got, data.substr(9990));
+  ASSERT_OK_AND_ASSIGN(got, mapped->Read(20000, 10, buf));
+  EXPECT_TRUE(got.empty());
+  ASSERT_OK_AND_ASSIGN(got, mapped->Read(0, data.size(), buf));
+  ASSERT_OK(fs_->DeleteFile(Path("m")));
+  EXPECT_EQ(got, data);
+
+  ASSERT_OK_AND_ASSIGN(auto empty, fs_->NewWritableFile(Path("e")));
+  ASSERT_OK(empty->Close());
+  ASSERT_OK_AND_ASSIGN(auto ra, fs_->NewRandomAccessFile(Path("e"), {.use_mmap = true}));
+  EXPECT_FALSE(ra->ReadsInPlace());
+  char one[1];
+  ASSERT_OK_AND_ASSIGN(got, ra->Read(0, 1, one));
+  EXPECT_TRUE(got.empty());
+}
 
 TEST_P(FileSystemTest, WriteReadRoundTrip) {
   ASSERT_OK_AND_ASSIGN(auto file, fs_->NewWritableFile(Path("a")));

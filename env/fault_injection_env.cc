@@ -247,8 +247,11 @@ FaultInjectionFileSystem::NewAppendableFile(
 }
 
 absl::StatusOr<std::unique_ptr<RandomAccessFile>>
-FaultInjectionFileSystem::NewRandomAccessFile(const std::string& path) {
+FaultInjectionFileSystem::NewRandomAccessFile(const std::string& path,
+                                              const RandomAccessFileOptions&) {
   RETURN_IF_ERROR(MaybeFail(OpKind::kRead, path));
+  // Never mapped: a simulated power loss rewrites and truncates files that
+  // a mapping could still be reading.
   ASSIGN_OR_RETURN(auto file, base_->NewRandomAccessFile(path));
   return std::unique_ptr<RandomAccessFile>(
       std::make_unique<FaultRandomAccessFile>(std::move(file), this, path));

@@ -115,7 +115,7 @@ class FaultInjectionFileSystem final : public FileSystem {
       const std::string& path,
       const WritableFileOptions& options = {}) override;
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
-      const std::string& path) override;
+      const std::string& path, const RandomAccessFileOptions& options = {}) override;
   absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(
       const std::string& path) override;
   absl::StatusOr<bool> FileExists(const std::string& path) override;

@@ -124,7 +124,7 @@ class MemFileSystem final : public FileSystem {
   }
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
-      const std::string& path) override {
+      const std::string& path, const RandomAccessFileOptions&) override {
     MutexLock l(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) return NotFound(path);

@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -133,6 +135,25 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   uint64_t size_;
 };
 
+// A whole file mapped read-only; reads are views of the mapping.
+class PosixMmapFile final : public RandomAccessFile {
+ public:
+  PosixMmapFile(const char* base, size_t size) : base_(base), size_(size) {}
+  ~PosixMmapFile() override { ::munmap(const_cast<char*>(base_), size_); }
+
+  absl::StatusOr<std::string_view> Read(uint64_t offset, size_t n,
+                                        char*) const override {
+    if (offset >= size_) return std::string_view();
+    return std::string_view(base_ + offset, std::min<uint64_t>(n, size_ - offset));
+  }
+  uint64_t Size() const override { return size_; }
+  bool ReadsInPlace() const override { return true; }
+
+ private:
+  const char* const base_;
+  const size_t size_;
+};
+
 class PosixSequentialFile final : public SequentialFile {
  public:
   PosixSequentialFile(std::string path, int fd)
@@ -217,7 +238,7 @@ class PosixFileSystem final : public FileSystem {
   }
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
-      const std::string& path) override {
+      const std::string& path, const RandomAccessFileOptions& options) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return PosixError("open", path, errno);
     struct stat st;
@@ -225,6 +246,16 @@ class PosixFileSystem final : public FileSystem {
       int err = errno;
       ::close(fd);
       return PosixError("stat", path, err);
+    }
+    if (options.use_mmap && st.st_size > 0) {
+      // The mapping outlives the descriptor. A file that cannot be mapped
+      // (address space, a file system without mmap) is read with pread.
+      void* base = ::mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+      if (base != MAP_FAILED) {
+        ::close(fd);
+        return std::make_unique<PosixMmapFile>(static_cast<const char*>(base),
+                                               st.st_size);
+      }
     }
     return std::make_unique<PosixRandomAccessFile>(path, fd, st.st_size);
   }

@@ -116,13 +116,15 @@ absl::StatusOr<BlockBuffer> DecodePayload(std::string_view payload,
 
 namespace {
 
-// The stored block at `handle` (payload and trailer) read into a buffer,
-// with its place in the file and, if `verify`, its checksum checked.
-absl::StatusOr<BlockBuffer> ReadStored(const env::RandomAccessFile& file,
-                                       std::string_view file_name,
-                                       uint64_t file_size,
-                                       const BlockHandle& handle, bool verify,
-                                       Readahead* readahead = nullptr) {
+// The stored block at `handle` (payload and trailer), with its place in the
+// file and, if `verify`, its checksum checked. A file that reads in place
+// (a mapping) yields a view of its own memory and leaves `*buf` empty;
+// otherwise the block is read into `*buf`, which the view points into.
+absl::StatusOr<std::string_view> ReadStored(const env::RandomAccessFile& file,
+                                            std::string_view file_name,
+                                            uint64_t file_size,
+                                            const BlockHandle& handle, bool verify,
+                                            Readahead* readahead, BlockBuffer* buf) {
   if (handle.offset > file_size ||
       handle.size > file_size - handle.offset ||
       file_size - handle.offset - handle.size < kBlockTrailerSize) {
@@ -132,12 +134,18 @@ absl::StatusOr<BlockBuffer> ReadStored(const env::RandomAccessFile& file,
                     handle.size, file_size));
   }
   const size_t n = static_cast<size_t>(handle.size) + kBlockTrailerSize;
-  // Read straight into the buffer that becomes the block, so an
-  // uncompressed block costs no copy.
-  BlockBuffer buf(n);
-  auto read = readahead != nullptr
-                  ? readahead->Read(file, file_size, handle.offset, n, buf.data())
-                  : file.Read(handle.offset, n, buf.data());
+  absl::StatusOr<std::string_view> read;
+  if (file.ReadsInPlace()) {
+    // A mapping needs no window: the kernel reads ahead for it.
+    read = file.Read(handle.offset, n, nullptr);
+  } else {
+    // Read straight into the buffer that becomes the block, so an
+    // uncompressed block costs no copy.
+    *buf = BlockBuffer(n);
+    read = readahead != nullptr
+               ? readahead->Read(file, file_size, handle.offset, n, buf->data())
+               : file.Read(handle.offset, n, buf->data());
+  }
   if (!read.ok()) {
     return absl::Status(read.status().code(),
                         fmt::format("{}: reading block at offset {}: {}",
@@ -147,17 +155,32 @@ absl::StatusOr<BlockBuffer> ReadStored(const env::RandomAccessFile& file,
   if (read->size() != n) {
     return CorruptionError(file_name, handle.offset, "truncated block read");
   }
-  if (read->data() != buf.data()) std::memcpy(buf.data(), read->data(), n);
+  std::string_view stored = *read;
+  if (buf->size() != 0 && stored.data() != buf->data()) {
+    std::memcpy(buf->data(), stored.data(), n);
+    stored = buf->view();
+  }
   if (verify) {
-    const std::string_view payload(buf.data(), handle.size);
-    const uint8_t type = static_cast<uint8_t>(buf.data()[handle.size]);
-    const uint32_t want = DecodeFixed32(buf.data() + handle.size + 1);
+    const std::string_view payload = stored.substr(0, handle.size);
+    const uint8_t type = static_cast<uint8_t>(stored[handle.size]);
+    const uint32_t want = DecodeFixed32(stored.data() + handle.size + 1);
     if (want != BlockChecksum(payload, type)) {
       return CorruptionError(file_name, handle.offset,
                              "block checksum mismatch");
     }
   }
-  return buf;
+  return stored;
+}
+
+// `stored` as a buffer of its own: `*buf` when the view is in it.
+BlockBuffer OwnedCopy(std::string_view stored, size_t size, BlockBuffer* buf) {
+  if (buf->size() != 0) {
+    buf->Truncate(size);
+    return std::move(*buf);
+  }
+  BlockBuffer copy(size);
+  if (size > 0) std::memcpy(copy.data(), stored.data(), size);
+  return copy;
 }
 
 }  // namespace
@@ -165,7 +188,10 @@ absl::StatusOr<BlockBuffer> ReadStored(const env::RandomAccessFile& file,
 absl::Status VerifyStoredBlock(const env::RandomAccessFile& file,
                                std::string_view file_name, uint64_t file_size,
                                const BlockHandle& handle) {
-  return ReadStored(file, file_name, file_size, handle, /*verify=*/true).status();
+  BlockBuffer buf;
+  return ReadStored(file, file_name, file_size, handle, /*verify=*/true,
+                    /*readahead=*/nullptr, &buf)
+      .status();
 }
 
 absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
@@ -174,16 +200,20 @@ absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
                                       const BlockHandle& handle,
                                       const ReadBlockOptions& options,
                                       StoredBlockInfo* info) {
-  ASSIGN_OR_RETURN(BlockBuffer buf, ReadStored(file, file_name, file_size, handle,
-                                               options.verify_checksum, options.readahead));
-  const uint8_t type = static_cast<uint8_t>(buf.data()[handle.size]);
+  BlockBuffer buf;
+  ASSIGN_OR_RETURN(std::string_view stored,
+                   ReadStored(file, file_name, file_size, handle,
+                              options.verify_checksum, options.readahead, &buf));
+  const uint8_t type = static_cast<uint8_t>(stored[handle.size]);
   if (info != nullptr) {
     info->type = static_cast<CompressionType>(type);
     info->stored_size = handle.size;
   }
   size_t payload_size = handle.size;
   if (options.cipher != nullptr) {
-    // Opened where it was read: no second buffer, no copy.
+    // Opened in place: in the buffer it was read into, or in a copy of the
+    // mapped bytes (a mapping is read-only).
+    buf = OwnedCopy(stored, handle.size, &buf);
     absl::Status s = options.cipher->OpenInPlace(handle.offset, options.unit, type,
                                                  buf.data(), handle.size);
     if (absl::IsUnauthenticated(s)) {
@@ -193,13 +223,12 @@ absl::StatusOr<BlockBuffer> ReadBlock(const env::RandomAccessFile& file,
     }
     RETURN_IF_ERROR(s);
     payload_size = handle.size - crypto::FileCipher::kOverhead;
+    stored = buf.view();
   }
   if (type == static_cast<uint8_t>(CompressionType::kNone)) {
-    buf.Truncate(payload_size);
-    return buf;
+    return OwnedCopy(stored, payload_size, &buf);
   }
-  return DecodePayload(std::string_view(buf.data(), payload_size), type, file_name,
-                       handle.offset);
+  return DecodePayload(stored.substr(0, payload_size), type, file_name, handle.offset);
 }
 
 }  // namespace synapsed::storage::sstable

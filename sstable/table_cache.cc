@@ -33,7 +33,8 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
   // Open outside the lock: it reads the footer, index and filter.
   std::string name = options_.file_name ? options_.file_name(file_number)
                                         : TableFileName(dir_, file_number);
-  auto file_or = fs_->NewRandomAccessFile(name);
+  auto file_or =
+      fs_->NewRandomAccessFile(name, {.use_mmap = options_.use_mmap_reads});
   if (absl::IsNotFound(file_or.status())) {
     // A table a version lists must exist: its absence is damage, and a
     // NotFound would read as "no such key" to Get's callers.

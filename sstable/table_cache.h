@@ -44,6 +44,9 @@ struct TableCacheOptions {
   // filter in memory. More avoids re-opening (a footer, index and filter
   // read) on cold files.
   size_t max_open_files = 1000;
+  // Read tables through a mapping of each open file (env's use_mmap): a
+  // block-cache miss then costs no syscall and no copy of the stored block.
+  bool use_mmap_reads = false;
   TableReaderOptions reader_options;
   // Where file `n` lives; TableFileName(dir, n) by default.
   std::function<std::string(uint64_t)> file_name;

@@ -42,20 +42,25 @@ class StringSink final : public env::WritableFile {
 // A RandomAccessFile over its own copy of some bytes.
 class StringSource final : public env::RandomAccessFile {
  public:
-  explicit StringSource(std::string_view bytes) : bytes_(bytes) {}
+  // `in_place`: reads return views of the bytes, as a mapped file's do.
+  explicit StringSource(std::string_view bytes, bool in_place = false)
+      : bytes_(bytes), in_place_(in_place) {}
   absl::StatusOr<std::string_view> Read(uint64_t offset, size_t n,
                                         char* scratch) const override {
     if (offset >= bytes_.size()) return std::string_view();
     n = std::min<uint64_t>(n, bytes_.size() - offset);
+    if (in_place_) return std::string_view(bytes_.data() + offset, n);
     // Copy, as a disk read would: the reader must not rely on the bytes
     // staying put.
     std::memcpy(scratch, bytes_.data() + offset, n);
     return std::string_view(scratch, n);
   }
   uint64_t Size() const override { return bytes_.size(); }
+  bool ReadsInPlace() const override { return in_place_; }
 
  private:
   std::string bytes_;
+  bool in_place_;
 };
 
 // Runs every read path over `bytes`; returns the first error found (OK if

@@ -37,10 +37,10 @@ inline absl::StatusOr<std::string> BuildTable(const TableBuilderOptions& o,
 
 inline absl::StatusOr<std::unique_ptr<TableReader>> OpenTable(
     const std::string& bytes, cache::Cache* cache = nullptr,
-    uint64_t file_number = 7, bool verify = true) {
+    uint64_t file_number = 7, bool verify = true, bool in_place = false) {
   TableReaderOptions ro;
   ro.verify_checksums = verify;
-  return TableReader::Open(ro, std::make_unique<StringSource>(bytes),
+  return TableReader::Open(ro, std::make_unique<StringSource>(bytes, in_place),
                            bytes.size(), file_number, "test.sst", cache);
 }
 
