@@ -131,6 +131,9 @@ class MergingIterator final : public InternalIterator {
 
 std::unique_ptr<InternalIterator> NewMergingIterator(
     std::vector<std::unique_ptr<InternalIterator>> children) {
+  // One child is its own merge: no heap, and one virtual layer less per
+  // step (a settled store read through one level).
+  if (children.size() == 1) return std::move(children[0]);
   return std::make_unique<MergingIterator>(std::move(children));
 }
 

@@ -20,6 +20,7 @@ namespace synapsed::storage::compaction {
 // Engine code names it compaction::InternalIterator.
 using ::synapsed::storage::InternalIterator;
 
+// With a single child, returns that child itself.
 std::unique_ptr<InternalIterator> NewMergingIterator(
     std::vector<std::unique_ptr<InternalIterator>> children);
 

@@ -67,6 +67,10 @@ class DBImpl final : public Store, public TransactionCommitter {
   std::string Name() const override { return "native"; }
   absl::Status Get(const ReadOptions& options, std::string_view key,
                    PinnableValue* value) override;
+  // One view and one sequence for every key, the keys sorted, and each table
+  // asked once for all of its keys (db_batch_get.cc).
+  absl::StatusOr<std::vector<std::optional<std::string>>> BatchGet(
+      const ReadOptions& options, std::span<const std::string_view> keys) override;
   absl::Status Put(const WriteOptions& options, std::string_view key,
                    std::string_view value) override;
   absl::Status Delete(const WriteOptions& options, std::string_view key) override;

@@ -83,6 +83,76 @@ absl::StatusOr<memtable::LookupResult> Version::Get(
   return memtable::LookupResult::kNotPresent;
 }
 
+absl::Status Version::MultiGet(sstable::TableCache* tables,
+                               const sstable::ReadOptions& options,
+                               SequenceNumber seq, std::span<BatchKey> keys) const {
+  // Lookup keys and filter hashes, made once for every table.
+  std::vector<sstable::MultiGetKey> probes(keys.size());
+  std::vector<std::string> lookups(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    lookups[i] = MakeInternalKey(keys[i].user_key, seq, kValueTypeForSeek);
+    probes[i].lookup_key = lookups[i];
+    probes[i].user_key_hash = sstable::FilterHash(keys[i].user_key);
+  }
+  // A key is decided once a table holds a version of it.
+  auto decided = [&](size_t i) {
+    return keys[i].result != memtable::LookupResult::kNotPresent;
+  };
+  std::vector<size_t> batch_keys;
+  std::vector<sstable::MultiGetKey*> batch;
+  // Asks table `f` for the keys in `batch_keys` and decides those it holds.
+  auto probe = [&](const FileMetaData& f) -> absl::Status {
+    batch.clear();
+    for (size_t i : batch_keys) batch.push_back(&probes[i]);
+    RETURN_IF_ERROR(tables->MultiGet(options, f.number, f.file_size, batch));
+    for (size_t i : batch_keys) {
+      sstable::MultiGetKey& p = probes[i];
+      if (!p.found) continue;
+      ParsedInternalKey parsed;
+      if (!ParseInternalKey(p.key, &parsed)) {
+        return absl::DataLossError(fmt::format("{}: corrupt internal key",
+                                               TableFileName("", f.number)));
+      }
+      if (parsed.type == ValueType::kDeletion) {
+        keys[i].result = memtable::LookupResult::kDeleted;
+      } else {
+        keys[i].result = memtable::LookupResult::kFound;
+        keys[i].value = std::move(p.value);
+      }
+    }
+    return absl::OkStatus();
+  };
+  // L0: newest table first; each takes the undecided keys in its range.
+  const auto& l0 = shape_.levels[0];
+  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
+    batch_keys.clear();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!decided(i) && UserKeyInFile(**it, keys[i].user_key)) batch_keys.push_back(i);
+    }
+    if (!batch_keys.empty()) RETURN_IF_ERROR(probe(**it));
+  }
+  // Deeper levels: the keys are sorted, so each table's keys are a run.
+  for (int level = 1; level < compaction::kNumLevels; ++level) {
+    const auto& files = shape_.levels[level];
+    if (files.empty()) continue;
+    size_t current = files.size();
+    batch_keys.clear();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (decided(i)) continue;
+      const size_t f = FindFile(files, probes[i].lookup_key);
+      if (f == files.size() || !UserKeyInFile(*files[f], keys[i].user_key)) continue;
+      if (f != current && !batch_keys.empty()) {
+        RETURN_IF_ERROR(probe(*files[current]));
+        batch_keys.clear();
+      }
+      current = f;
+      batch_keys.push_back(i);
+    }
+    if (!batch_keys.empty()) RETURN_IF_ERROR(probe(*files[current]));
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // Walks a sorted level's files, one table iterator at a time.

@@ -24,6 +24,7 @@
 #include <list>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,23 @@ class Version {
                                              SequenceNumber seq,
                                              PinnableValue* value,
                                              SequenceNumber* found_seq = nullptr) const;
+
+  // One key of a batched lookup: in, the user key; out, what Get would
+  // return (the value copied).
+  struct BatchKey {
+    std::string_view user_key;
+    size_t index = 0;  // the caller's position of the key
+    memtable::LookupResult result = memtable::LookupResult::kNotPresent;
+    std::string value;
+  };
+  // Get for each of `keys`, sorted by user key, at `seq`. Each table is
+  // asked once for all the undecided keys in its range (L0 newest first,
+  // then in each deeper level every table holding one), through
+  // TableReader::MultiGet.
+  [[nodiscard]] absl::Status MultiGet(sstable::TableCache* tables,
+                                      const sstable::ReadOptions& options,
+                                      SequenceNumber seq,
+                                      std::span<BatchKey> keys) const;
 
   // Iterators over every table: one per L0 file, one concatenating
   // iterator per non-empty deeper level.

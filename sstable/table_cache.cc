@@ -82,6 +82,14 @@ absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,
   return reader->Get(options, lookup_key, user_key_hash, result);
 }
 
+absl::Status TableCache::MultiGet(const ReadOptions& options, uint64_t file_number,
+                                  uint64_t file_size,
+                                  std::span<MultiGetKey* const> keys) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const TableReader> reader,
+                   FindTable(file_number, file_size));
+  return reader->MultiGet(options, keys);
+}
+
 absl::StatusOr<std::unique_ptr<TableIterator>> TableCache::NewIterator(
     const ReadOptions& options, uint64_t file_number, uint64_t file_size) {
   ASSIGN_OR_RETURN(std::shared_ptr<const TableReader> reader,

@@ -20,6 +20,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -73,6 +74,11 @@ class TableCache {
                                  uint64_t file_number, uint64_t file_size,
                                  std::string_view lookup_key,
                                  uint64_t user_key_hash, GetResult* result);
+
+  // TableReader::MultiGet through the cache.
+  [[nodiscard]] absl::Status MultiGet(const ReadOptions& options,
+                                      uint64_t file_number, uint64_t file_size,
+                                      std::span<MultiGetKey* const> keys);
 
   // An iterator that keeps its reader alive.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<TableIterator>> NewIterator(

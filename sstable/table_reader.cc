@@ -266,6 +266,44 @@ absl::Status TableReader::Get(const ReadOptions& options,
   return absl::OkStatus();
 }
 
+absl::Status TableReader::MultiGet(const ReadOptions& options,
+                                   std::span<MultiGetKey* const> keys) const {
+  BlockIterator index = NewIndexIterator();
+  BlockRef block;
+  uint64_t block_offset = 0;
+  BlockIterator it;
+  for (MultiGetKey* k : keys) {
+    k->found = false;
+    if (k->lookup_key.size() < 8) {
+      return absl::InvalidArgumentError("lookup key is not an internal key");
+    }
+    if (!KeyMayMatch(k->user_key_hash)) continue;
+    index.Seek(k->lookup_key);
+    if (!index.Valid()) {
+      RETURN_IF_ERROR(index.status());
+      continue;  // past the last key, as every key after it
+    }
+    ASSIGN_OR_RETURN(const BlockHandle handle, DecodeIndexValue(index.value()));
+    if (!block || handle.offset != block_offset) {
+      ASSIGN_OR_RETURN(block, LoadBlock(options, handle, BlockKind::kData,
+                                        cache::Priority::kLow));
+      block_offset = handle.offset;
+      it.Init(block.get(), KeyOrder::kInternal, file_name_);
+    }
+    it.Seek(k->lookup_key);
+    if (!it.Valid()) {
+      RETURN_IF_ERROR(it.status());
+      continue;
+    }
+    if (ExtractUserKey(it.key()) == ExtractUserKey(k->lookup_key)) {
+      k->found = true;
+      k->key.assign(it.key());
+      k->value.assign(it.value());
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::unique_ptr<TableIterator> TableReader::NewIterator(
     const ReadOptions& options) const {
   return std::make_unique<TableIterator>(this, options);

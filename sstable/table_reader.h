@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,17 @@ struct GetResult {
     value = {};
     pin.Reset();
   }
+};
+
+// One key of a batched lookup (TableReader::MultiGet): the lookup key in,
+// and what Get would report out, with the value copied (keys sharing a
+// block cannot each hold its pin).
+struct MultiGetKey {
+  std::string_view lookup_key;  // internal key, as for Get
+  uint64_t user_key_hash = 0;   // FilterHash(user key)
+  bool found = false;
+  std::string key;  // the entry's internal key, when found
+  std::string value;
 };
 
 // Handles of the non-data blocks, for tools.
@@ -87,6 +99,11 @@ class TableReader {
                                  std::string_view lookup_key,
                                  GetResult* result) const;
 
+  // Get for each of `keys`, sorted by lookup key: the filter first, then one
+  // forward walk of the index for the keys it lets through; consecutive
+  // keys in one data block share one load of it.
+  [[nodiscard]] absl::Status MultiGet(const ReadOptions& options,
+                                      std::span<MultiGetKey* const> keys) const;
   // False if the filter rules the user key out (true without a filter).
   bool KeyMayMatch(uint64_t user_key_hash) const;
 
