@@ -18,18 +18,18 @@ absl::StatusOr<std::vector<std::optional<std::string>>> DBImpl::BatchGet(
   std::vector<std::optional<std::string>> out(keys.size());
   std::vector<Version::BatchKey> pending;
   pending.reserve(keys.size());
-  std::string value;
   for (size_t i = 0; i < keys.size(); ++i) {
-    bool decided = false;
+    memtable::LookupResult r = memtable::LookupResult::kNotPresent;
+    std::string& value = out[i].emplace();
     for (const auto& mem : view->mems) {
       if (mem->Empty()) continue;
-      const memtable::LookupResult r = mem->Get(keys[i], seq, &value);
-      if (r == memtable::LookupResult::kNotPresent) continue;
-      if (r == memtable::LookupResult::kFound) out[i] = value;
-      decided = true;
-      break;
+      r = mem->Get(keys[i], seq, &value);
+      if (r != memtable::LookupResult::kNotPresent) break;
     }
-    if (!decided) pending.push_back({.user_key = keys[i], .index = i});
+    if (r != memtable::LookupResult::kFound) out[i].reset();
+    if (r == memtable::LookupResult::kNotPresent) {
+      pending.push_back({.user_key = keys[i], .index = i});
+    }
   }
   if (pending.empty()) return out;
   std::sort(pending.begin(), pending.end(),

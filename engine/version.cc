@@ -86,13 +86,21 @@ absl::StatusOr<memtable::LookupResult> Version::Get(
 absl::Status Version::MultiGet(sstable::TableCache* tables,
                                const sstable::ReadOptions& options,
                                SequenceNumber seq, std::span<BatchKey> keys) const {
-  // Lookup keys and filter hashes, made once for every table.
+  // Lookup keys (one buffer for all) and filter hashes, made once for
+  // every table.
   std::vector<sstable::MultiGetKey> probes(keys.size());
-  std::vector<std::string> lookups(keys.size());
+  std::string lookups;
+  size_t total = 0;
+  for (const BatchKey& k : keys) total += k.user_key.size() + 8;
+  lookups.reserve(total);
   for (size_t i = 0; i < keys.size(); ++i) {
-    lookups[i] = MakeInternalKey(keys[i].user_key, seq, kValueTypeForSeek);
-    probes[i].lookup_key = lookups[i];
+    AppendInternalKey(&lookups, keys[i].user_key, seq, kValueTypeForSeek);
     probes[i].user_key_hash = sstable::FilterHash(keys[i].user_key);
+    probes[i].value = &keys[i].value;
+  }
+  for (size_t i = 0, at = 0; i < keys.size(); ++i) {
+    probes[i].lookup_key = std::string_view(lookups).substr(at, keys[i].user_key.size() + 8);
+    at += probes[i].lookup_key.size();
   }
   // A key is decided once a table holds a version of it.
   auto decided = [&](size_t i) {
@@ -106,19 +114,16 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     for (size_t i : batch_keys) batch.push_back(&probes[i]);
     RETURN_IF_ERROR(tables->MultiGet(options, f.number, f.file_size, batch));
     for (size_t i : batch_keys) {
-      sstable::MultiGetKey& p = probes[i];
+      const sstable::MultiGetKey& p = probes[i];
       if (!p.found) continue;
-      ParsedInternalKey parsed;
-      if (!ParseInternalKey(p.key, &parsed)) {
+      const uint8_t type = p.trailer & 0xff;
+      if (!IsKnownValueType(type)) {
         return absl::DataLossError(fmt::format("{}: corrupt internal key",
                                                TableFileName("", f.number)));
       }
-      if (parsed.type == ValueType::kDeletion) {
-        keys[i].result = memtable::LookupResult::kDeleted;
-      } else {
-        keys[i].result = memtable::LookupResult::kFound;
-        keys[i].value = std::move(p.value);
-      }
+      keys[i].result = static_cast<ValueType>(type) == ValueType::kDeletion
+                           ? memtable::LookupResult::kDeleted
+                           : memtable::LookupResult::kFound;
     }
     return absl::OkStatus();
   };

@@ -69,7 +69,7 @@ class Version {
     std::string_view user_key;
     size_t index = 0;  // the caller's position of the key
     memtable::LookupResult result = memtable::LookupResult::kNotPresent;
-    std::string value;
+    std::string value;  // when kFound
   };
   // Get for each of `keys`, sorted by user key, at `seq`. Each table is
   // asked once for all the undecided keys in its range (L0 newest first,

@@ -297,8 +297,8 @@ absl::Status TableReader::MultiGet(const ReadOptions& options,
     }
     if (ExtractUserKey(it.key()) == ExtractUserKey(k->lookup_key)) {
       k->found = true;
-      k->key.assign(it.key());
-      k->value.assign(it.value());
+      k->trailer = ExtractTrailer(it.key());
+      k->value->assign(it.value());
     }
   }
   return absl::OkStatus();

@@ -59,9 +59,9 @@ struct GetResult {
 struct MultiGetKey {
   std::string_view lookup_key;  // internal key, as for Get
   uint64_t user_key_hash = 0;   // FilterHash(user key)
+  std::string* value = nullptr;  // where a found entry's value is copied
   bool found = false;
-  std::string key;  // the entry's internal key, when found
-  std::string value;
+  uint64_t trailer = 0;  // the found entry's sequence and type (ExtractTrailer)
 };
 
 // Handles of the non-data blocks, for tools.
