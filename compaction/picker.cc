@@ -438,6 +438,19 @@ std::optional<CompactionPick> PickCompaction(const LsmShape& shape,
   return std::nullopt;
 }
 
+std::optional<CompactionPick> PickL0ForReads(const LsmShape& shape,
+                                             const PickerOptions& options,
+                                             const std::set<uint64_t>& busy) {
+  if (shape.levels[0].empty()) return std::nullopt;
+  const int output_level = OutputLevel(shape, BaseLevel(shape, options), 0);
+  std::optional<CompactionPick> pick = PickL0(shape, output_level, busy);
+  if (pick) {
+    pick->reason = fmt::format("L0 read-triggered: {} table(s) probed by reads with no write",
+                               pick->inputs[0].size());
+  }
+  return pick;
+}
+
 std::optional<CompactionPick> PickRangeCompaction(
     const LsmShape& shape, const PickerOptions& options, int level,
     const std::optional<std::string>& begin,

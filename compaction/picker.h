@@ -70,6 +70,14 @@ std::optional<CompactionPick> PickCompaction(const LsmShape& shape,
                                              const PickerOptions& options,
                                              const std::set<uint64_t>& busy);
 
+// L0 into the level it compacts into although L0 is under its trigger: the
+// engine asks for it when reads have kept paying for probing its tables
+// while no write came (engine/db_read_compaction.cc). nullopt when L0 is
+// empty or the pick would touch a busy table.
+std::optional<CompactionPick> PickL0ForReads(const LsmShape& shape,
+                                             const PickerOptions& options,
+                                             const std::set<uint64_t>& busy);
+
 // A manual compaction of the user-key range [begin, end] (nullopt: open)
 // from `level` into the next non-empty-or-base level; nullopt if `level`
 // has nothing in range, or if the pick would touch a busy table. For L1..L5

@@ -96,6 +96,9 @@ class PickerRunner {
     if (cmd == "pick")
       return PickString(PickCompaction(shape_, options_, busy_));
     if (cmd == "pick-range") return PickRange(rest);
+    if (cmd == "pick-l0-for-reads") {
+      return PickString(PickL0ForReads(shape_, options_, busy_));
+    }
     return "error: unknown command " + cmd;
   }
 

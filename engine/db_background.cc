@@ -234,6 +234,10 @@ void DBImpl::CompactionThread() {
         compactions_paused_ == 0) {
       pick = compaction::PickCompaction(versions_->current()->shape(), PickerOptions(),
                                         compacting_);
+      if (!pick && l0_read_compaction_wanted_.exchange(false, std::memory_order_relaxed)) {
+        pick = compaction::PickL0ForReads(versions_->current()->shape(), PickerOptions(),
+                                          compacting_);
+      }
     }
     if (!pick) {
       bg_cv_.Wait(&mu_);
@@ -564,6 +568,7 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
   j["base_level"] = compaction::BaseLevel(shape, PickerOptions());
   j["pending_compaction_bytes"] =
       compaction::EstimatePendingCompactionBytes(shape, PickerOptions());
+  j["read_triggered_compactions"] = l0_read_triggers_.load(std::memory_order_relaxed);
   j["stalls"] = {{"slowdowns", st.stall_slowdowns},
                  {"slowdown_micros", st.stall_slowdown_micros},
                  {"stops", st.stall_stops},

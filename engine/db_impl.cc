@@ -515,7 +515,10 @@ absl::Status DBImpl::Get(const ReadOptions& options, std::string_view key,
   }
   sstable::ReadOptions ro;
   ro.fill_cache = options.fill_cache;
-  ASSIGN_OR_RETURN(auto r, view->version->Get(table_cache_.get(), ro, key, seq, value));
+  int l0_misses = 0;
+  ASSIGN_OR_RETURN(auto r, view->version->Get(table_cache_.get(), ro, key, seq, value,
+                                              nullptr, &l0_misses));
+  if (l0_misses > 0) ChargeL0Reads(l0_misses);
   if (r == memtable::LookupResult::kFound) return absl::OkStatus();
   value->Reset();
   return absl::NotFoundError("");
@@ -533,6 +536,8 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options,
   }
   sstable::ReadOptions ro;
   ro.fill_cache = options.fill_cache;
+  // Every L0 table is positioned by each seek of the iterator.
+  if (const size_t l0 = view->version->NumFiles(0); l0 > 0) ChargeL0Reads(l0);
   view->version->AddIterators(table_cache_.get(), ro, &children);
   return NewBoundedIterator(
       NewDBIterator(NewMergingIterator(std::move(children)), *seq, view), range);

@@ -93,6 +93,8 @@ class DBImpl final : public Store, public TransactionCommitter {
   void ReleaseSnapshot(SequenceNumber seq);
   // The tables readers see now (tests, tools).
   std::shared_ptr<const Version> current_version() const { return View()->version; }
+  // Probes of L0 tables in vain per window of read-triggered compaction.
+  static constexpr int64_t kL0ReadWindow = 4096;
 
   // Flushes every memtable to tables and waits for it (db_background.cc).
   absl::Status FlushMemTables();
@@ -295,6 +297,17 @@ class DBImpl final : public Store, public TransactionCommitter {
   alignas(64) std::atomic<SequenceNumber> last_sequence_{0};
 
   std::string recovery_notes_;  // written during Open only
+
+  // Read-triggered L0 compaction (db_read_compaction.cc): reads charge the
+  // L0 tables they probed in vain; a window of kL0ReadWindow charges with
+  // no write during it, after one such window already began, asks the
+  // compaction thread to move L0 down although it is under its trigger.
+  void ChargeL0Reads(int64_t probes);
+  alignas(64) std::atomic<int64_t> l0_read_charges_{0};
+  // The last sequence when the current window began (none yet: the max).
+  std::atomic<SequenceNumber> l0_read_window_seq_{~SequenceNumber{0}};
+  std::atomic<bool> l0_read_compaction_wanted_{false};
+  std::atomic<uint64_t> l0_read_triggers_{0};
 
   // Where commits meet change streams. Created at open with the recovered
   // last sequence; the leader publishes each commit under mu_, in order.

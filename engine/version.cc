@@ -42,7 +42,7 @@ class BlockPin final : public PinnableValue::Pin {
 absl::StatusOr<memtable::LookupResult> Version::Get(
     sstable::TableCache* tables, const sstable::ReadOptions& options,
     std::string_view user_key, SequenceNumber seq, PinnableValue* value,
-    SequenceNumber* found_seq) const {
+    SequenceNumber* found_seq, int* l0_misses) const {
   const std::string lookup = MakeInternalKey(user_key, seq, kValueTypeForSeek);
   const uint64_t hash = sstable::FilterHash(user_key);
   sstable::GetResult r;
@@ -71,6 +71,7 @@ absl::StatusOr<memtable::LookupResult> Version::Get(
     if (!UserKeyInFile(**it, user_key)) continue;
     ASSIGN_OR_RETURN(auto result, probe(**it));
     if (result != memtable::LookupResult::kNotPresent) return result;
+    if (l0_misses != nullptr) ++*l0_misses;
   }
   for (int level = 1; level < compaction::kNumLevels; ++level) {
     const auto& files = shape_.levels[level];

@@ -52,7 +52,8 @@ class Version {
   int NumFiles(int level) const { return static_cast<int>(shape_.levels[level].size()); }
 
   // The newest version of `user_key` with sequence <= `seq` in the tables:
-  // kFound (value in *value), kDeleted, or kNotPresent. Values of at least
+  // kFound (value in *value), kDeleted, or kNotPresent; `l0_misses` counts
+  // the L0 tables probed that did not hold the key. Values of at least
   // kPinThreshold bytes are pinned in their block (no copy); smaller ones
   // are copied, which is cheaper than the pin's reference counting.
   static constexpr size_t kPinThreshold = 1024;
@@ -61,7 +62,8 @@ class Version {
                                              std::string_view user_key,
                                              SequenceNumber seq,
                                              PinnableValue* value,
-                                             SequenceNumber* found_seq = nullptr) const;
+                                             SequenceNumber* found_seq = nullptr,
+                                             int* l0_misses = nullptr) const;
 
   // One key of a batched lookup: in, the user key; out, what Get would
   // return (the value copied).
