@@ -87,6 +87,24 @@ class CorruptionTest : public ::testing::Test {
     return absl::OkStatus();
   }
 
+  // 1500 tables, each with one random bit flipped: every one is DataLoss
+  // naming the file.
+  void ExpectRandomFlipsDetected(uint64_t seed) {
+    Random rnd(seed);
+    for (int t = 0; t < 1500; ++t) {
+      std::string bad = good_;
+      const uint64_t at = rnd.Uniform(bad.size());
+      bad[at] ^= static_cast<char>(1 << rnd.Uniform(8));
+      absl::Status s = ScanAgainstModel(bad);
+      if (s.ok()) {
+        ADD_FAILURE() << "flip at " << at << " went unnoticed";
+        continue;
+      }
+      ASSERT_THAT(s, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("test.sst: ")))
+          << "flip at " << at;
+    }
+  }
+
   bool in_place_ = false;  // read as from a mapped file
   Model model_;
   std::vector<std::pair<std::string, std::string>> entries_;
@@ -242,19 +260,7 @@ TEST_F(CorruptionTest, BlockHandleOutsideTheFile) {
 TEST_F(CorruptionTest, EverySingleBitFlipIsDetected) {
   // Every byte is under a checksum (blocks, trailers and the footer), so no
   // flip may go unnoticed. Test a sample of positions in every structure.
-  Random rnd(synapsed::storage::testing::TestSeed());
-  for (int t = 0; t < 1500; ++t) {
-    std::string bad = good_;
-    const uint64_t at = rnd.Uniform(bad.size());
-    bad[at] ^= static_cast<char>(1 << rnd.Uniform(8));
-    absl::Status s = ScanAgainstModel(bad);
-    if (s.ok()) {
-      ADD_FAILURE() << "flip at " << at << " went unnoticed";
-      continue;
-    }
-    ASSERT_THAT(s, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("test.sst: ")))
-        << "flip at " << at;
-  }
+  ExpectRandomFlipsDetected(synapsed::storage::testing::TestSeed());
 }
 
 // The same through a file that reads in place (a mapping): the stored bytes
@@ -262,19 +268,7 @@ TEST_F(CorruptionTest, EverySingleBitFlipIsDetected) {
 TEST_F(CorruptionTest, EverySingleBitFlipIsDetectedInAMappedFile) {
   in_place_ = true;
   EXPECT_OK(ScanAgainstModel(good_));
-  Random rnd(synapsed::storage::testing::TestSeed() + 2);
-  for (int t = 0; t < 1500; ++t) {
-    std::string bad = good_;
-    const uint64_t at = rnd.Uniform(bad.size());
-    bad[at] ^= static_cast<char>(1 << rnd.Uniform(8));
-    absl::Status s = ScanAgainstModel(bad);
-    if (s.ok()) {
-      ADD_FAILURE() << "flip at " << at << " went unnoticed";
-      continue;
-    }
-    ASSERT_THAT(s, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("test.sst: ")))
-        << "flip at " << at;
-  }
+  ExpectRandomFlipsDetected(synapsed::storage::testing::TestSeed() + 2);
 }
 
 TEST_F(CorruptionTest, TruncationsAreDetected) {

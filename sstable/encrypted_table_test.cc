@@ -78,6 +78,19 @@ class EncryptedTableTest : public ::testing::Test {
     return it->status();
   }
 
+  // Scans `t` and compares every entry with the model.
+  void ExpectScanMatchesModel(const TableReader& t) {
+    auto it = t.NewIterator({});
+    auto want = model_.begin();
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++want) {
+      ASSERT_NE(want, model_.end());
+      EXPECT_EQ(it->key(), want->first);
+      EXPECT_EQ(it->value(), want->second);
+    }
+    ASSERT_OK(it->status());
+    EXPECT_EQ(want, model_.end());
+  }
+
   Model model_;
   std::shared_ptr<const crypto::SecureKey> key_;
   std::string table_;
@@ -86,15 +99,7 @@ class EncryptedTableTest : public ::testing::Test {
 TEST_F(EncryptedTableTest, ReadsBackWithTheKey) {
   ASSERT_OK_AND_ASSIGN(auto t, Open(table_, CipherFor(key_)));
   EXPECT_EQ(t->layout().footer.format_version, kEncryptedFormatVersion);
-  auto it = t->NewIterator({});
-  auto want = model_.begin();
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++want) {
-    ASSERT_NE(want, model_.end());
-    EXPECT_EQ(it->key(), want->first);
-    EXPECT_EQ(it->value(), want->second);
-  }
-  ASSERT_OK(it->status());
-  EXPECT_EQ(want, model_.end());
+  ExpectScanMatchesModel(*t);
   GetResult r;
   ASSERT_OK(t->Get({}, MakeInternalKey("marker-key-00123", kMaxSequenceNumber,
                                        kValueTypeForSeek),
@@ -108,17 +113,8 @@ TEST_F(EncryptedTableTest, ReadsBackWithTheKey) {
 // authenticates the same stored bytes again.
 TEST_F(EncryptedTableTest, ReadsBackTwiceFromAMappedFile) {
   ASSERT_OK_AND_ASSIGN(auto t, Open(table_, CipherFor(key_), kFileNumber, true));
-  for (int pass = 0; pass < 2; ++pass) {
-    auto it = t->NewIterator({});
-    auto want = model_.begin();
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++want) {
-      ASSERT_NE(want, model_.end());
-      EXPECT_EQ(it->key(), want->first);
-      EXPECT_EQ(it->value(), want->second);
-    }
-    ASSERT_OK(it->status());
-    EXPECT_EQ(want, model_.end()) << "pass " << pass;
-  }
+  ExpectScanMatchesModel(*t);
+  ExpectScanMatchesModel(*t);
 }
 
 TEST_F(EncryptedTableTest, NoKeyOrValueInClear) {
