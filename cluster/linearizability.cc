@@ -62,11 +62,30 @@ class Search {
     for (size_t i : candidates) {
       const Op& op = ops_[i];
       if (!op.write && op.value != value) continue;
+      // A write with no answer is placed only just before a read of its
+      // value that could come next: in any order that explains the history
+      // it can be moved there, or, when nothing reads it before the next
+      // write, left out (it may never have taken effect). Trying it at every
+      // other point only multiplies the orders: with a few such writes
+      // pending for a long stretch the search never ended.
+      if (op.write && op.answer == kNoAnswer &&
+          (op.value == value || !ReadOfCandidate(candidates, op.value))) {
+        continue;
+      }
       Flip(i);
       const bool ok = Step(op.write ? op.value : value,
                            placed + (op.answer != kNoAnswer ? 1 : 0));
       Flip(i);
       if (ok) return true;
+    }
+    return false;
+  }
+
+  // A read of `value` among the candidates (reads there are answered).
+  bool ReadOfCandidate(const std::vector<size_t>& candidates, int value) const {
+    for (size_t i : candidates) {
+      const Op& op = ops_[i];
+      if (!op.write && op.value == value) return true;
     }
     return false;
   }

@@ -14,7 +14,9 @@
 //
 // A write whose outcome is unknown (no answer: the client timed out, or the
 // node it asked was killed) has response kNoAnswer: it may take effect at
-// any instant after its call, or never. A read with no answer tells
+// any instant after its call, or never. The search places such a write
+// only just before a read of its value (where any explaining order can be
+// made to put it), which keeps many of them from multiplying the orders. A read with no answer tells
 // nothing and is ignored. A write refused with an error that says nothing
 // was applied should be left out by the caller.
 //
