@@ -28,8 +28,8 @@ char* BufferPool::HeapAllocate(size_t capacity) {
   return static_cast<char*>(::operator new[](capacity, kAlign));
 }
 
-void BufferPool::HeapFree(char* data, size_t capacity) {
-  ::operator delete[](data, capacity, kAlign);
+void BufferPool::HeapFree(char* data, size_t) {
+  ::operator delete[](data, kAlign);
 }
 
 BufferPool::Buffer BufferPool::Allocate(size_t size) {
