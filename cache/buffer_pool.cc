@@ -28,7 +28,7 @@ char* BufferPool::HeapAllocate(size_t capacity) {
   return static_cast<char*>(::operator new[](capacity, kAlign));
 }
 
-void BufferPool::HeapFree(char* data, size_t) {
+void BufferPool::HeapFree(char* data) {
   ::operator delete[](data, kAlign);
 }
 
@@ -67,7 +67,7 @@ void BufferPool::Release(Buffer buffer) {
       idle_bytes_.fetch_sub(capacity, std::memory_order_relaxed);
     }
     freed_.fetch_add(1, std::memory_order_relaxed);
-    HeapFree(buffer.data, capacity);
+    HeapFree(buffer.data);
     return;
   }
   idle_buffers_.fetch_add(1, std::memory_order_relaxed);
@@ -96,7 +96,7 @@ void BufferPool::Trim() {
       idle_buffers_.fetch_sub(1, std::memory_order_relaxed);
       char* data = reinterpret_cast<char*>(list);
       ASAN_UNPOISON_MEMORY_REGION(data, capacity);
-      HeapFree(data, capacity);
+      HeapFree(data);
       list = next;
     }
   }

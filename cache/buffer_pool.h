@@ -78,7 +78,7 @@ class BufferPool {
   };
 
   static char* HeapAllocate(size_t capacity);
-  static void HeapFree(char* data, size_t capacity);
+  static void HeapFree(char* data);
 
   const size_t max_idle_bytes_;
   std::array<SizeClass, kNumClasses> classes_;
