@@ -610,6 +610,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenNativeStore(const EngineOptions& opti
         "invalid options: max_immutable_memtables >= 1, level_multiplier >= 2, "
         "target_file_size >= 4096");
   }
+  if (options.wal_preallocate_bytes > (uint64_t{1} << 30)) {
+    return absl::InvalidArgumentError(
+        "invalid option \"wal_preallocate_bytes\": at most 1 GiB (0 turns it off)");
+  }
   DisableAbslDeadlockDetection();
   auto db = std::make_unique<DBImpl>(options, path);
   RETURN_IF_ERROR(db->Open());

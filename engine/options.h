@@ -55,6 +55,13 @@ struct EngineOptions {
   // no syscall per unsynced write, at the price of losing up to this much
   // (always a suffix) if the process dies. 0: every write reaches the OS.
   size_t wal_buffer_bytes = 0;
+  // Once a log takes a synced write, it keeps synced zeros past its end,
+  // written this many bytes at a time (wal::LogWriterOptions::preallocate_on_sync),
+  // so each later synced write overwrites blocks the file has and its
+  // fdatasync commits no size change. Costs one write of this size, and
+  // one fdatasync, per this many bytes of log that syncs; nothing in a log
+  // that is never synced. 0: off.
+  uint64_t wal_preallocate_bytes = 1 << 20;
   // Bytes of obsolete logs (whose writes are all in tables) kept for change
   // streams that resume from a past sequence (Store::Subscribe): the newest
   // ones, up to this total. 0: a log goes once it is flushed. More: a longer

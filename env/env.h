@@ -27,7 +27,7 @@
 
 namespace synapsed::storage::env {
 
-// Written with Append (sequentially) or, for preallocated logs, WriteAt.
+// Written with Append, sequentially.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
@@ -47,6 +47,18 @@ class WritableFile {
   [[nodiscard]] virtual absl::Status Close() = 0;
   // Logical size: bytes appended so far (plus the size at open).
   virtual uint64_t Size() const = 0;
+  // From now on keeps the file's zero-filled, durable end ahead of its
+  // logical end: `ahead` bytes of zeros are written and synced now, and
+  // again each time appends reach them, so a synced append overwrites
+  // blocks the file already has and its fdatasync need not commit a new
+  // size. Close
+  // cuts the zero tail off; after a crash it stays, and a log reader reads
+  // zeros as the end of the log. 0 stops extending the tail. Files that
+  // cannot do it ignore the call (the default; the io_uring file does it).
+  [[nodiscard]] virtual absl::Status Preallocate(uint64_t ahead) {
+    (void)ahead;
+    return absl::OkStatus();
+  }
 };
 
 // Positional reads; thread-safe.

@@ -39,6 +39,12 @@ class FaultWritableFile final : public WritableFile {
   absl::Status Flush() override { return base_->Flush(); }
   absl::Status Close() override { return base_->Close(); }
   uint64_t Size() const override { return base_->Size(); }
+  absl::Status Preallocate(uint64_t ahead) override {
+    RETURN_IF_ERROR(fs_->MaybeFailWrite(OpKind::kPreallocate, path_, generation_));
+    RETURN_IF_ERROR(base_->Preallocate(ahead));
+    fs_->OnPreallocate(path_, generation_);
+    return absl::OkStatus();
+  }
 
  private:
   std::unique_ptr<WritableFile> base_;
@@ -161,6 +167,15 @@ void FaultInjectionFileSystem::OnSync(const std::string& path, uint64_t size,
   if (it != files_.end() && it->second.generation == generation) {
     it->second.size = size;
     it->second.synced_size = size;
+  }
+}
+
+void FaultInjectionFileSystem::OnPreallocate(const std::string& path,
+                                             uint64_t generation) {
+  MutexLock l(&mu_);
+  auto it = files_.find(path);
+  if (it != files_.end() && it->second.generation == generation) {
+    it->second.preallocated = true;
   }
 }
 
@@ -454,6 +469,9 @@ absl::Status FaultInjectionFileSystem::SimulatePowerLoss(const PowerCut& power_c
     if (power_cut.out_of_order_pages && rnd != nullptr && keep > st->synced_size) {
       RETURN_IF_ERROR(LosePages(base_, path, st->synced_size, std::min(keep, actual), rnd));
     }
+    // The zeros a writer preallocated were synced: they are still there,
+    // over whatever unsynced appends the cut removed.
+    if (st->preallocated && actual > keep) RETURN_IF_ERROR(base_->Truncate(path, actual));
     st->size = st->synced_size = keep;
     st->generation = next_generation_++;  // open writers of it now fail
     return absl::OkStatus();

@@ -10,7 +10,9 @@
 // power cut: every written file is cut back to its synced length (optionally
 // keeping a random prefix of the unsynced bytes, as a partially written-back
 // page cache would, and optionally losing random pages of that prefix), and
-// the directory changes not made durable by SyncDir are undone, newest
+// a file its writer preallocated (WritableFile::Preallocate) keeps its
+// synced zero tail up to the size it had; the directory changes not made
+// durable by SyncDir are undone, newest
 // first: created files disappear, deleted files come back, renames are
 // reverted (the target's previous file comes back). By default every such
 // change is undone; with PowerCut::directory_subsets each is kept or undone
@@ -59,7 +61,8 @@ enum class OpKind : int {
   kRename = 4,
   kDelete = 5,
   kSyncDir = 6,
-  kCount = 7,
+  kPreallocate = 7,  // WritableFile::Preallocate (writes synced zeros)
+  kCount = 8,
 };
 
 class FaultInjectionFileSystem final : public FileSystem {
@@ -139,6 +142,7 @@ class FaultInjectionFileSystem final : public FileSystem {
                               uint64_t generation);
   void OnAppend(const std::string& path, uint64_t new_size, uint64_t generation);
   void OnSync(const std::string& path, uint64_t size, uint64_t generation);
+  void OnPreallocate(const std::string& path, uint64_t generation);
 
  private:
   struct FileState {
@@ -146,6 +150,10 @@ class FaultInjectionFileSystem final : public FileSystem {
     uint64_t synced_size = 0;  // bytes durable
     uint64_t generation = 0;   // bumped when the path is re-created
     uint64_t identity = 0;     // which file this is; kept across renames
+    // Preallocated by its writer: the base file's bytes past its logical
+    // end are synced zeros, so a power cut leaves them (and any page lost
+    // inside them reads as zeros).
+    bool preallocated = false;
   };
   // A directory change not yet made durable by SyncDir.
   struct DirOp {

@@ -69,7 +69,7 @@ absl::StatusOr<std::unique_ptr<UringWritableFile>> UringWritableFile::Open(
   if (!options.disable_io_uring && !IoUringDisabledByEnv()) {
     if (absl::Status s = file->InitRing(); !s.ok()) LogFallbackOnce(s);
   }
-  if (options.preallocate_bytes > 0) RETURN_IF_ERROR(file->Preallocate(size));
+  if (options.preallocate_bytes > 0) RETURN_IF_ERROR(file->ZeroFillTo(size));
   return file;
 }
 
@@ -87,7 +87,8 @@ UringWritableFile::UringWritableFile(std::string path, int fd, uint64_t size,
       fd_(fd),
       options_(options),
       offset_(size),
-      prealloc_end_(size) {}
+      prealloc_end_(size),
+      prealloc_ahead_(options.preallocate_bytes) {}
 
 UringWritableFile::~UringWritableFile() { (void)Close(); }
 
@@ -111,8 +112,8 @@ absl::Status UringWritableFile::Sync() { return Write({}, /*sync=*/true); }
 
 absl::Status UringWritableFile::Write(std::string_view data, bool sync) {
   if (fd_ < 0) return absl::FailedPreconditionError("write to closed " + path_);
-  if (options_.preallocate_bytes > 0 && offset_ + data.size() > prealloc_end_) {
-    RETURN_IF_ERROR(Preallocate(offset_ + data.size()));
+  if (prealloc_ahead_ > 0 && offset_ + data.size() > prealloc_end_) {
+    RETURN_IF_ERROR(ZeroFillTo(offset_ + data.size()));
   }
   const bool uring =
       ring_ != nullptr && (sync || options_.uring_unsynced_appends);
@@ -202,9 +203,18 @@ absl::Status UringWritableFile::PosixWrite(std::string_view data, bool sync) {
   return absl::OkStatus();
 }
 
-absl::Status UringWritableFile::Preallocate(uint64_t end) {
+absl::Status UringWritableFile::Preallocate(uint64_t ahead) {
+  if (fd_ < 0) return absl::FailedPreconditionError("preallocate in closed " + path_);
+  prealloc_ahead_ = ahead;
+  // Appends made without preallocation moved the end past the old zeros:
+  // the fill starts at the data's end, never inside it.
+  prealloc_end_ = std::max(prealloc_end_, offset_);
+  return ahead > 0 ? ZeroFillTo(offset_) : absl::OkStatus();
+}
+
+absl::Status UringWritableFile::ZeroFillTo(uint64_t end) {
   // Round up to whole 4 KiB pages so the zero fill never splits a page.
-  uint64_t target = end + options_.preallocate_bytes;
+  uint64_t target = end + prealloc_ahead_;
   target = (target + 4095) / 4096 * 4096;
   if (target <= prealloc_end_) return absl::OkStatus();
   static const std::vector<char> zeros(kZeroChunk, '\0');

@@ -56,6 +56,14 @@ absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
   } else {
     EncodeRecord(payload, &buffer_);
   }
+  if (sync && !preallocating_ && options_.preallocate_on_sync > 0) {
+    // Before the record's bytes reach the file, so its fdatasync already
+    // finds them in allocated blocks.
+    preallocating_ = true;
+    if (absl::Status s = file_->Preallocate(options_.preallocate_on_sync); !s.ok()) {
+      return Fail(s);
+    }
+  }
   if (sync || buffer_.size() >= options_.buffer_bytes) return HandOver(sync);
   return absl::OkStatus();
 }

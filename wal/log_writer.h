@@ -49,6 +49,14 @@ struct LogWriterOptions {
   // file must be new: appending to a file written under the same key
   // earlier would repeat offsets. Not owned; outlives the writer.
   const crypto::FileCipher* cipher = nullptr;
+  // 0: off. Otherwise, from the first record added with sync=true on, the
+  // file keeps synced zeros past its end, written this many bytes at a time
+  // (env::WritableFile::Preallocate): a synced append then overwrites
+  // allocated blocks, and its fdatasync need not commit a new file size. A
+  // log that is never synced by a record costs nothing; one that is writes
+  // its zeros once more, in chunks of this size. The reader reads the zeros
+  // as the end of the log (docs/format/wal.md).
+  uint64_t preallocate_on_sync = 0;
 };
 
 class LogWriter {
@@ -113,6 +121,7 @@ class LogWriter {
   std::string sealed_;   // scratch: a record sealed whole, to be fragmented
   absl::Status status_;  // first error, sticky
   bool closed_ = false;
+  bool preallocating_ = false;  // Preallocate asked of the file
 };
 
 }  // namespace synapsed::storage::wal

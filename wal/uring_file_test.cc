@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -205,6 +206,43 @@ TEST_P(UringFileTest, PreallocatedZeroTailReadsAsTheEndOfTheLog) {
     EXPECT_EQ(r.valid_end, expected.size());
   }
   // Close cuts the zero tail off.
+  ASSERT_OK(w.Close());
+  ASSERT_OK_AND_ASSIGN(std::string closed, ReadAll(path));
+  EXPECT_TRUE(closed == expected);
+}
+
+// LogWriterOptions::preallocate_on_sync: unsynced records leave the file
+// as appended; the first synced record starts a zero tail (before its own
+// bytes are written), and from then on the zeros are extended whenever the
+// records reach them.
+TEST_P(UringFileTest, FirstSyncedRecordStartsTheZeroTail) {
+  const std::string path = env::JoinPath(dir_, "sync_prealloc");
+  Random rnd(::synapsed::storage::testing::TestSeed());
+  const std::vector<std::string> records = RandomRecords(&rnd, 120);
+  ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 9));
+  const uint64_t kAhead = 64 * 1024;
+  ASSERT_OK_AND_ASSIGN(auto file, env::UringWritableFile::Open(path, true, Options()));
+  env::UringWritableFile* raw = file.get();
+  LogWriter w(std::move(file), 9, {.preallocate_on_sync = kAhead});
+  for (size_t i = 0; i < 40; ++i) ASSERT_OK(w.AddRecord(records[i], /*sync=*/false));
+  EXPECT_EQ(PhysicalSize(path), w.FileSize()) << "no zeros before a synced record";
+  std::set<uint64_t> ends;  // each extension writes kAhead more zeros
+  for (size_t i = 40; i < records.size(); ++i) {
+    ASSERT_OK(w.AddRecord(records[i], /*sync=*/i % 2 == 0));
+    ASSERT_GE(raw->preallocated_end(), raw->Size()) << i;
+    ASSERT_EQ(PhysicalSize(path), raw->preallocated_end()) << i;
+    ASSERT_EQ(raw->preallocated_end() % 4096, 0u) << i;
+    ends.insert(raw->preallocated_end());
+  }
+  EXPECT_GE(ends.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(std::string crashed, ReadAll(path));
+  ASSERT_GT(crashed.size(), expected.size());
+  EXPECT_TRUE(crashed.substr(0, expected.size()) == expected);
+  EXPECT_EQ(crashed.find_first_not_of('\0', expected.size()), std::string::npos);
+  ReadResult r = ReadLog(mem_.get(), crashed, 9, {.last_log = true});
+  ASSERT_OK(r.status);
+  EXPECT_EQ(r.records, records);
+  EXPECT_EQ(r.dropped, 0u);
   ASSERT_OK(w.Close());
   ASSERT_OK_AND_ASSIGN(std::string closed, ReadAll(path));
   EXPECT_TRUE(closed == expected);
