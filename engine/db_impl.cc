@@ -439,11 +439,13 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
         status = w->flush_log ? log_->Flush() : log_->Sync();
       } else if (!batch->Empty()) {
         // WriteBatchInternal::SetSequence would write to the caller's batch, which
-        // is const for the caller, so stamp a copy only when needed.
-        std::string rep(WriteBatchInternal::Contents(*batch));
-        EncodeFixed64(rep.data(), first);
+        // is const for the caller, so the sequence goes on a copy, in a buffer
+        // the leaders reuse (no allocation per write).
+        stamped_.assign(WriteBatchInternal::Contents(*batch));
+        EncodeFixed64(stamped_.data(), first);
         SYNAPSED_KILL_POINT("write.before_log");
-        status = log_->AddRecord(rep, sync);
+        status = log_->AddRecord(stamped_, sync);
+        if (stamped_.capacity() > kMaxGroupBytes) std::string().swap(stamped_);
         if (status.ok()) last_logged_seq_ = first + batch->Count() - 1;
         SYNAPSED_KILL_POINT("write.after_log");
         if (status.ok()) InsertIntoMemTable(*batch, first);

@@ -276,6 +276,7 @@ class DBImpl final : public Store, public TransactionCommitter {
   int log_replays_ ABSL_GUARDED_BY(mu_) = 0;
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
   WriteBatch group_batch_;  // leader only
+  std::string stamped_;     // leader only: the logged batch with its sequence
 
   // Owned by the current leader (one at a time, handed over under mu_).
   std::unique_ptr<wal::LogWriter> log_;
