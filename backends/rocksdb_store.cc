@@ -418,6 +418,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
   o.max_write_buffer_size_to_maintain = static_cast<int64_t>(options.write_buffer_size);
   o.max_open_files = options.max_open_files;
   o.compression = ToRocks(options.compression);
+  o.use_direct_reads = options.use_direct_reads;
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = rocksdb::NewLRUCache(options.block_cache_size);
   t.block_size = options.block_size;

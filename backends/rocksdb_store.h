@@ -40,6 +40,8 @@ struct RocksDbStoreOptions {
   size_t block_size = 4096;
   // Block compression (kNone: none).
   CompressionConfig::Algorithm compression = CompressionConfig::Algorithm::kLz4;
+  // RocksDB's use_direct_reads: table reads with O_DIRECT.
+  bool use_direct_reads = false;
   bool create_if_missing = true;
   // DB::OpenForReadOnly: nothing in the directory is written and no lock is
   // taken; writes, transactions, Flush and CompactRange fail with

@@ -173,6 +173,7 @@ void DBImpl::InitTables() {
   sstable::TableCacheOptions tco;
   tco.max_open_files = options_.max_open_files;
   tco.use_mmap_reads = options_.use_mmap_reads;
+  tco.use_direct_reads = options_.use_direct_reads;
   tco.file_name = [dir = dir_](uint64_t n) { return TableFileName(dir, n); };
   // keys_ is set (or not) before this and outlives the table cache.
   if (options_.keyring != nullptr) {

@@ -63,6 +63,7 @@ std::string EngineOptionsToJson(const EngineOptions& o) {
   j["block_cache_size"] = o.block_cache_size;
   j["max_open_files"] = o.max_open_files;
   j["use_mmap_reads"] = o.use_mmap_reads;
+  j["use_direct_reads"] = o.use_direct_reads;
   j["l0_compaction_trigger"] = o.l0_compaction_trigger;
   j["l0_slowdown_trigger"] = o.l0_slowdown_trigger;
   j["l0_stop_trigger"] = o.l0_stop_trigger;

@@ -90,6 +90,13 @@ struct EngineOptions {
   // behind the engine's back would fault the process on its next read
   // (turn this off to read with pread, which reports it as corruption).
   bool use_mmap_reads = true;
+  // Read table files with O_DIRECT, around the page cache (RocksDB's
+  // use_direct_reads): for data much larger than memory, where the page
+  // cache would hold a second, colder copy of what the block cache holds.
+  // Every block-cache miss then goes to the device. Wins over
+  // use_mmap_reads; compactions read the same way. A file system without
+  // O_DIRECT (tmpfs) reads through the page cache, said once on stderr.
+  bool use_direct_reads = false;
 
   // --- compaction and stalls ---
   // L0 tables that trigger an L0 compaction. An L0 compaction rewrites the

@@ -82,6 +82,10 @@ struct RandomAccessFileOptions {
   // of a page past its new end would fault. File systems that cannot map
   // ignore it.
   bool use_mmap = false;
+  // Read around the page cache (O_DIRECT, env/direct_read_file.h); wins over
+  // use_mmap. A file system that refuses O_DIRECT reads through the cache
+  // (said once on stderr). File systems without it ignore the option.
+  bool use_direct_io = false;
 };
 
 // Reads front to back.

@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cerrno>
 #include <cstring>
 #include <set>
 
 #include "util/mutex.h"
+#include "env/direct_read_file.h"
 #include "env/uring_writable_file.h"
 #include "fmt/format.h"
 #include "util/status_macros.h"
@@ -246,6 +249,19 @@ class PosixFileSystem final : public FileSystem {
       int err = errno;
       ::close(fd);
       return PosixError("stat", path, err);
+    }
+    if (options.use_direct_io) {
+      absl::StatusOr<std::unique_ptr<RandomAccessFile>> direct = OpenDirectReadFile(path);
+      if (!direct.ok() || *direct != nullptr) {
+        ::close(fd);
+        return direct;
+      }
+      static std::atomic<bool> said{false};
+      if (!said.exchange(true)) {
+        std::fprintf(stderr,
+                     "O_DIRECT refused for %s; direct reads go through the page cache\n",
+                     path.c_str());
+      }
     }
     if (options.use_mmap && st.st_size > 0) {
       // The mapping outlives the descriptor. A file that cannot be mapped

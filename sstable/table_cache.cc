@@ -34,7 +34,8 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
   std::string name = options_.file_name ? options_.file_name(file_number)
                                         : TableFileName(dir_, file_number);
   auto file_or =
-      fs_->NewRandomAccessFile(name, {.use_mmap = options_.use_mmap_reads});
+      fs_->NewRandomAccessFile(name, {.use_mmap = options_.use_mmap_reads,
+                                      .use_direct_io = options_.use_direct_reads});
   if (absl::IsNotFound(file_or.status())) {
     // A table a version lists must exist: its absence is damage, and a
     // NotFound would read as "no such key" to Get's callers.

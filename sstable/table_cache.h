@@ -48,6 +48,9 @@ struct TableCacheOptions {
   // Read tables through a mapping of each open file (env's use_mmap): a
   // block-cache miss then costs no syscall and no copy of the stored block.
   bool use_mmap_reads = false;
+  // Read tables with O_DIRECT (env's use_direct_io), around the page cache;
+  // wins over use_mmap_reads.
+  bool use_direct_reads = false;
   TableReaderOptions reader_options;
   // Where file `n` lives; TableFileName(dir, n) by default.
   std::function<std::string(uint64_t)> file_name;

@@ -121,6 +121,8 @@ void AddBenchCommand(CLI::App* app) {
   cmd->add_flag("--histogram", f.histogram, "print each row's latency histogram");
   cmd->add_flag("--use_existing_db", f.use_existing_db,
                 "keep the directories and skip fill* benchmarks");
+  cmd->add_flag("--use_direct_reads", f.use_direct_reads,
+                "read tables with O_DIRECT (native, rocksdb; leveldb has no such option)");
   cmd->add_option("--db", f.db, "root directory (default /tmp/synapsed_bench-<uid>)");
   cmd->add_option("--repeat", args->repeat,
                   "run everything this many times, the engine order reversed every other "

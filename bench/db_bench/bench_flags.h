@@ -41,6 +41,9 @@ struct BenchFlags {
   int batch_size = 16;        // keys per multireadrandom BatchGet
   bool histogram = false;     // print the full latency histogram per row
   bool use_existing_db = false;  // skip fill* and keep the directories
+  // Table reads around the page cache where the engine can (native and
+  // RocksDB: use_direct_reads; LevelDB has no such option).
+  bool use_direct_reads = false;
   std::string db;             // root directory (default /tmp/synapsed_bench-<uid>)
   std::string json;           // write a JSON report here ("-": stdout)
   bool progress = false;      // progress lines on stderr (the command sets it on a tty)

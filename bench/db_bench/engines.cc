@@ -69,6 +69,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenEngine(const std::string& engine,
     o.table.block_size = static_cast<size_t>(flags.block_size);
     o.table.bloom_bits_per_key = bloom;
     o.table.compression = NativeCompression(flags.compression_type);
+    o.use_direct_reads = flags.use_direct_reads;
     return engine::OpenNativeStore(o, dir);
   }
   if (engine == "rocksdb") {
@@ -78,6 +79,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenEngine(const std::string& engine,
     o.bloom_bits_per_key = bloom;
     o.block_size = static_cast<size_t>(flags.block_size);
     o.compression = Algorithm(flags.compression_type);
+    o.use_direct_reads = flags.use_direct_reads;
     return OpenRocksDbStore(o, dir);
   }
   if (engine == "leveldb") {
@@ -108,6 +110,7 @@ std::vector<std::pair<std::string, std::string>> DescribeEngine(
   const std::string block = Bytes(flags.block_size);
   const std::string sync = flags.sync ? "every write" : "no (fillsync: every write)";
   const std::string& comp = flags.compression_type;
+  const std::string direct = flags.use_direct_reads ? "yes (O_DIRECT)" : "no (page cache)";
   if (IsSecuredEngine(engine)) {
     auto lines = DescribeEngine("native", flags);
     for (auto& line : DescribeSecured(engine)) lines.push_back(std::move(line));
@@ -121,19 +124,22 @@ std::vector<std::pair<std::string, std::string>> DescribeEngine(
               {"encryption", "AES-256-GCM per block and log record (benchmark key)"},
               {"write buffer", wbuf},
               {"block size", block},
-              {"sync", sync}};
+              {"sync", sync},
+              {"direct reads", direct}};
     }
     return {{"block cache", cache + " ARC"},
             {"bloom filter", bloom},
             {"compression", comp == "snappy" ? "lz4 (native has no snappy)" : comp},
             {"write buffer", wbuf},
             {"block size", block},
-            {"sync", sync}};
+            {"sync", sync},
+            {"direct reads", direct}};
   }
   if (engine == "rocksdb") {
     return {{"block cache", cache + " LRU"}, {"bloom filter", bloom},
             {"compression", comp},           {"write buffer", wbuf},
-            {"block size", block},           {"sync", sync}};
+            {"block size", block},           {"sync", sync},
+            {"direct reads", direct}};
   }
   if (engine == "leveldb") {
     return {{"block cache", cache + " LRU"},
@@ -143,7 +149,10 @@ std::vector<std::pair<std::string, std::string>> DescribeEngine(
                                 : "snappy (leveldb 1.23 has no " + comp + ")"},
             {"write buffer", wbuf},
             {"block size", block},
-            {"sync", sync}};
+            {"sync", sync},
+            {"direct reads", flags.use_direct_reads
+                                 ? "no (leveldb has no direct-read option: page cache)"
+                                 : direct}};
   }
   if (engine == "sqlite") {
     return {{"block cache", cache + " page cache per connection"},
