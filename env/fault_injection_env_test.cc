@@ -299,7 +299,9 @@ TEST(FaultInjectionPosixTest, PreallocatedZerosSurviveAPowerCut) {
       ASSERT_TRUE(after[i] == '\0' || (i < 7 + lost.size() && after[i] == 'x'))
           << "round " << round << " byte " << i;
     }
-    if (round == 0) EXPECT_EQ(after.find('x'), std::string::npos);  // all of it lost
+    if (round == 0) {
+      EXPECT_EQ(after.find('x'), std::string::npos);  // all of it lost
+    }
   }
   EXPECT_GE(fs.OpCount(OpKind::kPreallocate), 40);
   ASSERT_OK(base->DeleteFile(path));
