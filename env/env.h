@@ -51,10 +51,10 @@ class WritableFile {
   // logical end: `ahead` bytes of zeros are written and synced now, and
   // again each time appends reach them, so a synced append overwrites
   // blocks the file already has and its fdatasync need not commit a new
-  // size. Close
-  // cuts the zero tail off; after a crash it stays, and a log reader reads
-  // zeros as the end of the log. 0 stops extending the tail. Files that
-  // cannot do it ignore the call (the default; the io_uring file does it).
+  // size. Close cuts the zero tail off; after a crash it stays, and a log
+  // reader reads zeros as the end of the log. 0 stops extending the tail.
+  // Files that cannot do it ignore the call (the default; the io_uring file
+  // does it).
   [[nodiscard]] virtual absl::Status Preallocate(uint64_t ahead) {
     (void)ahead;
     return absl::OkStatus();

@@ -242,6 +242,16 @@ class PosixFileSystem final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path, const RandomAccessFileOptions& options) override {
+    if (options.use_direct_io) {
+      absl::StatusOr<std::unique_ptr<RandomAccessFile>> direct = OpenDirectReadFile(path);
+      if (!direct.ok() || *direct != nullptr) return direct;
+      static std::atomic<bool> said{false};
+      if (!said.exchange(true)) {
+        std::fprintf(stderr,
+                     "O_DIRECT refused for %s; direct reads go through the page cache\n",
+                     path.c_str());
+      }
+    }
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return PosixError("open", path, errno);
     struct stat st;
@@ -249,19 +259,6 @@ class PosixFileSystem final : public FileSystem {
       int err = errno;
       ::close(fd);
       return PosixError("stat", path, err);
-    }
-    if (options.use_direct_io) {
-      absl::StatusOr<std::unique_ptr<RandomAccessFile>> direct = OpenDirectReadFile(path);
-      if (!direct.ok() || *direct != nullptr) {
-        ::close(fd);
-        return direct;
-      }
-      static std::atomic<bool> said{false};
-      if (!said.exchange(true)) {
-        std::fprintf(stderr,
-                     "O_DIRECT refused for %s; direct reads go through the page cache\n",
-                     path.c_str());
-      }
     }
     if (options.use_mmap && st.st_size > 0) {
       // The mapping outlives the descriptor. A file that cannot be mapped

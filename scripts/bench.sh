@@ -27,9 +27,9 @@
 #               (native and RocksDB read with O_DIRECT; LevelDB has no such
 #               option and reads through the page cache); 0 skips it
 #   SCALE_READS --reads of those read workloads [100000]
-# NUM=20000 SYNC_NUM=200000 DISK_COUNT=500 SCALE_NUM=100000 SCALE_READS=1000 runs in
-# about a minute,
-# to try the script; only the defaults measure the targets.
+# NUM=20000 SYNC_NUM=200000 DISK_COUNT=500 SCALE_NUM=100000 SCALE_READS=1000
+# runs in about a minute, to try the script; only the defaults measure the
+# targets.
 #
 # Needs python3 (scripts/setup.sh installs it) to read the JSON reports.
 # Exit status: 0 when every run finished (whether or not the targets are
