@@ -76,6 +76,9 @@ struct WorkloadResult {
   double seconds = 0;
   Histogram latency;     // per op (multireadrandom: per batch)
   std::string note;      // e.g. "(632120 of 1000000 found)"
+  // readwhilewriting: the background writer's puts per second over the
+  // readers' run (< 0: no writer ran).
+  double writer_ops_per_sec = -1;
   double write_amp = -1; // < 0: n/a
   double space_amp = -1; // < 0: n/a
   // Seconds the settle step after a writing workload took (< 0: none ran).

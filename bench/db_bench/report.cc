@@ -174,6 +174,7 @@ std::string ReportJson(const BenchReport& report) {
       jr["p99_us"] = r.latency.Percentile(99) / 1e3;
       jr["p999_us"] = r.latency.Percentile(99.9) / 1e3;
       jr["note"] = r.note;
+      if (r.writer_ops_per_sec >= 0) jr["writer_ops_per_sec"] = r.writer_ops_per_sec;
       const PhaseMemory& m = r.memory;
       if (m.peak_rss >= 0) {
         jr["memory"] = {{"baseline_rss", m.baseline_rss},

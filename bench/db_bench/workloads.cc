@@ -300,7 +300,8 @@ WorkloadResult RunWorkload(const std::string& name, int index, const std::string
     r.note = fmt::format("({} of {} found)", found, r.ops);
   }
   if (name == "readwhilewriting") {
-    r.note += fmt::format(" writer: {:.0f} puts/s", writer_stats.ops / r.seconds);
+    r.writer_ops_per_sec = r.seconds > 0 ? writer_stats.ops / r.seconds : 0;
+    r.note += fmt::format(" writer: {:.0f} puts/s", r.writer_ops_per_sec);
   }
   if (name == "fillsync") r.note = fmt::format("({} synced writes = num/1000)", r.ops);
   return r;
