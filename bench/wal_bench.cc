@@ -7,16 +7,24 @@
 //   BM_Fdatasync{AfterAppend,AfterOverwrite}  the fdatasync alone (manual
 //        time) after a 128-byte write that extends the file, or that
 //        overwrites zeros written and synced earlier (preallocation)
+//   BM_RawAppend/<mapped>  what the OS charges for one unsynced append of a
+//        logged 100-byte record (its 115-byte fragment), no log writer:
+//        0 = a pwrite at the file's end (what the log does today),
+//        1 = a copy into a shared mapping of the file, fallocated and mapped
+//        1 MiB at a time (the data is in the page cache either way, so a
+//        process crash loses neither)
 //
 // Files live in a fresh directory under $WAL_BENCH_DIR (default /tmp), which
 // must be on the disk you care about (tmpfs makes fdatasync free).
 // Run: wal_bench --benchmark_repetitions=5
 // --benchmark_report_aggregates_only=true
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -186,6 +194,76 @@ BENCHMARK(BM_FdatasyncAfterOverwrite)
     ->Arg(4096)
     ->Arg(1 << 20)
     ->UseManualTime();
+
+// Arg: 0 = pwrite, 1 = copy into a shared mapping (see top).
+void BM_RawAppend(benchmark::State& state) {
+  const bool mapped = state.range(0) != 0;
+  const std::string path = FreshPath(mapped ? "mapped.log" : "pwrite.log");
+  constexpr size_t kWindow = 1 << 20;
+  const std::string fragment(115, 'f');
+  int fd = -1;
+  char* window = nullptr;
+  uint64_t offset = 0, window_start = 0, window_end = 0;
+  auto close_file = [&] {
+    if (window != nullptr) ::munmap(window, kWindow);
+    if (fd >= 0) ::close(fd);
+    window = nullptr;
+    fd = -1;
+    ::unlink(path.c_str());
+  };
+  auto open_file = [&] {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    offset = window_start = window_end = 0;
+    return fd >= 0;
+  };
+  if (!open_file()) {
+    state.SkipWithError("open failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!mapped) {
+      if (::pwrite(fd, fragment.data(), fragment.size(), offset) !=
+          static_cast<ssize_t>(fragment.size())) {
+        state.SkipWithError("pwrite failed");
+        break;
+      }
+    } else {
+      if (offset + fragment.size() > window_end) {
+        // The next window starts at the page holding `offset`; its blocks
+        // are allocated before the mapping is touched, so a full disk is an
+        // error here rather than a SIGBUS at the copy.
+        if (window != nullptr) ::munmap(window, kWindow);
+        window_start = offset & ~uint64_t{4095};
+        window_end = window_start + kWindow;
+        void* m = MAP_FAILED;
+        if (::fallocate(fd, 0, static_cast<off_t>(window_start), kWindow) == 0) {
+          m = ::mmap(nullptr, kWindow, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                     static_cast<off_t>(window_start));
+        }
+        window = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
+        if (window == nullptr) {
+          state.SkipWithError("fallocate or mmap failed");
+          break;
+        }
+      }
+      std::memcpy(window + (offset - window_start), fragment.data(), fragment.size());
+    }
+    offset += fragment.size();
+    if (offset > static_cast<uint64_t>(kRotateBytes)) {
+      state.PauseTiming();
+      close_file();
+      const bool ok = open_file();
+      state.ResumeTiming();
+      if (!ok) {
+        state.SkipWithError("open failed");
+        break;
+      }
+    }
+  }
+  close_file();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RawAppend)->ArgName("mapped")->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace synapsed::storage::wal
