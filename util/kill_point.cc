@@ -1,8 +1,8 @@
 #include "util/kill_point.h"
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
-#include <map>
 #include <mutex>
 
 namespace synapsed::storage {
@@ -12,14 +12,29 @@ struct State {
   std::mutex mu;
   std::string armed;
   int countdown = 0;
-  std::map<std::string, int, std::less<>> hits;
   std::function<void(std::string_view)> handler;
-  bool env_checked = false;
 };
 
 State& GetState() {
   static State* s = new State;
   return *s;
+}
+
+// True while a point is armed; hits take the lock only then.
+std::atomic<bool> g_armed{false};
+
+// SYNAPSED_KILL_POINT=name[:nth], read at the first hit of any point.
+void ArmFromEnvironmentOnce() {
+  static const bool checked = [] {
+    if (const char* env = std::getenv("SYNAPSED_KILL_POINT")) {
+      const std::string spec = env;
+      const size_t colon = spec.rfind(':');
+      ArmKillPoint(spec.substr(0, colon),
+                   colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1));
+    }
+    return true;
+  }();
+  (void)checked;
 }
 
 }  // namespace
@@ -50,6 +65,7 @@ void ArmKillPoint(std::string_view name, int nth) {
   std::lock_guard<std::mutex> l(s.mu);
   s.armed = std::string(name);
   s.countdown = nth;
+  g_armed.store(nth > 0, std::memory_order_release);
 }
 
 void DisarmKillPoints() {
@@ -57,7 +73,7 @@ void DisarmKillPoints() {
   std::lock_guard<std::mutex> l(s.mu);
   s.armed.clear();
   s.countdown = 0;
-  s.hits.clear();
+  g_armed.store(false, std::memory_order_release);
 }
 
 void SetKillPointHandler(std::function<void(std::string_view)> handler) {
@@ -66,34 +82,18 @@ void SetKillPointHandler(std::function<void(std::string_view)> handler) {
   s.handler = std::move(handler);
 }
 
-int KillPointHits(std::string_view name) {
-  State& s = GetState();
-  std::lock_guard<std::mutex> l(s.mu);
-  auto it = s.hits.find(name);
-  return it == s.hits.end() ? 0 : it->second;
-}
-
 void KillPoint(std::string_view name) {
+  ArmFromEnvironmentOnce();
+  // Three kill points are on every write's path: unarmed, a hit is this
+  // load and nothing more.
+  if (!g_armed.load(std::memory_order_acquire)) return;
   State& s = GetState();
   std::function<void(std::string_view)> fire;
   {
     std::lock_guard<std::mutex> l(s.mu);
-    if (!s.env_checked) {
-      s.env_checked = true;
-      if (const char* env = std::getenv("SYNAPSED_KILL_POINT")) {
-        std::string spec = env;
-        size_t colon = spec.rfind(':');
-        s.armed = spec.substr(0, colon);
-        s.countdown = colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1);
-      }
-    }
-    // Found by view: a kill point on the write path is reached three times
-    // per write, and a key built for every hit would allocate each time.
-    auto it = s.hits.find(name);
-    if (it == s.hits.end()) it = s.hits.emplace(std::string(name), 0).first;
-    ++it->second;
     if (s.countdown > 0 && s.armed == name && --s.countdown == 0) {
       s.armed.clear();
+      g_armed.store(false, std::memory_order_release);
       fire = s.handler;
       if (!fire) {
         std::raise(SIGKILL);

@@ -31,8 +31,6 @@ void ArmKillPoint(std::string_view name, int nth = 1);
 void DisarmKillPoints();
 // Called (once) when an armed point fires; null restores SIGKILL.
 void SetKillPointHandler(std::function<void(std::string_view)> handler);
-// How many times `name` was reached since the last DisarmKillPoints.
-int KillPointHits(std::string_view name);
 
 void KillPoint(std::string_view name);
 
