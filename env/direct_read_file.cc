@@ -1,7 +1,6 @@
 #include "env/direct_read_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <cstring>
 
 #include "env/posix_env.h"
+#include "util/status_macros.h"
 
 namespace synapsed::storage::env {
 namespace {
@@ -84,14 +84,8 @@ absl::StatusOr<std::unique_ptr<RandomAccessFile>> OpenDirectReadFile(const std::
     if (errno == EINVAL) return std::unique_ptr<RandomAccessFile>();  // no O_DIRECT here
     return PosixError("open (O_DIRECT)", path, errno);
   }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return PosixError("stat", path, err);
-  }
-  return std::unique_ptr<RandomAccessFile>(
-      new DirectReadFile(path, fd, static_cast<uint64_t>(st.st_size)));
+  ASSIGN_OR_RETURN(const uint64_t size, FileSizeOrClose(fd, path));
+  return std::unique_ptr<RandomAccessFile>(new DirectReadFile(path, fd, size));
 }
 
 }  // namespace synapsed::storage::env

@@ -41,6 +41,16 @@ absl::Status PosixError(std::string_view op, const std::string& path,
   }
 }
 
+absl::StatusOr<uint64_t> FileSizeOrClose(int fd, const std::string& path) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return PosixError("stat", path, err);
+  }
+  return static_cast<uint64_t>(st.st_size);
+}
+
 namespace {
 
 constexpr size_t kWriteBufferSize = 64 * 1024;
@@ -231,13 +241,8 @@ class PosixFileSystem final : public FileSystem {
     if (options.use_io_uring) return NewUringWritableFile(path, /*truncate=*/false);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError("open", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return PosixError("stat", path, err);
-    }
-    return std::make_unique<PosixWritableFile>(path, fd, st.st_size);
+    ASSIGN_OR_RETURN(const uint64_t size, FileSizeOrClose(fd, path));
+    return std::make_unique<PosixWritableFile>(path, fd, size);
   }
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
@@ -254,23 +259,18 @@ class PosixFileSystem final : public FileSystem {
     }
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return PosixError("open", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return PosixError("stat", path, err);
-    }
-    if (options.use_mmap && st.st_size > 0) {
+    ASSIGN_OR_RETURN(const uint64_t size, FileSizeOrClose(fd, path));
+    if (options.use_mmap && size > 0) {
       // The mapping outlives the descriptor. A file that cannot be mapped
       // (address space, a file system without mmap) is read with pread.
-      void* base = ::mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+      void* base = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
       if (base != MAP_FAILED) {
         ::close(fd);
         return std::make_unique<PosixMmapFile>(static_cast<const char*>(base),
-                                               st.st_size);
+                                               size);
       }
     }
-    return std::make_unique<PosixRandomAccessFile>(path, fd, st.st_size);
+    return std::make_unique<PosixRandomAccessFile>(path, fd, size);
   }
 
   absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(

@@ -18,6 +18,10 @@ std::unique_ptr<FileSystem> NewPosixFileSystem();
 // Maps errno to an absl::Status whose message names the operation and path.
 absl::Status PosixError(std::string_view op, const std::string& path, int err);
 
+// The size of the open file `fd` (fstat). On failure `fd` is closed and the
+// error names `path`.
+absl::StatusOr<uint64_t> FileSizeOrClose(int fd, const std::string& path);
+
 }  // namespace synapsed::storage::env
 
 #endif  // SYNAPSED_ENV_POSIX_ENV_H_

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <liburing.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,13 +55,7 @@ absl::StatusOr<std::unique_ptr<UringWritableFile>> UringWritableFile::Open(
   if (fd < 0) return PosixError("open", path, errno);
   uint64_t size = 0;
   if (!truncate) {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return PosixError("stat", path, err);
-    }
-    size = static_cast<uint64_t>(st.st_size);
+    ASSIGN_OR_RETURN(size, FileSizeOrClose(fd, path));
   }
   std::unique_ptr<UringWritableFile> file(
       new UringWritableFile(path, fd, size, options));
