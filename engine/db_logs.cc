@@ -187,6 +187,7 @@ absl::Status DBImpl::NewLog() {
   }
   env::WritableFileOptions fo;
   fo.use_io_uring = options_.use_io_uring;
+  fo.use_mmap = options_.use_mmap_writes;
   ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(path, fo));
   // The log's directory entry must be durable before a synced write in it
   // is acknowledged.

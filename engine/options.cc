@@ -46,6 +46,7 @@ std::string EngineOptionsToJson(const EngineOptions& o) {
   j["max_immutable_memtables"] = o.max_immutable_memtables;
   j["use_io_uring"] = o.use_io_uring;
   j["wal_buffer_bytes"] = o.wal_buffer_bytes;
+  j["use_mmap_writes"] = o.use_mmap_writes;
   j["wal_preallocate_bytes"] = o.wal_preallocate_bytes;
   j["log_retention_bytes"] = o.log_retention_bytes;
   j["table"] = {{"block_size", o.table.block_size},

@@ -55,6 +55,16 @@ struct EngineOptions {
   // no syscall per unsynced write, at the price of losing up to this much
   // (always a suffix) if the process dies. 0: every write reaches the OS.
   size_t wal_buffer_bytes = 0;
+  // Append to the log by copying into a shared mapping of it (as RocksDB's
+  // allow_mmap_writes; env::WritableFileOptions::use_mmap): an unsynced
+  // write costs a memcpy instead of a write(2), and is in the OS all the
+  // same, so a process crash loses nothing. Sync is fdatasync. The log
+  // holds zeros past its end while open (1 MiB windows, fallocated) and
+  // after a crash; the reader takes them as the end. Wins over use_io_uring
+  // (which then only serves a file system without fallocate, where the log
+  // is written as if this were off). Measured (docs/performance.md): 2.5x
+  // LevelDB's fillrandom against 0.94x with a write(2) per record.
+  bool use_mmap_writes = true;
   // Once a log takes a synced write, it keeps synced zeros past its end,
   // written this many bytes at a time (wal::LogWriterOptions::preallocate_on_sync),
   // so each later synced write overwrites blocks the file has and its

@@ -108,6 +108,14 @@ struct WritableFileOptions {
   // Submit Append/Sync through io_uring when the implementation supports it
   // (POSIX only). Falls back to pwrite + fdatasync when the kernel refuses.
   bool use_io_uring = false;
+  // Append by copying into a shared mapping of the file (POSIX only;
+  // env/mapped_writable_file.h): no syscall per unsynced append, and the
+  // bytes are in the OS as after a write, so a process crash loses none.
+  // Sync is fdatasync. Wins over use_io_uring. The file holds zeros past its
+  // data until Close, and after a crash: for logs, whose reader takes zeros
+  // as the end. A file system without fallocate writes as if it were off.
+  // Others ignore it.
+  bool use_mmap = false;
 };
 
 class FileSystem {

@@ -231,11 +231,17 @@ FaultInjectionFileSystem::OpenForWrite(const std::string& path,
   }
   const size_t create_op = ops.size();
   if (!existed) ops.push_back(DirOp(DirOp::kCreate, path));
+  // Power cuts are simulated by cutting the base file back to what was
+  // synced, which a file still mapped for writing would fault on (and a
+  // mapped file's Close would then extend again): files here are written
+  // with write(2). Mapped appends are checked with a real kill -9 instead.
+  WritableFileOptions base_options = options;
+  base_options.use_mmap = false;
   std::unique_ptr<WritableFile> base_file;
   if (truncate) {
-    ASSIGN_OR_RETURN(base_file, base_->NewWritableFile(path, options));
+    ASSIGN_OR_RETURN(base_file, base_->NewWritableFile(path, base_options));
   } else {
-    ASSIGN_OR_RETURN(base_file, base_->NewAppendableFile(path, options));
+    ASSIGN_OR_RETURN(base_file, base_->NewAppendableFile(path, base_options));
   }
   FileState& st = files_[path];
   if (!existed) st = FileState{};

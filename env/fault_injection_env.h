@@ -36,6 +36,9 @@
 //
 // FlipBit() corrupts one bit of a file on the wrapped system.
 //
+// WritableFileOptions::use_mmap is not passed on: files are written with
+// write(2), whose effects a simulated power cut can undo.
+//
 // Thread-safe. Open file objects must not outlive the wrapper.
 #ifndef SYNAPSED_ENV_FAULT_INJECTION_ENV_H_
 #define SYNAPSED_ENV_FAULT_INJECTION_ENV_H_

@@ -15,6 +15,7 @@
 
 #include "util/mutex.h"
 #include "env/direct_read_file.h"
+#include "env/mapped_writable_file.h"
 #include "env/uring_writable_file.h"
 #include "fmt/format.h"
 #include "util/status_macros.h"
@@ -224,10 +225,27 @@ class PosixFileLock final : public FileLock {
   int fd_;
 };
 
+// A mapped file, or null after saying once on stderr that the file system
+// cannot give one (the caller then writes with pwrite or io_uring).
+absl::StatusOr<std::unique_ptr<WritableFile>> OpenMappedWritableFileOrSay(
+    const std::string& path, bool truncate) {
+  ASSIGN_OR_RETURN(auto mapped, OpenMappedWritableFile(path, truncate));
+  static std::atomic<bool> said{false};
+  if (mapped == nullptr && !said.exchange(true)) {
+    std::fprintf(stderr, "fallocate refused for %s; logs are written without a mapping\n",
+                 path.c_str());
+  }
+  return mapped;
+}
+
 class PosixFileSystem final : public FileSystem {
  public:
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
       const std::string& path, const WritableFileOptions& options) override {
+    if (options.use_mmap) {
+      ASSIGN_OR_RETURN(auto mapped, OpenMappedWritableFileOrSay(path, /*truncate=*/true));
+      if (mapped != nullptr) return mapped;
+    }
     // The io_uring file falls back to pwrite + fdatasync by itself when the
     // kernel refuses a ring (uring_writable_file.h).
     if (options.use_io_uring) return NewUringWritableFile(path, /*truncate=*/true);
@@ -238,6 +256,10 @@ class PosixFileSystem final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path, const WritableFileOptions& options) override {
+    if (options.use_mmap) {
+      ASSIGN_OR_RETURN(auto mapped, OpenMappedWritableFileOrSay(path, /*truncate=*/false));
+      if (mapped != nullptr) return mapped;
+    }
     if (options.use_io_uring) return NewUringWritableFile(path, /*truncate=*/false);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError("open", path, errno);

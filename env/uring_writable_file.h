@@ -48,6 +48,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "env/env.h"
+#include "env/zero_tail.h"
 
 struct io_uring;
 
@@ -99,7 +100,7 @@ class UringWritableFile final : public WritableFile {
   bool using_io_uring() const { return ring_ != nullptr; }
   // Physical end of the zero-filled, synced space (== Size() without
   // preallocation).
-  uint64_t preallocated_end() const { return std::max(prealloc_end_, offset_); }
+  uint64_t preallocated_end() const { return std::max(zeros_.end(), offset_); }
 
  private:
   UringWritableFile(std::string path, int fd, uint64_t size,
@@ -109,17 +110,13 @@ class UringWritableFile final : public WritableFile {
   absl::Status Write(std::string_view data, bool sync);
   absl::Status UringWrite(std::string_view data, bool sync);
   absl::Status PosixWrite(std::string_view data, bool sync);
-  // Makes sure [0, end + prealloc_ahead_) is inside the preallocated,
-  // synced space.
-  absl::Status ZeroFillTo(uint64_t end);
 
   const std::string path_;
   int fd_;
   const UringWritableFileOptions options_;
   std::unique_ptr<io_uring> ring_;  // null: pwrite fallback
   uint64_t offset_;                 // logical size: where the next write goes
-  uint64_t prealloc_end_;           // physical size when preallocating
-  uint64_t prealloc_ahead_;         // zeros kept past the end (0: none)
+  ZeroTail zeros_;                  // the synced zeros when preallocating
 };
 
 // As UringWritableFile::Open, as the FileSystem interface's type.

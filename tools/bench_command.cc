@@ -123,6 +123,10 @@ void AddBenchCommand(CLI::App* app) {
                 "keep the directories and skip fill* benchmarks");
   cmd->add_flag("--use_direct_reads", f.use_direct_reads,
                 "read tables with O_DIRECT (native, rocksdb; leveldb has no such option)");
+  cmd->add_option("--mmap_write", f.mmap_write,
+                  "native: log appends copied into a shared mapping of the log (no write(2) "
+                  "per unsynced write)")
+      ->capture_default_str();
   cmd->add_option("--db", f.db, "root directory (default /tmp/synapsed_bench-<uid>)");
   cmd->add_option("--repeat", args->repeat,
                   "run everything this many times, the engine order reversed every other "

@@ -65,6 +65,10 @@ void AddTortureCommand(CLI::App* app) {
                   "crash: log writes through io_uring (false: the posix file, flushed to the OS "
                   "after every record; every acknowledged write must survive either way)")
       ->default_val(true);
+  cmd->add_option("--use-mmap-writes", o->use_mmap_writes,
+                  "crash: log appends copied into a shared mapping of the file (no syscall; "
+                  "the bytes are in the OS all the same, so the check is as strict)")
+      ->default_val(engine::EngineOptions{}.use_mmap_writes);
   cmd->add_option("--dir", o->dir, "work directory (crash, corruption; default: a temp dir)");
   cmd->add_flag("--encryption", o->encryption,
                 "crash, powerloss, killpoints, corruption, soak: an encrypted database "

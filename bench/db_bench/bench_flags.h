@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/options.h"
 
 namespace synapsed::storage::bench {
 
@@ -44,6 +45,9 @@ struct BenchFlags {
   // Table reads around the page cache where the engine can (native and
   // RocksDB: use_direct_reads; LevelDB has no such option).
   bool use_direct_reads = false;
+  // Native log appends through a shared mapping (EngineOptions::
+  // use_mmap_writes; db_bench's mmap_write). Default: the engine's.
+  bool mmap_write = engine::EngineOptions{}.use_mmap_writes;
   std::string db;             // root directory (default /tmp/synapsed_bench-<uid>)
   std::string json;           // write a JSON report here ("-": stdout)
   bool progress = false;      // progress lines on stderr (the command sets it on a tty)

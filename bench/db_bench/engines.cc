@@ -70,6 +70,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenEngine(const std::string& engine,
     o.table.bloom_bits_per_key = bloom;
     o.table.compression = NativeCompression(flags.compression_type);
     o.use_direct_reads = flags.use_direct_reads;
+    o.use_mmap_writes = flags.mmap_write;
     return engine::OpenNativeStore(o, dir);
   }
   if (engine == "rocksdb") {

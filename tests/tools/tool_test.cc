@@ -172,11 +172,20 @@ TEST(ToolDb, PutDeleteCompact) {
   r = RunTool({"db", "compact", "--dir", dir, "--start", "key00000", "--end", "key00400"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("compacted [key00000 .. key00400] in "));
-  // No L0 table overlaps the range any more (the late puts, flushed from
-  // the log first, lie outside it).
+  // No L0 table overlaps the range any more. What stays in L0 lies outside
+  // it: the late puts, flushed from the log first, and "fresh" when the
+  // delete's open flushed the log holding it on its own (a background
+  // flush that may or may not finish before that process closes; if it
+  // does not, "fresh" shares a table with the delete and goes down with it).
   json lsm = ParseJson(RunTool({"db", "lsm", "--dir", dir, "--json", "--tables"}));
+  // "'late03'@1250" -> late03
+  auto user_key = [](const json& bound) {
+    const std::string s = bound.get<std::string>();
+    return s.substr(1, s.find('\'', 1) - 1);
+  };
   for (const auto& t : lsm["levels"][0]["files"]) {
-    EXPECT_THAT(t["smallest"].get<std::string>(), ::testing::StartsWith("'late")) << t;
+    EXPECT_TRUE(user_key(t["largest"]) < "key00000" || user_key(t["smallest"]) > "key00400")
+        << t;
   }
   r = RunTool({"db", "compact", "--dir", dir, "--json"});
   json c = ParseJson(r);

@@ -113,10 +113,11 @@ TortureReport RunCrash(const TortureOptions& opts) {
     const std::string where = fmt::format("seed {} cycle {}", o.seed, cycle);
     rep.reproduction = fmt::format(
         "synapsed torture --mode=crash --seed={} --cycles={} --threads={} --keys={} "
-        "--sync-one-in={} --write-buffer-size={} --wal-buffer-bytes={} --use-io-uring={} --dir={}{}{} "
+        "--sync-one-in={} --write-buffer-size={} --wal-buffer-bytes={} --use-io-uring={} --use-mmap-writes={} "
+        "--dir={}{}{} "
         "(kill timing is not reproducible; the seed fixes the op sequence)",
         o.seed, cycle + 1, o.threads, o.keys, o.sync_one_in, o.write_buffer_size,
-        o.wal_buffer_bytes, o.use_io_uring, work, o.mix.empty() ? "" : " --mix=" + o.mix,
+        o.wal_buffer_bytes, o.use_io_uring, o.use_mmap_writes, work, o.mix.empty() ? "" : " --mix=" + o.mix,
         o.encryption ? " --encryption" : "");
     const uint64_t kill_after_us = 1000 * (5 + rnd.Uniform(o.max_kill_ms));
     std::cout.flush();

@@ -56,6 +56,7 @@ struct WorkloadConfig {
   uint64_t wal_buffer_bytes = 0;
   uint32_t l0_trigger = 2;
   uint32_t use_io_uring = 1;
+  uint32_t use_mmap_writes = 0;
   // 1: the database is encrypted under TortureKeyring(seed) (torture.h).
   uint32_t encrypted = 0;
   char dir[512] = {};

@@ -20,6 +20,7 @@ engine::EngineOptions MakeEngineOptions(const WorkloadConfig& c, env::FileSystem
   e.wal_buffer_bytes = c.wal_buffer_bytes;
   e.l0_compaction_trigger = static_cast<int>(c.l0_trigger);
   e.use_io_uring = c.use_io_uring != 0;
+  e.use_mmap_writes = c.use_mmap_writes != 0;
   e.table.block_size = 1024;
   e.block_cache_size = 1 << 20;
   if (c.encrypted != 0) e.keyring = TortureKeyring(c.seed);
@@ -94,6 +95,7 @@ void FillConfig(const TortureOptions& o, uint64_t cycle, WorkloadConfig* c) {
   c->l0_trigger = o.l0_trigger;
   // The oracle file starts zeroed, so every field is set here.
   c->use_io_uring = o.use_io_uring ? 1 : 0;
+  c->use_mmap_writes = o.use_mmap_writes ? 1 : 0;
   c->encrypted = o.encryption ? 1 : 0;
   c->child_open = 0;
   std::memset(c->dir, 0, sizeof(c->dir));

@@ -70,6 +70,10 @@ struct TortureOptions {
   // user-space buffer after every unbuffered record, so crash mode is as
   // strict as with io_uring (only wal_buffer_bytes > 0 relaxes it).
   bool use_io_uring = true;
+  // The engine's use_mmap_writes (crash mode): the log appended through a
+  // shared mapping. Just as strict: what was copied into the mapping is in
+  // the OS.
+  bool use_mmap_writes = engine::EngineOptions{}.use_mmap_writes;
   // crash / powerloss / killpoints / corruption: the database encrypted
   // (EngineOptions::keyring, a test key made from the seed), so recovery and
   // damage detection are checked through the encrypted formats.
