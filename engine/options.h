@@ -50,6 +50,7 @@ struct EngineOptions {
   // Immutable memtables waiting for flush before writes stop.
   int max_immutable_memtables = 4;
   // Submit log writes through io_uring (falls back to pwrite when refused).
+  // Only where use_mmap_writes is off or the file system cannot allocate.
   bool use_io_uring = true;
   // Bytes of unsynced log records kept in user space before a write(2):
   // no syscall per unsynced write, at the price of losing up to this much

@@ -31,6 +31,7 @@ namespace {
 
 using ::synapsed::storage::testing::StatusIs;
 using ::synapsed::storage::wal::testing::EncodeLog;
+using ::synapsed::storage::wal::testing::RandomRecords;
 using ::synapsed::storage::wal::testing::ReadLog;
 using ::synapsed::storage::wal::testing::ReadResult;
 
@@ -68,15 +69,9 @@ class MappedFileTest : public ::testing::Test {
   std::unique_ptr<env::FileSystem> mem_ = env::NewMemFileSystem();
 };
 
-// Small records, and one in ten up to 200 KB, until they hold `bytes`:
-// past a window or two, the log crosses windows, some inside a record.
-std::vector<std::string> RandomRecords(Random* rnd, uint64_t bytes) {
-  std::vector<std::string> records;
-  for (uint64_t total = 0; total < bytes; total += records.back().size()) {
-    size_t len = rnd->OneIn(10) ? rnd->Uniform(200000) : rnd->Uniform(300);
-    records.push_back(rnd->Bytes(len));
-  }
-  return records;
+// Past a window or two: the log crosses windows, some inside a record.
+std::vector<std::string> RecordsOf(Random* rnd, uint64_t bytes) {
+  return RandomRecords(rnd, 0, 200000, bytes);
 }
 
 // What a process crash leaves is what another reader sees before Close:
@@ -84,7 +79,7 @@ std::vector<std::string> RandomRecords(Random* rnd, uint64_t bytes) {
 TEST_F(MappedFileTest, ReadableBeforeCloseAndExactAfter) {
   const uint64_t seed = ::synapsed::storage::testing::TestSeed();
   Random rnd(seed);
-  const std::vector<std::string> records = RandomRecords(&rnd, 5 * env::kMappedWindowBytes / 2);
+  const std::vector<std::string> records = RecordsOf(&rnd, 5 * env::kMappedWindowBytes / 2);
   ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 7));
   const std::string path = Path("log");
   ASSERT_OK_AND_ASSIGN(auto file, fs_->NewWritableFile(path, kMapped));
@@ -115,7 +110,7 @@ TEST_F(MappedFileTest, ReadableBeforeCloseAndExactAfter) {
 // are the log's, and Close cuts both tails off.
 TEST_F(MappedFileTest, SyncedRecordsWithWrittenZerosAhead) {
   Random rnd(::synapsed::storage::testing::TestSeed());
-  const std::vector<std::string> records = RandomRecords(&rnd, 3 * env::kMappedWindowBytes / 2);
+  const std::vector<std::string> records = RecordsOf(&rnd, 3 * env::kMappedWindowBytes / 2);
   ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 3));
   const std::string path = Path("synced");
   ASSERT_OK_AND_ASSIGN(auto file, fs_->NewWritableFile(path, kMapped));
@@ -163,7 +158,7 @@ TEST_F(MappedFileTest, AppendableFileContinuesAtItsEnd) {
 TEST_F(MappedFileTest, KilledWriterKeepsEveryAppendedRecord) {
   const uint64_t seed = ::synapsed::storage::testing::TestSeed();
   Random rnd(seed);
-  const std::vector<std::string> records = RandomRecords(&rnd, 3 * env::kMappedWindowBytes / 2);
+  const std::vector<std::string> records = RecordsOf(&rnd, 3 * env::kMappedWindowBytes / 2);
   const std::string path = Path("killed");
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);

@@ -29,6 +29,7 @@ namespace synapsed::storage::wal {
 namespace {
 
 using ::synapsed::storage::wal::testing::EncodeLog;
+using ::synapsed::storage::wal::testing::RandomRecords;
 using ::synapsed::storage::wal::testing::ReadLog;
 using ::synapsed::storage::wal::testing::ReadResult;
 
@@ -86,19 +87,10 @@ class UringFileTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<env::FileSystem> mem_ = env::NewMemFileSystem();
 };
 
-std::vector<std::string> RandomRecords(Random* rnd, int n) {
-  std::vector<std::string> records;
-  for (int i = 0; i < n; ++i) {
-    size_t len = rnd->OneIn(10) ? rnd->Uniform(100000) : rnd->Uniform(300);
-    records.push_back(rnd->Bytes(len));
-  }
-  return records;
-}
-
 TEST_P(UringFileTest, WritesTheSameBytesAsTheMemoryFileSystem) {
   const uint64_t seed = ::synapsed::storage::testing::TestSeed();
   Random rnd(seed);
-  const std::vector<std::string> records = RandomRecords(&rnd, 300);
+  const std::vector<std::string> records = RandomRecords(&rnd, 300, 100000);
   ASSERT_OK_AND_ASSIGN(std::string expected,
                        EncodeLog(mem_.get(), records, 12));
   for (size_t buffer : {size_t{0}, size_t{16 * 1024}}) {
@@ -177,7 +169,7 @@ TEST_P(UringFileTest, ShortWriteThenErrorIsReportedNotSynced) {
 TEST_P(UringFileTest, PreallocatedZeroTailReadsAsTheEndOfTheLog) {
   const std::string path = env::JoinPath(dir_, "prealloc");
   Random rnd(::synapsed::storage::testing::TestSeed());
-  const std::vector<std::string> records = RandomRecords(&rnd, 200);
+  const std::vector<std::string> records = RandomRecords(&rnd, 200, 100000);
   ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 4));
   const uint64_t kPrealloc = 256 * 1024;
   ASSERT_OK_AND_ASSIGN(
@@ -218,7 +210,7 @@ TEST_P(UringFileTest, PreallocatedZeroTailReadsAsTheEndOfTheLog) {
 TEST_P(UringFileTest, FirstSyncedRecordStartsTheZeroTail) {
   const std::string path = env::JoinPath(dir_, "sync_prealloc");
   Random rnd(::synapsed::storage::testing::TestSeed());
-  const std::vector<std::string> records = RandomRecords(&rnd, 120);
+  const std::vector<std::string> records = RandomRecords(&rnd, 120, 100000);
   ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 9));
   const uint64_t kAhead = 64 * 1024;
   ASSERT_OK_AND_ASSIGN(auto file, env::UringWritableFile::Open(path, true, Options()));

@@ -9,11 +9,27 @@
 
 #include "absl/status/statusor.h"
 #include "env/env.h"
+#include "util/random.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
 
 namespace synapsed::storage::wal::testing {
+
+// Records of random bytes: one in ten up to `big` bytes long (a record that
+// spans blocks), the others under 300. `count` of them, and more until they
+// hold at least `min_bytes`.
+inline std::vector<std::string> RandomRecords(Random* rnd, size_t count, size_t big,
+                                              uint64_t min_bytes = 0) {
+  std::vector<std::string> records;
+  uint64_t total = 0;
+  while (records.size() < count || total < min_bytes) {
+    const size_t len = rnd->OneIn(10) ? rnd->Uniform(big) : rnd->Uniform(300);
+    records.push_back(rnd->Bytes(len));
+    total += len;
+  }
+  return records;
+}
 
 struct ReadResult {
   std::vector<std::string> records;
