@@ -31,6 +31,7 @@ namespace {
 
 using ::synapsed::storage::testing::StatusIs;
 using ::synapsed::storage::wal::testing::EncodeLog;
+using ::synapsed::storage::wal::testing::ExpectLogThenZeros;
 using ::synapsed::storage::wal::testing::RandomRecords;
 using ::synapsed::storage::wal::testing::ReadLog;
 using ::synapsed::storage::wal::testing::ReadResult;
@@ -121,13 +122,7 @@ TEST_F(MappedFileTest, SyncedRecordsWithWrittenZerosAhead) {
   }
   ASSERT_OK(w.Sync());
   ASSERT_OK_AND_ASSIGN(std::string crashed, ReadAll(path));
-  ASSERT_GT(crashed.size(), expected.size());
-  EXPECT_TRUE(crashed.substr(0, expected.size()) == expected);
-  EXPECT_EQ(crashed.find_first_not_of('\0', expected.size()), std::string::npos);
-  ReadResult r = ReadLog(mem_.get(), crashed, 3, {.last_log = true});
-  ASSERT_OK(r.status);
-  EXPECT_EQ(r.records, records);
-  EXPECT_EQ(r.dropped, 0u);
+  ExpectLogThenZeros(mem_.get(), crashed, expected, records, 3);
   ASSERT_OK(w.Close());
   ASSERT_OK_AND_ASSIGN(std::string closed, ReadAll(path));
   EXPECT_TRUE(closed == expected);

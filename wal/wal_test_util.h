@@ -9,6 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "env/env.h"
+#include "gtest/gtest.h"
+#include "util/status_matchers.h"
 #include "util/random.h"
 #include "util/status_macros.h"
 #include "wal/log_reader.h"
@@ -88,6 +90,21 @@ inline ReadResult ReadLog(env::FileSystem* fs, const std::string& bytes,
   out.skipped = reader.skipped_bytes();
   out.valid_end = reader.valid_end_offset();
   return out;
+}
+
+// What a crash leaves of a preallocated or mapped log whose records encode
+// to `expected`: those bytes, then only zeros, which a last-log read takes
+// as a clean end (every record back, nothing dropped).
+inline void ExpectLogThenZeros(env::FileSystem* fs, const std::string& image,
+                               const std::string& expected,
+                               const std::vector<std::string>& records, uint64_t log_number) {
+  ASSERT_GT(image.size(), expected.size());
+  EXPECT_TRUE(image.substr(0, expected.size()) == expected);
+  EXPECT_EQ(image.find_first_not_of('\0', expected.size()), std::string::npos);
+  ReadResult r = ReadLog(fs, image, log_number, {.last_log = true});
+  ASSERT_OK(r.status);
+  EXPECT_EQ(r.records, records);
+  EXPECT_EQ(r.dropped, 0u);
 }
 
 }  // namespace synapsed::storage::wal::testing
