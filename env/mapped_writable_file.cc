@@ -19,7 +19,7 @@ namespace {
 class MappedWritableFile final : public WritableFile {
  public:
   MappedWritableFile(std::string path, int fd, uint64_t size)
-      : path_(std::move(path)), fd_(fd), offset_(size), physical_end_(size), zeros_(size, 0) {}
+      : path_(std::move(path)), fd_(fd), offset_(size), zeros_(size) {}
   ~MappedWritableFile() override { (void)Close(); }
 
   MappedWritableFile(const MappedWritableFile&) = delete;
@@ -40,7 +40,6 @@ class MappedWritableFile final : public WritableFile {
       if (fallocate_errno != nullptr) *fallocate_errno = errno;
       return PosixError("fallocate", path_, errno);
     }
-    physical_end_ = std::max(physical_end_, start + kMappedWindowBytes);
     void* p = ::mmap(nullptr, kMappedWindowBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
                      static_cast<off_t>(start));
     if (p == MAP_FAILED) return PosixError("mmap", path_, errno);
@@ -74,18 +73,17 @@ class MappedWritableFile final : public WritableFile {
 
   absl::Status Preallocate(uint64_t ahead) override {
     if (fd_ < 0) return absl::FailedPreconditionError("preallocate in closed " + path_);
-    RETURN_IF_ERROR(zeros_.Start(fd_, path_, offset_, ahead));
-    physical_end_ = std::max(physical_end_, zeros_.end());
-    return absl::OkStatus();
+    return zeros_.Start(fd_, path_, offset_, ahead);
   }
 
-  // Cuts off the zeros past the data (not synced) and closes.
+  // Cuts off the zeros past the data (not synced) and closes. The file
+  // has some once a window is mapped (a truncation to the size it has
+  // changes nothing).
   absl::Status Close() override {
     if (fd_ < 0) return absl::OkStatus();
     Unmap();
     absl::Status s;
-    physical_end_ = std::max(physical_end_, zeros_.end());
-    if (physical_end_ > offset_ && ::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) {
+    if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) {
       s = PosixError("ftruncate", path_, errno);
     }
     if (::close(fd_) != 0 && s.ok()) s = PosixError("close", path_, errno);
@@ -106,7 +104,6 @@ class MappedWritableFile final : public WritableFile {
   const std::string path_;
   int fd_;
   uint64_t offset_;         // logical size: where the next byte goes
-  uint64_t physical_end_;   // the file's size as far as this file moved it
   ZeroTail zeros_;          // the synced zeros when preallocating
   char* window_ = nullptr;  // the mapped window (kMappedWindowBytes)
   uint64_t window_start_ = 0;

@@ -76,7 +76,7 @@ UringWritableFile::UringWritableFile(std::string path, int fd, uint64_t size,
       fd_(fd),
       options_(options),
       offset_(size),
-      zeros_(size, 0) {}
+      zeros_(size) {}
 
 UringWritableFile::~UringWritableFile() { (void)Close(); }
 

@@ -13,7 +13,6 @@
 #ifndef SYNAPSED_ENV_ZERO_TAIL_H_
 #define SYNAPSED_ENV_ZERO_TAIL_H_
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -23,9 +22,8 @@ namespace synapsed::storage::env {
 
 class ZeroTail {
  public:
-  // A file whose data ends at `data_end`, keeping `ahead` bytes of zeros
-  // (0: off until Start).
-  ZeroTail(uint64_t data_end, uint64_t ahead) : end_(data_end), ahead_(ahead) {}
+  // A file whose data ends at `data_end`; off until Start.
+  explicit ZeroTail(uint64_t data_end) : end_(data_end) {}
 
   // From now on keeps `ahead` bytes of zeros past `data_end` (0 stops
   // extending them); writes them now.
@@ -44,7 +42,7 @@ class ZeroTail {
   absl::Status Fill(int fd, const std::string& path, uint64_t data_end);
 
   uint64_t end_;
-  uint64_t ahead_;
+  uint64_t ahead_ = 0;
 };
 
 }  // namespace synapsed::storage::env
