@@ -5,7 +5,8 @@
 // memtable; newer tables have larger numbers). In L1..L6 each level is one
 // sorted run: its tables do not overlap and are kept sorted by smallest key.
 //
-// Immutable once published; shared by versions through shared_ptr.
+// Immutable once published (but for the reader its slot pins); shared by
+// versions through shared_ptr.
 #ifndef SYNAPSED_COMPACTION_FILE_METADATA_H_
 #define SYNAPSED_COMPACTION_FILE_METADATA_H_
 
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "sstable/table_slot.h"
 #include "util/internal_key.h"
 
 namespace synapsed::storage::compaction {
@@ -30,6 +32,9 @@ struct FileMetaData {
   SequenceNumber largest_seq = 0;
   uint64_t num_entries = 0;
   uint64_t num_deletions = 0;
+  // The table's open reader once a lookup has pinned it (TableCache); a
+  // copy of the metadata starts without one.
+  sstable::TableSlot table;
 };
 
 using FileRef = std::shared_ptr<const FileMetaData>;

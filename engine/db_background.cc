@@ -307,7 +307,7 @@ absl::Status DBImpl::WriteCompactionOutputs(const compaction::CompactionPick& pi
   ro.fill_cache = false;  // a one-time scan must not flush the cache
   std::vector<std::unique_ptr<InternalIterator>> children;
   for (const auto& f : pick.inputs[0]) {
-    ASSIGN_OR_RETURN(auto it, table_cache_->NewIterator(ro, f->number, f->file_size));
+    ASSIGN_OR_RETURN(auto it, table_cache_->NewIterator(ro, f->number, f->file_size, &f->table));
     children.push_back(std::move(it));
   }
   if (!pick.inputs[1].empty()) {

@@ -48,7 +48,7 @@ absl::StatusOr<memtable::LookupResult> Version::Get(
   sstable::GetResult r;
   auto probe = [&](const FileMetaData& f) -> absl::StatusOr<memtable::LookupResult> {
     r.Clear();
-    RETURN_IF_ERROR(tables->Get(options, f.number, f.file_size, lookup, hash, &r));
+    RETURN_IF_ERROR(tables->Get(options, f.number, f.file_size, &f.table, lookup, hash, &r));
     if (!r.found) return memtable::LookupResult::kNotPresent;
     ParsedInternalKey p;
     if (!ParseInternalKey(r.key, &p)) {
@@ -113,7 +113,7 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
   auto probe = [&](const FileMetaData& f) -> absl::Status {
     batch.clear();
     for (size_t i : batch_keys) batch.push_back(&probes[i]);
-    RETURN_IF_ERROR(tables->MultiGet(options, f.number, f.file_size, batch));
+    RETURN_IF_ERROR(tables->MultiGet(options, f.number, f.file_size, &f.table, batch));
     for (size_t i : batch_keys) {
       const sstable::MultiGetKey& p = probes[i];
       if (!p.found) continue;
@@ -211,7 +211,7 @@ class LevelIterator final : public InternalIterator {
       return;
     }
     const FileMetaData& f = *(*files_)[index];
-    auto it = tables_->NewIterator(options_, f.number, f.file_size);
+    auto it = tables_->NewIterator(options_, f.number, f.file_size, &f.table);
     if (!it.ok()) {
       status_ = it.status();
       index_ = kNone;
@@ -280,7 +280,7 @@ void Version::AddIterators(sstable::TableCache* tables,
                            const sstable::ReadOptions& options,
                            std::vector<std::unique_ptr<InternalIterator>>* out) const {
   for (const FileRef& f : shape_.levels[0]) {
-    auto it = tables->NewIterator(options, f->number, f->file_size);
+    auto it = tables->NewIterator(options, f->number, f->file_size, &f->table);
     if (it.ok()) {
       out->push_back(std::move(*it));
     } else {

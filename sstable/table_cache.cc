@@ -64,7 +64,9 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
   lru_.push_front(file_number);
   it->second.reader = reader;
   it->second.lru_pos = lru_.begin();
-  const size_t limit = std::max<size_t>(1, options_.max_open_files);
+  const size_t budget = std::max<size_t>(1, options_.max_open_files);
+  const size_t pinned = NumPinned();
+  const size_t limit = pinned < budget ? budget - pinned : 1;  // TakePin leaves >= 1
   while (tables_.size() > limit) {
     const uint64_t victim = lru_.back();
     lru_.pop_back();
@@ -75,26 +77,71 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
   return reader;
 }
 
+std::shared_ptr<const TableReader> TableCache::TakePin(
+    std::shared_ptr<const TableReader> reader) {
+  const size_t budget = std::max<size_t>(1, options_.max_open_files);
+  size_t taken = pinned_->load(std::memory_order_relaxed);
+  do {
+    if (taken + 1 >= budget) return nullptr;  // the LRU keeps at least one
+  } while (!pinned_->compare_exchange_weak(taken, taken + 1, std::memory_order_relaxed));
+  // The pin: owns the reader and the count it gives back when released.
+  struct Pin {
+    Pin(std::shared_ptr<const TableReader> r, std::shared_ptr<std::atomic<size_t>> p)
+        : reader(std::move(r)), pinned(std::move(p)) {}
+    Pin(const Pin&) = delete;
+    Pin& operator=(const Pin&) = delete;
+    ~Pin() { pinned->fetch_sub(1, std::memory_order_relaxed); }
+    const std::shared_ptr<const TableReader> reader;
+    const std::shared_ptr<std::atomic<size_t>> pinned;
+  };
+  auto pin = std::make_shared<Pin>(std::move(reader), pinned_);
+  const TableReader* raw = pin->reader.get();
+  return std::shared_ptr<const TableReader>(std::move(pin), raw);
+}
+
+absl::StatusOr<const TableReader*> TableCache::Reader(
+    uint64_t file_number, uint64_t file_size, const TableSlot* slot,
+    std::shared_ptr<const TableReader>* hold) {
+  if (slot != nullptr) {
+    if (const TableReader* kept = slot->reader()) return kept;
+  }
+  ASSIGN_OR_RETURN(*hold, FindTable(file_number, file_size));
+  if (slot != nullptr) {
+    if (std::shared_ptr<const TableReader> pin = TakePin(*hold)) {
+      return slot->Keep(std::move(pin));  // a pin that lost a race is released here
+    }
+  }
+  return hold->get();
+}
+
 absl::Status TableCache::Get(const ReadOptions& options, uint64_t file_number,
-                             uint64_t file_size, std::string_view lookup_key,
-                             uint64_t user_key_hash, GetResult* result) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const TableReader> reader,
-                   FindTable(file_number, file_size));
+                             uint64_t file_size, const TableSlot* slot,
+                             std::string_view lookup_key, uint64_t user_key_hash,
+                             GetResult* result) {
+  std::shared_ptr<const TableReader> hold;
+  ASSIGN_OR_RETURN(const TableReader* reader, Reader(file_number, file_size, slot, &hold));
   return reader->Get(options, lookup_key, user_key_hash, result);
 }
 
 absl::Status TableCache::MultiGet(const ReadOptions& options, uint64_t file_number,
-                                  uint64_t file_size,
+                                  uint64_t file_size, const TableSlot* slot,
                                   std::span<MultiGetKey* const> keys) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const TableReader> reader,
-                   FindTable(file_number, file_size));
+  std::shared_ptr<const TableReader> hold;
+  ASSIGN_OR_RETURN(const TableReader* reader, Reader(file_number, file_size, slot, &hold));
   return reader->MultiGet(options, keys);
 }
 
 absl::StatusOr<std::unique_ptr<TableIterator>> TableCache::NewIterator(
-    const ReadOptions& options, uint64_t file_number, uint64_t file_size) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const TableReader> reader,
-                   FindTable(file_number, file_size));
+    const ReadOptions& options, uint64_t file_number, uint64_t file_size,
+    const TableSlot* slot) {
+  std::shared_ptr<const TableReader> reader;
+  if (slot != nullptr) reader = slot->Share();
+  if (reader == nullptr) {
+    ASSIGN_OR_RETURN(const TableReader* found,
+                     Reader(file_number, file_size, slot, &reader));
+    // The slot kept another thread's reader of the file: share that one.
+    if (found != reader.get()) reader = slot->Share();
+  }
   std::unique_ptr<TableIterator> it = reader->NewIterator(options);
   it->SetKeepAlive(std::move(reader));
   return it;

@@ -3,6 +3,13 @@
 // out stays usable after eviction: it is shared, and closes when the last
 // holder (a caller, an iterator) lets go.
 //
+// Pinning: a lookup that passes a TableSlot (sstable/table_slot.h) leaves
+// the reader in it, and later lookups through that slot skip the cache. The
+// pinned readers count against max_open_files: pins take at most all but
+// one of it, the LRU keeps what they leave, and then slots are no longer
+// filled. A pin is released when its slot is destroyed (or the last iterator
+// sharing it ends).
+//
 // The engine reaches every table through it (Version::Get and
 // Version::AddIterators in engine/version.cc, compaction inputs in
 // engine/db_background.cc) and holds no readers of its own, so
@@ -15,6 +22,7 @@
 #ifndef SYNAPSED_SSTABLE_TABLE_CACHE_H_
 #define SYNAPSED_SSTABLE_TABLE_CACHE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -33,6 +41,7 @@
 #include "sstable/table_iterator.h"
 #include "sstable/table_options.h"
 #include "sstable/table_reader.h"
+#include "sstable/table_slot.h"
 #include "util/mutex.h"
 
 namespace synapsed::storage::sstable {
@@ -72,27 +81,42 @@ class TableCache {
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const TableReader>> FindTable(
       uint64_t file_number, uint64_t file_size);
 
-  // TableReader::Get through the cache.
+  // TableReader::Get through `slot`'s reader, or through the cache (then
+  // pinning the reader in `slot` if the budget allows). `slot` may be null.
   [[nodiscard]] absl::Status Get(const ReadOptions& options,
                                  uint64_t file_number, uint64_t file_size,
-                                 std::string_view lookup_key,
+                                 const TableSlot* slot, std::string_view lookup_key,
                                  uint64_t user_key_hash, GetResult* result);
 
-  // TableReader::MultiGet through the cache.
+  // TableReader::MultiGet, the same way.
   [[nodiscard]] absl::Status MultiGet(const ReadOptions& options,
                                       uint64_t file_number, uint64_t file_size,
+                                      const TableSlot* slot,
                                       std::span<MultiGetKey* const> keys);
 
-  // An iterator that keeps its reader alive.
+  // An iterator that keeps its reader alive; `slot` as for Get.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<TableIterator>> NewIterator(
-      const ReadOptions& options, uint64_t file_number, uint64_t file_size);
+      const ReadOptions& options, uint64_t file_number, uint64_t file_size,
+      const TableSlot* slot = nullptr);
 
   // Drops the reader of a deleted file (holders keep theirs until done).
   void Evict(uint64_t file_number);
 
+  // Readers in the cache's LRU (pinned ones not counted unless also there).
   size_t NumOpen() const;
+  // Readers pinned in slots that still exist.
+  size_t NumPinned() const { return pinned_->load(std::memory_order_relaxed); }
 
  private:
+  // `slot`'s reader, or the cache's reader for the file, pinned in `slot`
+  // when the budget allows; `*hold` keeps an unpinned one alive.
+  absl::StatusOr<const TableReader*> Reader(
+      uint64_t file_number, uint64_t file_size, const TableSlot* slot,
+      std::shared_ptr<const TableReader>* hold);
+  // `reader` wrapped so that releasing it gives its pin back, or null when
+  // every pin is taken.
+  std::shared_ptr<const TableReader> TakePin(std::shared_ptr<const TableReader> reader);
+
   struct Entry {
     std::shared_ptr<const TableReader> reader;
     std::list<uint64_t>::iterator lru_pos;
@@ -107,6 +131,10 @@ class TableCache {
   mutable Mutex mu_;
   std::unordered_map<uint64_t, Entry> tables_ ABSL_GUARDED_BY(mu_);
   std::list<uint64_t> lru_ ABSL_GUARDED_BY(mu_);  // front: most recent
+  // Pins handed out and not yet released; shared with the pins themselves,
+  // which may outlive the cache.
+  const std::shared_ptr<std::atomic<size_t>> pinned_ =
+      std::make_shared<std::atomic<size_t>>(0);
 };
 
 }  // namespace synapsed::storage::sstable
