@@ -48,6 +48,7 @@ enum class UnitKind : uint8_t {
   kFilterBlock = 4,
   kPropertiesBlock = 5,
   kMetaIndexBlock = 6,
+  kRecordRun = 7,   // several log records sealed as one (a buffered log's)
 };
 
 class FileCipher {

@@ -48,8 +48,10 @@ class EncryptionTest : public ::testing::Test {
     o.l0_compaction_trigger = 2;
     o.background_threads = true;
     o.use_io_uring = false;
+    o.wal_buffer_bytes = wal_buffer_bytes_;
     return o;
   }
+  void ExpectNoNonceUsedTwice();
   absl::StatusOr<std::unique_ptr<Store>> Open(std::shared_ptr<crypto::Keyring> ring) {
     return OpenNativeStore(Options(std::move(ring)), "/db");
   }
@@ -80,12 +82,13 @@ class EncryptionTest : public ::testing::Test {
   std::unique_ptr<env::FileSystem> mem_ = env::NewMemFileSystem();
   env::FaultInjectionFileSystem fs_{mem_.get()};
   std::map<std::string, std::string> model_;
+  size_t wal_buffer_bytes_ = 0;
 };
 
 // Every unit sealed in the run, as (fingerprint of its data key, nonce):
 // none twice, across flushes, compactions, log switches, reopens, a power
 // cut with recovery, a rotation and a re-encryption.
-TEST_F(EncryptionTest, NoNonceIsUsedTwiceUnderOneKey) {
+void EncryptionTest::ExpectNoNonceUsedTwice() {
   std::set<std::pair<uint64_t, std::string>> seen;
   uint64_t seals = 0, repeats = 0;
   crypto::SetSealObserverForTesting([&](const crypto::SecureKey& key, const crypto::Nonce& n) {
@@ -126,6 +129,15 @@ TEST_F(EncryptionTest, NoNonceIsUsedTwiceUnderOneKey) {
   crypto::SetSealObserverForTesting(nullptr);
   EXPECT_GT(seals, 1000u);
   EXPECT_EQ(repeats, 0u) << "a (data key, nonce) pair was used twice";
+}
+
+TEST_F(EncryptionTest, NoNonceIsUsedTwiceUnderOneKey) { ExpectNoNonceUsedTwice(); }
+
+// The same with a log buffer: the logs seal runs of records (version-2
+// fragments, docs/format/wal.md), flushed by syncs, switches and closes.
+TEST_F(EncryptionTest, NoNonceIsUsedTwiceUnderOneKeyWithABufferedLog) {
+  wal_buffer_bytes_ = 1024;
+  ExpectNoNonceUsedTwice();
 }
 
 // After rotation the new key alone opens the database; after

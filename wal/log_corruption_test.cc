@@ -297,11 +297,31 @@ TEST_F(LogCorruptionTest, BrokenFragmentSequences) {
 
 TEST_F(LogCorruptionTest, NewerFormatVersionIsRefused) {
   std::string bytes = bytes_;
-  Reseal(&bytes, offsets_[2], MakeTypeByte(FragmentKind::kFull, 2), kLog);
+  Reseal(&bytes, offsets_[2], MakeTypeByte(FragmentKind::kFull, 3), kLog);
   ReadResult r = Read(bytes, true, false);
   EXPECT_THAT(r.status, StatusIs(absl::StatusCode::kFailedPrecondition,
-                                 HasSubstr("format version 2")));
+                                 HasSubstr("format version 3")));
   EXPECT_EQ(r.records.size(), 2u);
+}
+
+// Version 2 (a sealed run's fragments) is read, by a reader without a key
+// as the bytes its fragments hold; but one record's fragments all have the
+// same version, and a record that mixes them is DataLoss, wherever it is.
+TEST_F(LogCorruptionTest, SealedRunFramingIsReadButNotMixedIntoARecord) {
+  std::string bytes = bytes_;
+  Reseal(&bytes, offsets_[2], MakeTypeByte(FragmentKind::kFull, kSealedRunVersion), kLog);
+  ReadResult r = Read(bytes, true, false);
+  ASSERT_OK(r.status);
+  EXPECT_EQ(r.records, records_);
+
+  bytes = bytes_;
+  Reseal(&bytes, middle_, MakeTypeByte(FragmentKind::kMiddle, kSealedRunVersion), kLog);
+  r = Read(bytes, true, false);
+  EXPECT_THAT(r.status,
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("fragment of format version 2 inside the version-1 record "
+                                 "that started at offset " + std::to_string(offsets_[1]))));
+  EXPECT_EQ(r.records.size(), 1u);
 }
 
 }  // namespace

@@ -45,6 +45,11 @@ inline constexpr uint8_t kMaxFragmentKind = 4;
 // The format version (the high nibble of the type byte). DO NOT CHANGE the
 // meaning of version 1; a different layout must use a new number.
 inline constexpr uint8_t kFormatVersion = 1;
+// Version 2: the fragments of a sealed run, written only by an encrypted log
+// with a buffer (LogWriterOptions::buffer_bytes): the record they carry is
+// the GCM seal (unit kind "record run") of the buffered records, each
+// varint64 length | bytes. Same framing as version 1. DO NOT CHANGE.
+inline constexpr uint8_t kSealedRunVersion = 2;
 
 inline constexpr uint8_t MakeTypeByte(FragmentKind kind,
                                       uint8_t version = kFormatVersion) {

@@ -104,15 +104,27 @@ bool LogReader::CutShortByEnd() const {
 
 absl::StatusOr<bool> LogReader::ReadRecord(std::string* record,
                                            uint64_t* record_offset) {
-  if (options_.cipher == nullptr) return ReadFramedRecord(record, record_offset);
+  uint8_t version = 0;
+  if (options_.cipher == nullptr) return ReadFramedRecord(record, record_offset, &version);
+  if (run_pos_ < run_.size()) return NextInRun(record, record_offset);
   std::string sealed;
   while (true) {
-    ASSIGN_OR_RETURN(bool more, ReadFramedRecord(&sealed, record_offset));
+    ASSIGN_OR_RETURN(bool more, ReadFramedRecord(&sealed, record_offset, &version));
     if (!more) return false;
-    record->clear();
+    const bool run = version == kSealedRunVersion;
+    std::string* plain = run ? &run_ : record;
+    plain->clear();
     absl::Status s = options_.cipher->Open(
-        *record_offset, crypto::UnitKind::kRecord, 0, sealed, record);
-    if (s.ok()) return true;
+        *record_offset, run ? crypto::UnitKind::kRecordRun : crypto::UnitKind::kRecord, 0,
+        sealed, plain);
+    if (s.ok()) {
+      if (!run) return true;
+      run_pos_ = 0;
+      run_offset_ = *record_offset;
+      if (!run_.empty()) return NextInRun(record, record_offset);
+      error_ = Corruption(run_offset_, "sealed run holds no record");
+      return error_;
+    }
     if (!absl::IsUnauthenticated(s)) {
       error_ = s;
       return s;
@@ -122,14 +134,38 @@ absl::StatusOr<bool> LogReader::ReadRecord(std::string* record,
       continue;
     }
     error_ = Corruption(*record_offset,
-                        "record does not authenticate (wrong key, or the "
-                        "record was altered or moved)");
+                        fmt::format("{} does not authenticate (wrong key, or the "
+                                    "{} was altered or moved)",
+                                    run ? "sealed run" : "record", run ? "run" : "record"));
     return error_;
   }
 }
 
+absl::StatusOr<bool> LogReader::NextInRun(std::string* record, uint64_t* record_offset) {
+  std::string_view rest = std::string_view(run_).substr(run_pos_);
+  const size_t before = rest.size();
+  uint64_t length = 0;
+  if (!GetVarint64(&rest, &length) || length > rest.size()) {
+    // It authenticated, so the writer made it so: not a torn write.
+    const uint64_t at = run_pos_;
+    run_pos_ = run_.size();
+    if (options_.skip_corruption) {
+      skipped_bytes_ += before;
+      return ReadRecord(record, record_offset);
+    }
+    error_ = Corruption(run_offset_,
+                        fmt::format("sealed run holds a malformed record at byte {}", at));
+    return error_;
+  }
+  record->assign(rest.substr(0, length));
+  run_pos_ += before - rest.size() + length;
+  *record_offset = run_offset_;
+  return true;
+}
+
 absl::StatusOr<bool> LogReader::ReadFramedRecord(std::string* record,
-                                                 uint64_t* record_offset) {
+                                                 uint64_t* record_offset,
+                                                 uint8_t* version) {
   if (!error_.ok()) return error_;
   if (done_) return false;
   auto fail = [this](absl::Status s) {
@@ -176,11 +212,11 @@ absl::StatusOr<bool> LogReader::ReadFramedRecord(std::string* record,
 
     const uint8_t type = static_cast<uint8_t>(h[kTypeOffset]);
     const size_t len = DecodeFixed16(h + kLengthOffset);
-    if (TypeVersion(type) != kFormatVersion) {
+    if (TypeVersion(type) != kFormatVersion && TypeVersion(type) != kSealedRunVersion) {
       return fail(absl::FailedPreconditionError(fmt::format(
           "{}: WAL fragment at offset {} has format version {}; this build "
-          "reads version {}",
-          file_name_, here, TypeVersion(type), kFormatVersion)));
+          "reads versions {} and {}",
+          file_name_, here, TypeVersion(type), kFormatVersion, kSealedRunVersion)));
     }
     const std::string_view payload(h + kHeaderSize, len);
     const uint8_t kind = TypeKind(type);
@@ -206,6 +242,14 @@ absl::StatusOr<bool> LogReader::ReadFramedRecord(std::string* record,
       }
       continue;
     }
+    if (in_record && TypeVersion(type) != *version) {
+      // Checksummed, so written so: a writer mixing them is not a torn write.
+      return fail(Corruption(
+          here, fmt::format("fragment of format version {} inside the version-{} record "
+                            "that started at offset {}",
+                            TypeVersion(type), *version, record_start)));
+    }
+    *version = TypeVersion(type);
     pos_ += kHeaderSize + len;
     switch (static_cast<FragmentKind>(kind)) {
       case FragmentKind::kFull:

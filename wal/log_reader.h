@@ -64,7 +64,8 @@ struct LogReaderOptions {
   bool skip_corruption = false;
   // An encrypted log or manifest: each record is opened (authenticated and
   // decrypted) under the file's data key, with the offset of its first
-  // fragment. A record whose fragments are intact but that does not
+  // fragment; a sealed run (format version 2) is opened as one unit and its
+  // records returned one by one, each at the run's offset. A record whose fragments are intact but that does not
   // authenticate is DataLossError naming the file and offset, wherever it
   // is (the checksums passed, so it is not a torn write: the key is wrong
   // or the bytes were replaced). Not owned; outlives the reader.
@@ -115,9 +116,12 @@ class LogReader {
     uint64_t zero_page_offset = 0;
   };
 
-  // ReadRecord without the cipher: the record as its fragments hold it.
+  // ReadRecord without the cipher: the record as its fragments hold it,
+  // and their format version (kFormatVersion, or kSealedRunVersion).
   absl::StatusOr<bool> ReadFramedRecord(std::string* record,
-                                        uint64_t* record_offset);
+                                        uint64_t* record_offset, uint8_t* version);
+  // The next record of the opened run in run_, at the run's offset.
+  absl::StatusOr<bool> NextInRun(std::string* record, uint64_t* record_offset);
   // Reads the next block; a short block means end of file.
   absl::Status LoadNextBlock();
   // Scans from the current position to the end of the file for intact
@@ -148,6 +152,10 @@ class LogReader {
   bool started_ = false;
   bool done_ = false;
   absl::Status error_;
+  // A sealed run, opened: its records are returned from run_pos_ on.
+  std::string run_;
+  size_t run_pos_ = 0;
+  uint64_t run_offset_ = 0;
 
   uint64_t dropped_tail_bytes_ = 0;
   std::optional<uint64_t> unwritten_page_offset_;

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "util/coding.h"
+#include "util/status_macros.h"
 #include "wal/log_format.h"
 
 namespace synapsed::storage::wal {
@@ -27,13 +28,14 @@ LogWriter::LogWriter(std::unique_ptr<env::WritableFile> file,
       log_number_(log_number),
       options_(options),
       block_offset_(file_->Size() % kBlockSize),
-      size_(file_->Size()) {
+      size_(file_->Size()),
+      seals_runs_(options_.cipher != nullptr && options_.buffer_bytes > 0) {
   if (options_.cipher != nullptr) {
     sealer_ = std::make_unique<crypto::FileCipher::Sealer>(*options_.cipher);
   }
   if (options_.buffer_bytes > 0) {
-    buffer_.reserve(
-        std::min(options_.buffer_bytes + kBlockSize, kMaxRetainedBuffer));
+    const size_t reserve = std::min(options_.buffer_bytes + kBlockSize, kMaxRetainedBuffer);
+    (seals_runs_ ? run_ : buffer_).reserve(reserve);
   }
 }
 
@@ -49,7 +51,12 @@ absl::Status LogWriter::Fail(absl::Status s) {
 absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
   if (!status_.ok()) return status_;
   if (closed_) return absl::FailedPreconditionError("AddRecord on closed log");
-  if (sealer_ != nullptr) {
+  if (seals_runs_) {
+    PutVarint64(&run_, payload.size());
+    run_.append(payload);
+    if (!sync && run_.size() < options_.buffer_bytes) return absl::OkStatus();
+    if (absl::Status s = SealRun(); !s.ok()) return Fail(s);
+  } else if (sealer_ != nullptr) {
     bool sealed_whole = false;
     if (absl::Status s = SealRecord(payload, &sealed_whole); !s.ok()) return Fail(s);
     if (!sealed_whole) EncodeRecord(sealed_, &buffer_);
@@ -91,6 +98,19 @@ absl::Status LogWriter::SealRecord(std::string_view payload, bool* sealed_whole)
   return absl::OkStatus();
 }
 
+absl::Status LogWriter::SealRun() {
+  if (run_.empty()) return absl::OkStatus();
+  // As for a record: the run's first fragment header is its nonce.
+  PadBlockWithoutHeaderRoom(&buffer_);
+  sealed_.clear();
+  RETURN_IF_ERROR(sealer_->Seal(size_, crypto::UnitKind::kRecordRun, 0, run_, &sealed_));
+  run_.clear();
+  if (run_.capacity() > kMaxRetainedBuffer) run_.shrink_to_fit();
+  EncodeRecord(sealed_, &buffer_, kSealedRunVersion);
+  if (sealed_.capacity() > kMaxRetainedBuffer) sealed_ = std::string();
+  return absl::OkStatus();
+}
+
 absl::Status LogWriter::HandOver(bool sync) {
   absl::Status s =
       sync ? file_->AppendAndSync(buffer_) : file_->Append(buffer_);
@@ -106,6 +126,7 @@ absl::Status LogWriter::HandOver(bool sync) {
 absl::Status LogWriter::Sync() {
   if (!status_.ok()) return status_;
   if (closed_) return absl::FailedPreconditionError("Sync on closed log");
+  if (absl::Status s = SealRun(); !s.ok()) return Fail(s);
   if (!buffer_.empty()) return HandOver(/*sync=*/true);
   if (absl::Status s = file_->Sync(); !s.ok()) return Fail(s);
   return absl::OkStatus();
@@ -114,6 +135,7 @@ absl::Status LogWriter::Sync() {
 absl::Status LogWriter::Flush() {
   if (!status_.ok()) return status_;
   if (closed_) return absl::FailedPreconditionError("Flush on closed log");
+  if (absl::Status s = SealRun(); !s.ok()) return Fail(s);
   if (!buffer_.empty()) {
     if (absl::Status s = HandOver(/*sync=*/false); !s.ok()) return s;
   }
@@ -124,6 +146,8 @@ absl::Status LogWriter::Flush() {
 absl::Status LogWriter::Close() {
   if (closed_) return status_;
   absl::Status s = status_;
+  if (s.ok()) s = SealRun();
+  if (!s.ok()) (void)Fail(s);
   if (s.ok() && !buffer_.empty()) s = HandOver(/*sync=*/false);
   absl::Status c = file_->Close();
   closed_ = true;
@@ -131,7 +155,8 @@ absl::Status LogWriter::Close() {
   return s;
 }
 
-void LogWriter::EncodeRecord(std::string_view payload, std::string* out) {
+void LogWriter::EncodeRecord(std::string_view payload, std::string* out,
+                             uint8_t version) {
   bool begin = true;
   do {
     PadBlockWithoutHeaderRoom(out);
@@ -142,7 +167,7 @@ void LogWriter::EncodeRecord(std::string_view payload, std::string* out) {
                         : begin      ? FragmentKind::kFirst
                         : end        ? FragmentKind::kLast
                                      : FragmentKind::kMiddle;
-    EmitFragment(MakeTypeByte(kind), payload.substr(0, n), out);
+    EmitFragment(MakeTypeByte(kind, version), payload.substr(0, n), out);
     payload.remove_prefix(n);
     begin = false;
   } while (!payload.empty());

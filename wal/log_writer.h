@@ -13,6 +13,12 @@
 // then loses the buffered records; what is lost is always a suffix of the log,
 // so recovery still sees a prefix of the acknowledged writes.
 //
+// An encrypted log with a buffer seals what it buffers as one unit (a
+// "sealed run", format version 2 in docs/format/wal.md) when it hands it
+// over, instead of one unit per record: one AES-GCM call per buffer instead
+// of one per write. The records wait in user space in clear until then, and
+// a crash loses them as it loses any buffered record.
+//
 // Errors are sticky: after a failed Append or Sync the file's contents past
 // the last success are unknown, so every later call returns the first error
 // and nothing more is written (the engine turns it into its background error).
@@ -32,6 +38,7 @@
 #include "absl/status/status.h"
 #include "crypto/file_cipher.h"
 #include "env/env.h"
+#include "wal/log_format.h"
 
 namespace synapsed::storage::wal {
 
@@ -43,11 +50,12 @@ struct LogWriterOptions {
   // (or on Flush/Sync/Close or a sync record). Trades a crash-loss window of
   // up to this many unsynced bytes for no syscall per unsynced record.
   size_t buffer_bytes = 0;
-  // An encrypted log or manifest: each record is sealed under the file's
-  // data key, with the offset of its first fragment as the nonce, before it
-  // is cut into fragments (so the checksums cover the sealed bytes). The
-  // file must be new: appending to a file written under the same key
-  // earlier would repeat offsets. Not owned; outlives the writer.
+  // An encrypted log or manifest: each record (with buffer_bytes > 0, each
+  // run of buffered records) is sealed under the file's data key, with the
+  // offset of its first fragment as the nonce, before it is cut into
+  // fragments (so the checksums cover the sealed bytes). The file must be
+  // new: appending to a file written under the same key earlier would
+  // repeat offsets. Not owned; outlives the writer.
   const crypto::FileCipher* cipher = nullptr;
   // 0: off. Otherwise, from the first record added with sync=true on, the
   // file keeps synced zeros past its end, written this many bytes at a time
@@ -87,15 +95,19 @@ class LogWriter {
   uint64_t log_number() const { return log_number_; }
   // True after Close().
   bool closed() const { return closed_; }
-  // Logical size of the log, counting buffered bytes not yet handed over.
-  uint64_t FileSize() const { return size_; }
-  // Bytes encoded but still in the user-space buffer.
-  size_t buffered_bytes() const { return buffer_.size(); }
+  // Logical size of the log, counting buffered bytes not yet handed over
+  // (a run not yet sealed counts its records, not its framing).
+  uint64_t FileSize() const { return size_ + run_.size(); }
+  // Bytes still in user space: encoded, or in a run not yet sealed.
+  size_t buffered_bytes() const { return buffer_.size() + run_.size(); }
 
  private:
   // Encodes `payload` as fragments appended to `out`, advancing the block
   // position and size_.
-  void EncodeRecord(std::string_view payload, std::string* out);
+  void EncodeRecord(std::string_view payload, std::string* out,
+                    uint8_t version = kFormatVersion);
+  // Seals run_ as one unit into buffer_ and empties it (nothing if empty).
+  absl::Status SealRun();
   void EmitFragment(uint8_t type, std::string_view data, std::string* out);
   // Pads the current block with zeros if it has no room left for a header.
   void PadBlockWithoutHeaderRoom(std::string* out);
@@ -119,6 +131,10 @@ class LogWriter {
   // The log's own sealing context (null for a plain log).
   std::unique_ptr<crypto::FileCipher::Sealer> sealer_;
   std::string sealed_;   // scratch: a record sealed whole, to be fragmented
+  // An encrypted log with a buffer: records added since the last seal, each
+  // varint64 length | bytes, in clear until SealRun.
+  const bool seals_runs_;
+  std::string run_;
   absl::Status status_;  // first error, sticky
   bool closed_ = false;
   bool preallocating_ = false;  // Preallocate asked of the file

@@ -211,9 +211,15 @@ TEST_P(UringFileTest, PreallocatedZeroTailReadsAsTheEndOfTheLog) {
 TEST_P(UringFileTest, FirstSyncedRecordStartsTheZeroTail) {
   const std::string path = env::JoinPath(dir_, "sync_prealloc");
   Random rnd(::synapsed::storage::testing::TestSeed());
-  const std::vector<std::string> records = RandomRecords(&rnd, 120, 100000);
-  ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 9));
   const uint64_t kAhead = 64 * 1024;
+  // 40 unsynced records, then at least four windows of records (some
+  // synced), so that the zeros are extended at least three times whatever
+  // the seed.
+  std::vector<std::string> records = RandomRecords(&rnd, 40, 100000);
+  for (std::string& r : RandomRecords(&rnd, 80, 100000, 4 * kAhead)) {
+    records.push_back(std::move(r));
+  }
+  ASSERT_OK_AND_ASSIGN(std::string expected, EncodeLog(mem_.get(), records, 9));
   ASSERT_OK_AND_ASSIGN(auto file, env::UringWritableFile::Open(path, true, Options()));
   env::UringWritableFile* raw = file.get();
   LogWriter w(std::move(file), 9, {.preallocate_on_sync = kAhead});

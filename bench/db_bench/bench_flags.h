@@ -48,6 +48,11 @@ struct BenchFlags {
   // Native log appends through a shared mapping (EngineOptions::
   // use_mmap_writes; db_bench's mmap_write). Default: the engine's.
   bool mmap_write = engine::EngineOptions{}.use_mmap_writes;
+  // Native log buffer (EngineOptions::wal_buffer_bytes): unsynced writes
+  // wait in user space up to this many bytes (an encrypted log seals them
+  // as one run), and a process crash may lose them. 0: the engine's default,
+  // every write reaches the OS before it is acknowledged.
+  uint64_t wal_buffer_bytes = 0;
   std::string db;             // root directory (default /tmp/synapsed_bench-<uid>)
   std::string json;           // write a JSON report here ("-": stdout)
   bool progress = false;      // progress lines on stderr (the command sets it on a tty)

@@ -121,6 +121,7 @@ bool RecordAt(std::string_view image, uint64_t offset, Record* out) {
   out->offset = offset;
   out->bytes.clear();
   uint64_t pos = offset;
+  uint8_t version = 0;  // the record's: every fragment has the first one's
   for (bool first = true;; first = false) {
     const size_t room = wal::kBlockSize - pos % wal::kBlockSize;
     if (room < wal::kHeaderSize) {  // block padding
@@ -142,7 +143,12 @@ bool RecordAt(std::string_view image, uint64_t offset, Record* out) {
       return false;
     }
     const uint8_t type = static_cast<uint8_t>(h[wal::kTypeOffset]);
-    if (wal::TypeVersion(type) != wal::kFormatVersion) return false;
+    if (wal::TypeVersion(type) != wal::kFormatVersion &&
+        wal::TypeVersion(type) != wal::kSealedRunVersion) {
+      return false;
+    }
+    if (!first && wal::TypeVersion(type) != version) return false;
+    version = wal::TypeVersion(type);
     const auto kind = static_cast<FragmentKind>(wal::TypeKind(type));
     const bool starts =
         kind == FragmentKind::kFull || kind == FragmentKind::kFirst;
