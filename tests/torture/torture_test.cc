@@ -198,6 +198,23 @@ TEST(Torture, EncryptedProcessCrash) {
   ExpectPass(RunTorture(o), Promise::kEveryWrite);
 }
 
+// An encrypted log with a buffer seals runs of records: kill -9 and power
+// cuts land between and inside runs; recovery keeps a prefix with every
+// synced write.
+TEST(Torture, EncryptedBufferedLog) {
+  TortureOptions o = Short("crash");
+  o.seed ^= 0xe4;
+  o.encryption = true;
+  o.wal_buffer_bytes = 4096;
+  o.cycles = 4;
+  o.max_kill_ms = 400;
+  ExpectPass(RunTorture(o), Promise::kSyncedWrites);
+  o.mode = "powerloss";
+  o.cycles = 15;
+  o.ops_per_cycle = 1500;
+  ExpectPass(RunTorture(o), Promise::kSyncedWrites);
+}
+
 TEST(Torture, EncryptedCorruption) {
   TortureOptions o = Short("corruption");
   o.seed ^= 0xe3;
