@@ -62,17 +62,23 @@ TEST(FileCipher, AUnitOpensOnlyInItsPlace) {
   EXPECT_TRUE(ignored.empty());
 }
 
-// The worked example of docs/format/encryption.md ("Native engine file
-// encryption"): computed independently of this code, opened and reproduced.
-TEST(FileCipher, DocExampleOpens) {
+// The cipher of docs/format/encryption.md's examples: data key 00 01 .. 1f,
+// log number 5.
+FileCipher DocExampleCipher() {
   std::string hex;
   for (int i = 0; i < 32; ++i) {
     hex += "0123456789abcdef"[i >> 4];
     hex += "0123456789abcdef"[i & 15];
   }
   auto key = SecureKey::FromHex(hex);
-  ASSERT_OK(key.status());
-  FileCipher c(std::make_shared<const SecureKey>(*std::move(key)), 5, FileKind::kLog);
+  EXPECT_TRUE(key.ok()) << key.status();
+  return FileCipher(std::make_shared<const SecureKey>(*std::move(key)), 5, FileKind::kLog);
+}
+
+// The worked example of docs/format/encryption.md ("Native engine file
+// encryption"): computed independently of this code, opened and reproduced.
+TEST(FileCipher, DocExampleOpens) {
+  const FileCipher c = DocExampleCipher();
   const std::string sealed(
       "\x25\x17\xf0\x04\xc0"
       "\xab\x7c\x94\x17\x7a\xa7\xd9\x0f\xfe\xde\x72\x5e\xc4\x94\x6b\x26",
@@ -86,16 +92,10 @@ TEST(FileCipher, DocExampleOpens) {
 }
 
 // docs/format/encryption.md's run example: records "hello" and "world!"
-// buffered by an encrypted log and sealed as one run at offset 65536.
+// buffered by an encrypted log and sealed as one run at offset 65536
+// (checked against Python's cryptography AESGCM too), opened and reproduced.
 TEST(FileCipher, DocExampleRunOpens) {
-  std::string hex;
-  for (int i = 0; i < 32; ++i) {
-    hex += "0123456789abcdef"[i >> 4];
-    hex += "0123456789abcdef"[i & 15];
-  }
-  auto key = SecureKey::FromHex(hex);
-  ASSERT_OK(key.status());
-  FileCipher c(std::make_shared<const SecureKey>(*std::move(key)), 5, FileKind::kLog);
+  const FileCipher c = DocExampleCipher();
   const std::string sealed(
       "\x88\xf8\x1d\x9a\xb1\x2d\x93\x91\x5c\x49\x33\x34\x58"
       "\xe7\xfd\x9d\x75\x77\x9d\x4c\x94\x05\x69\xc4\x86\x59\x92\x30\x81",
