@@ -64,7 +64,7 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
   lru_.push_front(file_number);
   it->second.reader = reader;
   it->second.lru_pos = lru_.begin();
-  const size_t budget = std::max<size_t>(1, options_.max_open_files);
+  const size_t budget = OpenFileBudget();
   const size_t pinned = NumPinned();
   const size_t limit = pinned < budget ? budget - pinned : 1;  // TakePin leaves >= 1
   while (tables_.size() > limit) {
@@ -79,7 +79,7 @@ absl::StatusOr<std::shared_ptr<const TableReader>> TableCache::FindTable(
 
 std::shared_ptr<const TableReader> TableCache::TakePin(
     std::shared_ptr<const TableReader> reader) {
-  const size_t budget = std::max<size_t>(1, options_.max_open_files);
+  const size_t budget = OpenFileBudget();
   size_t taken = pinned_->load(std::memory_order_relaxed);
   do {
     if (taken + 1 >= budget) return nullptr;  // the LRU keeps at least one
@@ -135,13 +135,9 @@ absl::StatusOr<std::unique_ptr<TableIterator>> TableCache::NewIterator(
     const ReadOptions& options, uint64_t file_number, uint64_t file_size,
     const TableSlot* slot) {
   std::shared_ptr<const TableReader> reader;
-  if (slot != nullptr) reader = slot->Share();
-  if (reader == nullptr) {
-    ASSIGN_OR_RETURN(const TableReader* found,
-                     Reader(file_number, file_size, slot, &reader));
-    // The slot kept another thread's reader of the file: share that one.
-    if (found != reader.get()) reader = slot->Share();
-  }
+  ASSIGN_OR_RETURN(const TableReader* found, Reader(file_number, file_size, slot, &reader));
+  // The slot's reader (kept before, or by another thread meanwhile): share it.
+  if (found != reader.get()) reader = slot->Share();
   std::unique_ptr<TableIterator> it = reader->NewIterator(options);
   it->SetKeepAlive(std::move(reader));
   return it;

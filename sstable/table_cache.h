@@ -22,6 +22,7 @@
 #ifndef SYNAPSED_SSTABLE_TABLE_CACHE_H_
 #define SYNAPSED_SSTABLE_TABLE_CACHE_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -113,6 +114,8 @@ class TableCache {
   absl::StatusOr<const TableReader*> Reader(
       uint64_t file_number, uint64_t file_size, const TableSlot* slot,
       std::shared_ptr<const TableReader>* hold);
+  // max_open_files, at least 1: readers the LRU and the pins share.
+  size_t OpenFileBudget() const { return std::max<size_t>(1, options_.max_open_files); }
   // `reader` wrapped so that releasing it gives its pin back, or null when
   // every pin is taken.
   std::shared_ptr<const TableReader> TakePin(std::shared_ptr<const TableReader> reader);

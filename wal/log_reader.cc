@@ -134,9 +134,9 @@ absl::StatusOr<bool> LogReader::ReadRecord(std::string* record,
       continue;
     }
     error_ = Corruption(*record_offset,
-                        fmt::format("{} does not authenticate (wrong key, or the "
-                                    "{} was altered or moved)",
-                                    run ? "sealed run" : "record", run ? "run" : "record"));
+                        fmt::format("{0} does not authenticate (wrong key, or the {0} "
+                                    "was altered or moved)",
+                                    run ? "sealed run" : "record"));
     return error_;
   }
 }

@@ -65,10 +65,11 @@ struct LogReaderOptions {
   // An encrypted log or manifest: each record is opened (authenticated and
   // decrypted) under the file's data key, with the offset of its first
   // fragment; a sealed run (format version 2) is opened as one unit and its
-  // records returned one by one, each at the run's offset. A record whose fragments are intact but that does not
-  // authenticate is DataLossError naming the file and offset, wherever it
-  // is (the checksums passed, so it is not a torn write: the key is wrong
-  // or the bytes were replaced). Not owned; outlives the reader.
+  // records returned one by one, each at the run's offset. A record whose
+  // fragments are intact but that does not authenticate is DataLossError
+  // naming the file and offset, wherever it is (the checksums passed, so it
+  // is not a torn write: the key is wrong or the bytes were replaced). Not
+  // owned; outlives the reader.
   const crypto::FileCipher* cipher = nullptr;
 };
 

@@ -57,9 +57,10 @@ absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
     if (!sync && run_.size() < options_.buffer_bytes) return absl::OkStatus();
     if (absl::Status s = SealRun(); !s.ok()) return Fail(s);
   } else if (sealer_ != nullptr) {
-    bool sealed_whole = false;
-    if (absl::Status s = SealRecord(payload, &sealed_whole); !s.ok()) return Fail(s);
-    if (!sealed_whole) EncodeRecord(sealed_, &buffer_);
+    if (absl::Status s = SealUnit(payload, crypto::UnitKind::kRecord, kFormatVersion);
+        !s.ok()) {
+      return Fail(s);
+    }
   } else {
     EncodeRecord(payload, &buffer_);
   }
@@ -75,39 +76,36 @@ absl::Status LogWriter::AddRecord(std::string_view payload, bool sync) {
   return absl::OkStatus();
 }
 
-absl::Status LogWriter::SealRecord(std::string_view payload, bool* sealed_whole) {
+absl::Status LogWriter::SealUnit(std::string_view payload, crypto::UnitKind unit,
+                                 uint8_t version) {
   // The first fragment starts here, past the padding of a block with no
-  // room left for a header: that offset is the record's nonce.
+  // room left for a header: that offset is the unit's nonce.
   PadBlockWithoutHeaderRoom(&buffer_);
   const uint64_t start = size_;
   const size_t sealed_size = payload.size() + crypto::FileCipher::kOverhead;
-  *sealed_whole = sealed_size <= kBlockSize - block_offset_ - kHeaderSize;
-  if (!*sealed_whole) {
+  if (sealed_size > kBlockSize - block_offset_ - kHeaderSize) {
     sealed_.clear();
-    return sealer_->Seal(start, crypto::UnitKind::kRecord, 0, payload, &sealed_);
+    RETURN_IF_ERROR(sealer_->Seal(start, unit, 0, payload, &sealed_));
+    EncodeRecord(sealed_, &buffer_, version);
+    if (sealed_.capacity() > kMaxRetainedBuffer) sealed_ = std::string();
+    return absl::OkStatus();
   }
+  // It fits the rest of the block: sealed straight into its Full fragment.
   const size_t at = buffer_.size();
   buffer_.resize(at + kHeaderSize);
-  if (absl::Status s =
-          sealer_->Seal(start, crypto::UnitKind::kRecord, 0, payload, &buffer_);
-      !s.ok()) {
+  if (absl::Status s = sealer_->Seal(start, unit, 0, payload, &buffer_); !s.ok()) {
     buffer_.resize(at);
     return s;
   }
-  FinishFragment(at, MakeTypeByte(FragmentKind::kFull), sealed_size, &buffer_);
+  FinishFragment(at, MakeTypeByte(FragmentKind::kFull, version), sealed_size, &buffer_);
   return absl::OkStatus();
 }
 
 absl::Status LogWriter::SealRun() {
   if (run_.empty()) return absl::OkStatus();
-  // As for a record: the run's first fragment header is its nonce.
-  PadBlockWithoutHeaderRoom(&buffer_);
-  sealed_.clear();
-  RETURN_IF_ERROR(sealer_->Seal(size_, crypto::UnitKind::kRecordRun, 0, run_, &sealed_));
+  RETURN_IF_ERROR(SealUnit(run_, crypto::UnitKind::kRecordRun, kSealedRunVersion));
   run_.clear();
   if (run_.capacity() > kMaxRetainedBuffer) run_.shrink_to_fit();
-  EncodeRecord(sealed_, &buffer_, kSealedRunVersion);
-  if (sealed_.capacity() > kMaxRetainedBuffer) sealed_ = std::string();
   return absl::OkStatus();
 }
 

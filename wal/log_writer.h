@@ -111,10 +111,11 @@ class LogWriter {
   void EmitFragment(uint8_t type, std::string_view data, std::string* out);
   // Pads the current block with zeros if it has no room left for a header.
   void PadBlockWithoutHeaderRoom(std::string* out);
-  // Seals `payload` into one fragment appended to buffer_ when it fits in
-  // what is left of the block (the common case: no scratch copy); otherwise
-  // into sealed_, to be cut into fragments by the caller. Sets *sealed_whole.
-  absl::Status SealRecord(std::string_view payload, bool* sealed_whole);
+  // Seals `payload` as one unit of kind `unit` and appends it to buffer_ as
+  // a record of format `version`: straight into one fragment when it fits
+  // what is left of the block (the common case: no scratch copy), else
+  // through sealed_, cut into fragments.
+  absl::Status SealUnit(std::string_view payload, crypto::UnitKind unit, uint8_t version);
   // Writes the header of the fragment whose payload ends buffer_ (`length`
   // bytes after a header at `start`) and advances the block position.
   void FinishFragment(size_t start, uint8_t type, size_t length, std::string* out);
@@ -130,7 +131,7 @@ class LogWriter {
   std::string buffer_;   // encoded bytes not yet handed to the file
   // The log's own sealing context (null for a plain log).
   std::unique_ptr<crypto::FileCipher::Sealer> sealer_;
-  std::string sealed_;   // scratch: a record sealed whole, to be fragmented
+  std::string sealed_;   // scratch: a unit sealed whole, to be fragmented
   // An encrypted log with a buffer: records added since the last seal, each
   // varint64 length | bytes, in clear until SealRun.
   const bool seals_runs_;
