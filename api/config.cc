@@ -376,6 +376,10 @@ std::string StorageConfig::ToJson() const {
     }
     j["adaptive_compression"] = native.adaptive_compression;
     j["log_retention_bytes"] = native.log_retention_bytes;
+    j["wal_buffer_bytes"] = native.wal_buffer_bytes.has_value()
+                                ? json(*native.wal_buffer_bytes)
+                                : json(nullptr);
+    j["wal_flush_interval_ms"] = native.wal_flush_interval_ms;
   } else if (type == BackendType::kMemory) {
     j["initial_capacity"] = memory.initial_capacity;
   } else if (type == BackendType::kRocksDb) {

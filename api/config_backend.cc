@@ -234,7 +234,7 @@ std::set<std::string> BackendFields(BackendType type) {
     case BackendType::kNative:
       return {"path", "write_buffer_size", "block_cache_size", "create_if_missing",
               "error_if_exists", "compression_per_level", "adaptive_compression",
-              "log_retention_bytes"};
+              "log_retention_bytes", "wal_buffer_bytes", "wal_flush_interval_ms"};
     case BackendType::kRocksDb:
       return {"path", "block_cache_size", "write_buffer_size", "max_open_files"};
     case BackendType::kSqlite:
@@ -288,6 +288,18 @@ absl::Status ParseBackendFields(const json& obj, std::string_view where,
                              &c->native.adaptive_compression));
     RETURN_IF_ERROR(ReadUnsigned(obj, "log_retention_bytes", field("log_retention_bytes"),
                                  &c->native.log_retention_bytes));
+    // null, as ToJson writes it: the engine's default.
+    if (obj.contains("wal_buffer_bytes") && !obj["wal_buffer_bytes"].is_null()) {
+      uint64_t bytes = 0;
+      RETURN_IF_ERROR(ReadUnsigned(obj, "wal_buffer_bytes", field("wal_buffer_bytes"), &bytes));
+      c->native.wal_buffer_bytes = bytes;
+    }
+    RETURN_IF_ERROR(ReadUnsigned(obj, "wal_flush_interval_ms", field("wal_flush_interval_ms"),
+                                 &c->native.wal_flush_interval_ms));
+    if (c->native.wal_flush_interval_ms > kMaxWalFlushIntervalMs) {
+      return FieldError(field("wal_flush_interval_ms"),
+                        fmt::format("must be at most {}", kMaxWalFlushIntervalMs));
+    }
   } else if (c->type == BackendType::kRocksDb) {
     RETURN_IF_ERROR(ReadUnsigned(obj, "block_cache_size", field("block_cache_size"),
                                  &c->rocksdb.block_cache_size));

@@ -107,9 +107,21 @@ compaction::PickerOptions DBImpl::PickerOptions() const {
 void DBImpl::StartBackgroundThreads() {
   flush_thread_ = std::thread([this] { FlushThread(); });
   compaction_thread_ = std::thread([this] { CompactionThread(); });
+  if (*options_.wal_buffer_bytes > 0 && options_.wal_flush_interval_ms > 0 &&
+      !options_.read_only) {
+    log_flusher_ = std::thread([this] { LogFlusherThread(); });
+  }
 }
 
 void DBImpl::StopBackgroundThreads() {
+  // The flusher first: it writes as a writer, whose wait for room (none:
+  // a flush takes no room) must not outlive the flush thread.
+  {
+    MutexLock l(&mu_);
+    log_flusher_stop_ = true;
+    log_flusher_cv_.SignalAll();
+  }
+  if (log_flusher_.joinable()) log_flusher_.join();
   {
     MutexLock l(&mu_);
     shutting_down_ = true;

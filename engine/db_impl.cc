@@ -39,7 +39,7 @@ class NativeSnapshot final : public Snapshot {
 }  // namespace
 
 DBImpl::DBImpl(const EngineOptions& options, std::string dir)
-    : options_(options),
+    : options_(WithEngineDefaults(options)),
       fs_(options.fs != nullptr ? options.fs : env::DefaultFileSystem()),
       dir_(std::move(dir)) {
   memtable::ArenaBlockPool::Options po;
@@ -392,7 +392,8 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
     bg_cv_.SignalAll();
   }
   bool refused = false;
-  if (status.ok()) status = MakeRoomForWrite(&refused);
+  // Handing buffered records to the file needs no room in the memtable.
+  if (status.ok() && !w->flush_log) status = MakeRoomForWrite(&refused);
   // Recorded with a wake-up: FlushMemTables and CompactRange wait on bg_cv_
   // for the background threads, which stop on an error.
   if (!status.ok() && !refused) {
@@ -457,6 +458,13 @@ absl::Status DBImpl::WriteImpl(Writer* w) {
       mu_.Lock();
     }
     if (status.ok()) {
+      // A flush or a sync hands the log buffer over; an unsynced batch may
+      // stay in it (db_log_flusher.cc).
+      if (batch == nullptr || sync) {
+        NoteLogBuffer(false);
+      } else if (!batch->Empty()) {
+        NoteLogBuffer(true);
+      }
       if (batch != nullptr && !batch->Empty()) {
         last_sequence_.store(first + batch->Count() - 1, std::memory_order_release);
         // Still the leader: commits reach the hub in sequence order, and a

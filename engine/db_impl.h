@@ -216,6 +216,15 @@ class DBImpl final : public Store, public TransactionCommitter {
   void StopBackgroundThreads();
   void FlushThread();
   void CompactionThread();
+
+  // --- db_log_flusher.cc ---
+  // Hands buffered log records to the OS once they have waited
+  // options_.wal_flush_interval_ms (EngineOptions::wal_flush_interval_ms).
+  void LogFlusherThread();
+  // Called by a leader under mu_ after it logged: `buffered` if what it
+  // wrote may still sit in the log writer's buffer, false if it handed the
+  // buffer over (a sync or a flush).
+  void NoteLogBuffer(bool buffered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the oldest immutable memtable as an L0 table and installs it.
   absl::Status FlushOne() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs one compaction the picker (or a manual request) chose.
@@ -319,6 +328,14 @@ class DBImpl final : public Store, public TransactionCommitter {
 
   std::thread flush_thread_;
   std::thread compaction_thread_;
+
+  // The log flusher: wakes when log_buffered_ turns true, hands the buffer
+  // over if it still is an interval later. Stopped before the threads
+  // above, as a writer.
+  std::thread log_flusher_;
+  CondVar log_flusher_cv_;
+  bool log_buffered_ ABSL_GUARDED_BY(mu_) = false;
+  bool log_flusher_stop_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // One caller of Write waiting in the queue.

@@ -193,7 +193,7 @@ absl::Status DBImpl::NewLog() {
   // is acknowledged.
   RETURN_IF_ERROR(fs_->SyncDir(dir_));
   wal::LogWriterOptions wo;
-  wo.buffer_bytes = options_.wal_buffer_bytes;
+  wo.buffer_bytes = *options_.wal_buffer_bytes;
   wo.preallocate_on_sync = options_.wal_preallocate_bytes;
   wo.cipher = cipher.get();
   if (log_ != nullptr && !log_->closed()) {

@@ -45,7 +45,7 @@ absl::StatusOr<std::unique_ptr<ChangeStream>> DBImpl::Subscribe(
     unregister();
     return s;
   };
-  if (options_.wal_buffer_bytes > 0) {
+  if (*options_.wal_buffer_bytes > 0) {
     // Commits up to `last` may still sit in the log writer's buffer.
     Writer w;
     w.flush_log = true;

@@ -32,7 +32,23 @@ absl::StatusOr<EngineOptions> EngineOptionsFrom(const NativeOptions& native) {
   }
   o.table.adaptive_compression = native.adaptive_compression;
   o.log_retention_bytes = native.log_retention_bytes;
+  if (native.wal_buffer_bytes.has_value()) {
+    o.wal_buffer_bytes = static_cast<size_t>(*native.wal_buffer_bytes);
+  }
+  if (native.wal_flush_interval_ms > kMaxWalFlushIntervalMs) {
+    return absl::InvalidArgumentError(fmt::format(
+        "native.wal_flush_interval_ms: {} is more than {}", native.wal_flush_interval_ms,
+        kMaxWalFlushIntervalMs));
+  }
+  o.wal_flush_interval_ms = static_cast<uint32_t>(native.wal_flush_interval_ms);
   return o;
+}
+
+EngineOptions WithEngineDefaults(EngineOptions options) {
+  if (!options.wal_buffer_bytes.has_value()) {
+    options.wal_buffer_bytes = options.keyring != nullptr ? kEncryptedWalBufferBytes : 0;
+  }
+  return options;
 }
 
 std::string EngineOptionsToJson(const EngineOptions& o) {
@@ -45,7 +61,10 @@ std::string EngineOptionsToJson(const EngineOptions& o) {
   j["write_buffer_size"] = o.write_buffer_size;
   j["max_immutable_memtables"] = o.max_immutable_memtables;
   j["use_io_uring"] = o.use_io_uring;
-  j["wal_buffer_bytes"] = o.wal_buffer_bytes;
+  j["wal_buffer_bytes"] = o.wal_buffer_bytes.has_value()
+                              ? nlohmann::json(*o.wal_buffer_bytes)
+                              : nlohmann::json(nullptr);
+  j["wal_flush_interval_ms"] = o.wal_flush_interval_ms;
   j["use_mmap_writes"] = o.use_mmap_writes;
   j["wal_preallocate_bytes"] = o.wal_preallocate_bytes;
   j["log_retention_bytes"] = o.log_retention_bytes;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@
 #include "synapsed/storage/config.h"
 
 namespace synapsed::storage::engine {
+
+// The log buffer of an encrypted database whose options leave it unset.
+inline constexpr size_t kEncryptedWalBufferBytes = 64 << 10;
 
 struct EngineOptions {
   // Every file goes through this file system (null: the POSIX one). Tests
@@ -55,7 +59,18 @@ struct EngineOptions {
   // Bytes of unsynced log records kept in user space before a write(2):
   // no syscall per unsynced write, at the price of losing up to this much
   // (always a suffix) if the process dies. 0: every write reaches the OS.
-  size_t wal_buffer_bytes = 0;
+  // Unset: 0 for a plain database, kEncryptedWalBufferBytes for an
+  // encrypted one, whose log then seals a buffer's records as one unit
+  // instead of one AES-GCM call per record (docs/format/wal.md, sealed
+  // runs); the seal costs as much as the rest of a small write
+  // (docs/performance.md, "Encryption").
+  std::optional<size_t> wal_buffer_bytes;
+  // With a log buffer: records still buffered this long after the first of
+  // them was written are handed to the OS by a background thread, even if
+  // no further write, sync or full buffer does it (as PostgreSQL's
+  // wal_writer_delay). Bounds what a process crash loses to the unsynced
+  // writes of this last interval. 0: no such thread.
+  uint32_t wal_flush_interval_ms = 10;
   // Append to the log by copying into a shared mapping of it (as RocksDB's
   // allow_mmap_writes; env::WritableFileOptions::use_mmap): an unsynced
   // write costs a memcpy instead of a write(2), and is in the OS all the
@@ -134,10 +149,14 @@ struct EngineOptions {
   // compaction pick less of the next level (less rewriting), larger ones
   // mean fewer files and index/filter blocks.
   uint64_t target_file_size = 4ull << 20;
-  // Run background flush and compaction threads (tests may turn them off to
-  // drive work by hand).
+  // Run background flush and compaction threads, and the log flusher (tests
+  // may turn them off to drive work by hand).
   bool background_threads = true;
 };
+
+// `options` with what it leaves to the engine decided (wal_buffer_bytes).
+// The database runs with these, and reports them in options.json.
+EngineOptions WithEngineDefaults(EngineOptions options);
 
 // The engine options for the public `native` config: every NativeOptions
 // field is copied, the rest keep their defaults. The only mapping from
@@ -148,7 +167,8 @@ struct EngineOptions {
 absl::StatusOr<EngineOptions> EngineOptionsFrom(const NativeOptions& native);
 
 // Every field as one JSON object (keys are the field names; the table
-// options nested under "table"; fs as "default" or "custom").
+// options nested under "table"; fs as "default" or "custom"; a field left
+// to the engine as null).
 std::string EngineOptionsToJson(const EngineOptions& options);
 
 }  // namespace synapsed::storage::engine

@@ -72,6 +72,10 @@ const std::vector<Field>& Fields() {
        "/table/adaptive_compression"},
       {"log_retention_bytes", 1 << 20,
        [](NativeOptions* o) { o->log_retention_bytes = 1 << 20; }, false},
+      {"wal_buffer_bytes", 4096,
+       [](NativeOptions* o) { o->wal_buffer_bytes = 4096; }, false},
+      {"wal_flush_interval_ms", 25,
+       [](NativeOptions* o) { o->wal_flush_interval_ms = 25; }, false},
   };
   return *fields;
 }
@@ -142,6 +146,40 @@ TEST(NativeOptions, TablesRefuseCodecsTheyDoNotHave) {
   EXPECT_THAT(std::string(store.status().message()),
               ::testing::HasSubstr("native.compression_per_level[1]"));
   EXPECT_FALSE(std::filesystem::exists(c.path));
+}
+
+// Past a minute is refused, by JSON and by the builder, naming the field;
+// no directory is made.
+TEST(NativeOptions, LogFlushIntervalIsBounded) {
+  const std::string dir = FreshDir("interval");
+  json text = {{"type", "native"}, {"path", dir}, {"wal_flush_interval_ms", 60001}};
+  auto by_json = StorageConfig::FromJson(text.dump());
+  EXPECT_TRUE(absl::IsInvalidArgument(by_json.status())) << by_json.status();
+  EXPECT_THAT(std::string(by_json.status().message()),
+              ::testing::HasSubstr("wal_flush_interval_ms"));
+  StorageConfig c = StorageConfig::Native(dir);
+  c.native.wal_flush_interval_ms = 60001;
+  auto store = StorageBuilder(c).Build();
+  EXPECT_TRUE(absl::IsInvalidArgument(store.status())) << store.status();
+  EXPECT_THAT(std::string(store.status().message()),
+              ::testing::HasSubstr("native.wal_flush_interval_ms"));
+  EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+// Unset is written as null and read back as unset: the engine decides
+// (0 for this plain database).
+TEST(NativeOptions, AnUnsetLogBufferIsTheEngines) {
+  const std::string dir = FreshDir("unset_buffer");
+  StorageConfig c = StorageConfig::Native(dir);
+  ASSERT_TRUE(json::parse(c.ToJson())["wal_buffer_bytes"].is_null());
+  ASSERT_OK_AND_ASSIGN(StorageConfig back, StorageConfig::FromJson(c.ToJson()));
+  EXPECT_FALSE(back.native.wal_buffer_bytes.has_value());
+  EXPECT_EQ(AppliedOptions(back)["wal_buffer_bytes"], 0);
+  std::filesystem::remove_all(dir);
+  json text = {{"type", "native"}, {"path", dir}, {"wal_buffer_bytes", "big"}};
+  auto bad = StorageConfig::FromJson(text.dump());
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status())) << bad.status();
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("wal_buffer_bytes"));
 }
 
 // The regression behind issue 18: the builder dropped block_cache_size, so

@@ -7,6 +7,7 @@
 #define SYNAPSED_BENCH_DB_BENCH_BENCH_FLAGS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,9 +51,10 @@ struct BenchFlags {
   bool mmap_write = engine::EngineOptions{}.use_mmap_writes;
   // Native log buffer (EngineOptions::wal_buffer_bytes): unsynced writes
   // wait in user space up to this many bytes (an encrypted log seals them
-  // as one run), and a process crash may lose them. 0: the engine's default,
-  // every write reaches the OS before it is acknowledged.
-  uint64_t wal_buffer_bytes = 0;
+  // as one run), and a process crash may lose them. 0: every write reaches
+  // the OS before it is acknowledged. Unset: the engine's default (0 plain,
+  // a buffer encrypted).
+  std::optional<uint64_t> wal_buffer_bytes;
   std::string db;             // root directory (default /tmp/synapsed_bench-<uid>)
   std::string json;           // write a JSON report here ("-": stdout)
   bool progress = false;      // progress lines on stderr (the command sets it on a tty)

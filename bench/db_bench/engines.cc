@@ -71,7 +71,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenEngine(const std::string& engine,
     o.table.compression = NativeCompression(flags.compression_type);
     o.use_direct_reads = flags.use_direct_reads;
     o.use_mmap_writes = flags.mmap_write;
-    o.wal_buffer_bytes = static_cast<size_t>(flags.wal_buffer_bytes);
+    if (flags.wal_buffer_bytes.has_value()) {
+      o.wal_buffer_bytes = static_cast<size_t>(*flags.wal_buffer_bytes);
+    }
     return engine::OpenNativeStore(o, dir);
   }
   if (engine == "rocksdb") {

@@ -148,7 +148,8 @@ std::string ReportJson(const BenchReport& report) {
                 {"write_buffer_size", f.write_buffer_size},
                 {"block_size", f.block_size}, {"sync", f.sync},
                 {"use_direct_reads", f.use_direct_reads}, {"mmap_write", f.mmap_write},
-                {"wal_buffer_bytes", f.wal_buffer_bytes},
+                {"wal_buffer_bytes", f.wal_buffer_bytes.has_value()
+                                         ? json(*f.wal_buffer_bytes) : json(nullptr)},
                 {"seed", f.seed},             {"seek_nexts", f.seek_nexts},
                 {"batch_size", f.batch_size}, {"db", f.db}};
   json engines = json::array();
