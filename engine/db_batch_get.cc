@@ -1,8 +1,8 @@
 // DBImpl::BatchGet: a real batched lookup. The keys are read at one
 // sequence through one ReadView (no snapshot to register), the memtables
-// first, then the tables for the undecided keys in key order, so that each
-// table is opened, filtered and index-walked once for all of its keys
-// (Version::MultiGet, TableReader::MultiGet).
+// first, then the tables for the undecided keys in key order, one level at
+// a time, each level's lookups in stages so that their cache misses overlap
+// (Version::MultiGet).
 #include <algorithm>
 
 #include "engine/db_impl.h"

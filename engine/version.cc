@@ -107,6 +107,20 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
   auto decided = [&](size_t i) {
     return keys[i].result != memtable::LookupResult::kNotPresent;
   };
+  // Decides key `i` if table `f` holds a version of it.
+  auto decide = [&](size_t i, const FileMetaData& f) -> absl::Status {
+    const sstable::MultiGetKey& p = probes[i];
+    if (!p.found) return absl::OkStatus();
+    const uint8_t type = p.trailer & 0xff;
+    if (!IsKnownValueType(type)) {
+      return absl::DataLossError(
+          fmt::format("{}: corrupt internal key", TableFileName("", f.number)));
+    }
+    keys[i].result = static_cast<ValueType>(type) == ValueType::kDeletion
+                         ? memtable::LookupResult::kDeleted
+                         : memtable::LookupResult::kFound;
+    return absl::OkStatus();
+  };
   std::vector<size_t> batch_keys;
   std::vector<sstable::MultiGetKey*> batch;
   // Asks table `f` for the keys in `batch_keys` and decides those it holds.
@@ -114,18 +128,7 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     batch.clear();
     for (size_t i : batch_keys) batch.push_back(&probes[i]);
     RETURN_IF_ERROR(tables->MultiGet(options, f.number, f.file_size, &f.table, batch));
-    for (size_t i : batch_keys) {
-      const sstable::MultiGetKey& p = probes[i];
-      if (!p.found) continue;
-      const uint8_t type = p.trailer & 0xff;
-      if (!IsKnownValueType(type)) {
-        return absl::DataLossError(fmt::format("{}: corrupt internal key",
-                                               TableFileName("", f.number)));
-      }
-      keys[i].result = static_cast<ValueType>(type) == ValueType::kDeletion
-                           ? memtable::LookupResult::kDeleted
-                           : memtable::LookupResult::kFound;
-    }
+    for (size_t i : batch_keys) RETURN_IF_ERROR(decide(i, f));
     return absl::OkStatus();
   };
   // L0: newest table first; each takes the undecided keys in its range.
@@ -137,24 +140,85 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     }
     if (!batch_keys.empty()) RETURN_IF_ERROR(probe(**it));
   }
-  // Deeper levels: the keys are sorted, so each table's keys are a run.
+  // Deeper levels: at most one table per key, looked up in stages over
+  // all of the level's keys (TableReader::FindBlock): the filter lines
+  // of every key are loaded together, then each key's index walk, then
+  // its block.
+  struct Staged {
+    size_t key;
+    const FileMetaData* file;
+    const sstable::TableReader* reader;
+    bool may_match = false;
+    std::optional<sstable::BlockHandle> block;
+  };
+  std::vector<Staged> staged;
+  std::vector<std::shared_ptr<const sstable::TableReader>> holds;
+  std::vector<sstable::BlockIterator> index_its;
+  std::vector<sstable::BlockRef> blocks;
+  std::vector<sstable::BlockIterator> data_its;
+  std::vector<sstable::BlockIterator*> seeking;
+  std::vector<std::string_view> targets;
   for (int level = 1; level < compaction::kNumLevels; ++level) {
     const auto& files = shape_.levels[level];
     if (files.empty()) continue;
-    size_t current = files.size();
-    batch_keys.clear();
+    staged.clear();
+    holds.clear();
     for (size_t i = 0; i < keys.size(); ++i) {
       if (decided(i)) continue;
       const size_t f = FindFile(files, probes[i].lookup_key);
       if (f == files.size() || !UserKeyInFile(*files[f], keys[i].user_key)) continue;
-      if (f != current && !batch_keys.empty()) {
-        RETURN_IF_ERROR(probe(*files[current]));
-        batch_keys.clear();
-      }
-      current = f;
-      batch_keys.push_back(i);
+      const FileMetaData& file = *files[f];
+      std::shared_ptr<const sstable::TableReader> hold;
+      ASSIGN_OR_RETURN(const sstable::TableReader* reader,
+                       tables->Reader(file.number, file.file_size, &file.table, &hold));
+      if (hold != nullptr) holds.push_back(std::move(hold));
+      reader->PrefetchFilter(probes[i].user_key_hash);
+      staged.push_back({.key = i, .file = &file, .reader = reader});
     }
-    if (!batch_keys.empty()) RETURN_IF_ERROR(probe(*files[current]));
+    // The index walks of the keys the filters let through, in lockstep.
+    index_its.clear();
+    index_its.reserve(staged.size());  // no move once seeking began
+    seeking.clear();
+    targets.clear();
+    for (Staged& s : staged) {
+      s.may_match = s.reader->KeyMayMatch(probes[s.key].user_key_hash);
+      if (!s.may_match) continue;
+      index_its.push_back(s.reader->NewIndexIterator());
+      targets.push_back(probes[s.key].lookup_key);
+    }
+    for (sstable::BlockIterator& it : index_its) seeking.push_back(&it);
+    sstable::BlockIterator::SeekAll(seeking, targets);
+    size_t next = 0;
+    for (Staged& s : staged) {
+      if (!s.may_match) continue;
+      const sstable::BlockIterator& it = index_its[next++];
+      if (!it.Valid()) {
+        RETURN_IF_ERROR(it.status());
+        continue;  // past the table's last key
+      }
+      ASSIGN_OR_RETURN(s.block, s.reader->DecodeIndexValue(it.value()));
+    }
+    // The data blocks, then the seeks in them, in lockstep.
+    blocks.clear();
+    data_its.clear();
+    data_its.reserve(staged.size());
+    seeking.clear();
+    targets.clear();
+    for (const Staged& s : staged) {
+      if (!s.block.has_value()) continue;
+      ASSIGN_OR_RETURN(sstable::BlockRef block, s.reader->ReadDataBlock(options, *s.block));
+      data_its.emplace_back(block.get(), sstable::KeyOrder::kInternal, s.reader->file_name());
+      blocks.push_back(std::move(block));
+      targets.push_back(probes[s.key].lookup_key);
+    }
+    for (sstable::BlockIterator& it : data_its) seeking.push_back(&it);
+    sstable::BlockIterator::SeekAll(seeking, targets);
+    next = 0;
+    for (const Staged& s : staged) {
+      if (!s.block.has_value()) continue;
+      RETURN_IF_ERROR(s.reader->MatchAt(data_its[next++], &probes[s.key]));
+      RETURN_IF_ERROR(decide(s.key, *s.file));
+    }
   }
   return absl::OkStatus();
 }

@@ -73,10 +73,13 @@ class Version {
     memtable::LookupResult result = memtable::LookupResult::kNotPresent;
     std::string value;  // when kFound
   };
-  // Get for each of `keys`, sorted by user key, at `seq`. Each table is
-  // asked once for all the undecided keys in its range (L0 newest first,
-  // then in each deeper level every table holding one), through
-  // TableReader::MultiGet.
+  // Get for each of `keys`, sorted by user key, at `seq`. L0's tables,
+  // newest first, are each asked once for all the undecided keys in their
+  // range (TableReader::MultiGet). Each deeper level looks its undecided
+  // keys up in stages over all of them (TableReader's staged Get): every
+  // key's filter line is loaded, then the index seeks run in lockstep
+  // (BlockIterator::SeekAll), then the data blocks are read and sought in
+  // lockstep, so the cache misses of keys in different tables overlap.
   [[nodiscard]] absl::Status MultiGet(sstable::TableCache* tables,
                                       const sstable::ReadOptions& options,
                                       SequenceNumber seq,

@@ -1,5 +1,6 @@
 #include "sstable/block.h"
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 #include "util/coding.h"
 #include "util/internal_key.h"
@@ -194,6 +195,65 @@ void BlockIterator::Seek(std::string_view target) {
   SeekToRestart(left);
   while (ParseNext()) {
     if (Compare(key_view_, target) >= 0) return;
+  }
+}
+
+void BlockIterator::SeekAll(std::span<BlockIterator* const> its,
+                            std::span<const std::string_view> targets) {
+  // Per search: [left, right] as in Seek; searching while left < right.
+  struct Range {
+    uint32_t left = 0;
+    uint32_t right = 0;
+  };
+  absl::InlinedVector<Range, 32> ranges(its.size());
+  for (size_t i = 0; i < its.size(); ++i) {
+    BlockIterator* it = its[i];
+    if (!it->status_.ok() || it->data_ == nullptr) {
+      it->Invalidate();
+      continue;
+    }
+    ranges[i].right = it->num_restarts_ - 1;
+  }
+  auto mid = [](const Range& r) { return r.left + (r.right - r.left + 1) / 2; };
+  bool searching = true;
+  while (searching) {
+    searching = false;
+    for (size_t i = 0; i < its.size(); ++i) {
+      if (ranges[i].left < ranges[i].right) {
+        __builtin_prefetch(its[i]->data_ + its[i]->restarts_ + 4 * size_t{mid(ranges[i])});
+      }
+    }
+    for (size_t i = 0; i < its.size(); ++i) {
+      if (ranges[i].left < ranges[i].right) {
+        const uint32_t offset = its[i]->RestartOffset(mid(ranges[i]));
+        if (offset < its[i]->restarts_) __builtin_prefetch(its[i]->data_ + offset);
+      }
+    }
+    for (size_t i = 0; i < its.size(); ++i) {
+      Range& r = ranges[i];
+      if (r.left >= r.right) continue;
+      BlockIterator* it = its[i];
+      const uint32_t m = mid(r);
+      std::string_view k;
+      if (!it->RestartKey(m, &k)) {
+        r = Range{};  // corrupt: the iterator is invalid with its status
+        continue;
+      }
+      if (it->Compare(k, targets[i]) < 0) {
+        r.left = m;
+      } else {
+        r.right = m - 1;
+      }
+      searching = searching || r.left < r.right;
+    }
+  }
+  for (size_t i = 0; i < its.size(); ++i) {
+    BlockIterator* it = its[i];
+    if (!it->status_.ok() || it->data_ == nullptr) continue;
+    it->SeekToRestart(ranges[i].left);
+    while (it->ParseNext()) {
+      if (it->Compare(it->key_view_, targets[i]) >= 0) break;
+    }
   }
 }
 

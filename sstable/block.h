@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,6 +72,13 @@ class BlockIterator final : public Iterator {
   void SeekToFirst() override;
   void SeekToLast() override;
   void Seek(std::string_view target) override;
+  // its[i]->Seek(targets[i]) for every i, the binary searches over the
+  // restart points run in lockstep: each step first starts loading every
+  // search's next restart entry, then compares them all, so a batch of
+  // seeks in cold blocks waits for its misses together. The same result as
+  // the seeks one by one.
+  static void SeekAll(std::span<BlockIterator* const> its,
+                      std::span<const std::string_view> targets);
   void Next() override;
   void Prev() override;
   std::string_view key() const override { return key_view_; }

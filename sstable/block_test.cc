@@ -134,6 +134,62 @@ TEST_P(BlockRandomTest, MatchesModelForEveryOperation) {
   EXPECT_OK(it.status());
 }
 
+// SeekAll over many blocks at once lands each iterator where its own Seek
+// would: blocks of every size (one entry up), targets present and absent.
+TEST_P(BlockRandomTest, SeekAllMatchesSeekingOneByOne) {
+  Random rnd(synapsed::storage::testing::TestSeed() + 7 * GetParam());
+  std::vector<std::unique_ptr<Block>> blocks;
+  std::vector<std::vector<std::string>> keys;
+  for (int b = 0; b < 24; ++b) {
+    std::map<std::string, std::string, InternalKeyLess> model;
+    const int n = 1 + rnd.Uniform(b % 3 == 0 ? 3 : 300);
+    while (static_cast<int>(model.size()) < n) {
+      model[IKey("key" + std::to_string(rnd.Uniform(500)), rnd.Uniform(9))] =
+          rnd.Bytes(rnd.Uniform(40));
+    }
+    BlockBuilder builder(GetParam());
+    keys.emplace_back();
+    for (const auto& [k, v] : model) {
+      builder.Add(k, v);
+      keys.back().push_back(k);
+    }
+    blocks.push_back(MakeBlock(builder.Finish()));
+    ASSERT_NE(blocks.back(), nullptr);
+  }
+  for (int round = 0; round < 50; ++round) {
+    std::vector<BlockIterator> batch, single;
+    std::vector<std::string> targets;
+    const size_t n = 1 + rnd.Uniform(blocks.size());
+    batch.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t b = rnd.Uniform(blocks.size());
+      batch.emplace_back(blocks[b].get(), KeyOrder::kInternal, "t.sst");
+      single.emplace_back(blocks[b].get(), KeyOrder::kInternal, "t.sst");
+      targets.push_back(rnd.OneIn(2) ? keys[b][rnd.Uniform(keys[b].size())]
+                                     : IKey("key" + std::to_string(rnd.Uniform(520)),
+                                            rnd.Uniform(9)));
+    }
+    std::vector<BlockIterator*> its;
+    std::vector<std::string_view> views(targets.begin(), targets.end());
+    for (BlockIterator& it : batch) its.push_back(&it);
+    BlockIterator::SeekAll(its, views);
+    for (size_t i = 0; i < n; ++i) {
+      single[i].Seek(targets[i]);
+      ASSERT_EQ(batch[i].Valid(), single[i].Valid()) << "round " << round << " key " << i;
+      if (single[i].Valid()) {
+        ASSERT_EQ(batch[i].key(), single[i].key());
+        ASSERT_EQ(batch[i].value(), single[i].value());
+        // Positioned as a seek leaves it: the next entry follows.
+        batch[i].Next();
+        single[i].Next();
+        ASSERT_EQ(batch[i].Valid(), single[i].Valid());
+        if (single[i].Valid()) ASSERT_EQ(batch[i].key(), single[i].key());
+      }
+      ASSERT_OK(batch[i].status());
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(RestartIntervals, BlockRandomTest,
                          ::testing::Values(1, 2, 4, 16, 1000));
 
@@ -202,6 +258,31 @@ TEST(BlockCorruptionTest, MalformedEntriesInvalidateTheIterator) {
     EXPECT_FALSE(it.Valid());
     EXPECT_THAT(it.status(), StatusIs(absl::StatusCode::kDataLoss));
   }
+}
+
+// A block whose restart entry is damaged fails its own seek in SeekAll,
+// with the status a Seek gives, and the other seeks of the batch still land.
+TEST(BlockCorruptionTest, SeekAllIsolatesACorruptBlock) {
+  BlockBuilder b(1);  // every entry a restart
+  for (int i = 0; i < 8; ++i) b.Add(IKey("k" + std::to_string(i), 1), "v");
+  const std::string good(b.Finish());
+  std::string bad = good;
+  bad[0] = 5;  // the first restart entry claims a shared prefix
+  auto good_block = MakeBlock(good);
+  auto bad_block = MakeBlock(bad);
+  BlockIterator a(good_block.get(), KeyOrder::kInternal, "a.sst");
+  BlockIterator c(bad_block.get(), KeyOrder::kInternal, "c.sst");
+  BlockIterator d(good_block.get(), KeyOrder::kInternal, "d.sst");
+  BlockIterator* its[] = {&a, &c, &d};
+  const std::string ta = IKey("k2", 1), tc = IKey("k0", 1), td = IKey("k7", 1);
+  const std::string_view targets[] = {ta, tc, td};
+  BlockIterator::SeekAll(its, targets);
+  ASSERT_TRUE(a.Valid());
+  EXPECT_EQ(a.key(), ta);
+  EXPECT_FALSE(c.Valid());
+  EXPECT_THAT(c.status(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("c.sst")));
+  ASSERT_TRUE(d.Valid());
+  EXPECT_EQ(d.key(), td);
 }
 
 TEST(SeparatorTest, ShortensUserKeyAndKeepsOrder) {

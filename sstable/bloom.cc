@@ -72,6 +72,11 @@ absl::StatusOr<std::unique_ptr<BloomFilter>> BloomFilter::Create(
       new BloomFilter(std::move(contents), num_lines, probes));
 }
 
+void BloomFilter::Prefetch(uint64_t hash) const {
+  if (num_lines_ == 0) return;
+  __builtin_prefetch(contents_.data() + size_t{LineFor(hash, num_lines_)} * kLineBytes);
+}
+
 bool BloomFilter::MayMatch(uint64_t hash) const {
   if (num_lines_ == 0) return false;
   const uint8_t* line = reinterpret_cast<const uint8_t*>(contents_.data()) +

@@ -62,6 +62,9 @@ class BloomFilter final : public cache::CacheValue {
 
   // False only if no key with this hash was added.
   bool MayMatch(uint64_t hash) const;
+  // Starts loading the cache line MayMatch(hash) reads, so that a batch of
+  // lookups waits for its filter misses together rather than in turn.
+  void Prefetch(uint64_t hash) const;
   size_t size() const { return contents_.size(); }
   uint32_t num_lines() const { return num_lines_; }
   int num_probes() const { return num_probes_; }

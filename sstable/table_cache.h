@@ -100,6 +100,13 @@ class TableCache {
       const ReadOptions& options, uint64_t file_number, uint64_t file_size,
       const TableSlot* slot = nullptr);
 
+  // `slot`'s reader, or the cache's reader for the file, pinned in `slot`
+  // when the budget allows; `*hold` keeps an unpinned one alive. For
+  // callers that run a reader's stages themselves (Version::MultiGet).
+  [[nodiscard]] absl::StatusOr<const TableReader*> Reader(
+      uint64_t file_number, uint64_t file_size, const TableSlot* slot,
+      std::shared_ptr<const TableReader>* hold);
+
   // Drops the reader of a deleted file (holders keep theirs until done).
   void Evict(uint64_t file_number);
 
@@ -109,11 +116,6 @@ class TableCache {
   size_t NumPinned() const { return pinned_->load(std::memory_order_relaxed); }
 
  private:
-  // `slot`'s reader, or the cache's reader for the file, pinned in `slot`
-  // when the budget allows; `*hold` keeps an unpinned one alive.
-  absl::StatusOr<const TableReader*> Reader(
-      uint64_t file_number, uint64_t file_size, const TableSlot* slot,
-      std::shared_ptr<const TableReader>* hold);
   // max_open_files, at least 1: readers the LRU and the pins share.
   size_t OpenFileBudget() const { return std::max<size_t>(1, options_.max_open_files); }
   // `reader` wrapped so that releasing it gives its pin back, or null when

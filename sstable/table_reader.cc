@@ -291,15 +291,18 @@ absl::Status TableReader::MultiGet(const ReadOptions& options,
       it.Init(block.get(), KeyOrder::kInternal, file_name_);
     }
     it.Seek(k->lookup_key);
-    if (!it.Valid()) {
-      RETURN_IF_ERROR(it.status());
-      continue;
-    }
-    if (ExtractUserKey(it.key()) == ExtractUserKey(k->lookup_key)) {
-      k->found = true;
-      k->trailer = ExtractTrailer(it.key());
-      k->value->assign(it.value());
-    }
+    RETURN_IF_ERROR(MatchAt(it, k));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TableReader::MatchAt(const BlockIterator& it, MultiGetKey* k) const {
+  k->found = false;
+  if (!it.Valid()) return it.status();
+  if (ExtractUserKey(it.key()) == ExtractUserKey(k->lookup_key)) {
+    k->found = true;
+    k->trailer = ExtractTrailer(it.key());
+    k->value->assign(it.value());
   }
   return absl::OkStatus();
 }

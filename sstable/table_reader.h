@@ -107,6 +107,22 @@ class TableReader {
   // False if the filter rules the user key out (true without a filter).
   bool KeyMayMatch(uint64_t user_key_hash) const;
 
+  // Get in stages, for a batch spread over many tables (Version::MultiGet
+  // runs each stage for every key of a batch before the next, so that the
+  // cache misses of different keys overlap instead of queueing):
+  // PrefetchFilter, KeyMayMatch, a seek of NewIndexIterator (BlockIterator::
+  // SeekAll), DecodeIndexValue, ReadDataBlock, a seek in the block, MatchAt.
+  //
+  // Starts loading the filter line KeyMayMatch(user_key_hash) reads.
+  void PrefetchFilter(uint64_t user_key_hash) const {
+    if (filter_) filter_->Prefetch(user_key_hash);
+  }
+  // Reports in `*key` the entry at `it` (an iterator over one of this
+  // table's data blocks, after a seek for key->lookup_key) if its user key
+  // is the lookup's, as MultiGet does; found = false if it is not, and
+  // it.status() if `it` is not valid.
+  [[nodiscard]] absl::Status MatchAt(const BlockIterator& it, MultiGetKey* key) const;
+
   // A two-level iterator over every entry. The reader must outlive it
   // (TableCache's iterators keep their reader alive).
   std::unique_ptr<TableIterator> NewIterator(const ReadOptions& options) const;
