@@ -141,9 +141,9 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     if (!batch_keys.empty()) RETURN_IF_ERROR(probe(**it));
   }
   // Deeper levels: at most one table per key, looked up in stages over
-  // all of the level's keys (TableReader::FindBlock): the filter lines
-  // of every key are loaded together, then each key's index walk, then
-  // its block.
+  // all of the level's keys (TableReader's staged Get): the filter lines
+  // of every key are loaded together, then the index seeks run in
+  // lockstep, then the data blocks are read and sought in lockstep.
   struct Staged {
     size_t key;
     const FileMetaData* file;
