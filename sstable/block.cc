@@ -192,7 +192,11 @@ void BlockIterator::Seek(std::string_view target) {
       right = mid - 1;
     }
   }
-  SeekToRestart(left);
+  ScanFromRestart(left, target);
+}
+
+void BlockIterator::ScanFromRestart(uint32_t index, std::string_view target) {
+  SeekToRestart(index);
   while (ParseNext()) {
     if (Compare(key_view_, target) >= 0) return;
   }
@@ -250,10 +254,7 @@ void BlockIterator::SeekAll(std::span<BlockIterator* const> its,
   for (size_t i = 0; i < its.size(); ++i) {
     BlockIterator* it = its[i];
     if (!it->status_.ok() || it->data_ == nullptr) continue;
-    it->SeekToRestart(ranges[i].left);
-    while (it->ParseNext()) {
-      if (it->Compare(it->key_view_, targets[i]) >= 0) break;
-    }
+    it->ScanFromRestart(ranges[i].left, targets[i]);
   }
 }
 
