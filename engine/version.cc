@@ -142,8 +142,9 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
   }
   // Deeper levels: at most one table per key, looked up in stages over
   // all of the level's keys (TableReader's staged Get): the filter lines
-  // of every key are loaded together, then the index seeks run in
-  // lockstep, then the data blocks are read and sought in lockstep.
+  // of every key are loaded together, then each key's data block is found
+  // (fences, or index seeks in lockstep), then the data blocks are read and
+  // sought in lockstep.
   struct Staged {
     size_t key;
     const FileMetaData* file;
@@ -175,7 +176,9 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
       reader->PrefetchFilter(probes[i].user_key_hash);
       staged.push_back({.key = i, .file = &file, .reader = reader});
     }
-    // The index walks of the keys the filters let through, in lockstep.
+    // The data block of every key the filters let through: from the
+    // table's fences, or, for a table without them, by index walks in
+    // lockstep.
     index_its.clear();
     index_its.reserve(staged.size());  // no move once seeking began
     seeking.clear();
@@ -183,6 +186,10 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     for (Staged& s : staged) {
       s.may_match = s.reader->KeyMayMatch(probes[s.key].user_key_hash);
       if (!s.may_match) continue;
+      if (s.reader->has_index_fences()) {
+        ASSIGN_OR_RETURN(s.block, s.reader->FindDataBlock(probes[s.key].lookup_key));
+        continue;
+      }
       index_its.push_back(s.reader->NewIndexIterator());
       targets.push_back(probes[s.key].lookup_key);
     }
@@ -190,7 +197,7 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     sstable::BlockIterator::SeekAll(seeking, targets);
     size_t next = 0;
     for (Staged& s : staged) {
-      if (!s.may_match) continue;
+      if (!s.may_match || s.reader->has_index_fences()) continue;
       const sstable::BlockIterator& it = index_its[next++];
       if (!it.Valid()) {
         RETURN_IF_ERROR(it.status());
@@ -204,6 +211,9 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     data_its.reserve(staged.size());
     seeking.clear();
     targets.clear();
+    for (const Staged& s : staged) {
+      if (s.block.has_value()) s.reader->PrefetchBlock(*s.block);
+    }
     for (const Staged& s : staged) {
       if (!s.block.has_value()) continue;
       ASSIGN_OR_RETURN(sstable::BlockRef block, s.reader->ReadDataBlock(options, *s.block));

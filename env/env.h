@@ -74,6 +74,14 @@ class RandomAccessFile {
   // True when Read never uses `scratch` (it may be null): every result is
   // a view of memory the file owns (a mapping), valid while it is open.
   virtual bool ReadsInPlace() const { return false; }
+  // A hint that [offset, offset + n) is about to be read: a mapping starts
+  // loading the range's first lines and its last into the CPU cache, so
+  // that the wait overlaps other work. Never fails, never faults; does
+  // nothing for files that read through a syscall.
+  virtual void Prefetch(uint64_t offset, size_t n) const {
+    (void)offset;
+    (void)n;
+  }
 };
 
 struct RandomAccessFileOptions {

@@ -176,6 +176,14 @@ void BlockIterator::SeekToLast() {
   }
 }
 
+void BlockIterator::SeekToRestartPoint(uint32_t index) {
+  if (!status_.ok() || data_ == nullptr || index >= num_restarts_) {
+    return Invalidate();
+  }
+  SeekToRestart(index);
+  ParseNext();
+}
+
 void BlockIterator::Seek(std::string_view target) {
   if (!status_.ok() || data_ == nullptr) return Invalidate();
   // Find the last restart whose key is < target; entries before it are all

@@ -79,6 +79,10 @@ class BlockIterator final : public Iterator {
   // the seeks one by one.
   static void SeekAll(std::span<BlockIterator* const> its,
                       std::span<const std::string_view> targets);
+  // At the first entry of restart point `index` (in a block with a restart
+  // at every entry, as index blocks are, entry number `index`); invalid,
+  // as past the last entry, when index >= the block's restart count.
+  void SeekToRestartPoint(uint32_t index);
   void Next() override;
   void Prev() override;
   std::string_view key() const override { return key_view_; }

@@ -85,7 +85,7 @@ void TableIterator::SeekToLast() {
 }
 
 void TableIterator::Seek(std::string_view target) {
-  index_iter_.Seek(target);
+  table_->SeekIndex(&index_iter_, target);
   InitDataBlock();
   if (data_block_) data_iter_.Seek(target);
   SkipEmptyBlocksForward();

@@ -101,41 +101,51 @@ absl::Status TableReader::LoadMetaBlocks() {
                                      BlockKind::kIndex,
                                      cache::Priority::kHigh));
 
+  ASSIGN_OR_RETURN(fences_, PinMeta<IndexFences>(
+                                BlockKind::kIndexFences, layout_.footer.index.offset,
+                                [&]() -> absl::StatusOr<std::unique_ptr<IndexFences>> {
+                                  return IndexFences::Build(*index_);
+                                }));
   if (layout_.has_filter) {
-    const CacheKey key = MakeCacheKey(layout_.filter.offset, BlockKind::kFilter);
-    cache::Handle h;
-    if (cache_ != nullptr) h = cache_->Lookup(key.view());
-    if (h) {
-      filter_ = Pinned<BloomFilter>(std::move(h));
-    } else {
-      ASSIGN_OR_RETURN(BlockBuffer contents,
-                       ReadContents(layout_.filter,
-                                    crypto::UnitKind::kFilterBlock, nullptr));
-      ASSIGN_OR_RETURN(std::unique_ptr<BloomFilter> f,
-                       BloomFilter::Create(std::move(contents), file_name_,
-                                           layout_.filter.offset));
-      const size_t charge = f->size() + sizeof(BloomFilter);
-      if (cache_ != nullptr) {
-        auto inserted = cache_->Insert(key.view(), std::move(f), charge,
-                                       cache::Priority::kHigh);
-        if (inserted.ok()) {
-          filter_ = Pinned<BloomFilter>(*std::move(inserted));
-        } else {
-          // The cache refused (strict capacity) and dropped the filter:
-          // read it again and keep it outside the cache.
-          ASSIGN_OR_RETURN(BlockBuffer again,
-                           ReadContents(layout_.filter,
-                                        crypto::UnitKind::kFilterBlock, nullptr));
-          ASSIGN_OR_RETURN(f, BloomFilter::Create(std::move(again), file_name_,
-                                                  layout_.filter.offset));
-          filter_ = Pinned<BloomFilter>(std::move(f));
-        }
-      } else {
-        filter_ = Pinned<BloomFilter>(std::move(f));
-      }
-    }
+    ASSIGN_OR_RETURN(filter_, PinMeta<BloomFilter>(
+                                  BlockKind::kFilter, layout_.filter.offset,
+                                  [&]() -> absl::StatusOr<std::unique_ptr<BloomFilter>> {
+                                    ASSIGN_OR_RETURN(
+                                        BlockBuffer contents,
+                                        ReadContents(layout_.filter,
+                                                     crypto::UnitKind::kFilterBlock,
+                                                     nullptr));
+                                    return BloomFilter::Create(std::move(contents),
+                                                               file_name_,
+                                                               layout_.filter.offset);
+                                  }));
   }
   return absl::OkStatus();
+}
+
+namespace {
+size_t ChargeOf(const BloomFilter& f) { return f.size() + sizeof(BloomFilter); }
+size_t ChargeOf(const IndexFences& f) { return f.charge(); }
+}  // namespace
+
+template <typename T, typename Make>
+absl::StatusOr<Pinned<T>> TableReader::PinMeta(BlockKind kind, uint64_t offset,
+                                               const Make& make) const {
+  const CacheKey key = MakeCacheKey(offset, kind);
+  if (cache_ != nullptr) {
+    if (cache::Handle h = cache_->Lookup(key.view())) return Pinned<T>(std::move(h));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<T> made, make());
+  if (made == nullptr) return Pinned<T>();
+  if (cache_ == nullptr) return Pinned<T>(std::move(made));
+  const size_t charge = ChargeOf(*made);
+  auto inserted = cache_->Insert(key.view(), std::move(made), charge,
+                                 cache::Priority::kHigh);
+  if (inserted.ok()) return Pinned<T>(*std::move(inserted));
+  // The cache refused (strict capacity) and dropped it: make it again and
+  // keep it outside the cache.
+  ASSIGN_OR_RETURN(made, make());
+  return Pinned<T>(std::move(made));
 }
 
 TableReader::CacheKey TableReader::MakeCacheKey(uint64_t offset,
@@ -222,6 +232,30 @@ BlockIterator TableReader::NewIndexIterator() const {
   return BlockIterator(index_.get(), KeyOrder::kInternal, file_name_);
 }
 
+void TableReader::SeekIndex(BlockIterator* index, std::string_view target) const {
+  if (fences_ && target.size() >= 8) {
+    index->SeekToRestartPoint(static_cast<uint32_t>(fences_->Find(target, *index_)));
+  } else {
+    index->Seek(target);
+  }
+}
+
+absl::StatusOr<std::optional<BlockHandle>> TableReader::FindDataBlock(
+    std::string_view lookup_key) const {
+  if (fences_ && lookup_key.size() >= 8) {
+    const size_t i = fences_->Find(lookup_key, *index_);
+    if (i == fences_->size()) return std::nullopt;
+    return fences_->handle(i);
+  }
+  BlockIterator index = NewIndexIterator();
+  index.Seek(lookup_key);
+  if (!index.Valid()) {
+    RETURN_IF_ERROR(index.status());
+    return std::nullopt;
+  }
+  return DecodeIndexValue(index.value());
+}
+
 bool TableReader::KeyMayMatch(uint64_t user_key_hash) const {
   return !filter_ || filter_->MayMatch(user_key_hash);
 }
@@ -245,12 +279,11 @@ absl::Status TableReader::Get(const ReadOptions& options,
     return absl::InvalidArgumentError("lookup key is not an internal key");
   }
   if (!KeyMayMatch(user_key_hash)) return absl::OkStatus();
-  BlockIterator index = NewIndexIterator();
-  index.Seek(lookup_key);
-  if (!index.Valid()) return index.status();
-  ASSIGN_OR_RETURN(const BlockHandle handle, DecodeIndexValue(index.value()));
+  ASSIGN_OR_RETURN(const std::optional<BlockHandle> handle,
+                   FindDataBlock(lookup_key));
+  if (!handle.has_value()) return absl::OkStatus();
   ASSIGN_OR_RETURN(BlockRef block,
-                   LoadBlock(options, handle, BlockKind::kData,
+                   LoadBlock(options, *handle, BlockKind::kData,
                              cache::Priority::kLow));
   BlockIterator it(block.get(), KeyOrder::kInternal, file_name_);
   it.Seek(lookup_key);
@@ -268,7 +301,6 @@ absl::Status TableReader::Get(const ReadOptions& options,
 
 absl::Status TableReader::MultiGet(const ReadOptions& options,
                                    std::span<MultiGetKey* const> keys) const {
-  BlockIterator index = NewIndexIterator();
   BlockRef block;
   uint64_t block_offset = 0;
   BlockIterator it;
@@ -278,16 +310,13 @@ absl::Status TableReader::MultiGet(const ReadOptions& options,
       return absl::InvalidArgumentError("lookup key is not an internal key");
     }
     if (!KeyMayMatch(k->user_key_hash)) continue;
-    index.Seek(k->lookup_key);
-    if (!index.Valid()) {
-      RETURN_IF_ERROR(index.status());
-      continue;  // past the last key, as every key after it
-    }
-    ASSIGN_OR_RETURN(const BlockHandle handle, DecodeIndexValue(index.value()));
-    if (!block || handle.offset != block_offset) {
-      ASSIGN_OR_RETURN(block, LoadBlock(options, handle, BlockKind::kData,
+    ASSIGN_OR_RETURN(const std::optional<BlockHandle> handle,
+                     FindDataBlock(k->lookup_key));
+    if (!handle.has_value()) continue;  // past the last key
+    if (!block || handle->offset != block_offset) {
+      ASSIGN_OR_RETURN(block, LoadBlock(options, *handle, BlockKind::kData,
                                         cache::Priority::kLow));
-      block_offset = handle.offset;
+      block_offset = handle->offset;
       it.Init(block.get(), KeyOrder::kInternal, file_name_);
     }
     it.Seek(k->lookup_key);
@@ -313,12 +342,8 @@ std::unique_ptr<TableIterator> TableReader::NewIterator(
 }
 
 uint64_t TableReader::ApproximateOffsetOf(std::string_view internal_key) const {
-  BlockIterator index = NewIndexIterator();
-  index.Seek(internal_key);
-  if (index.Valid()) {
-    auto h = DecodeIndexValue(index.value());
-    if (h.ok()) return h->offset;
-  }
+  auto h = FindDataBlock(internal_key);
+  if (h.ok() && h->has_value()) return (*h)->offset;
   // Past the last key (or a damaged index): the data ends where the
   // meta blocks begin.
   return properties_.data_size;

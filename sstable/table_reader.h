@@ -5,7 +5,8 @@
 //
 // The index and filter stay decoded in memory for the reader's lifetime (in
 // the block cache at Priority::kHigh when there is one, pinned by the
-// reader). Data blocks are read on demand, checksum-verified, decompressed,
+// reader), and so do the index's fences (sstable/index_fences.h), which
+// find a key's data block without searching the index block. Data blocks are read on demand, checksum-verified, decompressed,
 // and shared through the block cache under the key
 // (file_number, block offset, block kind) when `block_cache` is non-null.
 // File numbers must therefore be unique among tables sharing one cache.
@@ -17,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +31,7 @@
 #include "sstable/block_io.h"
 #include "sstable/bloom.h"
 #include "sstable/format.h"
+#include "sstable/index_fences.h"
 #include "sstable/properties.h"
 #include "sstable/table_options.h"
 
@@ -110,8 +113,9 @@ class TableReader {
   // Get in stages, for a batch spread over many tables (Version::MultiGet
   // runs each stage for every key of a batch before the next, so that the
   // cache misses of different keys overlap instead of queueing):
-  // PrefetchFilter, KeyMayMatch, a seek of NewIndexIterator (BlockIterator::
-  // SeekAll), DecodeIndexValue, ReadDataBlock, a seek in the block, MatchAt.
+  // PrefetchFilter, KeyMayMatch, FindDataBlock (or, for a table without
+  // fences, a seek of NewIndexIterator through BlockIterator::SeekAll and
+  // DecodeIndexValue), ReadDataBlock, a seek in the block, MatchAt.
   //
   // Starts loading the filter line KeyMayMatch(user_key_hash) reads.
   void PrefetchFilter(uint64_t user_key_hash) const {
@@ -140,6 +144,20 @@ class TableReader {
 
   // An iterator over the index block: separator -> encoded BlockHandle.
   BlockIterator NewIndexIterator() const;
+  // `index` (from NewIndexIterator) at the first entry >= `target`, an
+  // internal key: through the fences when the table has them.
+  void SeekIndex(BlockIterator* index, std::string_view target) const;
+  // The handle of the first data block whose separator is >= `lookup_key`
+  // (the only block that can hold it), or nullopt past the last key.
+  [[nodiscard]] absl::StatusOr<std::optional<BlockHandle>> FindDataBlock(
+      std::string_view lookup_key) const;
+  bool has_index_fences() const { return static_cast<bool>(fences_); }
+  // Starts loading the stored bytes of the block at `handle` into the CPU
+  // cache when the file is mapped (env::RandomAccessFile::Prefetch), so a
+  // block-cache miss finds them on their way.
+  void PrefetchBlock(const BlockHandle& handle) const {
+    file_->Prefetch(handle.offset, handle.size + kBlockTrailerSize);
+  }
   // Reads a data block. With `info`, bypasses the cache and also reports
   // its stored size and codec (for tools).
   [[nodiscard]] absl::StatusOr<BlockRef> ReadDataBlock(
@@ -150,7 +168,12 @@ class TableReader {
       std::string_view value) const;
 
  private:
-  enum class BlockKind : uint8_t { kData = 0, kIndex = 1, kFilter = 2 };
+  enum class BlockKind : uint8_t {
+    kData = 0,
+    kIndex = 1,
+    kFilter = 2,
+    kIndexFences = 3,
+  };
 
   TableReader(const TableReaderOptions& options,
               std::unique_ptr<env::RandomAccessFile> file, uint64_t file_size,
@@ -167,6 +190,12 @@ class TableReader {
                                            crypto::UnitKind unit,
                                            StoredBlockInfo* info,
                                            Readahead* readahead = nullptr) const;
+  // The meta structure of `kind` at `offset` from the cache, or made by
+  // `make` and put there at Priority::kHigh (kept outside when the cache
+  // refuses it); empty if `make` gives null.
+  template <typename T, typename Make>
+  absl::StatusOr<Pinned<T>> PinMeta(BlockKind kind, uint64_t offset,
+                                    const Make& make) const;
   absl::StatusOr<BlockRef> LoadBlock(const ReadOptions& options,
                                      const BlockHandle& handle, BlockKind kind,
                                      cache::Priority priority) const;
@@ -181,6 +210,7 @@ class TableReader {
   TableLayout layout_;
   TableProperties properties_;
   BlockRef index_;
+  Pinned<IndexFences> fences_;  // empty if the index does not qualify
   Pinned<BloomFilter> filter_;
 };
 

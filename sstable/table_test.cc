@@ -106,6 +106,7 @@ struct Config {
   int bloom_bits;
   size_t block_size;
   int restart_interval;
+  int index_restart_interval = 1;  // other than 1: no index fences
 };
 
 class TableRoundTripTest : public ::testing::TestWithParam<Config> {};
@@ -119,12 +120,14 @@ TEST_P(TableRoundTripTest, IteratorAndGetMatchModel) {
   o.bloom_bits_per_key = c.bloom_bits;
   o.block_size = c.block_size;
   o.restart_interval = c.restart_interval;
+  o.index_restart_interval = c.index_restart_interval;
   FinishedTable fin;
   ASSERT_OK_AND_ASSIGN(std::string bytes, BuildTable(o, model, &fin));
   EXPECT_EQ(fin.file_size, bytes.size());
   ASSERT_OK_AND_ASSIGN(auto table, OpenTable(bytes));
   EXPECT_EQ(table->properties(), fin.properties);
   EXPECT_EQ(table->filter() != nullptr, c.bloom_bits > 0);
+  EXPECT_EQ(table->has_index_fences(), c.index_restart_interval == 1);
 
   std::vector<std::pair<std::string, std::string>> entries(model.begin(),
                                                            model.end());
@@ -177,7 +180,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Config{CompressionType::kZstd, 10, 4096, 16},
                       Config{CompressionType::kLz4, 0, 4096, 16},
                       Config{CompressionType::kNone, 10, 64, 1},
-                      Config{CompressionType::kZstd, 20, 16384, 4}));
+                      Config{CompressionType::kZstd, 20, 16384, 4},
+                      Config{CompressionType::kNone, 10, 64, 16, 3}));
 
 TEST(TableTest, EmptyTable) {
   ASSERT_OK_AND_ASSIGN(std::string bytes, BuildTable({}, {}));
@@ -370,7 +374,8 @@ TEST(TableCacheUseTest, BlocksAreSharedThroughTheBlockCache) {
   TestCache cache;
   {
     ASSERT_OK_AND_ASSIGN(auto table, OpenTable(bytes, &cache, 42));
-    EXPECT_EQ(cache.high_inserts(), 2);  // index and filter
+    EXPECT_EQ(cache.high_inserts(), 3);  // index, its fences and filter
+    EXPECT_TRUE(table->has_index_fences());
     GetResult r;
     const std::string& k = m.begin()->first;
     ASSERT_OK(table->Get({}, Lookup(ExtractUserKey(k), kMaxSequenceNumber), &r));
@@ -390,9 +395,10 @@ TEST(TableCacheUseTest, BlocksAreSharedThroughTheBlockCache) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
     EXPECT_EQ(n, m.size());
     EXPECT_EQ(cache.size(), entries);
-    // A second reader of the same file number finds index and filter.
+    // A second reader of the same file number finds all three.
     ASSERT_OK_AND_ASSIGN(auto again, OpenTable(bytes, &cache, 42));
-    EXPECT_EQ(cache.high_inserts(), 2);
+    EXPECT_EQ(cache.high_inserts(), 3);
+    EXPECT_TRUE(again->has_index_fences());
   }
 }
 
