@@ -28,7 +28,10 @@ absl::StatusOr<std::vector<std::optional<std::string>>> DBImpl::BatchGet(
     }
     if (r != memtable::LookupResult::kFound) out[i].reset();
     if (r == memtable::LookupResult::kNotPresent) {
-      pending.push_back({.user_key = keys[i], .index = i});
+      pending.push_back({.user_key = keys[i],
+                         .index = i,
+                         .result = memtable::LookupResult::kNotPresent,
+                         .value = {}});
     }
   }
   if (pending.empty()) return out;

@@ -174,7 +174,11 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
                        tables->Reader(file.number, file.file_size, &file.table, &hold));
       if (hold != nullptr) holds.push_back(std::move(hold));
       reader->PrefetchFilter(probes[i].user_key_hash);
-      staged.push_back({.key = i, .file = &file, .reader = reader});
+      staged.push_back({.key = i,
+                        .file = &file,
+                        .reader = reader,
+                        .may_match = false,
+                        .block = std::nullopt});
     }
     // The data block of every key the filters let through: from the
     // table's fences, or, for a table without them, by index walks in

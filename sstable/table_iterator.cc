@@ -16,7 +16,8 @@ TableIterator::TableIterator(const TableReader* table,
                              const ReadOptions& options)
     : table_(table),
       options_(WithReadahead(options, &readahead_)),
-      index_iter_(table->NewIndexIterator()) {}
+      index_iter_(table->NewIndexIterator()),
+      fences_(table->index_fences()) {}
 
 absl::Status TableIterator::status() const {
   if (!index_iter_.status().ok()) return index_iter_.status();
@@ -29,12 +30,30 @@ void TableIterator::ClearDataBlock() {
   data_block_offset_ = 0;
 }
 
+void TableIterator::IndexNext() {
+  if (fences_ != nullptr) {
+    ++block_;
+  } else {
+    index_iter_.Next();
+  }
+}
+
+void TableIterator::IndexPrev() {
+  if (fences_ != nullptr) {
+    block_ = block_ == 0 ? fences_->size() : block_ - 1;  // before the first: invalid
+  } else {
+    index_iter_.Prev();
+  }
+}
+
 void TableIterator::InitDataBlock() {
-  if (!index_iter_.Valid() || !ok()) {
+  if (!IndexValid() || !ok()) {
     ClearDataBlock();
     return;
   }
-  auto handle = table_->DecodeIndexValue(index_iter_.value());
+  absl::StatusOr<BlockHandle> handle =
+      fences_ != nullptr ? fences_->handle(block_)
+                         : table_->DecodeIndexValue(index_iter_.value());
   if (!handle.ok()) {
     status_ = handle.status();
     ClearDataBlock();
@@ -54,7 +73,7 @@ void TableIterator::InitDataBlock() {
 
 void TableIterator::SkipEmptyBlocksForward() {
   while (data_block_ && !data_iter_.Valid() && ok()) {
-    index_iter_.Next();
+    IndexNext();
     InitDataBlock();
     if (data_block_) data_iter_.SeekToFirst();
   }
@@ -63,7 +82,7 @@ void TableIterator::SkipEmptyBlocksForward() {
 
 void TableIterator::SkipEmptyBlocksBackward() {
   while (data_block_ && !data_iter_.Valid() && ok()) {
-    index_iter_.Prev();
+    IndexPrev();
     InitDataBlock();
     if (data_block_) data_iter_.SeekToLast();
   }
@@ -71,21 +90,35 @@ void TableIterator::SkipEmptyBlocksBackward() {
 }
 
 void TableIterator::SeekToFirst() {
-  index_iter_.SeekToFirst();
+  if (fences_ != nullptr) {
+    block_ = 0;
+  } else {
+    index_iter_.SeekToFirst();
+  }
   InitDataBlock();
   if (data_block_) data_iter_.SeekToFirst();
   SkipEmptyBlocksForward();
 }
 
 void TableIterator::SeekToLast() {
-  index_iter_.SeekToLast();
+  if (fences_ != nullptr) {
+    block_ = fences_->size() - 1;  // fences are built for non-empty indexes only
+  } else {
+    index_iter_.SeekToLast();
+  }
   InitDataBlock();
   if (data_block_) data_iter_.SeekToLast();
   SkipEmptyBlocksBackward();
 }
 
 void TableIterator::Seek(std::string_view target) {
-  table_->SeekIndex(&index_iter_, target);
+  // The fences search internal keys; anything shorter walks the index.
+  if (fences_ != nullptr && target.size() < 8) fences_ = nullptr;
+  if (fences_ != nullptr) {
+    block_ = table_->FindBlockOrdinal(target);
+  } else {
+    index_iter_.Seek(target);
+  }
   InitDataBlock();
   if (data_block_) data_iter_.Seek(target);
   SkipEmptyBlocksForward();

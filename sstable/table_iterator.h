@@ -11,6 +11,11 @@
 // own readahead window (sstable/readahead.h): a forward scan reads many
 // blocks per system call.
 //
+// A table with index fences (sstable/index_fences.h) is walked by data-block
+// ordinal: a seek finds the ordinal in the fences and every handle comes
+// from them, so the index block is not read at all. Without fences the
+// iterator walks the index block.
+//
 // One thread at a time; the TableReader must outlive the iterator unless a
 // keep-alive is attached (TableCache does this). Neither copied nor moved
 // (options_ points at readahead_).
@@ -23,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "sstable/block.h"
+#include "sstable/index_fences.h"
 #include "sstable/iterator.h"
 #include "sstable/readahead.h"
 #include "sstable/table_options.h"
@@ -56,7 +62,13 @@ class TableIterator final : public Iterator {
   }
 
  private:
-  // Loads the block the index iterator points at (or clears on its end).
+  // The index position: an ordinal in the fences, or the index iterator.
+  bool IndexValid() const {
+    return fences_ != nullptr ? block_ < fences_->size() : index_iter_.Valid();
+  }
+  void IndexNext();
+  void IndexPrev();
+  // Loads the block the index position names (or clears past its end).
   void InitDataBlock();
   void SkipEmptyBlocksForward();
   void SkipEmptyBlocksBackward();
@@ -69,7 +81,9 @@ class TableIterator final : public Iterator {
   const TableReader* const table_;
   Readahead readahead_;          // for the data blocks this scan reads
   const ReadOptions options_;    // with readahead = &readahead_
-  BlockIterator index_iter_;
+  BlockIterator index_iter_;           // when fences_ is null
+  const IndexFences* fences_;          // null: walk index_iter_
+  size_t block_ = 0;                   // the data block's ordinal, with fences_
   BlockIterator data_iter_;
   BlockRef data_block_;
   uint64_t data_block_offset_ = 0;

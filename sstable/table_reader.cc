@@ -232,14 +232,6 @@ BlockIterator TableReader::NewIndexIterator() const {
   return BlockIterator(index_.get(), KeyOrder::kInternal, file_name_);
 }
 
-void TableReader::SeekIndex(BlockIterator* index, std::string_view target) const {
-  if (fences_ && target.size() >= 8) {
-    index->SeekToRestartPoint(static_cast<uint32_t>(fences_->Find(target, *index_)));
-  } else {
-    index->Seek(target);
-  }
-}
-
 absl::StatusOr<std::optional<BlockHandle>> TableReader::FindDataBlock(
     std::string_view lookup_key) const {
   if (fences_ && lookup_key.size() >= 8) {

@@ -144,9 +144,13 @@ class TableReader {
 
   // An iterator over the index block: separator -> encoded BlockHandle.
   BlockIterator NewIndexIterator() const;
-  // `index` (from NewIndexIterator) at the first entry >= `target`, an
-  // internal key: through the fences when the table has them.
-  void SeekIndex(BlockIterator* index, std::string_view target) const;
+  // The index's fences, or null when the table has none.
+  const IndexFences* index_fences() const { return fences_.get(); }
+  // fences->Find(target, index block). REQUIRES: index_fences() != null and
+  // `target` an internal key (at least 8 bytes).
+  size_t FindBlockOrdinal(std::string_view target) const {
+    return fences_->Find(target, *index_);
+  }
   // The handle of the first data block whose separator is >= `lookup_key`
   // (the only block that can hold it), or nullopt past the last key.
   [[nodiscard]] absl::StatusOr<std::optional<BlockHandle>> FindDataBlock(
