@@ -142,19 +142,18 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
   }
   // Deeper levels: at most one table per key, looked up in stages over
   // all of the level's keys (TableReader's staged Get): the filter lines
-  // of every key are loaded together, then each key's data block is found
-  // (fences, or index seeks in lockstep), then the data blocks are read and
-  // sought in lockstep.
+  // of every key are loaded together, then each key that passes its filter
+  // finds its data block (TableReader::FindDataBlock: the fences, or an
+  // index seek for a table without them), then the data blocks are read
+  // and sought in lockstep.
   struct Staged {
     size_t key;
     const FileMetaData* file;
     const sstable::TableReader* reader;
-    bool may_match = false;
     std::optional<sstable::BlockHandle> block;
   };
   std::vector<Staged> staged;
   std::vector<std::shared_ptr<const sstable::TableReader>> holds;
-  std::vector<sstable::BlockIterator> index_its;
   std::vector<sstable::BlockRef> blocks;
   std::vector<sstable::BlockIterator> data_its;
   std::vector<sstable::BlockIterator*> seeking;
@@ -174,40 +173,11 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
                        tables->Reader(file.number, file.file_size, &file.table, &hold));
       if (hold != nullptr) holds.push_back(std::move(hold));
       reader->PrefetchFilter(probes[i].user_key_hash);
-      staged.push_back({.key = i,
-                        .file = &file,
-                        .reader = reader,
-                        .may_match = false,
-                        .block = std::nullopt});
+      staged.push_back({.key = i, .file = &file, .reader = reader, .block = std::nullopt});
     }
-    // The data block of every key the filters let through: from the
-    // table's fences, or, for a table without them, by index walks in
-    // lockstep.
-    index_its.clear();
-    index_its.reserve(staged.size());  // no move once seeking began
-    seeking.clear();
-    targets.clear();
     for (Staged& s : staged) {
-      s.may_match = s.reader->KeyMayMatch(probes[s.key].user_key_hash);
-      if (!s.may_match) continue;
-      if (s.reader->has_index_fences()) {
-        ASSIGN_OR_RETURN(s.block, s.reader->FindDataBlock(probes[s.key].lookup_key));
-        continue;
-      }
-      index_its.push_back(s.reader->NewIndexIterator());
-      targets.push_back(probes[s.key].lookup_key);
-    }
-    for (sstable::BlockIterator& it : index_its) seeking.push_back(&it);
-    sstable::BlockIterator::SeekAll(seeking, targets);
-    size_t next = 0;
-    for (Staged& s : staged) {
-      if (!s.may_match || s.reader->has_index_fences()) continue;
-      const sstable::BlockIterator& it = index_its[next++];
-      if (!it.Valid()) {
-        RETURN_IF_ERROR(it.status());
-        continue;  // past the table's last key
-      }
-      ASSIGN_OR_RETURN(s.block, s.reader->DecodeIndexValue(it.value()));
+      if (!s.reader->KeyMayMatch(probes[s.key].user_key_hash)) continue;
+      ASSIGN_OR_RETURN(s.block, s.reader->FindDataBlock(probes[s.key].lookup_key));
     }
     // The data blocks, then the seeks in them, in lockstep.
     blocks.clear();
@@ -227,7 +197,7 @@ absl::Status Version::MultiGet(sstable::TableCache* tables,
     }
     for (sstable::BlockIterator& it : data_its) seeking.push_back(&it);
     sstable::BlockIterator::SeekAll(seeking, targets);
-    next = 0;
+    size_t next = 0;
     for (const Staged& s : staged) {
       if (!s.block.has_value()) continue;
       RETURN_IF_ERROR(s.reader->MatchAt(data_its[next++], &probes[s.key]));

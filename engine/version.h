@@ -77,9 +77,10 @@ class Version {
   // newest first, are each asked once for all the undecided keys in their
   // range (TableReader::MultiGet). Each deeper level looks its undecided
   // keys up in stages over all of them (TableReader's staged Get): every
-  // key's filter line is loaded, then the index seeks run in lockstep
-  // (BlockIterator::SeekAll), then the data blocks are read and sought in
-  // lockstep, so the cache misses of keys in different tables overlap.
+  // key's filter line is loaded, then each key's data block is found
+  // (TableReader::FindDataBlock), then the data blocks are read and sought
+  // in lockstep (BlockIterator::SeekAll), so the cache misses of keys in
+  // different tables overlap.
   [[nodiscard]] absl::Status MultiGet(sstable::TableCache* tables,
                                       const sstable::ReadOptions& options,
                                       SequenceNumber seq,

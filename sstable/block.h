@@ -91,9 +91,9 @@ class BlockIterator final : public Iterator {
 
  private:
   int Compare(std::string_view a, std::string_view b) const;
-  // Offset of the entry that restart `index` points to.
   // Seek's end: from restart `index`, the first entry >= target.
   void ScanFromRestart(uint32_t index, std::string_view target);
+  // Offset of the entry that restart `index` points to.
   uint32_t RestartOffset(uint32_t index) const;
   void SeekToRestart(uint32_t index);
   // Decodes the entry at next_; false at the end or on corruption.

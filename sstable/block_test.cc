@@ -183,7 +183,9 @@ TEST_P(BlockRandomTest, SeekAllMatchesSeekingOneByOne) {
         batch[i].Next();
         single[i].Next();
         ASSERT_EQ(batch[i].Valid(), single[i].Valid());
-        if (single[i].Valid()) ASSERT_EQ(batch[i].key(), single[i].key());
+        if (single[i].Valid()) {
+          ASSERT_EQ(batch[i].key(), single[i].key());
+        }
       }
       ASSERT_OK(batch[i].status());
     }

@@ -6,8 +6,9 @@
 // The index and filter stay decoded in memory for the reader's lifetime (in
 // the block cache at Priority::kHigh when there is one, pinned by the
 // reader), and so do the index's fences (sstable/index_fences.h), which
-// find a key's data block without searching the index block. Data blocks are read on demand, checksum-verified, decompressed,
-// and shared through the block cache under the key
+// find a key's data block without searching the index block. Data blocks
+// are read on demand, checksum-verified, decompressed, and shared through
+// the block cache under the key
 // (file_number, block offset, block kind) when `block_cache` is non-null.
 // File numbers must therefore be unique among tables sharing one cache.
 //
@@ -113,9 +114,8 @@ class TableReader {
   // Get in stages, for a batch spread over many tables (Version::MultiGet
   // runs each stage for every key of a batch before the next, so that the
   // cache misses of different keys overlap instead of queueing):
-  // PrefetchFilter, KeyMayMatch, FindDataBlock (or, for a table without
-  // fences, a seek of NewIndexIterator through BlockIterator::SeekAll and
-  // DecodeIndexValue), ReadDataBlock, a seek in the block, MatchAt.
+  // PrefetchFilter, KeyMayMatch, FindDataBlock, PrefetchBlock,
+  // ReadDataBlock, a seek in the block (BlockIterator::SeekAll), MatchAt.
   //
   // Starts loading the filter line KeyMayMatch(user_key_hash) reads.
   void PrefetchFilter(uint64_t user_key_hash) const {
