@@ -26,15 +26,16 @@ TEST(BufferPoolTest, CapacityIsTheSizeRoundedUpToItsClass) {
 }
 
 TEST(BufferPoolTest, ReleasedBufferServesTheNextRequestOfItsClass) {
-  BufferPool pool(1 << 20);
+  BufferPool pool(8 << 20);
   BufferPool::Buffer a = pool.Allocate(4100);
   ASSERT_NE(a.data, nullptr);
   EXPECT_TRUE(Aligned(a.data));
   EXPECT_EQ(a.capacity, 4352u);
   std::memset(a.data, 0xab, a.capacity);
+  EXPECT_EQ(pool.GetStats().live_bytes, 4352u);
   pool.Release(a);
-  EXPECT_EQ(pool.GetStats().idle_bytes, 4352u);
   EXPECT_EQ(pool.GetStats().idle_buffers, 1u);
+  EXPECT_EQ(pool.GetStats().live_bytes, 0u);
 
   // Another class does not take it.
   BufferPool::Buffer other = pool.Allocate(100);
@@ -48,14 +49,15 @@ TEST(BufferPoolTest, ReleasedBufferServesTheNextRequestOfItsClass) {
   EXPECT_EQ(s.allocated, 2u);
   EXPECT_EQ(s.reused, 1u);
   EXPECT_EQ(s.pooled, 1u);
-  EXPECT_EQ(s.idle_bytes, 0u);
   EXPECT_EQ(s.idle_buffers, 0u);
+  EXPECT_EQ(s.regions, 2u);  // one per class in use
+  EXPECT_EQ(s.live_bytes, 4352u + 256u);
   pool.Release(b);
   pool.Release(other);
 }
 
 TEST(BufferPoolTest, MostRecentlyReleasedComesBackFirst) {
-  BufferPool pool(1 << 20);
+  BufferPool pool(8 << 20);
   BufferPool::Buffer a = pool.Allocate(1000);
   BufferPool::Buffer b = pool.Allocate(1000);
   pool.Release(a);
@@ -68,39 +70,44 @@ TEST(BufferPoolTest, MostRecentlyReleasedComesBackFirst) {
   pool.Release(second);
 }
 
-TEST(BufferPoolTest, IdleBytesStayWithinTheLimit) {
-  BufferPool pool(3 * 1024);
+TEST(BufferPoolTest, IdleRegionsStayWithinTheLimit) {
+  // Room for one idle region: of three classes released in full, two
+  // regions go back to the system.
+  BufferPool pool(HugePageSlab::kRegionBytes);
   std::vector<BufferPool::Buffer> held;
-  for (int i = 0; i < 5; ++i) held.push_back(pool.Allocate(1024));
+  for (size_t size : {1000, 5000, 9000}) held.push_back(pool.Allocate(size));
+  EXPECT_EQ(pool.GetStats().regions, 3u);
   for (const auto& b : held) pool.Release(b);
   BufferPool::Stats s = pool.GetStats();
+  EXPECT_EQ(s.regions, 1u);
   EXPECT_EQ(s.pooled, 3u);
-  EXPECT_EQ(s.freed, 2u);
-  EXPECT_EQ(s.idle_bytes, 3u * 1024);
-  EXPECT_EQ(s.idle_buffers, 3u);
+  EXPECT_EQ(s.idle_buffers, 1u);  // the kept region's one released buffer
+  EXPECT_EQ(s.live_bytes, 0u);
 }
 
 TEST(BufferPoolTest, LargeBuffersGoStraightBackToTheHeap) {
-  BufferPool pool(1 << 20);
+  BufferPool pool(8 << 20);
   BufferPool::Buffer big = pool.Allocate(100 << 10);
   EXPECT_TRUE(Aligned(big.data));
   EXPECT_EQ(big.capacity, size_t{100 << 10});
   pool.Release(big);
   BufferPool::Stats s = pool.GetStats();
+  EXPECT_EQ(s.allocated, 1u);
   EXPECT_EQ(s.freed, 1u);
   EXPECT_EQ(s.pooled, 0u);
-  EXPECT_EQ(s.idle_bytes, 0u);
+  EXPECT_EQ(s.regions, 0u);
 }
 
-TEST(BufferPoolTest, TrimFreesEveryIdleBuffer) {
-  BufferPool pool(1 << 20);
+TEST(BufferPoolTest, TrimReturnsEveryIdleRegion) {
+  BufferPool pool(64 << 20);
   std::vector<BufferPool::Buffer> held;
   for (size_t size : {10, 300, 4000, 4000, 60000}) held.push_back(pool.Allocate(size));
   for (const auto& b : held) pool.Release(b);
   EXPECT_EQ(pool.GetStats().idle_buffers, 5u);
+  EXPECT_EQ(pool.GetStats().regions, 4u);
   pool.Trim();
   EXPECT_EQ(pool.GetStats().idle_buffers, 0u);
-  EXPECT_EQ(pool.GetStats().idle_bytes, 0u);
+  EXPECT_EQ(pool.GetStats().regions, 0u);
   // Nothing is left to reuse.
   BufferPool::Buffer again = pool.Allocate(4000);
   EXPECT_EQ(pool.GetStats().reused, 0u);
@@ -108,7 +115,7 @@ TEST(BufferPoolTest, TrimFreesEveryIdleBuffer) {
 }
 
 TEST(BufferPoolTest, ReleaseOfNullIsIgnored) {
-  BufferPool pool(1 << 20);
+  BufferPool pool(8 << 20);
   pool.Release({});
   EXPECT_EQ(pool.GetStats().pooled, 0u);
   EXPECT_EQ(pool.GetStats().freed, 0u);
@@ -118,7 +125,7 @@ TEST(BufferPoolTest, ReleaseOfNullIsIgnored) {
 // checks it is still there before releasing them. A buffer handed to two
 // holders at once shows up as a foreign byte (and as a race under TSan).
 TEST(BufferPoolTest, ConcurrentUseNeverSharesABuffer) {
-  BufferPool pool(64 << 10);
+  BufferPool pool(8 << 20);
   constexpr int kThreads = 4;
   std::vector<std::thread> threads;
   std::atomic<int> bad{0};
@@ -149,12 +156,12 @@ TEST(BufferPoolTest, ConcurrentUseNeverSharesABuffer) {
   BufferPool::Stats s = pool.GetStats();
   EXPECT_EQ(s.reused + s.allocated, s.pooled + s.freed);
   EXPECT_GT(s.reused, 0u);
-  EXPECT_LE(s.idle_bytes, 64u << 10);
+  EXPECT_EQ(s.live_bytes, 0u);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
 TEST(BufferPoolDeathTest, UseAfterReleaseIsReportedUnderAsan) {
-  BufferPool pool(1 << 20);
+  BufferPool pool(8 << 20);
   BufferPool::Buffer b = pool.Allocate(1000);
   pool.Release(b);
   volatile char* p = b.data;

@@ -604,8 +604,9 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
                         {"allocated", ps.allocated},
                         {"pooled", ps.pooled},
                         {"freed", ps.freed},
-                        {"idle_bytes", ps.idle_bytes},
-                        {"idle_buffers", ps.idle_buffers}};
+                        {"idle_buffers", ps.idle_buffers},
+                        {"regions", ps.regions},
+                        {"live_bytes", ps.live_bytes}};
   }
   // What the memtables may hold at most: the active one and the immutable
   // queue (max_immutable_memtables), each up to write_buffer_size plus the
