@@ -49,7 +49,7 @@ void BufferPool::Release(Buffer buffer) {
     HeapFree(buffer.data);
     return;
   }
-  slab_.Free(buffer.data);
+  slab_.Free(buffer.data, buffer.capacity);
 }
 
 void BufferPool::Trim() { slab_.Trim(); }

@@ -29,7 +29,7 @@ namespace synapsed::storage::cache {
 class BufferPool {
  public:
   static constexpr size_t kAlignment = 64;
-  static constexpr size_t kClassBytes = HugePageSlab::kHeaderBytes;
+  static constexpr size_t kClassBytes = HugePageSlab::kUnitBytes;
   static constexpr size_t kMaxPooledBytes = HugePageSlab::kMaxSlotBytes;
 
   // Keeps up to max_idle_bytes of wholly idle slab regions mapped, in whole

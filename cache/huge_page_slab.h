@@ -8,25 +8,29 @@
 // 64 MiB block cache with 32 entries. docs/performance.md has the A/B.
 //
 // Layout: a region is kRegionBytes long and aligned to kRegionBytes, so the
-// region of a slot is the slot's address with the low bits cleared. The
-// region's first kHeaderBytes hold its header (slot size, counts, free
-// list); the slots follow, each slot size a multiple of kHeaderBytes, so
-// every slot is 64-byte aligned.
+// region of a slot is the slot's address with the low bits cleared. A region
+// is cut into slots of one size, a multiple of kUnitBytes (so every slot is
+// 64-byte aligned), from its first byte; nothing else is stored in it.
 //
-// Allocation: each slot size keeps a list of its regions that have a free
-// slot. Allocate takes from the first of them: the most recently freed slot
-// (likeliest still in the CPU cache), else the next never-used one. A new
-// region is mapped only when every region of the size is full, so a size
-// never holds more than ceil(its peak live slots / slots per region)
-// regions. Free returns the slot to its region; a region left with no live
-// slot is unmapped, unless fewer than `max_empty_regions` empty regions are
-// kept (then it stays, ready for the next burst).
+// Bookkeeping stays out of the slots and regions, in a few hot cache lines
+// per slot size: a stack of freed slots, the live count of each region (a
+// small map by region address) and the region still handing out never-used
+// slots. A block evicted long ago is cold; freeing it or reusing its slot
+// touches none of its lines.
+//
+// Allocation: the most recently freed slot of the size (likeliest still in
+// the CPU cache), else the next never-used slot of the newest region, else a
+// new region. A region is mapped only when the size has no free slot at
+// all, so a size never holds more than ceil(its peak live slots / slots per
+// region) regions. A region whose last live slot is freed is unmapped (its
+// slots leave the stack), unless fewer than `max_empty_regions` empty
+// regions are kept; then it stays, ready for the next burst.
 //
 // madvise(MADV_HUGEPAGE) is a request: where transparent huge pages are off
 // the slots still work, on 4 KiB pages.
 //
-// Under AddressSanitizer every slot not handed out is poisoned (a freed slot
-// past its free-list link), so a use after Free is reported.
+// Under AddressSanitizer every slot not handed out is poisoned, so a use
+// after Free is reported.
 //
 // Thread safety: every method may be called from any thread concurrently
 // (one mutex per slot size).
@@ -37,7 +41,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "util/mutex.h"
 
 namespace synapsed::storage::cache {
@@ -45,7 +51,7 @@ namespace synapsed::storage::cache {
 class HugePageSlab {
  public:
   static constexpr size_t kRegionBytes = size_t{2} << 20;
-  static constexpr size_t kHeaderBytes = 256;  // also the slot-size unit
+  static constexpr size_t kUnitBytes = 256;  // slot sizes are multiples
   static constexpr size_t kMaxSlotBytes = size_t{64} << 10;
 
   explicit HugePageSlab(size_t max_empty_regions);
@@ -54,12 +60,12 @@ class HugePageSlab {
   HugePageSlab(const HugePageSlab&) = delete;
   HugePageSlab& operator=(const HugePageSlab&) = delete;
 
-  // A slot of exactly `slot_bytes`, a nonzero multiple of kHeaderBytes no
+  // A slot of exactly `slot_bytes`, a nonzero multiple of kUnitBytes no
   // larger than kMaxSlotBytes. Null only when a region cannot be mapped.
   // Its contents are unspecified.
   char* Allocate(size_t slot_bytes);
-  // Gives back a slot Allocate returned (null is ignored).
-  void Free(char* slot);
+  // Gives back a slot Allocate(slot_bytes) returned (null is ignored).
+  void Free(char* slot, size_t slot_bytes);
   // Unmaps every region that holds no live slot.
   void Trim();
 
@@ -75,25 +81,27 @@ class HugePageSlab {
   Stats GetStats() const;
 
  private:
-  struct Region;
-  struct FreeSlot {
-    FreeSlot* next;
+  struct Region {
+    uint32_t live = 0;  // slots handed out and not freed
+    uint32_t used = 0;  // slots ever handed out; those past it never were
   };
   struct SlotSize {
     Mutex mu;
-    // Regions with at least one free (or never-used) slot, first to serve.
-    Region* head ABSL_GUARDED_BY(mu) = nullptr;
-    Region* tail ABSL_GUARDED_BY(mu) = nullptr;
+    std::vector<char*> free ABSL_GUARDED_BY(mu);  // most recently freed last
+    absl::flat_hash_map<uintptr_t, Region> regions ABSL_GUARDED_BY(mu);
+    uintptr_t newest ABSL_GUARDED_BY(mu) = 0;  // last mapped region, or 0
   };
-  static constexpr size_t kNumSizes = kMaxSlotBytes / kHeaderBytes;
+  static constexpr size_t kNumSizes = kMaxSlotBytes / kUnitBytes;
 
-  static Region* RegionOf(const char* slot);
-  // Maps and initialises an empty region of `index`'s slot size; null on
-  // failure.
-  static Region* MapRegion(size_t index);
-  static void UnmapRegion(Region* r);
-  static void Unlink(SlotSize& s, Region* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
-  static void Append(SlotSize& s, Region* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
+  static uintptr_t RegionOf(const char* slot) {
+    return reinterpret_cast<uintptr_t>(slot) & ~(uintptr_t{kRegionBytes} - 1);
+  }
+  // Maps an aligned region advised for huge pages; 0 on failure.
+  static uintptr_t MapRegion();
+  static void UnmapRegion(uintptr_t region);
+  // Forgets `region` (which has no live slot) and its freed slots; the
+  // caller unmaps it once the lock is dropped.
+  void Drop(SlotSize& s, uintptr_t region) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
 
   const size_t max_empty_regions_;
   std::unique_ptr<SlotSize[]> sizes_;

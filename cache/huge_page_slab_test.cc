@@ -19,21 +19,20 @@
 namespace synapsed::storage::cache {
 namespace {
 
-constexpr size_t kUnit = HugePageSlab::kHeaderBytes;
+constexpr size_t kUnit = HugePageSlab::kUnitBytes;
 constexpr size_t kRegion = HugePageSlab::kRegionBytes;
 
 uintptr_t RegionStart(const char* p) {
   return reinterpret_cast<uintptr_t>(p) & ~(uintptr_t{kRegion} - 1);
 }
 
-TEST(HugePageSlabTest, SlotsAreAlignedDisjointAndPastTheHeader) {
+TEST(HugePageSlabTest, SlotsAreAlignedDisjointAndInsideTheirRegion) {
   HugePageSlab slab(0);
   std::vector<char*> slots;
   for (size_t bytes : {kUnit, 17 * kUnit, 17 * kUnit, 256 * kUnit, kUnit}) {
     char* p = slab.Allocate(bytes);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
-    EXPECT_GE(reinterpret_cast<uintptr_t>(p) - RegionStart(p), kUnit);
     EXPECT_LE(reinterpret_cast<uintptr_t>(p) - RegionStart(p) + bytes, kRegion);
     std::memset(p, static_cast<int>(slots.size() + 1), bytes);
     slots.push_back(p);
@@ -48,7 +47,7 @@ TEST(HugePageSlabTest, SlotsAreAlignedDisjointAndPastTheHeader) {
   // One region per slot size in use.
   EXPECT_EQ(slab.GetStats().regions, 3u);
   EXPECT_EQ(slab.GetStats().live_bytes, 2 * kUnit + 34 * kUnit + 256 * kUnit);
-  for (char* p : slots) slab.Free(p);
+  for (size_t i = 0; i < slots.size(); ++i) slab.Free(slots[i], sizes[i]);
   EXPECT_EQ(slab.GetStats().live_bytes, 0u);
   EXPECT_EQ(slab.GetStats().regions, 0u);  // none kept
 }
@@ -56,7 +55,7 @@ TEST(HugePageSlabTest, SlotsAreAlignedDisjointAndPastTheHeader) {
 TEST(HugePageSlabTest, ANewRegionOnlyWhenEveryRegionOfTheSizeIsFull) {
   HugePageSlab slab(0);
   const size_t bytes = HugePageSlab::kMaxSlotBytes;
-  const size_t per_region = (kRegion - kUnit) / bytes;  // 31
+  const size_t per_region = kRegion / bytes;  // 32
   std::vector<char*> slots;
   for (size_t i = 0; i < per_region; ++i) slots.push_back(slab.Allocate(bytes));
   EXPECT_EQ(slab.GetStats().regions, 1u);
@@ -65,18 +64,22 @@ TEST(HugePageSlabTest, ANewRegionOnlyWhenEveryRegionOfTheSizeIsFull) {
   EXPECT_EQ(slab.GetStats().regions, 2u);
   EXPECT_NE(RegionStart(next), RegionStart(slots[0]));
 
-  // A slot freed in the full first region waits behind the second one; once
-  // that is full too, the freed slot is taken rather than a third region.
-  slab.Free(slots[7]);
+  // A freed slot is taken before any never-used one; once none is free the
+  // newest region hands out its never-used slots, and only when it is full
+  // is a third region mapped.
+  slab.Free(slots[7], bytes);
+  char* again = slab.Allocate(bytes);
+  EXPECT_EQ(again, slots[7]);
   std::vector<char*> second = {next};
   for (size_t i = 1; i < per_region; ++i) second.push_back(slab.Allocate(bytes));
   for (char* p : second) EXPECT_EQ(RegionStart(p), RegionStart(next));
-  char* again = slab.Allocate(bytes);
-  EXPECT_EQ(again, slots[7]);
-  EXPECT_EQ(slab.GetStats().regions, 2u);
   EXPECT_EQ(slab.GetStats().regions_mapped, 2u);
-  for (char* p : slots) slab.Free(p);
-  for (char* p : second) slab.Free(p);
+  char* third = slab.Allocate(bytes);
+  EXPECT_EQ(slab.GetStats().regions_mapped, 3u);
+  slab.Free(third, bytes);
+  EXPECT_EQ(slab.GetStats().regions, 2u);
+  for (char* p : slots) slab.Free(p, bytes);
+  for (char* p : second) slab.Free(p, bytes);
   EXPECT_EQ(slab.GetStats().regions, 0u);
 }
 
@@ -84,16 +87,16 @@ TEST(HugePageSlabTest, MostRecentlyFreedComesBackFirst) {
   HugePageSlab slab(1);
   char* a = slab.Allocate(4 * kUnit);
   char* b = slab.Allocate(4 * kUnit);
-  slab.Free(a);
-  slab.Free(b);
+  slab.Free(a, 4 * kUnit);
+  slab.Free(b, 4 * kUnit);
   EXPECT_EQ(slab.Allocate(4 * kUnit), b);
   EXPECT_EQ(slab.Allocate(4 * kUnit), a);
   HugePageSlab::Stats s = slab.GetStats();
   EXPECT_EQ(s.fresh, 2u);
   EXPECT_EQ(s.reused, 2u);
   EXPECT_EQ(s.free_slots, 0u);
-  slab.Free(a);
-  slab.Free(b);
+  slab.Free(a, 4 * kUnit);
+  slab.Free(b, 4 * kUnit);
 }
 
 TEST(HugePageSlabTest, EmptyRegionsAreKeptUpToTheLimitThenUnmapped) {
@@ -101,7 +104,7 @@ TEST(HugePageSlabTest, EmptyRegionsAreKeptUpToTheLimitThenUnmapped) {
   std::vector<char*> slots;
   for (size_t n = 1; n <= 4; ++n) slots.push_back(slab.Allocate(n * kUnit));
   EXPECT_EQ(slab.GetStats().regions, 4u);
-  for (char* p : slots) slab.Free(p);
+  for (size_t n = 1; n <= 4; ++n) slab.Free(slots[n - 1], n * kUnit);
   HugePageSlab::Stats s = slab.GetStats();
   EXPECT_EQ(s.regions, 2u);
   EXPECT_EQ(s.free_slots, 2u);  // one per kept region
@@ -109,7 +112,7 @@ TEST(HugePageSlabTest, EmptyRegionsAreKeptUpToTheLimitThenUnmapped) {
   char* p = slab.Allocate(1 * kUnit);
   EXPECT_EQ(p, slots[0]);
   EXPECT_EQ(slab.GetStats().regions_mapped, 4u);
-  slab.Free(p);
+  slab.Free(p, kUnit);
 
   slab.Trim();
   EXPECT_EQ(slab.GetStats().regions, 0u);
@@ -121,12 +124,13 @@ TEST(HugePageSlabTest, TrimKeepsRegionsWithLiveSlots) {
   char* live = slab.Allocate(kUnit);
   char* gone = slab.Allocate(kUnit);
   char* other = slab.Allocate(2 * kUnit);
-  slab.Free(gone);
-  slab.Free(other);
+  slab.Free(gone, kUnit);
+  slab.Free(other, 2 * kUnit);
   slab.Trim();
   EXPECT_EQ(slab.GetStats().regions, 1u);
+  EXPECT_EQ(slab.GetStats().free_slots, 1u);  // `gone`, in the kept region
   std::memset(live, 1, kUnit);  // still mapped
-  slab.Free(live);
+  slab.Free(live, kUnit);
 }
 
 // The region is marked for transparent huge pages (VmFlags "hg" in smaps)
@@ -158,7 +162,7 @@ TEST(HugePageSlabTest, RegionsAreAdvisedForHugePages) {
   if (thp) {
     EXPECT_NE(flags.find(" hg"), std::string::npos) << flags;
   }
-  slab.Free(p);
+  slab.Free(p, kUnit);
 }
 
 // Slots change hands between threads: each thread allocates, marks its slots
@@ -198,13 +202,13 @@ TEST(HugePageSlabTest, ConcurrentUseAcrossThreads) {
           for (size_t k = 0; k < q.bytes; k += 61) {
             if (q.slot[k] != q.mark) bad.fetch_add(1);
           }
-          slab.Free(q.slot);
+          slab.Free(q.slot, q.bytes);
         }
       }
     });
   }
   for (auto& th : threads) th.join();
-  for (const Queued& q : handoff) slab.Free(q.slot);
+  for (const Queued& q : handoff) slab.Free(q.slot, q.bytes);
   EXPECT_EQ(bad.load(), 0);
   HugePageSlab::Stats s = slab.GetStats();
   EXPECT_EQ(s.fresh + s.reused, s.frees);
@@ -217,7 +221,7 @@ TEST(HugePageSlabTest, ConcurrentUseAcrossThreads) {
 TEST(HugePageSlabDeathTest, UseAfterFreeIsReportedUnderAsan) {
   HugePageSlab slab(1);
   char* p = slab.Allocate(4 * kUnit);
-  slab.Free(p);
+  slab.Free(p, 4 * kUnit);
   volatile char* q = p;
   EXPECT_DEATH(q[500] = 1, "use-after-poison");
 }
@@ -227,7 +231,7 @@ TEST(HugePageSlabDeathTest, NeverUsedSlotsArePoisonedUnderAsan) {
   char* p = slab.Allocate(4 * kUnit);
   volatile char* next = p + 4 * kUnit;  // the next slot, not handed out
   EXPECT_DEATH(next[0] = 1, "use-after-poison");
-  slab.Free(p);
+  slab.Free(p, 4 * kUnit);
 }
 #endif
 
