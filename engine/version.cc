@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "engine/filenames.h"
 #include "engine/manifest_replay.h"
 #include "fmt/format.h"
 #include "sstable/bloom.h"
 #include "sstable/table_iterator.h"
+#include "util/coding.h"
 #include "util/kill_point.h"
 #include "util/status_macros.h"
 
@@ -43,7 +45,11 @@ absl::StatusOr<memtable::LookupResult> Version::Get(
     sstable::TableCache* tables, const sstable::ReadOptions& options,
     std::string_view user_key, SequenceNumber seq, PinnableValue* value,
     SequenceNumber* found_seq, int* l0_misses) const {
-  const std::string lookup = MakeInternalKey(user_key, seq, kValueTypeForSeek);
+  // The lookup key, on the stack unless the user key is long.
+  absl::InlinedVector<char, 64> lookup_buf(user_key.begin(), user_key.end());
+  lookup_buf.resize(user_key.size() + 8);
+  EncodeFixed64(lookup_buf.data() + user_key.size(), PackSequenceAndType(seq, kValueTypeForSeek));
+  const std::string_view lookup(lookup_buf.data(), lookup_buf.size());
   const uint64_t hash = sstable::FilterHash(user_key);
   sstable::GetResult r;
   auto probe = [&](const FileMetaData& f) -> absl::StatusOr<memtable::LookupResult> {

@@ -50,6 +50,7 @@ void BlockIterator::Init(const Block* block, KeyOrder order,
   file_name_ = file_name;
   status_ = absl::OkStatus();
   key_view_ = {};
+  key_in_buf_ = false;
   value_ = {};
   restart_index_ = 0;
   next_ = 0;
@@ -71,6 +72,7 @@ void BlockIterator::MarkCorrupt(std::string_view what) {
                               fmt::format("corrupt block entry ({})", what));
   }
   key_view_ = {};
+  key_in_buf_ = false;
   value_ = {};
   Invalidate();
 }
@@ -78,6 +80,7 @@ void BlockIterator::MarkCorrupt(std::string_view what) {
 void BlockIterator::SeekToRestart(uint32_t index) {
   restart_index_ = index;
   key_view_ = {};
+  key_in_buf_ = false;
   next_ = RestartOffset(index);
 }
 
@@ -118,22 +121,23 @@ bool BlockIterator::ParseNext() {
     MarkCorrupt("entry overruns the block");
     return false;
   }
-  if (shared > key_view_.size()) {
+  if (shared > key().size()) {
     MarkCorrupt("shared prefix longer than the previous key");
     return false;
   }
   if (shared == 0) {
     key_view_ = std::string_view(p, unshared);
+    key_in_buf_ = false;
   } else {
-    if (key_view_.data() == key_buf_.data()) {
+    if (key_in_buf_) {
       key_buf_.resize(shared);
     } else {
-      key_buf_.assign(key_view_.data(), shared);
+      key_buf_.assign(key_view_.data(), key_view_.data() + shared);
     }
-    key_buf_.append(p, unshared);
-    key_view_ = key_buf_;
+    key_buf_.insert(key_buf_.end(), p, p + unshared);
+    key_in_buf_ = true;
   }
-  if (order_ == KeyOrder::kInternal && key_view_.size() < 8) {
+  if (order_ == KeyOrder::kInternal && key().size() < 8) {
     MarkCorrupt("internal key shorter than 8 bytes");
     return false;
   }
@@ -206,7 +210,7 @@ void BlockIterator::Seek(std::string_view target) {
 void BlockIterator::ScanFromRestart(uint32_t index, std::string_view target) {
   SeekToRestart(index);
   while (ParseNext()) {
-    if (Compare(key_view_, target) >= 0) return;
+    if (Compare(key(), target) >= 0) return;
   }
 }
 
@@ -276,6 +280,7 @@ void BlockIterator::Prev() {
     if (restart_index_ == 0) {
       // Before the first entry.
       key_view_ = {};
+      key_in_buf_ = false;
       value_ = {};
       next_ = restarts_;
       return Invalidate();

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cache/cache.h"
@@ -85,7 +86,9 @@ class BlockIterator final : public Iterator {
   void SeekToRestartPoint(uint32_t index);
   void Next() override;
   void Prev() override;
-  std::string_view key() const override { return key_view_; }
+  std::string_view key() const override {
+    return key_in_buf_ ? std::string_view(key_buf_.data(), key_buf_.size()) : key_view_;
+  }
   std::string_view value() const override { return value_; }
   absl::Status status() const override { return status_; }
 
@@ -113,8 +116,13 @@ class BlockIterator final : public Iterator {
   uint32_t current_ = 0;        // offset of the current entry
   uint32_t next_ = 0;           // offset just past it
   uint32_t restart_index_ = 0;  // restart block holding current_
-  std::string key_buf_;         // rebuilt keys (shared > 0)
-  std::string_view key_view_;   // into data_ or key_buf_
+  // The current key: whole in data_ (key_view_) or, when it shares a prefix
+  // with the previous one, rebuilt in key_buf_, which holds keys of up to 64
+  // bytes without a heap allocation. A flag rather than a view into key_buf_,
+  // so that a copied iterator's key is its own.
+  absl::InlinedVector<char, 64> key_buf_;
+  std::string_view key_view_;
+  bool key_in_buf_ = false;
   std::string_view value_;
   absl::Status status_;
 };

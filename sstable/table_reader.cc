@@ -270,10 +270,14 @@ absl::Status TableReader::Get(const ReadOptions& options,
   if (lookup_key.size() < 8) {
     return absl::InvalidArgumentError("lookup key is not an internal key");
   }
-  if (!KeyMayMatch(user_key_hash)) return absl::OkStatus();
+  // The filter's line loads while the fences are searched: the two are
+  // independent, and a key the filter passes needs both.
+  PrefetchFilter(user_key_hash);
   ASSIGN_OR_RETURN(const std::optional<BlockHandle> handle,
                    FindDataBlock(lookup_key));
-  if (!handle.has_value()) return absl::OkStatus();
+  if (!KeyMayMatch(user_key_hash) || !handle.has_value()) {
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(BlockRef block,
                    LoadBlock(options, *handle, BlockKind::kData,
                              cache::Priority::kLow));
@@ -284,7 +288,7 @@ absl::Status TableReader::Get(const ReadOptions& options,
   if (!it.Valid()) return it.status();
   if (ExtractUserKey(it.key()) == ExtractUserKey(lookup_key)) {
     result->found = true;
-    result->key.assign(it.key());
+    result->SetKey(it.key());
     result->value = it.value();
     result->pin = std::move(block);
   }

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cache/cache.h"
@@ -43,18 +44,32 @@ class TableIterator;
 // The result of a point lookup. `value` points into the data block that
 // `pin` holds (a block-cache handle or an owned block), so it stays valid for
 // as long as the GetResult lives; copy it out for a plain std::string.
+// `key` points into the GetResult itself (keys of up to 64 bytes need no
+// heap), which is why a GetResult is neither copied nor moved.
 struct GetResult {
+  GetResult() = default;
+  GetResult(const GetResult&) = delete;
+  GetResult& operator=(const GetResult&) = delete;
+
   bool found = false;     // an entry with the lookup's user key exists
-  std::string key;        // that entry's internal key (sequence and type)
+  std::string_view key;   // that entry's internal key (sequence and type)
   std::string_view value;
   BlockRef pin;
 
   void Clear() {
     found = false;
-    key.clear();
+    key = {};
     value = {};
     pin.Reset();
   }
+  // Sets `key` to a copy of `k`.
+  void SetKey(std::string_view k) {
+    key_storage_.assign(k.begin(), k.end());
+    key = std::string_view(key_storage_.data(), key_storage_.size());
+  }
+
+ private:
+  absl::InlinedVector<char, 64> key_storage_;
 };
 
 // One key of a batched lookup (TableReader::MultiGet): the lookup key in,
