@@ -1,4 +1,5 @@
 // BlockBuilder / Block / BlockIterator and index separators.
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -132,6 +133,50 @@ TEST_P(BlockRandomTest, MatchesModelForEveryOperation) {
     }
   }
   EXPECT_OK(it.status());
+}
+
+// A seek decides most entries of its restart run by the prefix they share
+// with the entry before (BlockIterator::ScanFromRestart). Keys from a
+// two-letter alphabet, of every length up to 6, share prefixes of every
+// length and are prefixes of one another; each target, present or absent,
+// must land on the lower bound, in bytewise and internal order alike.
+TEST_P(BlockRandomTest, SeekMatchesLowerBoundForKeysSharingPrefixes) {
+  const uint64_t seed = synapsed::storage::testing::TestSeed();
+  Random rnd(seed + 1000 + GetParam());
+  auto word = [&rnd] {
+    std::string w(1 + rnd.Uniform(6), 'a');
+    for (char& c : w) c = rnd.OneIn(2) ? 'a' : 'b';
+    return w;
+  };
+  for (KeyOrder order : {KeyOrder::kBytewise, KeyOrder::kInternal}) {
+    const bool internal = order == KeyOrder::kInternal;
+    std::vector<std::string> keys;
+    for (int i = 0; i < 60; ++i) {
+      keys.push_back(internal ? IKey(word(), rnd.Uniform(4)) : word());
+    }
+    auto less = [internal](const std::string& a, const std::string& b) {
+      return internal ? CompareInternalKeys(a, b) < 0 : a < b;
+    };
+    std::sort(keys.begin(), keys.end(), less);
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    BlockBuilder b(GetParam());
+    for (const std::string& k : keys) b.Add(k, "v");
+    auto block = MakeBlock(b.Finish());
+    ASSERT_NE(block, nullptr);
+    BlockIterator it(block.get(), order, "t.sst");
+    for (int t = 0; t < 300; ++t) {
+      const std::string target = internal ? IKey(word(), rnd.Uniform(4)) : word();
+      auto want = std::lower_bound(keys.begin(), keys.end(), target, less);
+      it.Seek(target);
+      if (want == keys.end()) {
+        ASSERT_FALSE(it.Valid()) << target;
+      } else {
+        ASSERT_TRUE(it.Valid()) << target;
+        ASSERT_EQ(it.key(), *want) << "target " << target;
+      }
+    }
+    EXPECT_OK(it.status());
+  }
 }
 
 // SeekAll over many blocks at once lands each iterator where its own Seek
