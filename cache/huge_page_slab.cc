@@ -4,6 +4,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace synapsed::storage::cache {
 
@@ -97,9 +99,15 @@ void HugePageSlab::Free(char* slot, size_t slot_bytes) {
   {
     SlotSize& s = sizes_[slot_bytes / kUnitBytes - 1];
     MutexLock l(&s.mu);
+    auto it = s.regions.find(region);
+    if (it == s.regions.end() || it->second.live == 0) {
+      std::fprintf(stderr, "synapsed: HugePageSlab::Free of %p, not a live slot of %zu bytes\n",
+                   static_cast<void*>(slot), slot_bytes);
+      std::abort();
+    }
     s.free.push_back(slot);
     free_slots_.fetch_add(1, std::memory_order_relaxed);
-    if (--s.regions[region].live == 0) {
+    if (--it->second.live == 0) {
       if (empty_regions_.fetch_add(1, std::memory_order_relaxed) >= max_empty_regions_) {
         empty_regions_.fetch_sub(1, std::memory_order_relaxed);
         Drop(s, region);

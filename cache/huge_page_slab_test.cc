@@ -217,6 +217,17 @@ TEST(HugePageSlabTest, ConcurrentUseAcrossThreads) {
   EXPECT_GT(s.reused, 0u);
 }
 
+// Freeing what is not a live slot (a foreign pointer, a slot freed twice
+// with its region kept) stops the process rather than corrupting the counts.
+TEST(HugePageSlabDeathTest, FreeOfWhatIsNotALiveSlotAborts) {
+  HugePageSlab slab(1);
+  alignas(64) static char foreign[kUnit];
+  EXPECT_DEATH(slab.Free(foreign, kUnit), "not a live slot");
+  char* p = slab.Allocate(kUnit);
+  slab.Free(p, kUnit);  // the region stays (one empty region is kept)
+  EXPECT_DEATH(slab.Free(p, kUnit), "not a live slot");
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 TEST(HugePageSlabDeathTest, UseAfterFreeIsReportedUnderAsan) {
   HugePageSlab slab(1);
