@@ -10,8 +10,8 @@
 // next one its class hands out (its lines are the likeliest still in the
 // CPU cache). Larger requests go to the heap and back.
 //
-// Under AddressSanitizer a released buffer is poisoned past its first 8
-// bytes, so a use after Release is still reported.
+// Under AddressSanitizer a released buffer is poisoned, so a use after
+// Release is still reported.
 //
 // Thread safety: every method may be called from any thread concurrently
 // (one mutex per size class).
