@@ -7,8 +7,10 @@ namespace {
 constexpr std::align_val_t kAlign{BufferPool::kAlignment};
 }  // namespace
 
-BufferPool::BufferPool(size_t max_idle_bytes)
-    : slab_(max_idle_bytes / HugePageSlab::kRegionBytes) {}
+BufferPool::BufferPool(size_t max_idle_bytes, uint32_t hot_buffers)
+    : hot_buffers_(hot_buffers),
+      slab_(max_idle_bytes / HugePageSlab::kRegionBytes),
+      classes_(new ClassState[kNumClasses]) {}
 
 BufferPool::~BufferPool() = default;
 
@@ -33,23 +35,33 @@ void BufferPool::HeapFree(char* data) {
 
 BufferPool::Buffer BufferPool::Allocate(size_t size) {
   const size_t capacity = CapacityFor(size);
-  if (capacity > kMaxPooledBytes) {
-    heap_allocated_.fetch_add(1, std::memory_order_relaxed);
-    return {HeapAllocate(capacity), capacity};
+  if (capacity <= kMaxPooledBytes) {
+    ClassState& c = classes_[capacity / kClassBytes - 1];
+    if (hot_buffers_ == 0 || c.on_slab.load(std::memory_order_relaxed)) {
+      char* data = slab_.Allocate(capacity);
+      if (data == nullptr) throw std::bad_alloc();
+      return {data, capacity, true};
+    }
+    if (c.heap_live.fetch_add(1, std::memory_order_relaxed) + 1 >= hot_buffers_) {
+      c.on_slab.store(true, std::memory_order_relaxed);
+    }
   }
-  char* data = slab_.Allocate(capacity);
-  if (data == nullptr) throw std::bad_alloc();
-  return {data, capacity};
+  heap_allocated_.fetch_add(1, std::memory_order_relaxed);
+  return {HeapAllocate(capacity), capacity, false};
 }
 
 void BufferPool::Release(Buffer buffer) {
   if (buffer.data == nullptr) return;
-  if (buffer.capacity > kMaxPooledBytes) {
-    heap_freed_.fetch_add(1, std::memory_order_relaxed);
-    HeapFree(buffer.data);
+  if (buffer.slab) {
+    slab_.Free(buffer.data, buffer.capacity);
     return;
   }
-  slab_.Free(buffer.data, buffer.capacity);
+  if (buffer.capacity <= kMaxPooledBytes) {
+    classes_[buffer.capacity / kClassBytes - 1].heap_live.fetch_sub(
+        1, std::memory_order_relaxed);
+  }
+  heap_freed_.fetch_add(1, std::memory_order_relaxed);
+  HeapFree(buffer.data);
 }
 
 void BufferPool::Trim() { slab_.Trim(); }

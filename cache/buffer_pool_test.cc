@@ -26,7 +26,7 @@ TEST(BufferPoolTest, CapacityIsTheSizeRoundedUpToItsClass) {
 }
 
 TEST(BufferPoolTest, ReleasedBufferServesTheNextRequestOfItsClass) {
-  BufferPool pool(8 << 20);
+  BufferPool pool(8 << 20, 0);
   BufferPool::Buffer a = pool.Allocate(4100);
   ASSERT_NE(a.data, nullptr);
   EXPECT_TRUE(Aligned(a.data));
@@ -57,7 +57,7 @@ TEST(BufferPoolTest, ReleasedBufferServesTheNextRequestOfItsClass) {
 }
 
 TEST(BufferPoolTest, MostRecentlyReleasedComesBackFirst) {
-  BufferPool pool(8 << 20);
+  BufferPool pool(8 << 20, 0);
   BufferPool::Buffer a = pool.Allocate(1000);
   BufferPool::Buffer b = pool.Allocate(1000);
   pool.Release(a);
@@ -73,7 +73,7 @@ TEST(BufferPoolTest, MostRecentlyReleasedComesBackFirst) {
 TEST(BufferPoolTest, IdleRegionsStayWithinTheLimit) {
   // Room for one idle region: of three classes released in full, two
   // regions go back to the system.
-  BufferPool pool(HugePageSlab::kRegionBytes);
+  BufferPool pool(HugePageSlab::kRegionBytes, 0);
   std::vector<BufferPool::Buffer> held;
   for (size_t size : {1000, 5000, 9000}) held.push_back(pool.Allocate(size));
   EXPECT_EQ(pool.GetStats().regions, 3u);
@@ -86,7 +86,7 @@ TEST(BufferPoolTest, IdleRegionsStayWithinTheLimit) {
 }
 
 TEST(BufferPoolTest, LargeBuffersGoStraightBackToTheHeap) {
-  BufferPool pool(8 << 20);
+  BufferPool pool(8 << 20, 0);
   BufferPool::Buffer big = pool.Allocate(100 << 10);
   EXPECT_TRUE(Aligned(big.data));
   EXPECT_EQ(big.capacity, size_t{100 << 10});
@@ -99,7 +99,7 @@ TEST(BufferPoolTest, LargeBuffersGoStraightBackToTheHeap) {
 }
 
 TEST(BufferPoolTest, TrimReturnsEveryIdleRegion) {
-  BufferPool pool(64 << 20);
+  BufferPool pool(64 << 20, 0);
   std::vector<BufferPool::Buffer> held;
   for (size_t size : {10, 300, 4000, 4000, 60000}) held.push_back(pool.Allocate(size));
   for (const auto& b : held) pool.Release(b);
@@ -114,8 +114,38 @@ TEST(BufferPoolTest, TrimReturnsEveryIdleRegion) {
   pool.Release(again);
 }
 
+// A class stays on the heap until it holds hot_buffers buffers at once; then
+// its new buffers are slab slots, and buffers of either kind go back where
+// they came from.
+TEST(BufferPoolTest, AClassMovesOntoTheSlabOnceBusy) {
+  BufferPool pool(8 << 20, /*hot_buffers=*/3);
+  std::vector<BufferPool::Buffer> held;
+  for (int i = 0; i < 3; ++i) held.push_back(pool.Allocate(5000));
+  for (const auto& b : held) EXPECT_FALSE(b.slab);
+  EXPECT_EQ(pool.GetStats().regions, 0u);
+  // Another class is still cold.
+  BufferPool::Buffer cold = pool.Allocate(100);
+  EXPECT_FALSE(cold.slab);
+  BufferPool::Buffer hot = pool.Allocate(5000);
+  EXPECT_TRUE(hot.slab);
+  EXPECT_TRUE(Aligned(hot.data));
+  EXPECT_EQ(pool.GetStats().regions, 1u);
+  held.push_back(hot);
+  held.push_back(cold);
+  for (const auto& b : held) pool.Release(b);
+  BufferPool::Stats s = pool.GetStats();
+  EXPECT_EQ(s.freed, 4u);   // the heap buffers
+  EXPECT_EQ(s.pooled, 1u);  // the slot
+  EXPECT_EQ(s.live_bytes, 0u);
+  // The class stays on the slab.
+  BufferPool::Buffer again = pool.Allocate(5000);
+  EXPECT_TRUE(again.slab);
+  EXPECT_EQ(again.data, hot.data);
+  pool.Release(again);
+}
+
 TEST(BufferPoolTest, ReleaseOfNullIsIgnored) {
-  BufferPool pool(8 << 20);
+  BufferPool pool(8 << 20, 0);
   pool.Release({});
   EXPECT_EQ(pool.GetStats().pooled, 0u);
   EXPECT_EQ(pool.GetStats().freed, 0u);
@@ -125,7 +155,7 @@ TEST(BufferPoolTest, ReleaseOfNullIsIgnored) {
 // checks it is still there before releasing them. A buffer handed to two
 // holders at once shows up as a foreign byte (and as a race under TSan).
 TEST(BufferPoolTest, ConcurrentUseNeverSharesABuffer) {
-  BufferPool pool(8 << 20);
+  BufferPool pool(8 << 20, /*hot_buffers=*/2);  // classes move onto the slab under load
   constexpr int kThreads = 4;
   std::vector<std::thread> threads;
   std::atomic<int> bad{0};
@@ -161,7 +191,7 @@ TEST(BufferPoolTest, ConcurrentUseNeverSharesABuffer) {
 
 #if defined(__SANITIZE_ADDRESS__)
 TEST(BufferPoolDeathTest, UseAfterReleaseIsReportedUnderAsan) {
-  BufferPool pool(8 << 20);
+  BufferPool pool(8 << 20, 0);
   BufferPool::Buffer b = pool.Allocate(1000);
   pool.Release(b);
   volatile char* p = b.data;
