@@ -62,24 +62,24 @@ char* HugePageSlab::Allocate(size_t slot_bytes) {
       s.free.pop_back();
       free_slots_.fetch_sub(1, std::memory_order_relaxed);
       reused_.fetch_add(1, std::memory_order_relaxed);
-      Region& r = s.regions[RegionOf(slot)];
+      Region& r = s.regions.find(RegionOf(slot))->second;  // a listed slot's region is mapped
       if (r.live++ == 0) empty_regions_.fetch_sub(1, std::memory_order_relaxed);
     } else {
       const uint32_t per_region = static_cast<uint32_t>(kRegionBytes / slot_bytes);
-      if (s.newest == 0 || s.regions[s.newest].used == per_region) {
+      Region* r = s.newest == 0 ? nullptr : &s.regions.find(s.newest)->second;
+      if (r == nullptr || r->used == per_region) {
         const uintptr_t region = MapRegion();
         if (region == 0) return nullptr;
-        s.regions.emplace(region, Region{});
+        r = &s.regions.emplace(region, Region{}).first->second;
         s.newest = region;
         regions_.fetch_add(1, std::memory_order_relaxed);
         regions_mapped_.fetch_add(1, std::memory_order_relaxed);
       }
-      Region& r = s.regions[s.newest];
       // Every slot of the newest region is live or never used (a freed one
       // would have been taken above), so live == used > 0 or it is fresh.
-      slot = reinterpret_cast<char*>(s.newest) + size_t{r.used} * slot_bytes;
-      ++r.used;
-      ++r.live;
+      slot = reinterpret_cast<char*>(s.newest) + size_t{r->used} * slot_bytes;
+      ++r->used;
+      ++r->live;
       fresh_.fetch_add(1, std::memory_order_relaxed);
     }
   }

@@ -51,8 +51,7 @@ void BlockIterator::Init(const Block* block, KeyOrder order,
   order_ = order;
   file_name_ = file_name;
   status_ = absl::OkStatus();
-  key_view_ = {};
-  key_in_buf_ = false;
+  ClearKey();
   value_ = {};
   restart_index_ = 0;
   next_ = 0;
@@ -73,16 +72,14 @@ void BlockIterator::MarkCorrupt(std::string_view what) {
     status_ = CorruptionError(file_name_, block_offset_,
                               fmt::format("corrupt block entry ({})", what));
   }
-  key_view_ = {};
-  key_in_buf_ = false;
+  ClearKey();
   value_ = {};
   Invalidate();
 }
 
 void BlockIterator::SeekToRestart(uint32_t index) {
   restart_index_ = index;
-  key_view_ = {};
-  key_in_buf_ = false;
+  ClearKey();
   next_ = RestartOffset(index);
 }
 
@@ -289,8 +286,7 @@ void BlockIterator::Prev() {
   while (RestartOffset(restart_index_) >= original) {
     if (restart_index_ == 0) {
       // Before the first entry.
-      key_view_ = {};
-      key_in_buf_ = false;
+      ClearKey();
       value_ = {};
       next_ = restarts_;
       return Invalidate();

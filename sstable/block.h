@@ -105,6 +105,11 @@ class BlockIterator final : public Iterator {
   bool RestartKey(uint32_t index, std::string_view* key);
   void MarkCorrupt(std::string_view what);
   void Invalidate() { current_ = restarts_; }
+  // No current key (before parsing the first entry of a restart, or none).
+  void ClearKey() {
+    key_view_ = {};
+    key_in_buf_ = false;
+  }
 
   const char* data_ = nullptr;
   uint32_t restarts_ = 0;       // offset of the restart array; end of entries
