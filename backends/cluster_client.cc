@@ -150,8 +150,9 @@ std::vector<uint16_t> ClusterClient::PartitionSlots() const {
 }
 
 absl::StatusOr<std::vector<RespReply>> ClusterClient::CallOnce(
-    const std::string& address, const std::vector<Command>& commands) {
+    const std::string& address, const std::vector<Command>& commands, bool* sent) {
   ASSIGN_OR_RETURN(std::unique_ptr<RespConnection> c, TakeFrom(address));
+  if (sent != nullptr) *sent = true;
   auto replies = c->CallAll(commands);
   Give(std::move(c));
   return replies;
@@ -250,24 +251,36 @@ absl::StatusOr<std::vector<RespReply>> ClusterClient::Call(uint16_t slot,
                                                            const std::vector<Command>& commands) {
   const auto deadline = Clock::now() + retry_timeout_;
   auto backoff = std::chrono::milliseconds(10);
+  // The first attempt that may have been applied although it failed: it was
+  // sent and the connection broke before the replies, or a leader appended
+  // it and lost its leadership before it committed (a later leader may still
+  // commit it). Empty while every failure so far applied nothing.
+  std::string in_doubt;
   for (int attempt = 0;; ++attempt) {
     std::string leader;
     {
       MutexLock l(&mu_);
       leader = topology_.partition(topology_.PartitionOfSlot(slot)).leader;
     }
-    absl::StatusOr<std::vector<RespReply>> replies = CallOnce(leader, commands);
+    bool sent = false;
+    absl::StatusOr<std::vector<RespReply>> replies = CallOnce(leader, commands, &sent);
     absl::Status failed;
     Redirect redirect = Redirect::kNone;
     if (!replies.ok()) {
       if (!absl::IsUnavailable(replies.status())) return replies.status();
       failed = replies.status();
       redirect = Redirect::kRetry;
+      if (sent && in_doubt.empty()) {
+        in_doubt = fmt::format("{}: {}", leader, std::string(failed.message()));
+      }
     } else {
       for (const RespReply& r : *replies) {
         redirect = RedirectOf(r);
         if (redirect == Redirect::kNone) continue;
         failed = absl::UnavailableError(fmt::format("{}: {}", leader, r.str));
+        if (absl::StrContains(r.str, "did not commit here") && in_doubt.empty()) {
+          in_doubt = fmt::format("{}: {}", leader, r.str);
+        }
         if (redirect == Redirect::kMoved) {
           // "MOVED <slot> <host:port>": that node leads the partition now.
           std::vector<std::string> parts = absl::StrSplit(r.str, ' ');
@@ -282,8 +295,12 @@ absl::StatusOr<std::vector<RespReply>> ClusterClient::Call(uint16_t slot,
     }
     if (Clock::now() >= deadline) {
       return absl::UnavailableError(fmt::format(
-          "{} (still failing after retrying for {} ms)", std::string(failed.message()),
-          retry_timeout_.count()));
+          "{} (still failing after retrying for {} ms){}", std::string(failed.message()),
+          retry_timeout_.count(),
+          in_doubt.empty() ? ""
+                           : fmt::format("; the outcome is unknown: an earlier attempt may "
+                                         "still be applied ({})",
+                                         in_doubt)));
     }
     // A MOVED is followed at once (a few times); anything else waits for
     // an election or a restart, asking for a new map each time.

@@ -9,7 +9,10 @@
 // replicas", a stopping node, an entry that did not commit, or a
 // connection that failed. When the deadline passes, the last
 // of those is returned as Unavailable naming the node and its words (e.g.
-// "CLUSTERDOWN insufficient replicas: ..."). Because a retried pipeline may
+// "CLUSTERDOWN insufficient replicas: ..."); if an earlier attempt may have
+// been applied (its connection broke after sending, or its entry did not
+// commit under the leader that appended it), the message adds "the outcome
+// is unknown" and names that attempt. Because a retried pipeline may
 // have been applied once already, only pipelines that are safe to apply
 // twice go through Call (SET, DEL, a MULTI of them, reads); a transaction
 // with WATCH takes its own connection (Take) and is never re-sent.
@@ -62,9 +65,12 @@ class ClusterClient {
   // Asks the known nodes, then the seeds, for a new map.
   absl::Status Refresh();
   absl::Status CheckExpectations();
-  // Sends `commands` once to `address`.
+  // Sends `commands` once to `address`; `sent` (if given) becomes true once
+  // a connection took them, so that a failure from then on may have been
+  // applied.
   absl::StatusOr<std::vector<RespReply>> CallOnce(const std::string& address,
-                                                  const std::vector<Command>& commands);
+                                                  const std::vector<Command>& commands,
+                                                  bool* sent = nullptr);
 
   const DistributedOptions options_;
   const std::string password_;

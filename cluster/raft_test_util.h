@@ -3,7 +3,10 @@
 #ifndef SYNAPSED_CLUSTER_RAFT_TEST_UTIL_H_
 #define SYNAPSED_CLUSTER_RAFT_TEST_UTIL_H_
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,14 +30,6 @@
 
 namespace synapsed::storage::cluster::testing {
 
-// A loopback port nothing is bound to now, not handed out before by this
-// process (two members on one port make a group that cannot start), and
-// below the kernel's ephemeral range. A node that is stopped or killed must
-// get its port back when it restarts; an ephemeral port could meanwhile
-// become the local end of any outgoing connection (the tests' own clients
-// open thousands), and the restarted node would fail to listen (CI saw
-// raft_start fail so). Random within the range, so that test processes
-// running side by side rarely pick the same one.
 // Whether nothing is bound to loopback port `port` now.
 inline bool PortIsFree(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -47,7 +42,38 @@ inline bool PortIsFree(int port) {
   return free;
 }
 
-inline int FreePort() {
+// Claims `port` for this process until it exits: an exclusive flock on a
+// file named after the port, in a directory every test process shares. A
+// port is handed out while nothing listens on it yet, and a killed node's
+// port stays unbound until it restarts; without the claim a test process
+// running beside (ctest -j) could hand the same port to one of its own
+// nodes in that window (CI saw "bind/listen: Address already in use").
+// The descriptor is kept open on purpose; the kernel drops the lock when
+// the process ends, however it ends.
+inline bool ClaimPort(int port) {
+  const std::string dir = "/tmp/synapsed-test-ports";
+  mkdir(dir.c_str(), 0777);
+  const std::string path = fmt::format("{}/{}", dir, port);
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return false;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return false;
+  }
+  return true;
+}
+
+// `count` consecutive loopback ports (partition p's group of a node listens
+// on its raft_port + p), the first of them. Each is unbound now, not handed
+// out before by this process (two members on one port make a group that
+// cannot start), claimed against every other test process (ClaimPort), and
+// below the kernel's ephemeral range. A node that is stopped or killed must
+// get its port back when it restarts; an ephemeral port could meanwhile
+// become the local end of any outgoing connection (the tests' own clients
+// open thousands), and the restarted node would fail to listen (CI saw
+// raft_start fail so). Random within the range, so that test processes
+// running side by side rarely try the same one.
+inline int FreePorts(int count) {
   static Mutex mu;
   static std::set<int> given;
   static std::mt19937 rng(static_cast<unsigned>(getpid()) * 7919u +
@@ -57,26 +83,25 @@ inline int FreePort() {
   if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) {
     range >> ephemeral_low;
   }
-  const int low = 10000, high = std::max(low + 1000, ephemeral_low);
+  const int low = 10000, high = std::max(low + 1000, ephemeral_low) - count;
   for (;;) {
-    const int port = low + static_cast<int>(rng() % static_cast<unsigned>(high - low));
-    if (!given.count(port) && PortIsFree(port)) {
-      given.insert(port);
-      return port;
+    const int first = low + static_cast<int>(rng() % static_cast<unsigned>(high - low));
+    bool free = true;
+    for (int p = first; p < first + count && free; ++p) {
+      free = !given.count(p) && PortIsFree(p);
     }
+    // Claims are taken only once every port of the run looked free; a claim
+    // that fails leaves the earlier ones of this run held and unused, which
+    // costs nothing but a file.
+    for (int p = first; p < first + count && free; ++p) free = ClaimPort(p);
+    if (!free) continue;
+    for (int p = first; p < first + count; ++p) given.insert(p);
+    return first;
   }
 }
 
-// `count` consecutive free loopback ports (partition p's group of a node
-// listens on its raft_port + p); the first of them.
-inline int FreePorts(int count) {
-  for (;;) {
-    const int first = FreePort();
-    bool free = true;
-    for (int i = 1; i < count && free; ++i) free = PortIsFree(first + i);
-    if (free) return first;
-  }
-}
+// One such port.
+inline int FreePort() { return FreePorts(1); }
 
 // Polls `done` every 20 ms for at most `limit`; its last answer.
 template <typename F>
