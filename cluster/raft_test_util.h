@@ -55,7 +55,7 @@ inline bool ClaimPort(int port) {
   mkdir(dir.c_str(), 0777);
   const std::string path = fmt::format("{}/{}", dir, port);
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) return false;
+  if (fd < 0) return true;  // no shared directory (another user's): claim nothing, as before
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     close(fd);
     return false;
