@@ -264,23 +264,20 @@ absl::StatusOr<std::vector<RespReply>> ClusterClient::Call(uint16_t slot,
     }
     bool sent = false;
     absl::StatusOr<std::vector<RespReply>> replies = CallOnce(leader, commands, &sent);
-    absl::Status failed;
+    absl::Status failed;  // its message names the node
+    bool maybe_applied = false;
     Redirect redirect = Redirect::kNone;
     if (!replies.ok()) {
       if (!absl::IsUnavailable(replies.status())) return replies.status();
       failed = replies.status();
       redirect = Redirect::kRetry;
-      if (sent && in_doubt.empty()) {
-        in_doubt = fmt::format("{}: {}", leader, std::string(failed.message()));
-      }
+      maybe_applied = sent;
     } else {
       for (const RespReply& r : *replies) {
         redirect = RedirectOf(r);
         if (redirect == Redirect::kNone) continue;
         failed = absl::UnavailableError(fmt::format("{}: {}", leader, r.str));
-        if (absl::StrContains(r.str, "did not commit here") && in_doubt.empty()) {
-          in_doubt = fmt::format("{}: {}", leader, r.str);
-        }
+        maybe_applied = absl::StrContains(r.str, "did not commit here");
         if (redirect == Redirect::kMoved) {
           // "MOVED <slot> <host:port>": that node leads the partition now.
           std::vector<std::string> parts = absl::StrSplit(r.str, ' ');
@@ -293,6 +290,7 @@ absl::StatusOr<std::vector<RespReply>> ClusterClient::Call(uint16_t slot,
       }
       if (redirect == Redirect::kNone) return replies;
     }
+    if (maybe_applied && in_doubt.empty()) in_doubt = std::string(failed.message());
     if (Clock::now() >= deadline) {
       return absl::UnavailableError(fmt::format(
           "{} (still failing after retrying for {} ms){}", std::string(failed.message()),
